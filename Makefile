@@ -1,0 +1,48 @@
+# `make run` and `make test` bootstrap .venv themselves on a machine with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app wsgi
+# The suite also runs on PostgreSQL when this database answers (set it empty to skip).
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --if-empty
+	@echo "Opportuno on http://$(HOST):$(PORT)  (demo login: admin@example.com / opportuno-demo)"
+	$(BIN)/gunicorn --no-control-socket --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
+
+test: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$(TEST_DATABASE_URL)" ] && $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_DATABASE_URL)'.replace('+psycopg',''), connect_timeout=3).close()" 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else \
+		echo "PostgreSQL at TEST_DATABASE_URL is not reachable: suite ran on SQLite only."; \
+	fi
+
+test-sqlite: $(VENV)/.installed
+	@echo "== test suite on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+
+test-postgres: $(VENV)/.installed
+	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.board
+
+clean:
+	rm -rf $(VENV) .pytest_cache

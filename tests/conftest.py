@@ -1,0 +1,225 @@
+"""Fixtures: a migrated database (SQLite, or TEST_DATABASE_URL), emptied before each test.
+
+The schema is built once per session by running the real migrations; each test then starts
+from empty tables, so every test sees a fresh database.
+"""
+
+import os
+import threading
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from werkzeug.serving import make_server
+
+from webapp import create_app
+from webapp.extensions import db
+from webapp.schema import upgrade_database
+
+from . import factories
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def test_config(database_url, tmp_path_factory) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+    }
+
+
+@pytest.fixture(scope="session")
+def _migrated(test_config):
+    app = create_app(test_config)
+    with app.app_context():
+        upgrade_database()
+        db.engine.dispose()
+    return True
+
+
+def _empty_tables() -> None:
+    tables = [t for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_migrated, test_config):
+    app = create_app(dict(test_config))
+    with app.app_context():
+        _empty_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(_migrated, test_config):
+    """make_app(**config): another app on the test database (engines disposed afterwards)."""
+    made = []
+
+    def make(**overrides):
+        other = create_app({**test_config, **overrides})
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user_or_email, password: str = PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        response = self._client.post("/login", data={"email": email, "password": password})
+        assert response.status_code == 302, "login failed"
+        return response
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# --- factories ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def business_line(app):
+    return factories.business_line("Software")
+
+
+@pytest.fixture
+def pipeline(business_line):
+    return factories.pipeline(business_line)
+
+
+@pytest.fixture
+def create_user(app, business_line):
+    def make(**overrides):
+        overrides.setdefault("business_lines", [business_line])
+        return factories.user(**overrides)
+
+    return make
+
+
+@pytest.fixture
+def sales_user(create_user):
+    return create_user(email="sales@example.com", name="Sam Sales", role="sales")
+
+
+@pytest.fixture
+def manager(create_user):
+    return create_user(email="manager@example.com", name="Mia Manager", role="manager")
+
+
+@pytest.fixture
+def admin(create_user):
+    return create_user(email="admin@example.com", name="Ada Admin", role="admin")
+
+
+@pytest.fixture
+def create_account(app):
+    return factories.account
+
+
+@pytest.fixture
+def lost_reason(app):
+    return factories.lost_reason("Price too high")
+
+
+@pytest.fixture
+def create_opportunity(pipeline, sales_user):
+    """create_opportunity(**overrides): a deal through the real service (owner: sales_user)."""
+
+    def make(**overrides):
+        user = overrides.pop("user", None) or overrides.get("owner") or sales_user
+        owner = overrides.pop("owner", None)
+        data = {
+            "name": "Acme support",
+            "amount": "1000",
+            "stage_id": pipeline.stages[0].id,
+            "close_date": date.today().isoformat(),
+        }
+        if owner is not None:
+            data["owner_id"] = owner.id
+        data.update(overrides)
+        return factories.opportunity(user, data)
+
+    return make
+
+
+# --- instruments ----------------------------------------------------------------------------
+
+
+@contextmanager
+def _query_counter():
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: ...``; ``len(q)`` is the number of SQL statements run."""
+    return _query_counter
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by a real HTTP server on 127.0.0.1 and a free port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()

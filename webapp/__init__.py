@@ -1,0 +1,83 @@
+"""Opportuno: an opportunity-centric sales CRM."""
+
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from . import config, schema  # noqa: F401  (schema wires Alembic)
+from .extensions import csrf, db, htmx, login_manager, migrate
+from .plugins import EXTENSION_KEY, build_plugin_manager, flatten
+
+MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
+BLUEPRINTS = (
+    "webapp.auth.views",
+    "webapp.main.views",
+    "webapp.board.views",
+    "webapp.opportunities.views",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Config -> extensions -> plugins -> blueprints."""
+    app = Flask(
+        __name__,
+        instance_path=str(config.PROJECT_ROOT / "instance"),
+        template_folder=str(config.PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(config.load(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    _init_extensions(app)
+    plugins = build_plugin_manager()
+    app.extensions[EXTENSION_KEY] = plugins
+    _init_plugin_resources(app, plugins)
+    _register_blueprints(app, plugins)
+
+    from .auth.guard import init_guard
+    from .templating import init_templating
+
+    init_guard(app)
+    init_templating(app)
+    from .cli import register_cli
+
+    register_cli(app)
+    with app.app_context():
+        plugins.pm.hook.startup(app=app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (register every table on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+
+def _init_plugin_resources(app: Flask, plugins) -> None:
+    """Template folders and migration directories that plugins bring."""
+    folders = flatten(plugins.pm.hook.register_template_folders())
+    if folders:
+        app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(folders)])
+    app.config["PLUGIN_MIGRATIONS"] = [
+        str(p) for p in flatten(plugins.pm.hook.register_migrations())
+    ]
+
+
+def _register_blueprints(app: Flask, plugins) -> None:
+    import importlib
+
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
+    for bp in flatten(plugins.pm.hook.register_blueprints(app=app)):
+        app.register_blueprint(bp)

@@ -1,0 +1,73 @@
+"""Command line: ``flask --app wsgi ...`` or the installed ``opportuno ...``."""
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from .errors import ValidationError
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.group()
+    def users():
+        """Manage users."""
+
+    @users.command("create")
+    @click.option("--email", required=True)
+    @click.option("--password", required=True)
+    @click.option("--name", default=None)
+    @click.option("--role", type=click.Choice(["admin", "manager", "sales"]), default="sales")
+    def create_user(email, password, name, role):
+        """Create a user (in the sales group and every business line)."""
+        from .auth.services import create_user
+
+        try:
+            user = create_user(email, password, name=name, role=role)
+        except ValidationError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"Created {user.role} {user.email}")
+
+    @app.cli.group()
+    def demo():
+        """Demo data."""
+
+    @demo.command("seed")
+    @click.option(
+        "--opportunities", "count", type=click.IntRange(0), default=400, show_default=True
+    )
+    @click.option("--seed", type=int, default=1, show_default=True)
+    @click.option("--if-empty", is_flag=True, help="Do nothing (exit 0) when data exists.")
+    def seed(count, seed, if_empty):
+        """Seed a deterministic demo company with COUNT opportunities."""
+        from .demo.seed import DEMO_PASSWORD, database_is_empty, seed_demo
+
+        if not database_is_empty():
+            if if_empty:
+                click.echo("The database already has data: demo seed skipped.")
+                return
+            raise click.ClickException("The database already has data; seed an empty database.")
+        report = seed_demo(count, seed=seed)
+        click.echo(
+            f"Seeded {report['opportunities']} opportunities, {report['accounts']} accounts, "
+            f"{report['users']} users in {report['seconds']:.1f} s."
+        )
+        click.echo(
+            f"Demo login: admin@example.com / {DEMO_PASSWORD} "
+            f"(also manager@example.com and sales1@example.com)"
+        )
+
+    from .plugins import registry
+
+    with app.app_context():
+        registry().pm.hook.register_commands(cli=app.cli)
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main():
+    """Opportuno command line."""

@@ -1,0 +1,1 @@
+"""Demo data for trying Opportuno and for benchmarks."""

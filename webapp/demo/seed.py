@@ -1,0 +1,494 @@
+"""A deterministic demo company at any scale, written with bulk inserts.
+
+Same ``seed`` and same day give the same data; dates are relative to today so the demo
+always has deals closing in the coming months and a year of stage history behind it.
+"""
+
+import random
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, text
+
+from ..auth.services import create_user
+from ..extensions import db
+from ..models import (
+    Account,
+    Activity,
+    ActivityType,
+    BusinessLine,
+    Contact,
+    LostReason,
+    Note,
+    Opportunity,
+    OpportunityContact,
+    OpportunityLine,
+    Product,
+    Source,
+    StageHistory,
+    Tag,
+    TimelineEntry,
+    User,
+    opportunity_tags,
+)
+from ..models._base import utcnow
+from ..pipelines.services import create_pipeline
+
+DEMO_PASSWORD = "opportuno-demo"
+CHUNK = 5000
+
+PREFIXES = (
+    "Acme",
+    "Nord",
+    "Blue",
+    "Alpine",
+    "Delta",
+    "Vega",
+    "Orion",
+    "Terra",
+    "Luce",
+    "Sole",
+    "Marea",
+    "Aurora",
+    "Pixel",
+    "Quanta",
+    "Zenit",
+    "Borea",
+    "Castel",
+    "Fiume",
+    "Ponte",
+    "Verde",
+    "Rossi",
+    "Bianchi",
+    "Pars",
+    "Arya",
+    "Kian",
+    "Sepid",
+    "Nova",
+    "Helix",
+)
+SUFFIXES = (
+    "Systems",
+    "Logistics",
+    "Foods",
+    "Media",
+    "Energia",
+    "Consulting",
+    "Labs",
+    "Group",
+    "Manifattura",
+    "Tech",
+    "Retail",
+    "Design",
+    "Pharma",
+    "Trasporti",
+    "Studio",
+    "Holding",
+)
+FIRST = (
+    "Giulia",
+    "Marco",
+    "Sara",
+    "Luca",
+    "Chiara",
+    "Matteo",
+    "Elena",
+    "Davide",
+    "Reza",
+    "Sara",
+    "Darya",
+    "Omid",
+    "Anna",
+    "Paolo",
+    "Laura",
+    "Nima",
+    "Francesca",
+    "Ali",
+    "Marta",
+    "Leila",
+)
+LAST = (
+    "Rossi",
+    "Bianchi",
+    "Romano",
+    "Colombo",
+    "Ricci",
+    "Marino",
+    "Greco",
+    "Conti",
+    "Ahmadi",
+    "Hosseini",
+    "Karimi",
+    "Moradi",
+    "Esposito",
+    "Ferrari",
+    "Gallo",
+    "Rahimi",
+    "Costa",
+    "Fontana",
+)
+INDUSTRIES = (
+    "Manufacturing",
+    "Retail",
+    "Media agency",
+    "Logistics",
+    "Healthcare",
+    "Finance",
+    "Public sector",
+    "Education",
+    "Food & beverage",
+    "Energy",
+)
+CITIES = (
+    ("Milano", "IT"),
+    ("Torino", "IT"),
+    ("Bologna", "IT"),
+    ("Roma", "IT"),
+    ("Tehran", "IR"),
+    ("Isfahan", "IR"),
+    ("Zürich", "CH"),
+    ("Lyon", "FR"),
+)
+PRODUCTS = (
+    ("CRM-STD", "CRM licence, standard seat", 360, 12),
+    ("CRM-PRO", "CRM licence, professional seat", 720, 12),
+    ("SUP-GOLD", "Gold support plan", 4800, 12),
+    ("SUP-SILV", "Silver support plan", 2400, 12),
+    ("ONB-DAY", "Onboarding workshop (day)", 1200, None),
+    ("INT-ERP", "ERP integration project", 15000, None),
+    ("TRN-USER", "User training (day)", 900, None),
+    ("HOST-VM", "Managed hosting", 3600, 12),
+)
+TAGS = (
+    ("media agency", "info"),
+    ("public tender", "warning"),
+    ("strategic", "danger"),
+    ("referral", "success"),
+    ("upsell", "primary"),
+    ("partner-led", "secondary"),
+)
+LOST_REASONS = (
+    "Price too high",
+    "Chose a competitor",
+    "No budget",
+    "No decision",
+    "Missing feature",
+    "Timing",
+    "Unresponsive",
+)
+SOURCES = ("Website form", "Email", "Phone", "Trade fair", "Referral", "Partner", "Webinar")
+ACTIVITY_TYPES = (
+    ("call", "Call"),
+    ("meeting", "Meeting / visit"),
+    ("task", "Task"),
+    ("email", "Email"),
+)
+DEAL_KINDS = (
+    "licences",
+    "support",
+    "integration",
+    "rollout",
+    "training",
+    "renewal",
+    "hosting",
+    "pilot",
+    "expansion",
+)
+USERS = (
+    ("admin@example.com", "Ada Admin", "admin"),
+    ("manager@example.com", "Marta Manager", "manager"),
+    ("sales1@example.com", "Giulia Rossi", "sales"),
+    ("sales2@example.com", "Marco Bianchi", "sales"),
+    ("sales3@example.com", "Leila Ahmadi", "sales"),
+    ("sales4@example.com", "Luca Romano", "sales"),
+    ("sales5@example.com", "Nima Karimi", "sales"),
+    ("sales6@example.com", "Chiara Greco", "sales"),
+)
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def _bulk(table, rows: list[dict]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(table), rows[start : start + CHUNK])
+
+
+def _reference_data(rng: random.Random) -> dict:
+    lines = [
+        BusinessLine(name="Software", slug="software"),
+        BusinessLine(name="Services", slug="services"),
+    ]
+    db.session.add_all(lines)
+    pipelines = [
+        create_pipeline(lines[0], "New business", is_default=True),
+        create_pipeline(lines[1], "Services", is_default=True),
+    ]
+    db.session.add_all(LostReason(name=n, position=i) for i, n in enumerate(LOST_REASONS))
+    db.session.add_all(Source(name=n) for n in SOURCES)
+    db.session.add_all(ActivityType(key=k, name=n) for k, n in ACTIVITY_TYPES)
+    db.session.add_all(Tag(name=n, color=c) for n, c in TAGS)
+    db.session.add_all(
+        Product(code=c, name=n, unit_price=Decimal(p), recurring_months=m)
+        for c, n, p, m in PRODUCTS
+    )
+    db.session.commit()
+    users = [create_user(e, DEMO_PASSWORD, name=n, role=r) for e, n, r in USERS]
+    return {
+        "lines": lines,
+        "pipelines": pipelines,
+        "users": users,
+        "sellers": [u for u in users if u.role != "admin"],
+        "reasons": list(db.session.scalars(select(LostReason.id))),
+        "sources": list(db.session.scalars(select(Source.id))),
+        "tags": list(db.session.scalars(select(Tag.id))),
+        "products": list(db.session.scalars(select(Product))),
+    }
+
+
+def _next_id(model) -> int:
+    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def seed_demo(count: int, *, seed: int = 1) -> dict:
+    """Seed reference data, users, accounts, contacts and ``count`` opportunities."""
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    ref = _reference_data(rng)
+    now = utcnow().replace(microsecond=0)
+    today = now.date()
+
+    n_accounts = max(20, count // 8)
+    account_id, contact_id = _next_id(Account), _next_id(Contact)
+    accounts, contacts, contacts_of = [], [], {}
+    for i in range(n_accounts):
+        aid = account_id + i
+        city, country = rng.choice(CITIES)
+        name = f"{rng.choice(PREFIXES)} {rng.choice(SUFFIXES)}"
+        accounts.append(
+            {
+                "id": aid,
+                "name": f"{name} {i + 1}" if i >= 300 else name,
+                "industry": rng.choice(INDUSTRIES),
+                "city": city,
+                "country": country,
+                "website": f"https://www.{name.lower().replace(' ', '')}.example",
+                "owner_id": rng.choice(ref["sellers"]).id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        contacts_of[aid] = []
+        for _ in range(rng.randint(1, 3)):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            contacts.append(
+                {
+                    "id": contact_id,
+                    "account_id": aid,
+                    "first_name": first,
+                    "last_name": last,
+                    "title": rng.choice(
+                        ("CEO", "CFO", "CTO", "Buyer", "IT manager", "Head of sales")
+                    ),
+                    "email": f"{first}.{last}.{contact_id}@example.com".lower(),
+                    "phone": f"+39 02 {rng.randint(1000000, 9999999)}",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            contacts_of[aid].append(contact_id)
+            contact_id += 1
+    _bulk(Account.__table__, accounts)
+    _bulk(Contact.__table__, contacts)
+
+    pipelines = [(p, [s for s in p.stages]) for p in ref["pipelines"]]
+    opp_rows, history, timeline, tag_rows, line_rows, roles, activities, notes = (
+        [] for _ in range(8)
+    )
+    opp_id = _next_id(Opportunity)
+    for i in range(count):
+        oid = opp_id + i
+        pipeline, stages = pipelines[0] if rng.random() < 0.7 else pipelines[1]
+        open_stages = [s for s in stages if s.kind == "open"]
+        won = next(s for s in stages if s.kind == "won")
+        lost = next(s for s in stages if s.kind == "lost")
+        owner = rng.choice(ref["sellers"])
+        aid = account_id + rng.randrange(n_accounts)
+        created = now - timedelta(days=rng.randint(1, 365), minutes=rng.randint(0, 1439))
+        roll = rng.random()
+        reached = rng.randint(0, len(open_stages) - 1)
+        path = open_stages[: reached + 1]
+        final = won if roll < 0.18 else lost if roll < 0.33 else None
+        if final:
+            path = [*path, final]
+        # Spread the stage entries between creation and now.
+        span = (now - created).total_seconds()
+        marks = sorted(rng.random() for _ in path[1:])
+        entered = [created] + [created + timedelta(seconds=int(span * m * 0.9)) for m in marks]
+        for j, stage in enumerate(path):
+            history.append(
+                {
+                    "opportunity_id": oid,
+                    "stage_id": stage.id,
+                    "entered_at": entered[j],
+                    "left_at": entered[j + 1] if j + 1 < len(path) else None,
+                    "user_id": owner.id,
+                }
+            )
+        stage = path[-1]
+        amount = Decimal(
+            rng.choice((1, 2, 3, 5, 8, 12, 20, 35, 60, 120)) * rng.randint(5, 15) * 100
+        )
+        close = (today + timedelta(days=rng.randint(-30, 180))) if not final else entered[-1].date()
+        term = final is won and rng.random() < 0.6
+        opp_rows.append(
+            {
+                "id": oid,
+                "name": f"{rng.choice(PREFIXES)} {rng.choice(DEAL_KINDS)} {today.year + (i % 2)}",
+                "account_id": aid,
+                "primary_contact_id": contacts_of[aid][0],
+                "owner_id": owner.id,
+                "business_line_id": pipeline.business_line_id,
+                "pipeline_id": pipeline.id,
+                "stage_id": stage.id,
+                "position": i,
+                "probability": stage.probability,
+                "probability_overridden": False,
+                "amount": amount,
+                "amount_manual": True,
+                "objective": amount * Decimal(rng.choice(("0.8", "1", "1.2"))),
+                "currency": "EUR",
+                "close_date": close,
+                "source_id": rng.choice(ref["sources"]),
+                "status": stage.kind,
+                "closed_at": entered[-1] if final else None,
+                "lost_reason_id": rng.choice(ref["reasons"]) if final is lost else None,
+                "stage_entered_at": entered[-1],
+                "created_at": created,
+                "updated_at": entered[-1],
+                "created_by_id": owner.id,
+                "updated_by_id": owner.id,
+                "version": 1,
+                "contract_start": close if term else None,
+                "contract_months": rng.choice((12, 12, 24)) if term else None,
+            }
+        )
+        timeline.append(
+            {
+                "opportunity_id": oid,
+                "user_id": owner.id,
+                "created_at": created,
+                "action": "created",
+                "field": None,
+                "old_value": None,
+                "new_value": opp_rows[-1]["name"],
+                "message": f"Created in {path[0].name}",
+            }
+        )
+        for j, st in enumerate(path[1:], start=1):
+            timeline.append(
+                {
+                    "opportunity_id": oid,
+                    "user_id": owner.id,
+                    "created_at": entered[j],
+                    "action": "stage",
+                    "field": "stage",
+                    "old_value": path[j - 1].name,
+                    "new_value": st.name,
+                    "message": None,
+                }
+            )
+        for tag_id in rng.sample(ref["tags"], k=rng.choice((0, 0, 1, 1, 2))):
+            tag_rows.append({"opportunity_id": oid, "tag_id": tag_id})
+        roles.append(
+            {
+                "opportunity_id": oid,
+                "contact_id": contacts_of[aid][0],
+                "role": rng.choice(("decision_maker", "technical", "finance", "influencer")),
+            }
+        )
+        if i % 3 == 0:
+            product = rng.choice(ref["products"])
+            line_rows.append(
+                {
+                    "opportunity_id": oid,
+                    "product_id": product.id,
+                    "description": product.name,
+                    "quantity": rng.randint(1, 20),
+                    "unit_price": product.unit_price,
+                    "discount": rng.choice((0, 0, 5, 10)),
+                    "position": 0,
+                }
+            )
+        if not final and i % 2 == 0:
+            due = now + timedelta(days=rng.randint(-10, 30), hours=rng.randint(8, 17))
+            activities.append(
+                {
+                    "opportunity_id": oid,
+                    "kind": rng.choice(("call", "meeting", "task")),
+                    "subject": rng.choice(
+                        (
+                            "Follow-up call",
+                            "Send the offer",
+                            "Demo",
+                            "Visit the customer",
+                            "Check the budget",
+                        )
+                    ),
+                    "due_at": due,
+                    "done": False,
+                    "owner_id": owner.id,
+                    "contact_id": contacts_of[aid][0],
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+        if i % 5 == 0:
+            notes.append(
+                {
+                    "opportunity_id": oid,
+                    "author_id": owner.id,
+                    "pinned": i % 25 == 0,
+                    "body": rng.choice(
+                        (
+                            "Budget confirmed for Q3.",
+                            "They also talk to a competitor.",
+                            "Extra contact: the office manager handles purchase orders.",
+                            "Asked for a discount on the support plan.",
+                        )
+                    ),
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+    _bulk(Opportunity.__table__, opp_rows)
+    _bulk(StageHistory.__table__, history)
+    _bulk(TimelineEntry.__table__, timeline)
+    _bulk(opportunity_tags, tag_rows)
+    _bulk(OpportunityContact.__table__, roles)
+    _bulk(OpportunityLine.__table__, line_rows)
+    _bulk(Activity.__table__, activities)
+    _bulk(Note.__table__, notes)
+    _sync_sequences()
+    db.session.commit()
+    return {
+        "opportunities": count,
+        "accounts": n_accounts,
+        "users": len(ref["users"]),
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _sync_sequences() -> None:
+    """PostgreSQL: explicit ids do not advance the serial sequences; move them past the rows."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in ("accounts", "contacts", "opportunities"):
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )
+        )

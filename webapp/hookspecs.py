@@ -1,0 +1,136 @@
+"""The plugin contract: every hook Opportuno calls, each documented in docs/plugin_hooks.md.
+
+Naming: ``register_*`` hooks return a list; ``*_actions``/``*_panels``/``*_badges`` return
+items for a slot in a page; plain event names (``opportunity_stage_changed``) notify.
+Hooks that take an ``opportunity`` are called only for the plugins enabled in its business
+line. Implementations may accept fewer arguments than the spec offers.
+"""
+
+from typing import Any
+
+import pluggy
+
+PROJECT = "opportuno"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- Set-up ---------------------------------------------------------------------------------
+
+
+@hookspec
+def startup(app) -> None:
+    """Called once at the end of create_app, inside an application context."""
+
+
+@hookspec
+def register_blueprints(app) -> list:
+    """Return a list of Flask blueprints to register on the app."""
+
+
+@hookspec
+def register_migrations() -> list:
+    """Return a list of directories holding the plugin's Alembic revisions.
+
+    Each plugin's revisions form a branch of their own (``branch_labels``) that
+    ``depends_on`` the core revision it needs; ``db upgrade`` applies every head.
+    """
+
+
+@hookspec
+def register_template_folders() -> list:
+    """Return a list of directories whose templates join the app's template search path."""
+
+
+@hookspec
+def extra_template_vars(template: str, request, user) -> dict:
+    """Return a dict of extra variables for rendering ``template``."""
+
+
+@hookspec
+def register_commands(cli) -> None:
+    """Add click commands or groups to the ``opportuno`` command line group ``cli``."""
+
+
+# --- Pipelines ------------------------------------------------------------------------------
+
+
+@hookspec
+def register_pipeline_templates() -> list:
+    """Return a list of pipeline template dicts: key, name, stages (name, probability,
+    rotting_days, kind, requirements)."""
+
+
+@hookspec
+def opportunity_stage_changing(opportunity, from_stage, to_stage, user) -> list[str]:
+    """Return a list of problems (human-readable strings) that block the move; empty if none."""
+
+
+@hookspec
+def opportunity_stage_changed(opportunity, from_stage, to_stage, user) -> None:
+    """Notification: the deal moved from ``from_stage`` to ``to_stage`` (already flushed)."""
+
+
+@hookspec
+def opportunity_closed(opportunity, won: bool, user) -> None:
+    """Notification: the deal was closed won (``won=True``) or lost."""
+
+
+@hookspec
+def opportunity_saved(opportunity, changes: dict, user, created: bool) -> None:
+    """Notification: the deal was created or updated; ``changes`` maps field -> (old, new)."""
+
+
+# --- Opportunity page and board -------------------------------------------------------------
+
+
+@hookspec
+def opportunity_actions(opportunity, user) -> list[dict]:
+    """Return menu items for the deal's actions menu: dicts with ``label`` and ``href``
+    (and optionally ``hx_get``/``hx_target`` to open a dialog)."""
+
+
+@hookspec
+def opportunity_panels(opportunity, user) -> list[dict]:
+    """Return panels for the opportunity page: dicts with ``name`` (the ``data-panel``
+    marker), ``title`` and ``html`` (markup already rendered by the plugin)."""
+
+
+@hookspec
+def board_card_badges(opportunity) -> list[dict]:
+    """Return small badges for the deal's card: dicts with ``label`` and optional ``style``."""
+
+
+# --- Amount ---------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def opportunity_amount(opportunity) -> Any:
+    """Return the amount the deal should take when won (e.g. the accepted quote's total),
+    or None to keep the core rule. Stops at first non-None result."""
+
+
+# --- Quotes ---------------------------------------------------------------------------------
+
+
+@hookspec
+def register_quote_providers() -> list:
+    """Return a list of quote provider classes or instances (see plugins/erp_quotes)."""
+
+
+@hookspec
+def quote_status_changed(quote, old: str, new: str) -> None:
+    """Notification: an ERP quote changed status from ``old`` to ``new``."""
+
+
+# --- Duplication ----------------------------------------------------------------------------
+
+
+@hookspec
+def register_opportunity_cloners() -> list:
+    """Return a list of cloner classes, each copying one part of a deal into its duplicate."""
+
+
+@hookspec
+def opportunity_duplicated(source, new, kind: str, user) -> None:
+    """Notification: ``new`` was created from ``source`` as a ``kind`` (renewal, upsell, copy)."""

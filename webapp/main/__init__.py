@@ -1,0 +1,1 @@
+"""Health check and the home page."""

@@ -1,0 +1,61 @@
+"""The data model: one module per aggregate; import from here."""
+
+from .account import Account, Contact
+from .catalog import ActivityType, LostReason, Product, Source, Tag
+from .engagement import ACTIVITY_KINDS, Activity, Document, Note
+from .lead import LEAD_STATUSES, Lead
+from .opportunity import (
+    ACCOUNT_ROLES,
+    CONTACT_ROLES,
+    KEY_CONTACT_ROLES,
+    Opportunity,
+    OpportunityAccount,
+    OpportunityContact,
+    OpportunityLine,
+    StageHistory,
+    opportunity_tags,
+)
+from .pipeline import STAGE_KINDS, Pipeline, Stage
+from .settings import ApiToken, AutomationRule, CustomField, PluginEnablement, SavedView, Setting
+from .timeline import TimelineEntry
+from .user import ROLES, SALES_GROUP, BusinessLine, Group, User
+
+__all__ = [
+    "ACCOUNT_ROLES",
+    "ACTIVITY_KINDS",
+    "CONTACT_ROLES",
+    "KEY_CONTACT_ROLES",
+    "LEAD_STATUSES",
+    "ROLES",
+    "SALES_GROUP",
+    "STAGE_KINDS",
+    "Account",
+    "Activity",
+    "ActivityType",
+    "ApiToken",
+    "AutomationRule",
+    "BusinessLine",
+    "Contact",
+    "CustomField",
+    "Document",
+    "Group",
+    "Lead",
+    "LostReason",
+    "Note",
+    "Opportunity",
+    "OpportunityAccount",
+    "OpportunityContact",
+    "OpportunityLine",
+    "Pipeline",
+    "PluginEnablement",
+    "Product",
+    "SavedView",
+    "Setting",
+    "Source",
+    "Stage",
+    "StageHistory",
+    "Tag",
+    "TimelineEntry",
+    "User",
+    "opportunity_tags",
+]

@@ -1,0 +1,208 @@
+"""The opportunity (deal) and what hangs off it: contacts, partners, lines, stage history."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._base import ZERO, Money, TimestampMixin, UTCDateTime, utcnow
+from .account import Account, Contact
+from .catalog import LostReason, Product, Source, Tag
+from .pipeline import Pipeline, Stage
+from .user import BusinessLine, User
+
+STATUSES = ("open", "won", "lost")
+CONTACT_ROLES = ("decision_maker", "technical", "finance", "influencer", "user", "other")
+KEY_CONTACT_ROLES = ("decision_maker", "technical", "finance")
+ACCOUNT_ROLES = ("partner", "competitor")
+
+opportunity_tags = Table(
+    "opportunity_tags",
+    db.metadata,
+    Column("opportunity_id", ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Opportunity(TimestampMixin, db.Model):
+    """One real sale, moved through the stages of a pipeline until won or lost."""
+
+    __tablename__ = "opportunities"
+    __table_args__ = (
+        # The board: open deals of one stage, in card order.
+        Index("ix_opportunities_board", "stage_id", "status", "position"),
+        Index("ix_opportunities_owner_status", "owner_id", "status"),
+        Index("ix_opportunities_close_date", "close_date"),
+        Index("ix_opportunities_bl_status", "business_line_id", "status"),
+        Index("ix_opportunities_account", "account_id"),
+        Index("ix_opportunities_name", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    primary_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    business_line_id: Mapped[int] = mapped_column(ForeignKey("business_lines.id"))
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"), index=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    probability: Mapped[int] = mapped_column(Integer, default=0)
+    probability_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    # False while the amount was left at zero: it then follows the product lines.
+    amount_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    objective: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    close_date: Mapped[date | None] = mapped_column(Date)
+    revenue_low: Mapped[Decimal | None] = mapped_column(Money)
+    revenue_high: Mapped[Decimal | None] = mapped_column(Money)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reasons.id"))
+    lost_note: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    contract_start: Mapped[date | None] = mapped_column(Date)
+    contract_months: Mapped[int | None] = mapped_column(Integer)
+    custom: Mapped[dict | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    account: Mapped[Account | None] = relationship()
+    primary_contact: Mapped[Contact | None] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    business_line: Mapped[BusinessLine] = relationship()
+    pipeline: Mapped[Pipeline] = relationship()
+    stage: Mapped[Stage] = relationship()
+    source: Mapped[Source | None] = relationship()
+    lost_reason: Mapped[LostReason | None] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=opportunity_tags, order_by=Tag.name)
+    lines: Mapped[list["OpportunityLine"]] = relationship(
+        back_populates="opportunity",
+        order_by="OpportunityLine.position",
+        cascade="all, delete-orphan",
+    )
+    contact_links: Mapped[list["OpportunityContact"]] = relationship(
+        back_populates="opportunity", cascade="all, delete-orphan"
+    )
+    account_links: Mapped[list["OpportunityAccount"]] = relationship(
+        back_populates="opportunity", cascade="all, delete-orphan"
+    )
+
+    @property
+    def forecast(self) -> Decimal:
+        """Weighted amount: amount x probability."""
+        return (self.amount or ZERO) * Decimal(self.probability or 0) / Decimal(100)
+
+    @property
+    def lines_total(self) -> Decimal:
+        return sum((line.subtotal for line in self.lines), ZERO)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def days_in_stage(self, now: datetime | None = None) -> int:
+        return max(0, ((now or utcnow()) - self.stage_entered_at).days)
+
+    def is_rotting(self, now: datetime | None = None) -> bool:
+        days = self.stage.rotting_days
+        return bool(self.is_open and days and self.days_in_stage(now) > days)
+
+    def __repr__(self) -> str:
+        return f"<Opportunity {self.id} {self.name!r}>"
+
+
+class OpportunityContact(db.Model):
+    """A contact involved in a deal, with their role (the buying committee)."""
+
+    __tablename__ = "opportunity_contacts"
+    __table_args__ = (UniqueConstraint("opportunity_id", "contact_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    role: Mapped[str] = mapped_column(String(30), default="other")
+
+    opportunity: Mapped[Opportunity] = relationship(back_populates="contact_links")
+    contact: Mapped[Contact] = relationship()
+
+
+class OpportunityAccount(db.Model):
+    """A partner or competitor account linked to a deal."""
+
+    __tablename__ = "opportunity_accounts"
+    __table_args__ = (UniqueConstraint("opportunity_id", "account_id", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(255))
+
+    opportunity: Mapped[Opportunity] = relationship(back_populates="account_links")
+    account: Mapped[Account] = relationship()
+
+
+class OpportunityLine(db.Model):
+    """A product line: quantity x unit price less a percentage discount."""
+
+    __tablename__ = "opportunity_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    description: Mapped[str | None] = mapped_column(String(255))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("1"))
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    discount: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=ZERO)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    opportunity: Mapped[Opportunity] = relationship(back_populates="lines")
+    product: Mapped[Product | None] = relationship()
+
+    @property
+    def subtotal(self) -> Decimal:
+        gross = Decimal(self.quantity or 0) * Decimal(self.unit_price or 0)
+        net = gross * (Decimal(100) - Decimal(self.discount or 0)) / Decimal(100)
+        return net.quantize(Decimal("0.01"))
+
+
+class StageHistory(db.Model):
+    """When a deal entered and left each stage: the source of time-in-stage reports."""
+
+    __tablename__ = "stage_history"
+    __table_args__ = (
+        Index("ix_stage_history_opp", "opportunity_id", "entered_at"),
+        Index("ix_stage_history_stage", "stage_id", "entered_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    stage: Mapped[Stage] = relationship()

@@ -1,0 +1,90 @@
+"""Users, groups and business lines: who works where."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ._base import UTCDateTime, utcnow
+
+ROLES = ("admin", "manager", "sales")
+SALES_GROUP = "sales"
+
+user_groups = Table(
+    "user_groups",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_business_lines = Table(
+    "user_business_lines",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "business_line_id", ForeignKey("business_lines.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class BusinessLine(db.Model):
+    """A division of the company with its own pipelines and enabled plugins."""
+
+    __tablename__ = "business_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<BusinessLine {self.slug}>"
+
+
+class Group(db.Model):
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="sales")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")
+    business_lines: Mapped[list[BusinessLine]] = relationship(
+        secondary=user_business_lines, lazy="selectin"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or self.email[:2].upper()
+
+    @property
+    def business_line_ids(self) -> set[int]:
+        return {bl.id for bl in self.business_lines}
+
+    def in_group(self, name: str) -> bool:
+        return any(g.name == name for g in self.groups)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

@@ -1,0 +1,1 @@
+"""Opportunities: create, edit, move, close."""

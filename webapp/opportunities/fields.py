@@ -1,0 +1,129 @@
+"""Parsing of opportunity field values from forms, the API or the CLI into typed values."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from ..errors import ValidationError
+from ..extensions import db
+from ..models import Account, Contact, Source, User
+
+MAX_MONEY = Decimal("999999999999.99")
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(field: str, value, *, required: bool = False, max_len: int = 200) -> str | None:
+    if _blank(value):
+        if required:
+            raise ValidationError({field: "This field is required."})
+        return None
+    value = str(value).strip()
+    if len(value) > max_len:
+        raise ValidationError({field: f"At most {max_len} characters."})
+    return value
+
+
+def money(field: str, value, *, required: bool = False) -> Decimal | None:
+    if _blank(value):
+        if required:
+            raise ValidationError({field: "This field is required."})
+        return None
+    try:
+        amount = Decimal(str(value).strip().replace(" ", "").replace(",", ""))
+    except InvalidOperation:
+        raise ValidationError({field: "Enter an amount such as 12500 or 12500.50."}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: "Enter an amount such as 12500 or 12500.50."})
+    if amount < 0:
+        raise ValidationError({field: "The amount cannot be negative."})
+    if amount > MAX_MONEY:
+        raise ValidationError({field: "That amount is too large."})
+    return amount.quantize(Decimal("0.01"))
+
+
+def integer(field: str, value, *, minimum: int | None = None, maximum: int | None = None):
+    if _blank(value):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError({field: "Enter a whole number."}) from None
+    if minimum is not None and number < minimum:
+        raise ValidationError({field: f"Must be at least {minimum}."})
+    if maximum is not None and number > maximum:
+        raise ValidationError({field: f"Must be at most {maximum}."})
+    return number
+
+
+def day(field: str, value) -> date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError({field: "Enter a date as YYYY-MM-DD."}) from None
+
+
+def row(field: str, model, value, label: str):
+    """The row of ``model`` with id ``value``, or a ValidationError naming it unknown."""
+    if _blank(value):
+        return None
+    if isinstance(value, model):
+        return value
+    try:
+        found = db.session.get(model, int(value))
+    except (TypeError, ValueError):
+        found = None
+    if found is None or getattr(found, "deleted_at", None) is not None:
+        raise ValidationError({field: f"Unknown {label}."})
+    return found
+
+
+PARSERS = {
+    "name": lambda v: text("name", v, required=True),
+    "description": lambda v: text("description", v, max_len=20000),
+    "currency": lambda v: (text("currency", v, max_len=3) or "EUR").upper(),
+    "amount": lambda v: money("amount", v) or Decimal("0.00"),
+    "objective": lambda v: money("objective", v),
+    "revenue_low": lambda v: money("revenue_low", v),
+    "revenue_high": lambda v: money("revenue_high", v),
+    "probability": lambda v: integer("probability", v, minimum=0, maximum=100),
+    "close_date": lambda v: day("close_date", v),
+    "contract_start": lambda v: day("contract_start", v),
+    "contract_months": lambda v: integer("contract_months", v, minimum=1, maximum=120),
+    "account_id": lambda v: row("account_id", Account, v, "account"),
+    "primary_contact_id": lambda v: row("primary_contact_id", Contact, v, "contact"),
+    "owner_id": lambda v: row("owner_id", User, v, "owner"),
+    "source_id": lambda v: row("source_id", Source, v, "source"),
+}
+
+# Field name -> the attribute set on the opportunity (relations are set by object).
+ATTRIBUTES = {
+    "account_id": "account",
+    "primary_contact_id": "primary_contact",
+    "owner_id": "owner",
+    "source_id": "source",
+}
+EDITABLE = tuple(PARSERS)
+
+
+def parse(data: dict) -> dict:
+    """Parse every known field in ``data``; collect all errors before raising."""
+    parsed, errors = {}, {}
+    for key, value in data.items():
+        if key not in PARSERS:
+            continue
+        try:
+            parsed[key] = PARSERS[key](value)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    low, high = parsed.get("revenue_low"), parsed.get("revenue_high")
+    if low is not None and high is not None and low > high:
+        errors["revenue_high"] = "The high estimate must not be below the low one."
+    if errors:
+        raise ValidationError(errors)
+    return parsed

@@ -1,0 +1,416 @@
+"""Domain operations on opportunities, shared by the HTML views, the API, the CLI and plugins.
+
+Every operation checks permission through ``permissions``, writes the timeline, calls the
+plugin hooks of the deal's business line and commits; on any error nothing is written.
+"""
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import permissions
+from ..errors import ConflictError, GateError, NotFound, ValidationError
+from ..extensions import db
+from ..models import (
+    SALES_GROUP,
+    Account,
+    LostReason,
+    Opportunity,
+    OpportunityLine,
+    Pipeline,
+    Stage,
+    StageHistory,
+    Tag,
+    User,
+)
+from ..models._base import ZERO, utcnow
+from ..plugins import flatten, hook
+from ..timeline.services import record
+from . import fields
+
+
+def get_opportunity(user: User, opportunity_id: int, *, for_edit: bool = False) -> Opportunity:
+    """The deal, or NotFound; PermissionDenied when the user may not see (or edit) it."""
+    opp = db.session.get(Opportunity, opportunity_id)
+    if opp is None or opp.deleted_at is not None:
+        raise NotFound("This deal does not exist or was deleted.")
+    permissions.require_view(user, opp)
+    if for_edit:
+        permissions.require_edit(user, opp)
+    return opp
+
+
+def default_pipeline(user: User) -> Pipeline | None:
+    """The user's default pipeline: the default one of their first business line."""
+    query = select(Pipeline).order_by(Pipeline.is_default.desc(), Pipeline.position, Pipeline.id)
+    if not permissions.is_admin(user):
+        query = query.where(Pipeline.business_line_id.in_(user.business_line_ids or [0]))
+    return db.session.scalars(query.limit(1)).first()
+
+
+def check_version(opp: Opportunity, version) -> None:
+    """ConflictError when the caller's ``version`` is not the deal's current one."""
+    if version in (None, ""):
+        return
+    try:
+        stale = int(version) != opp.version
+    except (TypeError, ValueError):
+        raise ValidationError({"version": "Invalid version."}) from None
+    if stale:
+        raise ConflictError(opp)
+
+
+def commit(opp: Opportunity | None = None) -> None:
+    """Commit, turning a concurrent update (SQLAlchemy's version check) into ConflictError."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        current = db.session.get(Opportunity, opp.id) if opp is not None else None
+        raise ConflictError(current) from None
+
+
+def _check_owner(owner: User, business_line_id: int) -> None:
+    if not owner.active or not owner.in_group(SALES_GROUP):
+        raise ValidationError(
+            {"owner_id": "The owner must be an active member of the sales group."}
+        )
+    if not permissions.can_view_business_line(owner, business_line_id):
+        raise ValidationError({"owner_id": "The owner does not work in this business line."})
+
+
+def _resolve_stage(data: dict, user: User) -> Stage:
+    if data.get("stage_id") not in (None, ""):
+        stage = fields.row("stage_id", Stage, data["stage_id"], "stage")
+    else:
+        pipeline = (
+            fields.row("pipeline_id", Pipeline, data["pipeline_id"], "pipeline")
+            if data.get("pipeline_id") not in (None, "")
+            else default_pipeline(user)
+        )
+        if pipeline is None:
+            raise ValidationError({"stage_id": "No pipeline is set up yet."})
+        stage = next(iter(pipeline.open_stages), None)
+        if stage is None:
+            raise ValidationError({"stage_id": "This pipeline has no open stage."})
+    if stage.is_closed:
+        raise ValidationError({"stage_id": "A new deal starts in an open stage."})
+    return stage
+
+
+def create_opportunity(user: User, data: dict) -> Opportunity:
+    """Create a deal from form-like ``data``; ``account_name`` creates a new account."""
+    parsed = fields.parse(data)
+    stage = _resolve_stage(data, user)
+    pipeline = stage.pipeline
+    permissions.require(
+        permissions.can_create_in(user, pipeline.business_line_id),
+        "You may not create deals in this business line.",
+    )
+    account = parsed.pop("account_id", None)
+    account_name = fields.text("account_name", data.get("account_name"))
+    if account is None and account_name:
+        account = Account(name=account_name, owner_id=user.id)
+        db.session.add(account)
+    owner = parsed.pop("owner_id", None) or user
+    _check_owner(owner, pipeline.business_line_id)
+
+    now = utcnow()
+    opp = Opportunity(
+        pipeline=pipeline,
+        stage=stage,
+        business_line_id=pipeline.business_line_id,
+        owner=owner,
+        account=account,
+        created_by_id=user.id,
+        updated_by_id=user.id,
+        stage_entered_at=now,
+        status="open",
+        position=_top_position(stage.id),
+    )
+    probability = parsed.pop("probability", None)
+    opp.probability = stage.probability if probability is None else probability
+    opp.probability_overridden = probability is not None
+    for key, value in parsed.items():
+        setattr(opp, fields.ATTRIBUTES.get(key, key), value)
+    opp.amount = opp.amount or ZERO
+    opp.amount_manual = opp.amount > 0
+    opp.currency = opp.currency or "EUR"
+    if data.get("tag_ids"):
+        opp.tags = _tags(data["tag_ids"])
+    db.session.add(opp)
+    db.session.flush()
+    db.session.add(
+        StageHistory(opportunity_id=opp.id, stage_id=stage.id, entered_at=now, user_id=user.id)
+    )
+    record(opp, user, "created", message=f"Created in {stage.name}", new=opp.name)
+    hook("opportunity_saved", opp)(opportunity=opp, changes={}, user=user, created=True)
+    commit(opp)
+    return opp
+
+
+def _tags(tag_ids) -> list[Tag]:
+    ids = [int(t) for t in tag_ids if str(t).strip().isdigit()]
+    return list(db.session.scalars(select(Tag).where(Tag.id.in_(ids)))) if ids else []
+
+
+def _top_position(stage_id: int) -> int:
+    lowest = db.session.scalar(
+        select(func.min(Opportunity.position)).where(
+            Opportunity.stage_id == stage_id, Opportunity.status == "open"
+        )
+    )
+    return (lowest or 0) - 1
+
+
+def update_opportunity(user: User, opp: Opportunity, data: dict, version=None) -> dict:
+    """Apply the fields present in ``data``; returns {field: (old, new)} of what changed."""
+    permissions.require_edit(user, opp)
+    check_version(opp, version)
+    parsed = fields.parse(data)
+    if "owner_id" in parsed and parsed["owner_id"] is not None:
+        _check_owner(parsed["owner_id"], opp.business_line_id)
+    if "name" in data and not parsed.get("name"):
+        raise ValidationError({"name": "This field is required."})
+
+    changes = {}
+    for key, value in parsed.items():
+        attr = fields.ATTRIBUTES.get(key, key)
+        if key == "probability":
+            if value is None:  # cleared: follow the stage again
+                opp.probability_overridden = False
+                value = opp.stage.probability
+            else:
+                opp.probability_overridden = True
+        old = getattr(opp, attr)
+        if old == value:
+            continue
+        setattr(opp, attr, value)
+        changes[key] = (old, value)
+        if key == "amount":
+            opp.amount_manual = value > 0
+    if "amount" in changes and not opp.amount_manual:
+        sync_amount(opp)
+    if not changes:
+        return changes
+    opp.updated_by_id = user.id
+    for key, (old, new) in changes.items():
+        record(opp, user, "updated", field=key, old=old, new=new)
+    hook("opportunity_saved", opp)(opportunity=opp, changes=changes, user=user, created=False)
+    commit(opp)
+    return changes
+
+
+def sync_amount(opp: Opportunity, user: User | None = None) -> bool:
+    """While the amount was left at zero it follows the product lines; True if it changed."""
+    if opp.amount_manual:
+        return False
+    total = opp.lines_total
+    if total == (opp.amount or ZERO):
+        return False
+    old, opp.amount = opp.amount, total
+    record(
+        opp,
+        user,
+        "updated",
+        field="amount",
+        old=old,
+        new=total,
+        message="Amount follows the product lines",
+    )
+    return True
+
+
+def add_line(user: User, opp: Opportunity, data: dict) -> OpportunityLine:
+    """Add a product line (qty, unit price, discount %); the amount follows if left at zero."""
+    permissions.require_edit(user, opp)
+    from ..models import Product
+
+    product = fields.row("product_id", Product, data.get("product_id"), "product")
+    errors = {}
+    quantity = unit_price = discount = None
+    try:
+        quantity = fields.money("quantity", data.get("quantity") or "1")
+        if quantity == 0:
+            errors["quantity"] = "The quantity must be more than zero."
+    except ValidationError as exc:
+        errors["quantity"] = "The quantity must be a positive number."
+        del exc
+    try:
+        unit_price = fields.money("unit_price", data.get("unit_price"))
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        discount = fields.money("discount", data.get("discount")) or ZERO
+        if discount > 100:
+            errors["discount"] = "The discount is a percentage between 0 and 100."
+    except ValidationError:
+        errors["discount"] = "The discount is a percentage between 0 and 100."
+    if product is None and not (data.get("description") or "").strip():
+        errors["product_id"] = "Choose a product or describe the line."
+    if errors:
+        raise ValidationError(errors)
+    if unit_price is None:
+        unit_price = product.unit_price if product else ZERO
+    line = OpportunityLine(
+        product=product,
+        description=fields.text("description", data.get("description"), max_len=255)
+        or (product.name if product else None),
+        quantity=quantity,
+        unit_price=unit_price,
+        discount=discount,
+        position=len(opp.lines),
+    )
+    opp.lines.append(line)
+    db.session.flush()
+    record(opp, user, "line", message=f"Added {line.description} x {quantity}", new=line.subtotal)
+    sync_amount(opp, user)
+    opp.updated_by_id = user.id
+    commit(opp)
+    return line
+
+
+def remove_line(user: User, opp: Opportunity, line_id: int) -> None:
+    permissions.require_edit(user, opp)
+    line = next((ln for ln in opp.lines if ln.id == int(line_id)), None)
+    if line is None:
+        raise NotFound("This product line does not exist.")
+    opp.lines.remove(line)
+    db.session.flush()
+    record(opp, user, "line", message=f"Removed {line.description}", old=line.subtotal)
+    sync_amount(opp, user)
+    opp.updated_by_id = user.id
+    commit(opp)
+
+
+def move_stage(
+    user: User,
+    opp: Opportunity,
+    stage_id,
+    version=None,
+    *,
+    lost_reason_id=None,
+    lost_note: str | None = None,
+    position: int | None = None,
+) -> Opportunity:
+    """Move the deal to a stage of its pipeline; won/lost stages close it.
+
+    Probability follows the stage unless overridden; a stale ``version`` raises
+    ConflictError; a plugin gate raises GateError; lost needs a reason. Nothing is written
+    on error.
+    """
+    permissions.require_edit(user, opp)
+    check_version(opp, version)
+    to_stage = fields.row("stage_id", Stage, stage_id, "stage")
+    if to_stage is None or to_stage.pipeline_id != opp.pipeline_id:
+        raise ValidationError({"stage_id": "Unknown stage for this pipeline."})
+    from_stage = opp.stage
+    reason = None
+    if to_stage.kind == "lost":
+        reason = fields.row("lost_reason_id", LostReason, lost_reason_id, "lost reason")
+        if reason is None:
+            raise ValidationError({"lost_reason_id": "Say why the deal was lost."})
+
+    if to_stage.id == from_stage.id:
+        if position is not None and position != opp.position:
+            opp.position = position
+            commit(opp)
+        return opp
+
+    problems = flatten(
+        hook("opportunity_stage_changing", opp)(
+            opportunity=opp, from_stage=from_stage, to_stage=to_stage, user=user
+        )
+    )
+    if problems:
+        raise GateError(problems, to_stage)
+
+    now = utcnow()
+    db.session.execute(
+        StageHistory.__table__.update()
+        .where(StageHistory.opportunity_id == opp.id, StageHistory.left_at.is_(None))
+        .values(left_at=now)
+    )
+    db.session.add(
+        StageHistory(opportunity_id=opp.id, stage_id=to_stage.id, entered_at=now, user_id=user.id)
+    )
+    opp.stage = to_stage
+    opp.stage_entered_at = now
+    opp.position = _top_position(to_stage.id) if position is None else position
+    opp.updated_by_id = user.id
+    if not opp.probability_overridden or to_stage.is_closed:
+        opp.probability = to_stage.probability
+    was_closed = opp.status != "open"
+    opp.status = to_stage.kind
+    record(opp, user, "stage", field="stage", old=from_stage, new=to_stage)
+
+    if to_stage.kind == "won":
+        opp.closed_at = now
+        opp.lost_reason, opp.lost_note = None, None
+        _amount_at_won(opp, user)
+        record(opp, user, "won", message="Closed won", new=opp.amount)
+    elif to_stage.kind == "lost":
+        opp.closed_at = now
+        opp.lost_reason = reason
+        opp.lost_note = fields.text("lost_note", lost_note, max_len=2000)
+        record(opp, user, "lost", message="Closed lost", new=reason)
+    elif was_closed:
+        opp.closed_at, opp.lost_reason, opp.lost_note = None, None, None
+        record(opp, user, "reopened", message="Reopened")
+
+    db.session.flush()
+    hook("opportunity_stage_changed", opp)(
+        opportunity=opp, from_stage=from_stage, to_stage=to_stage, user=user
+    )
+    if to_stage.is_closed:
+        hook("opportunity_closed", opp)(opportunity=opp, won=to_stage.kind == "won", user=user)
+    commit(opp)
+    return opp
+
+
+def _amount_at_won(opp: Opportunity, user: User) -> None:
+    """At won: a plugin's amount (the accepted quote) wins, else the product rule."""
+    amount = hook("opportunity_amount", opp)(opportunity=opp)
+    if amount is not None:
+        amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+        if amount != opp.amount:
+            record(
+                opp,
+                user,
+                "updated",
+                field="amount",
+                old=opp.amount,
+                new=amount,
+                message="Amount taken from the accepted quote",
+            )
+            opp.amount = amount
+            opp.amount_manual = True
+    else:
+        sync_amount(opp, user)
+
+
+def close_won(user: User, opp: Opportunity, version=None) -> Opportunity:
+    stage = opp.pipeline.stage_of_kind("won")
+    if stage is None:
+        raise ValidationError({"stage_id": "This pipeline has no won stage."})
+    return move_stage(user, opp, stage.id, version)
+
+
+def close_lost(
+    user: User, opp: Opportunity, lost_reason_id, version=None, note=None
+) -> Opportunity:
+    stage = opp.pipeline.stage_of_kind("lost")
+    if stage is None:
+        raise ValidationError({"stage_id": "This pipeline has no lost stage."})
+    return move_stage(user, opp, stage.id, version, lost_reason_id=lost_reason_id, lost_note=note)
+
+
+def delete_opportunity(user: User, opp: Opportunity, version=None) -> None:
+    """Move the deal to the trash (kept, with its history)."""
+    permissions.require(permissions.can_delete(user, opp), "You may not delete this deal.")
+    check_version(opp, version)
+    opp.deleted_at = utcnow()
+    opp.updated_by_id = user.id
+    record(opp, user, "deleted", message="Moved to the trash")
+    commit(opp)

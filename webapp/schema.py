@@ -1,0 +1,33 @@
+"""Alembic wiring: plugin revision folders join the core's, and upgrades apply every head."""
+
+from flask import current_app
+from flask_migrate import upgrade
+from flask_migrate.cli import db as db_cli_group
+
+from .extensions import migrate
+
+
+@migrate.configure
+def _plugin_version_locations(config):
+    """Core revisions plus every folder plugins return from ``register_migrations``."""
+    extra = current_app.config.get("PLUGIN_MIGRATIONS") or []
+    if extra:
+        core = f"{config.get_main_option('script_location')}/versions"
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", ":".join([core, *extra]))
+    return config
+
+
+def _default_to_heads() -> None:
+    """``db upgrade`` without a revision applies every branch head (core + plugin branches)."""
+    for param in db_cli_group.commands["upgrade"].params:
+        if param.name == "revision":
+            param.default = "heads"
+
+
+_default_to_heads()
+
+
+def upgrade_database() -> None:
+    """Apply all migrations (inside an app context)."""
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")

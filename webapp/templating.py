@@ -1,0 +1,81 @@
+"""Jinja set-up: money/date filters, plugin slots (``run_hook``), error pages."""
+
+from decimal import Decimal
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from .errors import DomainError
+from .extensions import htmx
+from .plugins import flatten, registry
+
+
+def money(value, currency: str | None = None) -> str:
+    """12345.5 -> '12,345.50' (with the currency code when given)."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value):,.2f}"
+    if text.endswith(".00"):
+        text = text[:-3]
+    return f"{text} {currency}" if currency else text
+
+
+def compact_money(value) -> str:
+    """Column totals: 1234567 -> '1.2M', 12500 -> '12.5k'."""
+    value = Decimal(value or 0)
+    for limit, suffix in ((Decimal(1_000_000), "M"), (Decimal(1000), "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{value:.0f}"
+
+
+def run_hook(name: str, opportunity=None, **kwargs) -> list:
+    """Template slot: the joined results of a hook (limited to the deal's business line)."""
+    bl = getattr(opportunity, "business_line_id", None) if opportunity is not None else None
+    if opportunity is not None:
+        kwargs["opportunity"] = opportunity
+    caller = registry().hook(name, bl)
+    return flatten(caller(**kwargs))
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["compact_money"] = compact_money
+    app.jinja_env.globals["run_hook"] = run_hook
+
+    @app.context_processor
+    def plugin_template_vars():
+        extra = {}
+        if request:
+            for result in registry().pm.hook.extra_template_vars(
+                template=request.endpoint or "", request=request, user=current_user
+            ):
+                extra.update(result or {})
+        return extra
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        """A user-caused error that reached the view layer uncaught: a clear page, no trace."""
+        if htmx:
+            return Markup(
+                '<div class="alert alert-danger" role="alert">%s</div>'
+            ) % exc.message, exc.status
+        return render_template("errors.html", message=exc.message, status=exc.status), exc.status
+
+    for status, message in (
+        (403, "You are not allowed to see this page."),
+        (404, "This page does not exist."),
+        (413, "The file is too large."),
+        (500, "Something went wrong on our side. The error was logged."),
+    ):
+        app.register_error_handler(status, _error_page(status, message))
+
+
+def _error_page(status: int, message: str):
+    def handler(exc):
+        if htmx:
+            return Markup('<div class="alert alert-danger" role="alert">%s</div>') % message, status
+        return render_template("errors.html", message=message, status=status), status
+
+    return handler

@@ -1,0 +1,1 @@
+"""The timeline feature: recording and reading every change to a deal."""
