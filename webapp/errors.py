@@ -49,11 +49,13 @@ class ConflictError(DomainError):
 
 
 class GateError(DomainError):
-    """A stage gate blocks the move; ``problems`` lists what is missing."""
+    """A stage gate blocks the move: ``problems`` (messages) and the opportunity ``fields``
+    whose values would solve some of them."""
 
     status = 422
 
-    def __init__(self, problems: list[str], stage=None):
-        self.problems = problems
+    def __init__(self, problems: list, stage=None):
+        self.problems = [p["message"] if isinstance(p, dict) else str(p) for p in problems]
+        self.fields = [p["field"] for p in problems if isinstance(p, dict) and p.get("field")]
         self.stage = stage
-        super().__init__("This stage needs: " + "; ".join(problems))
+        super().__init__("This stage needs: " + "; ".join(self.problems))

@@ -62,8 +62,13 @@ def register_pipeline_templates() -> list:
 
 
 @hookspec
-def opportunity_stage_changing(opportunity, from_stage, to_stage, user) -> list[str]:
-    """Return a list of problems (human-readable strings) that block the move; empty if none."""
+def opportunity_stage_changing(opportunity, from_stage, to_stage, user) -> list:
+    """Return the problems that block the move; empty if none.
+
+    A problem is a human-readable string, or a dict ``{"message": ..., "field": ...}`` when
+    filling in an opportunity field (``amount``, ``close_date``...) would solve it: the board
+    then offers those fields in a dialog and completes the move.
+    """
 
 
 @hookspec
@@ -94,6 +99,12 @@ def opportunity_actions(opportunity, user) -> list[dict]:
 def opportunity_panels(opportunity, user) -> list[dict]:
     """Return panels for the opportunity page: dicts with ``name`` (the ``data-panel``
     marker), ``title`` and ``html`` (markup already rendered by the plugin)."""
+
+
+@hookspec
+def account_panels(account, user) -> list[dict]:
+    """Return panels for the account page: dicts with ``name`` (the ``data-panel`` marker),
+    ``title`` and ``html``. Called for every plugin enabled in any business line."""
 
 
 @hookspec

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -39,7 +39,26 @@ def run_hook(name: str, opportunity=None, **kwargs) -> list:
     return flatten(caller(**kwargs))
 
 
+NAV = (
+    ("board.board", "Board", None),
+    ("opportunities.index", "Deals", None),
+    ("accounts.index", "Accounts", None),
+    ("contacts.index", "Contacts", None),
+    ("leads.index", "Leads", None),
+    ("reports.forecast", "Reports", None),
+    ("admin.index", "Admin", "admin"),
+)
+
+
+def nav_items() -> list[tuple[str, str]]:
+    """Main navigation: the features this app has that the user may open."""
+    views = current_app.view_functions
+    role = getattr(current_user, "role", None)
+    return [(ep, label) for ep, label, needs in NAV if ep in views and needs in (None, role)]
+
+
 def init_templating(app: Flask) -> None:
+    app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["compact_money"] = compact_money
     app.jinja_env.globals["run_hook"] = run_hook
