@@ -86,6 +86,11 @@ def opportunity_saved(opportunity, changes: dict, user, created: bool) -> None:
     """Notification: the deal was created or updated; ``changes`` maps field -> (old, new)."""
 
 
+@hookspec
+def contact_saved(contact, changes: dict, user) -> None:
+    """Notification: a contact was updated; ``changes`` maps field -> (old, new)."""
+
+
 # --- Opportunity page and board -------------------------------------------------------------
 
 
