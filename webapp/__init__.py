@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "webapp.main.views",
     "webapp.board.views",
     "webapp.opportunities.views",
+    "webapp.accounts.views",
 )
 
 

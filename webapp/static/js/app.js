@@ -17,3 +17,18 @@ document.addEventListener("DOMContentLoaded", () => {
     document.querySelector("#modal-root dialog")?.close();
   });
 });
+
+// Account picker: choosing a result fills the hidden account_id; typing again clears it.
+document.addEventListener("click", (event) => {
+  const option = event.target.closest("[data-pick-account]");
+  if (!option) return;
+  const picker = option.closest(".account-picker");
+  picker.querySelector('input[name="account_id"]').value = option.dataset.pickAccount;
+  picker.querySelector('input[name="account_name"]').value = option.dataset.accountName;
+  picker.querySelector(".account-results").innerHTML = "";
+});
+document.addEventListener("input", (event) => {
+  if (event.target.matches('.account-picker input[name="account_name"]')) {
+    event.target.closest(".account-picker").querySelector('input[name="account_id"]').value = "";
+  }
+});

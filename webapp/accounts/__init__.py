@@ -1,0 +1,1 @@
+"""Accounts: client folders."""
