@@ -16,6 +16,7 @@ BLUEPRINTS = (
     "webapp.board.views",
     "webapp.opportunities.views",
     "webapp.accounts.views",
+    "webapp.admin.views",
 )
 
 
@@ -31,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     _init_extensions(app)
-    plugins = build_plugin_manager()
+    plugins = build_plugin_manager(app.config.get("OPPORTUNO_PLUGINS", ()))
     app.extensions[EXTENSION_KEY] = plugins
     _init_plugin_resources(app, plugins)
     _register_blueprints(app, plugins)

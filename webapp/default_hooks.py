@@ -1,5 +1,7 @@
 """The core's own hook implementations, registered like any plugin (always enabled)."""
 
+import click
+
 from .hookspecs import hookimpl
 
 
@@ -9,3 +11,48 @@ def board_card_badges(opportunity):
     if opportunity.is_rotting():
         return [{"label": f"{opportunity.days_in_stage()}d in stage", "style": "danger"}]
     return []
+
+
+@hookimpl
+def opportunity_saved(opportunity, changes, user, created):
+    """Owner sync: the deal's new owner becomes its contact's owner (per the settings)."""
+    if created or "owner_id" in changes:
+        from .owners.services import opportunity_owner_changed
+
+        opportunity_owner_changed(opportunity, user, created)
+
+
+@hookimpl
+def contact_saved(contact, changes, user):
+    """Owner sync: the contact's deals follow its new owner (per the settings)."""
+    if "owner_id" in changes:
+        from .owners.services import contact_owner_changed
+
+        contact_owner_changed(contact, user)
+
+
+@hookimpl
+def register_commands(cli):
+    """``plugins list``: installed plugins and the business lines where each is enabled."""
+
+    @cli.group("plugins")
+    def plugins_group():
+        """Installed plugins."""
+
+    @plugins_group.command("list")
+    def list_plugins():
+        """Installed plugins and the business lines where each is enabled."""
+        from .admin.services import plugin_matrix
+
+        matrix = plugin_matrix()
+        if not matrix.plugins:
+            click.echo("No plugins installed.")
+            return
+        width = max(len(p.name) for p in matrix.plugins)
+        for plugin in matrix.plugins:
+            lines = [bl.name for bl in matrix.lines if matrix.is_enabled(bl.id, plugin.name)]
+            origin = plugin.distribution or plugin.source
+            click.echo(
+                f"{plugin.name:<{width}}  {origin:<22}  "
+                f"enabled in: {', '.join(lines) if lines else '(none)'}"
+            )

@@ -88,7 +88,11 @@ def opportunity_saved(opportunity, changes: dict, user, created: bool) -> None:
 
 @hookspec
 def contact_saved(contact, changes: dict, user) -> None:
-    """Notification: a contact was updated; ``changes`` maps field -> (old, new)."""
+    """Notification: a contact was updated; ``changes`` maps field -> (old, new).
+
+    Called for every installed plugin, before the caller commits (what an implementation
+    changes is committed with the contact). The core keeps deal owners in sync here.
+    """
 
 
 # --- Opportunity page and board -------------------------------------------------------------
@@ -110,6 +114,12 @@ def opportunity_panels(opportunity, user) -> list[dict]:
 def account_panels(account, user) -> list[dict]:
     """Return panels for the account page: dicts with ``name`` (the ``data-panel`` marker),
     ``title`` and ``html``. Called for every plugin enabled in any business line."""
+
+
+@hookspec
+def admin_actions(user) -> list[dict]:
+    """Return links for the admin page: dicts with ``label``, ``href`` and an optional
+    ``description``. Called for every installed plugin."""
 
 
 @hookspec

@@ -1,0 +1,1 @@
+"""Administration: plugins per business line, settings, links to plugin admin tools."""

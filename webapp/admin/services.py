@@ -1,0 +1,62 @@
+"""Which plugins are enabled in which business line, changed only by admins."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from .. import permissions
+from ..errors import NotFound
+from ..extensions import db
+from ..models import BusinessLine, PluginEnablement, User
+from ..plugins import PluginInfo, registry
+
+
+@dataclass
+class PluginMatrix:
+    """Business lines x optional plugins, with the enabled pairs."""
+
+    lines: list[BusinessLine]
+    plugins: list[PluginInfo]
+    enabled: set[tuple[int, str]]
+
+    def is_enabled(self, business_line_id: int, plugin: str) -> bool:
+        return (business_line_id, plugin) in self.enabled
+
+
+def plugin_matrix(user: User | None = None) -> PluginMatrix:
+    """The matrix for the admin page (``user`` must be an admin) or the CLI (no user)."""
+    if user is not None:
+        permissions.require_admin(user)
+    plugins = registry().info()
+    names = {p.name for p in plugins}
+    rows = db.session.execute(
+        select(PluginEnablement.business_line_id, PluginEnablement.plugin).where(
+            PluginEnablement.enabled.is_(True)
+        )
+    ).all()
+    return PluginMatrix(
+        lines=list(db.session.scalars(select(BusinessLine).order_by(BusinessLine.name))),
+        plugins=plugins,
+        enabled={(bl, name) for bl, name in rows if name in names},
+    )
+
+
+def set_plugin_enabled(
+    user: User | None, business_line_id: int, plugin: str, enabled: bool
+) -> bool:
+    """Enable or disable ``plugin`` for a business line (admins; ``None`` = the system, for
+    the CLI and the demo seed). Returns the new state."""
+    if user is not None:
+        permissions.require_admin(user)
+    if plugin not in registry().optional:
+        raise NotFound(f"There is no plugin named {plugin!r}.")
+    if db.session.get(BusinessLine, business_line_id) is None:
+        raise NotFound("This business line does not exist.")
+    row = db.session.get(PluginEnablement, (business_line_id, plugin))
+    if row is None:
+        row = PluginEnablement(business_line_id=business_line_id, plugin=plugin)
+        db.session.add(row)
+    row.enabled = bool(enabled)
+    db.session.commit()
+    registry().forget_enablement()
+    return row.enabled
