@@ -46,6 +46,18 @@ class Opportunity(TimestampMixin, db.Model):
     __table_args__ = (
         # The board: open deals of one stage, in card order.
         Index("ix_opportunities_board", "stage_id", "status", "position"),
+        # Board column totals (count, sum, weighted sum) read from this index alone.
+        Index(
+            "ix_opportunities_board_totals",
+            "status",
+            "pipeline_id",
+            "stage_id",
+            "amount",
+            "probability",
+            "owner_id",
+            "deleted_at",
+            "business_line_id",
+        ),
         Index("ix_opportunities_owner_status", "owner_id", "status"),
         Index("ix_opportunities_close_date", "close_date"),
         Index("ix_opportunities_bl_status", "business_line_id", "status"),
