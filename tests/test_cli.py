@@ -6,7 +6,16 @@ from webapp.models import Opportunity, StageHistory, User
 
 def test_users_create(runner):
     result = runner.invoke(
-        args=["users", "create", "--email", "New@Example.com", "--password", "longenough", "--role", "manager"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "New@Example.com",
+            "--password",
+            "longenough",
+            "--role",
+            "manager",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User))
@@ -15,17 +24,27 @@ def test_users_create(runner):
 
 
 def test_users_create_refuses_short_password_and_duplicates(runner):
-    result = runner.invoke(args=["users", "create", "--email", "a@example.com", "--password", "short"])
+    result = runner.invoke(
+        args=["users", "create", "--email", "a@example.com", "--password", "short"]
+    )
     assert result.exit_code != 0 and "8 characters" in result.output
     runner.invoke(args=["users", "create", "--email", "a@example.com", "--password", "longenough"])
-    result = runner.invoke(args=["users", "create", "--email", "a@example.com", "--password", "longenough"])
+    result = runner.invoke(
+        args=["users", "create", "--email", "a@example.com", "--password", "longenough"]
+    )
     assert result.exit_code != 0 and "already exists" in result.output
 
 
 def _fingerprint():
     rows = db.session.execute(
-        select(Opportunity.id, Opportunity.name, Opportunity.amount, Opportunity.stage_id,
-               Opportunity.owner_id, Opportunity.close_date).order_by(Opportunity.id)
+        select(
+            Opportunity.id,
+            Opportunity.name,
+            Opportunity.amount,
+            Opportunity.stage_id,
+            Opportunity.owner_id,
+            Opportunity.close_date,
+        ).order_by(Opportunity.id)
     ).all()
     return [tuple(str(v) for v in row) for row in rows]
 

@@ -15,7 +15,9 @@ from webapp.opportunities import services
 
 def _timeline(opp):
     return db.session.scalars(
-        select(TimelineEntry).where(TimelineEntry.opportunity_id == opp.id).order_by(TimelineEntry.id)
+        select(TimelineEntry)
+        .where(TimelineEntry.opportunity_id == opp.id)
+        .order_by(TimelineEntry.id)
     ).all()
 
 
@@ -23,7 +25,9 @@ def _count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_create_sets_stage_probability_history_and_timeline(create_opportunity, pipeline, sales_user):
+def test_create_sets_stage_probability_history_and_timeline(
+    create_opportunity, pipeline, sales_user
+):
     opp = create_opportunity(name="Acme 2027", amount="12500.50", account_name="Acme")
     assert opp.stage == pipeline.stages[0]
     assert opp.probability == pipeline.stages[0].probability
@@ -58,7 +62,10 @@ def test_bad_amount_is_refused(create_opportunity, amount, message):
 def test_update_writes_one_timeline_entry_per_field(create_opportunity, sales_user):
     opp = create_opportunity()
     changes = services.update_opportunity(
-        sales_user, opp, {"name": "Renamed", "amount": "2000", "close_date": "2027-01-31"}, version=1
+        sales_user,
+        opp,
+        {"name": "Renamed", "amount": "2000", "close_date": "2027-01-31"},
+        version=1,
     )
     assert set(changes) == {"name", "amount", "close_date"}
     entries = [e for e in _timeline(opp) if e.action == "updated"]
@@ -100,7 +107,9 @@ def test_concurrent_update_detected_by_the_database(app, create_opportunity, sal
     assert db.session.get(Opportunity, opp.id).name == "Changed elsewhere"
 
 
-def test_move_stage_follows_probability_and_records_history(create_opportunity, pipeline, sales_user):
+def test_move_stage_follows_probability_and_records_history(
+    create_opportunity, pipeline, sales_user
+):
     opp = create_opportunity()
     first, second = pipeline.stages[0], pipeline.stages[1]
     entered = opp.stage_entered_at
@@ -160,7 +169,9 @@ def test_lost_needs_a_reason(create_opportunity, sales_user, lost_reason):
 def test_won_amount_follows_product_lines_when_left_at_zero(create_opportunity, sales_user):
     opp = create_opportunity(amount="0")
     product = factories.product("Gold support", "1000")
-    services.add_line(sales_user, opp, {"product_id": product.id, "quantity": "3", "discount": "10"})
+    services.add_line(
+        sales_user, opp, {"product_id": product.id, "quantity": "3", "discount": "10"}
+    )
     assert opp.amount == Decimal("2700.00") and not opp.amount_manual
     services.close_won(sales_user, opp)
     assert opp.status == "won" and opp.probability == 100
@@ -169,7 +180,9 @@ def test_won_amount_follows_product_lines_when_left_at_zero(create_opportunity, 
 
 def test_manual_amount_is_not_overwritten_by_lines(create_opportunity, sales_user):
     opp = create_opportunity(amount="5000")
-    services.add_line(sales_user, opp, {"description": "Extra day", "quantity": "1", "unit_price": "900"})
+    services.add_line(
+        sales_user, opp, {"description": "Extra day", "quantity": "1", "unit_price": "900"}
+    )
     assert opp.amount == Decimal("5000.00")
     services.update_opportunity(sales_user, opp, {"amount": "0"})
     assert opp.amount == Decimal("900.00")  # back to following the lines
@@ -178,7 +191,9 @@ def test_manual_amount_is_not_overwritten_by_lines(create_opportunity, sales_use
 def test_negative_quantity_is_refused(create_opportunity, sales_user):
     opp = create_opportunity()
     with pytest.raises(ValidationError) as exc:
-        services.add_line(sales_user, opp, {"description": "X", "quantity": "-1", "unit_price": "5"})
+        services.add_line(
+            sales_user, opp, {"description": "X", "quantity": "-1", "unit_price": "5"}
+        )
     assert "quantity" in exc.value.errors
     assert opp.lines == []
 
