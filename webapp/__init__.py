@@ -16,6 +16,7 @@ BLUEPRINTS = (
     "webapp.board.views",
     "webapp.opportunities.views",
     "webapp.accounts.views",
+    "webapp.contacts.views",
     "webapp.admin.views",
 )
 

@@ -1,9 +1,33 @@
-"""Account queries and operations."""
+"""Accounts (client folders): search, list, the folder with its deals, create and edit.
 
-from sqlalchemy import func, select
+Accounts are the company's shared address book: every user may see them and add one;
+admins, managers and the account's owner may edit it (anyone while it has no owner).
+The deals shown in a folder are limited by ``permissions.visible_opportunities``.
+"""
 
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from .. import permissions
+from ..errors import NotFound, ValidationError
 from ..extensions import db
-from ..models import Account, User
+from ..models import SALES_GROUP, Account, Contact, Group, Opportunity, User
+from ..models._base import ZERO
+from . import concurrency
+from .fields import apply, differences, parse_account
+
+PER_PAGE = 25
+DEALS_PER_GROUP = 50
+STATUS_GROUPS = ("open", "won", "lost")
+
+
+def like_pattern(text: str) -> str:
+    """``text`` lower-cased and escaped for ``LIKE ... ESCAPE '\\'``, wrapped in %."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def search_accounts(user: User, text: str, limit: int = 8) -> list[Account]:
@@ -11,12 +35,176 @@ def search_accounts(user: User, text: str, limit: int = 8) -> list[Account]:
     text = (text or "").strip()
     if not text:
         return []
-    pattern = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = like_pattern(text)
     name = func.lower(Account.name)
     query = (
         select(Account)
-        .where(Account.deleted_at.is_(None), name.like(f"%{pattern}%", escape="\\"))
-        .order_by(name.like(f"{pattern}%", escape="\\").desc(), Account.name)
+        .where(Account.deleted_at.is_(None), name.like(pattern, escape="\\"))
+        .order_by(name.like(pattern[1:], escape="\\").desc(), Account.name)
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def list_accounts(user: User, text: str = "", page: int = 1, per_page: int = PER_PAGE):
+    """One page of accounts (name, city, industry or email matching ``text``), by name."""
+    query = select(Account).options(joinedload(Account.owner)).where(Account.deleted_at.is_(None))
+    text = (text or "").strip()
+    if text:
+        pattern = like_pattern(text)
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (Account.name, Account.city, Account.industry, Account.email)
+                )
+            )
+        )
+    return db.paginate(
+        query.order_by(Account.name, Account.id), page=page, per_page=per_page, error_out=False
+    )
+
+
+def get_account(user: User, account_id: int) -> Account:
+    account = db.session.get(Account, account_id)
+    if account is None or account.deleted_at is not None:
+        raise NotFound("This account does not exist or was deleted.")
+    return account
+
+
+def require_edit_account(user: User, account) -> None:
+    message = "You may not edit this account: it belongs to someone else."
+    permissions.require(can_edit_account(user, account), message)
+
+
+def can_edit_account(user: User, account: Account) -> bool:
+    return (
+        permissions.is_admin(user) or user.role == "manager" or account.owner_id in (None, user.id)
+    )
+
+
+@dataclass
+class DealGroup:
+    """The deals of one status in a folder: the first ones and SQL totals of all of them."""
+
+    status: str
+    deals: list = field(default_factory=list)
+    count: int = 0
+    amount: Decimal = ZERO
+    forecast: Decimal = ZERO
+
+
+def account_deals(user: User, account: Account) -> list[DealGroup]:
+    """The account's deals the user may see, grouped open / won / lost, with totals.
+
+    Totals come from one aggregate query; each group lists its first ``DEALS_PER_GROUP``
+    deals (stage and owner joined), so the query count does not grow with the deals.
+    """
+    visible = (
+        Opportunity.account_id == account.id,
+        Opportunity.deleted_at.is_(None),
+        permissions.visible_opportunities(user),
+    )
+    groups = {status: DealGroup(status) for status in STATUS_GROUPS}
+    totals = db.session.execute(
+        select(
+            Opportunity.status,
+            func.count(Opportunity.id),
+            func.coalesce(func.sum(Opportunity.amount), 0),
+            func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0),
+        )
+        .where(*visible)
+        .group_by(Opportunity.status)
+    )
+    for status, count, amount, weighted in totals:
+        if status in groups:
+            group = groups[status]
+            group.count = count
+            group.amount = Decimal(amount)
+            group.forecast = (Decimal(weighted) / 100).quantize(Decimal("0.01"))
+    order = {
+        "open": (Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id),
+        "won": (Opportunity.closed_at.desc(), Opportunity.id.desc()),
+        "lost": (Opportunity.closed_at.desc(), Opportunity.id.desc()),
+    }
+    for status, group in groups.items():
+        if group.count:
+            group.deals = list(
+                db.session.scalars(
+                    select(Opportunity)
+                    .options(joinedload(Opportunity.stage), joinedload(Opportunity.owner))
+                    .where(*visible, Opportunity.status == status)
+                    .order_by(*order[status])
+                    .limit(DEALS_PER_GROUP)
+                )
+            )
+    return list(groups.values())
+
+
+def account_contacts(account: Account, limit: int = 100) -> list[Contact]:
+    return list(
+        db.session.scalars(
+            select(Contact)
+            .where(Contact.account_id == account.id, Contact.deleted_at.is_(None))
+            .order_by(Contact.last_name, Contact.first_name, Contact.id)
+            .limit(limit)
+        )
+    )
+
+
+def owner_choices() -> list[User]:
+    """Users who may own accounts, contacts and leads: active members of the sales group."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.groups.any(Group.name == SALES_GROUP))
+            .order_by(User.name)
+        )
+    )
+
+
+def find_by_name(name: str) -> Account | None:
+    """The (first) live account named exactly ``name``, ignoring case and outer spaces."""
+    return db.session.scalars(
+        select(Account)
+        .where(Account.deleted_at.is_(None), func.lower(Account.name) == name.strip().lower())
+        .order_by(Account.id)
+        .limit(1)
+    ).first()
+
+
+def _check_unique_name(name: str, account: Account | None = None) -> None:
+    same = find_by_name(name)
+    if same is not None and same is not account:
+        raise ValidationError({"name": f"An account named “{same.name}” already exists."})
+
+
+def create_account(user: User, data: dict) -> Account:
+    """A new account from form-like ``data``; the creator owns it unless an owner is given."""
+    values = parse_account(data)
+    _check_unique_name(values["name"])
+    values.setdefault("owner", None)
+    account = Account(**values)
+    account.owner = account.owner or user
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+def update_account(user: User, account: Account, data: dict, updated_at) -> dict:
+    """Apply ``data``; ConflictError when the account changed since ``updated_at``."""
+    require_edit_account(user, account)
+    values = parse_account(data)
+    _check_unique_name(values["name"], account)
+    changes = differences(account, values)
+    if not changes:
+        return changes
+    concurrency.claim(
+        account,
+        updated_at,
+        "Someone else changed this account meanwhile. Nothing was saved; "
+        "your input is kept below next to the current values.",
+    )
+    apply(account, changes)
+    db.session.commit()
+    return changes

@@ -1,9 +1,40 @@
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..errors import ConflictError, ValidationError
+from ..extensions import htmx
 from . import services
+from .concurrency import token
+from .forms import AccountForm, conflicts, set_owner_choices
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def add_errors(form, errors: dict) -> None:
+    """Service errors shown under their field (or at the top of the form)."""
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is None or field.type == "HiddenField":
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+
+@bp.get("")
+def index():
+    """The accounts list; the active search swaps only the list."""
+    query = request.args.get("q", "")
+    accounts = services.list_accounts(current_user, query, page_number())
+    if htmx and htmx.target == "account-list":
+        return render_template("accounts/_list.html", accounts=accounts, query=query)
+    return render_template("accounts/index.html", accounts=accounts, query=query)
 
 
 @bp.get("/search")
@@ -12,3 +43,64 @@ def search():
     query = request.args.get("account_name") or request.args.get("q", "")
     accounts = services.search_accounts(current_user, query)
     return render_template("accounts/_search_results.html", accounts=accounts, query=query)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = AccountForm(formdata=request.form or None, data=request.args.to_dict())
+    set_owner_choices(form, services.owner_choices())
+    if not request.form:
+        form.owner_id.data = str(current_user.id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account = services.create_account(current_user, request.form.to_dict())
+        except ValidationError as exc:
+            add_errors(form, exc.errors)
+            status = 422
+        else:
+            flash(f"Account “{account.name}” created.", "success")
+            return redirect(url_for("accounts.detail", account_id=account.id))
+    return render_template("accounts/form.html", form=form, account=None), status
+
+
+@bp.get("/<int:account_id>")
+def detail(account_id: int):
+    account = services.get_account(current_user, account_id)
+    return render_template(
+        "accounts/detail.html",
+        account=account,
+        groups=services.account_deals(current_user, account),
+        contacts=services.account_contacts(account),
+        can_edit=services.can_edit_account(current_user, account),
+    )
+
+
+@bp.route("/<int:account_id>/edit", methods=["GET", "POST"])
+def edit(account_id: int):
+    account = services.get_account(current_user, account_id)
+    services.require_edit_account(current_user, account)
+    form = AccountForm(formdata=request.form or None, obj=account)
+    set_owner_choices(form, services.owner_choices())
+    if not request.form:
+        form.owner_id.data = str(account.owner_id or "")
+        form.updated_at.data = token(account)
+    status, conflict = 200, None
+    if form.validate_on_submit():
+        try:
+            services.update_account(
+                current_user, account, request.form.to_dict(), request.form.get("updated_at")
+            )
+        except ConflictError as exc:
+            conflict = {"message": exc.message, "rows": conflicts(form, account)}
+            form.updated_at.data = token(account)  # saving again now overwrites on purpose
+            status = 409
+        except ValidationError as exc:
+            add_errors(form, exc.errors)
+            status = 422
+        else:
+            flash("Account saved.", "success")
+            return redirect(url_for("accounts.detail", account_id=account.id))
+    return render_template(
+        "accounts/form.html", form=form, account=account, conflict=conflict
+    ), status

@@ -1,0 +1,51 @@
+"""Account forms: rendering, CSRF and typed-input keeping; the rules live in the services."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
+
+
+def owner_field():
+    return SelectField("Owner", coerce=str, validate_choice=False)
+
+
+def set_owner_choices(form, users) -> None:
+    form.owner_id.choices = [("", "—")] + [(str(u.id), u.name) for u in users]
+
+
+class AccountForm(FlaskForm):
+    name = StringField("Name")
+    industry = StringField("Industry")
+    website = StringField("Website")
+    phone = StringField("Phone")
+    email = EmailField("Email")
+    address = TextAreaField("Address")
+    city = StringField("City")
+    country = StringField("Country")
+    description = TextAreaField("Description")
+    owner_id = owner_field()
+    updated_at = HiddenField()
+
+
+def stored_value(row, name: str) -> str:
+    """The saved value of form field ``name`` as the form would show it."""
+    if name == "account_name":
+        return row.account.name if getattr(row, "account", None) else ""
+    value = getattr(row, name, None)
+    return "" if value is None else str(value)
+
+
+def conflicts(form, row) -> list[tuple[str, str, str]]:
+    """(label, saved now, your input) for each field where the saved row and the user's
+    input differ: what a stale save shows next to the kept input."""
+    rows = []
+    for field in form:
+        if field.type in ("HiddenField", "CSRFTokenField"):
+            continue
+        saved = stored_value(row, field.name)
+        mine = "" if field.data is None else str(field.data).strip()
+        if saved.strip() != mine:
+            if field.name == "owner_id":
+                saved = row.owner.name if row.owner else "—"
+                mine = dict(field.choices or []).get(mine, "—")
+            rows.append((field.label.text, saved or "—", mine or "—"))
+    return rows

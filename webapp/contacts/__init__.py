@@ -1,0 +1,1 @@
+"""Contacts: people, usually in an account, with their deals."""

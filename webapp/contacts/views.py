@@ -1,0 +1,89 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..accounts.concurrency import token
+from ..accounts.forms import conflicts, set_owner_choices
+from ..accounts.services import owner_choices
+from ..accounts.views import add_errors, page_number
+from ..errors import ConflictError, ValidationError
+from ..extensions import db, htmx
+from ..models import Account
+from . import services
+from .forms import ContactForm
+
+bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+
+
+@bp.get("")
+def index():
+    """The contacts list; the active search swaps only the list."""
+    query = request.args.get("q", "")
+    contacts = services.list_contacts(current_user, query, page_number())
+    if htmx and htmx.target == "contact-list":
+        return render_template("contacts/_list.html", contacts=contacts, query=query)
+    return render_template("contacts/index.html", contacts=contacts, query=query)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = ContactForm(formdata=request.form or None)
+    set_owner_choices(form, owner_choices())
+    if not request.form:
+        form.owner_id.data = str(current_user.id)
+        account = db.session.get(Account, request.args.get("account_id", type=int) or 0)
+        if account is not None and account.deleted_at is None:
+            form.account_id.data, form.account_name.data = str(account.id), account.name
+    status = 200
+    if form.validate_on_submit():
+        try:
+            contact = services.create_contact(current_user, request.form.to_dict())
+        except ValidationError as exc:
+            add_errors(form, exc.errors)
+            status = 422
+        else:
+            flash(f"Contact “{contact.full_name}” created.", "success")
+            return redirect(url_for("contacts.detail", contact_id=contact.id))
+    return render_template("contacts/form.html", form=form, contact=None), status
+
+
+@bp.get("/<int:contact_id>")
+def detail(contact_id: int):
+    contact = services.get_contact(current_user, contact_id)
+    return render_template(
+        "contacts/detail.html",
+        contact=contact,
+        deals=services.contact_deals(current_user, contact),
+        can_edit=services.can_edit_contact(current_user, contact),
+    )
+
+
+@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+def edit(contact_id: int):
+    contact = services.get_contact(current_user, contact_id)
+    services.require_edit_contact(current_user, contact)
+    form = ContactForm(formdata=request.form or None, obj=contact)
+    set_owner_choices(form, owner_choices())
+    if not request.form:
+        form.owner_id.data = str(contact.owner_id or "")
+        form.account_id.data = str(contact.account_id or "")
+        form.account_name.data = contact.account.name if contact.account else ""
+        form.updated_at.data = token(contact)
+    status, conflict = 200, None
+    if form.validate_on_submit():
+        try:
+            services.update_contact(
+                current_user, contact, request.form.to_dict(), request.form.get("updated_at")
+            )
+        except ConflictError as exc:
+            conflict = {"message": exc.message, "rows": conflicts(form, contact)}
+            form.updated_at.data = token(contact)  # saving again now overwrites on purpose
+            status = 409
+        except ValidationError as exc:
+            add_errors(form, exc.errors)
+            status = 422
+        else:
+            flash("Contact saved.", "success")
+            return redirect(url_for("contacts.detail", contact_id=contact.id))
+    return render_template(
+        "contacts/form.html", form=form, contact=contact, conflict=conflict
+    ), status
