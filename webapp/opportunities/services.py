@@ -17,6 +17,7 @@ from ..models import (
     Account,
     LostReason,
     Opportunity,
+    OpportunityContact,
     OpportunityLine,
     Pipeline,
     Stage,
@@ -139,6 +140,8 @@ def create_opportunity(user: User, data: dict) -> Opportunity:
     opp.currency = opp.currency or "EUR"
     if data.get("tag_ids"):
         opp.tags = _tags(data["tag_ids"])
+    if opp.primary_contact is not None:
+        opp.contact_links.append(OpportunityContact(contact=opp.primary_contact, role="other"))
     db.session.add(opp)
     db.session.flush()
     db.session.add(

@@ -1,12 +1,29 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""The opportunity page, its panels (htmx fragments of the same URLs) and creation."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..board.services import visible_pipelines
-from ..errors import ValidationError
-from . import services
+from ..errors import ConflictError, ValidationError
+from ..extensions import db, htmx
+from ..models import Account, Contact, TimelineEntry
+from . import activities, documents, inline, notes, page, relations, services
 from .forms import OpportunityForm
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
+CHANGED = "dealChanged"  # HX-Trigger event: the header and the timeline refresh themselves
 
 
 def _stage_choices(user) -> list[tuple[str, str]]:
@@ -17,23 +34,355 @@ def _stage_choices(user) -> list[tuple[str, str]]:
     ]
 
 
+def _prefill(args) -> dict:
+    """Pre-filled values from ``?account_id=&contact_id=`` (the account and contact pages)."""
+    data = {}
+    contact_id = args.get("contact_id", type=int) or args.get("primary_contact_id", type=int)
+    contact = db.session.get(Contact, contact_id or 0)
+    if contact is not None and contact.deleted_at is None:
+        data["primary_contact_id"] = contact.id
+        data["contact_name"] = contact.full_name
+        if contact.account is not None:
+            data["account_id"], data["account_name"] = contact.account.id, contact.account.name
+    account = db.session.get(Account, args.get("account_id", type=int) or 0)
+    if account is not None and account.deleted_at is None:
+        data["account_id"], data["account_name"] = account.id, account.name
+    return data
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    form = OpportunityForm(formdata=request.form or None, data=request.args.to_dict())
+    """The full create form; requested by htmx it is the quick-create dialog."""
+    prefill = _prefill(request.values)
+    form = OpportunityForm(formdata=request.form or None, data=prefill)
     form.stage_id.choices = _stage_choices(current_user)
+    template = "opportunities/_quick_dialog.html" if htmx else "opportunities/new.html"
     if form.validate_on_submit():
         try:
             opp = services.create_opportunity(current_user, request.form.to_dict())
         except ValidationError as exc:
+            db.session.rollback()
             for name, message in exc.errors.items():
                 getattr(form, name, form.name).errors.append(message)
         else:
             flash(f"Deal “{opp.name}” created.", "success")
-            return redirect(url_for("opportunities.detail", opportunity_id=opp.id))
-    return render_template("opportunities/new.html", form=form)
+            target = url_for("opportunities.detail", opportunity_id=opp.id)
+            if htmx:
+                return "", 204, {"HX-Redirect": target}
+            return redirect(target)
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, prefill=prefill), status
 
 
 @bp.get("/<int:opportunity_id>")
 def detail(opportunity_id: int):
+    opp = page.load_opportunity(current_user, opportunity_id)
+    return render_template(
+        "opportunities/detail.html",
+        opp=opp,
+        **_panel_context(opp),
+        timeline=page.timeline(opp),
+        activities=page.activities(opp),
+        notes=page.notes(opp),
+        documents=page.documents(opp),
+    )
+
+
+def _panel_context(opp) -> dict:
+    return {
+        "can_edit": page.can_edit(current_user, opp),
+        "products": page.products(),
+        "lost_reasons": page.lost_reasons(),
+        "candidates": page.candidate_contacts(opp),
+        "max_upload": current_app.config["MAX_UPLOAD_BYTES"],
+        "allowed_types": sorted(documents.ALLOWED),
+        "role_labels": relations.ROLE_LABELS,
+        "missing_roles": relations.missing_key_roles(opp),
+        "fields": inline.FIELDS,
+        # The account page (contract: GET /accounts/<id>) once that feature is present.
+        "account_url": f"/accounts/{opp.account_id}"
+        if opp.account_id and "accounts.detail" in current_app.view_functions
+        else None,
+        "field_display": inline.display,
+    }
+
+
+@bp.get("/<int:opportunity_id>/header")
+def header(opportunity_id: int):
+    opp = page.load_opportunity(current_user, opportunity_id)
+    return render_template("opportunities/_header.html", opp=opp, **_panel_context(opp))
+
+
+# --- Overview: one field at a time ---------------------------------------------------------
+
+
+@bp.route("/<int:opportunity_id>/fields/<name>", methods=["GET", "POST"])
+def field(opportunity_id: int, name: str):
+    """GET: the field (``?edit=1``: its editor); POST: save it with the version it was
+    read at. Bad input (422) and a stale version (409) re-render the editor, input kept."""
+    if name not in inline.FIELDS:
+        abort(404)
     opp = services.get_opportunity(current_user, opportunity_id)
-    return render_template("opportunities/detail.html", opp=opp)
+    context = {
+        "opp": opp,
+        "field": inline.FIELDS[name],
+        "can_edit": page.can_edit(current_user, opp),
+        "field_display": inline.display,
+    }
+    if request.method == "GET":
+        editing = bool(request.args.get("edit")) and context["can_edit"]
+        typed = inline.value(opp, name)
+        return render_template("opportunities/_field.html", editing=editing, typed=typed, **context)
+
+    typed = request.form.get(name, "")
+    data = {name: typed}
+    if name == "account_id" and not typed and request.form.get("account_name", "").strip():
+        data = {name: "unknown"}  # typed a name without picking an existing account
+    try:
+        services.update_opportunity(current_user, opp, data, request.form.get("version"))
+    except ValidationError as exc:
+        db.session.rollback()
+        error = exc.errors.get(name) or exc.message
+        if name == "account_id" and data[name] == "unknown":
+            error = "Pick an existing account from the list."
+        return render_template(
+            "opportunities/_field.html",
+            editing=True,
+            typed=typed,
+            error=error,
+            typed_name=request.form.get("account_name"),
+            **context,
+        ), 422
+    except ConflictError as exc:
+        current = exc.current
+        changes = db.session.scalars(
+            select(TimelineEntry)
+            .where(TimelineEntry.opportunity_id == current.id)
+            .order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc())
+            .limit(5)
+        ).all()
+        context["opp"] = current
+        return render_template(
+            "opportunities/_field.html",
+            editing=True,
+            typed=typed,
+            conflict=changes,
+            current_display=inline.display(current, name),
+            typed_name=request.form.get("account_name"),
+            **context,
+        ), 409
+    response = make_response(
+        render_template("opportunities/_field.html", editing=False, typed=typed, **context)
+    )
+    response.headers["HX-Trigger"] = CHANGED
+    return response
+
+
+# --- Panels ------------------------------------------------------------------------------
+
+
+def _panel(opp, name: str, *, errors=None, form=None, status: int = 200):
+    """Re-render one panel (htmx) or go back to the page (plain form posts)."""
+    if not htmx:
+        if errors:
+            flash("; ".join(errors.values()), "error")
+        return redirect(url_for("opportunities.detail", opportunity_id=opp.id) + f"#panel-{name}")
+    loaders = {
+        "activities": lambda: {"activities": page.activities(opp)},
+        "notes": lambda: {"notes": page.notes(opp)},
+        "documents": lambda: {"documents": page.documents(opp)},
+        "timeline": lambda: {"timeline": page.timeline(opp, request.args.get("before", type=int))},
+    }
+    template = {"partners": "_accounts", "competitors": "_accounts"}.get(name, f"_{name}")
+    context = {
+        "opp": opp,
+        "errors": errors or {},
+        "form": form or {},
+        "role": name[:-1] if name in ("partners", "competitors") else None,
+        **_panel_context(opp),
+        **(loaders[name]() if name in loaders else {}),
+    }
+    response = make_response(render_template(f"opportunities/{template}.html", **context), status)
+    if status == 200 and request.method == "POST":
+        response.headers["HX-Trigger"] = CHANGED
+    return response
+
+
+def _act(opportunity_id: int, panel: str, action, *, for_edit: bool = True):
+    """Run ``action(opp)`` and re-render ``panel``; a ValidationError keeps the typed input."""
+    opp = services.get_opportunity(current_user, opportunity_id, for_edit=for_edit)
+    try:
+        action(opp)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _panel(opp, panel, errors=exc.errors, form=request.form, status=422)
+    except ConflictError as exc:
+        return _panel(
+            exc.current, panel, errors={"__all__": exc.message}, form=request.form, status=409
+        )
+    return _panel(opp, panel)
+
+
+@bp.get("/<int:opportunity_id>/panels/<name>")
+def panel(opportunity_id: int, name: str):
+    if name not in (
+        "timeline",
+        "activities",
+        "products",
+        "contacts",
+        "partners",
+        "competitors",
+        "documents",
+        "notes",
+    ):
+        abort(404)
+    opp = services.get_opportunity(current_user, opportunity_id)
+    if name == "timeline" and request.args.get("before"):
+        return render_template(
+            "opportunities/_timeline_entries.html",
+            opp=opp,
+            timeline=page.timeline(opp, request.args.get("before", type=int)),
+        )
+    return _panel(opp, name)
+
+
+@bp.post("/<int:opportunity_id>/activities")
+def add_activity(opportunity_id: int):
+    return _act(
+        opportunity_id,
+        "activities",
+        lambda opp: activities.create_activity(current_user, opp, request.form),
+    )
+
+
+@bp.post("/<int:opportunity_id>/activities/<int:activity_id>/done")
+def complete_activity(opportunity_id: int, activity_id: int):
+    return _act(
+        opportunity_id,
+        "activities",
+        lambda opp: activities.complete_activity(current_user, opp, activity_id),
+    )
+
+
+@bp.post("/<int:opportunity_id>/activities/<int:activity_id>/reschedule")
+def reschedule_activity(opportunity_id: int, activity_id: int):
+    return _act(
+        opportunity_id,
+        "activities",
+        lambda opp: activities.reschedule_activity(
+            current_user, opp, activity_id, request.form.get("due_at")
+        ),
+    )
+
+
+@bp.post("/<int:opportunity_id>/lines")
+def add_line(opportunity_id: int):
+    return _act(
+        opportunity_id, "products", lambda opp: services.add_line(current_user, opp, request.form)
+    )
+
+
+@bp.post("/<int:opportunity_id>/lines/<int:line_id>/delete")
+def remove_line(opportunity_id: int, line_id: int):
+    return _act(
+        opportunity_id, "products", lambda opp: services.remove_line(current_user, opp, line_id)
+    )
+
+
+@bp.post("/<int:opportunity_id>/contacts")
+def add_contact(opportunity_id: int):
+    return _act(
+        opportunity_id,
+        "contacts",
+        lambda opp: relations.add_contact(
+            current_user, opp, request.form.get("contact_id"), request.form.get("role")
+        ),
+    )
+
+
+@bp.post("/<int:opportunity_id>/contacts/<int:link_id>/role")
+def contact_role(opportunity_id: int, link_id: int):
+    return _act(
+        opportunity_id,
+        "contacts",
+        lambda opp: relations.set_contact_role(
+            current_user, opp, link_id, request.form.get("role")
+        ),
+    )
+
+
+@bp.post("/<int:opportunity_id>/contacts/<int:link_id>/delete")
+def remove_contact(opportunity_id: int, link_id: int):
+    return _act(
+        opportunity_id, "contacts", lambda opp: relations.remove_contact(current_user, opp, link_id)
+    )
+
+
+@bp.post("/<int:opportunity_id>/<any(partners, competitors):panel_name>")
+def add_account(opportunity_id: int, panel_name: str):
+    return _act(
+        opportunity_id,
+        panel_name,
+        lambda opp: relations.add_account(current_user, opp, panel_name[:-1], request.form),
+    )
+
+
+@bp.post("/<int:opportunity_id>/<any(partners, competitors):panel_name>/<int:link_id>/delete")
+def remove_account(opportunity_id: int, panel_name: str, link_id: int):
+    return _act(
+        opportunity_id, panel_name, lambda opp: relations.remove_account(current_user, opp, link_id)
+    )
+
+
+@bp.post("/<int:opportunity_id>/notes")
+def add_note(opportunity_id: int):
+    return _act(
+        opportunity_id,
+        "notes",
+        lambda opp: notes.add_note(current_user, opp, request.form.get("body")),
+        for_edit=False,
+    )
+
+
+@bp.post("/<int:opportunity_id>/notes/<int:note_id>/pin")
+def pin_note(opportunity_id: int, note_id: int):
+    pinned = request.form.get("pinned") == "1"
+    return _act(
+        opportunity_id, "notes", lambda opp: notes.set_pinned(current_user, opp, note_id, pinned)
+    )
+
+
+@bp.post("/<int:opportunity_id>/documents")
+def upload_document(opportunity_id: int):
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    upload = request.files.get("file")
+    return _act(
+        opportunity_id,
+        "documents",
+        lambda opp: documents.upload_document(
+            current_user,
+            opp,
+            upload.stream if upload else None,
+            upload.filename if upload else None,
+            folder=current_app.config["UPLOAD_FOLDER"],
+            limit=limit,
+        ),
+    )
+
+
+@bp.get("/<int:opportunity_id>/documents/<int:document_id>")
+def download_document(opportunity_id: int, document_id: int):
+    opp = services.get_opportunity(current_user, opportunity_id)
+    doc, path = documents.document_file(
+        current_user, opp, document_id, current_app.config["UPLOAD_FOLDER"]
+    )
+    response = send_file(
+        path,
+        mimetype=doc.content_type,
+        as_attachment=True,
+        download_name=doc.filename,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response

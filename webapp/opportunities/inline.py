@@ -1,0 +1,112 @@
+"""The Overview fields that edit inline: label, input kind, choices and display value."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import SALES_GROUP, Contact, Group, Opportunity, Source, User
+from ..models.user import user_business_lines, user_groups
+from ..templating import money
+
+Choices = Callable[[Opportunity], list[tuple[str, str]]]
+
+
+def _owners(opp: Opportunity) -> list[tuple[str, str]]:
+    users = db.session.scalars(
+        select(User)
+        .join(user_groups, user_groups.c.user_id == User.id)
+        .join(Group, Group.id == user_groups.c.group_id)
+        .join(user_business_lines, user_business_lines.c.user_id == User.id)
+        .where(
+            Group.name == SALES_GROUP,
+            User.active,
+            user_business_lines.c.business_line_id == opp.business_line_id,
+        )
+        .order_by(User.name)
+    )
+    return [(str(u.id), u.name) for u in users]
+
+
+def _contacts(opp: Opportunity) -> list[tuple[str, str]]:
+    if opp.account_id is None:
+        rows = [opp.primary_contact] if opp.primary_contact else []
+    else:
+        rows = db.session.scalars(
+            select(Contact)
+            .where(Contact.account_id == opp.account_id, Contact.deleted_at.is_(None))
+            .order_by(Contact.last_name, Contact.first_name)
+            .limit(500)
+        ).all()
+    return [("", "—")] + [(str(c.id), c.full_name) for c in rows]
+
+
+def _sources(opp: Opportunity) -> list[tuple[str, str]]:
+    rows = db.session.scalars(select(Source).where(Source.active).order_by(Source.name))
+    return [("", "—")] + [(str(s.id), s.name) for s in rows]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text, textarea, money, number, date, select, account
+    choices: Choices | None = None
+    hint: str = ""
+
+
+FIELDS = {
+    f.name: f
+    for f in (
+        Field("name", "Name"),
+        Field("account_id", "Account", "account"),
+        Field("primary_contact_id", "Primary contact", "select", _contacts),
+        Field("owner_id", "Owner", "select", _owners),
+        Field("amount", "Amount", "money", hint="Leave at 0 to follow the product lines."),
+        Field("objective", "Objective", "money", hint="Your own estimate of the final value."),
+        Field("probability", "Probability %", "number", hint="Empty: the stage's default."),
+        Field("close_date", "Expected close", "date"),
+        Field("revenue_low", "Revenue range: low", "money"),
+        Field("revenue_high", "Revenue range: high", "money"),
+        Field("currency", "Currency"),
+        Field("source_id", "Source", "select", _sources),
+        Field("contract_start", "Contract start", "date"),
+        Field("contract_months", "Contract months", "number"),
+        Field("description", "Description", "textarea"),
+    )
+}
+
+_RELATIONS = {
+    "account_id": "account",
+    "primary_contact_id": "primary_contact",
+    "owner_id": "owner",
+    "source_id": "source",
+}
+
+
+def value(opp: Opportunity, name: str) -> str:
+    """The field's current value as an input holds it."""
+    if name in _RELATIONS:
+        return str(getattr(opp, name) or "")
+    current = getattr(opp, name)
+    if current is None:
+        return ""
+    if name == "probability" and not opp.probability_overridden:
+        return ""
+    return current.isoformat() if hasattr(current, "isoformat") else str(current)
+
+
+def display(opp: Opportunity, name: str) -> str:
+    """The field's current value as the page shows it."""
+    if name in _RELATIONS:
+        related = getattr(opp, _RELATIONS[name])
+        return getattr(related, "full_name", None) or getattr(related, "name", None) or "—"
+    current = getattr(opp, name)
+    if FIELDS[name].kind == "money":
+        return money(current, opp.currency) if current is not None else "—"
+    if name == "probability":
+        return f"{current}%" + ("" if opp.probability_overridden else " (stage default)")
+    if current is None or current == "":
+        return "—"
+    return current.isoformat() if hasattr(current, "isoformat") else str(current)

@@ -1,0 +1,134 @@
+"""People and companies around a deal: contacts with their role (the buying committee),
+partner and competitor accounts."""
+
+from .. import permissions
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import (
+    ACCOUNT_ROLES,
+    CONTACT_ROLES,
+    KEY_CONTACT_ROLES,
+    Account,
+    Contact,
+    Opportunity,
+    OpportunityAccount,
+    OpportunityContact,
+    User,
+)
+from ..timeline.services import record
+from . import fields
+
+ROLE_LABELS = {
+    "decision_maker": "Decision maker",
+    "technical": "Technical",
+    "finance": "Finance",
+    "influencer": "Influencer",
+    "user": "User",
+    "other": "Other",
+}
+
+
+def missing_key_roles(opp: Opportunity) -> list[str]:
+    """Key roles of the buying committee nobody holds yet."""
+    held = {link.role for link in opp.contact_links}
+    return [role for role in KEY_CONTACT_ROLES if role not in held]
+
+
+def _role(value) -> str:
+    if value not in CONTACT_ROLES:
+        raise ValidationError({"role": "Choose a role."})
+    return value
+
+
+def add_contact(user: User, opp: Opportunity, contact_id, role) -> OpportunityContact:
+    permissions.require_edit(user, opp)
+    errors = {}
+    contact = None
+    try:
+        contact = fields.row("contact_id", Contact, contact_id, "contact")
+        if contact is None:
+            errors["contact_id"] = "Choose a contact."
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if role not in CONTACT_ROLES:
+        errors["role"] = "Choose a role."
+    if contact is not None and any(link.contact_id == contact.id for link in opp.contact_links):
+        errors["contact_id"] = f"{contact.full_name} is already on this deal."
+    if errors:
+        raise ValidationError(errors)
+    link = OpportunityContact(contact=contact, role=role)
+    opp.contact_links.append(link)
+    record(opp, user, "contact", message=f"Added {contact.full_name} ({ROLE_LABELS[role]})")
+    db.session.commit()
+    return link
+
+
+def _contact_link(opp: Opportunity, link_id) -> OpportunityContact:
+    link = next((ln for ln in opp.contact_links if ln.id == int(link_id)), None)
+    if link is None:
+        raise NotFound("This contact is not on the deal.")
+    return link
+
+
+def set_contact_role(user: User, opp: Opportunity, link_id, role) -> OpportunityContact:
+    permissions.require_edit(user, opp)
+    link = _contact_link(opp, link_id)
+    role = _role(role)
+    if role != link.role:
+        record(
+            opp,
+            user,
+            "contact",
+            field="role",
+            old=ROLE_LABELS[link.role],
+            new=ROLE_LABELS[role],
+            message=f"Role of {link.contact.full_name}",
+        )
+        link.role = role
+        db.session.commit()
+    return link
+
+
+def remove_contact(user: User, opp: Opportunity, link_id) -> None:
+    permissions.require_edit(user, opp)
+    link = _contact_link(opp, link_id)
+    opp.contact_links.remove(link)
+    record(opp, user, "contact", message=f"Removed {link.contact.full_name}")
+    db.session.commit()
+
+
+def add_account(user: User, opp: Opportunity, role: str, data: dict) -> OpportunityAccount:
+    """Link a partner or competitor: an existing account (``account_id``) or a new one
+    created from ``account_name``."""
+    permissions.require_edit(user, opp)
+    if role not in ACCOUNT_ROLES:
+        raise NotFound("Unknown kind of account link.")
+    account = fields.row("account_id", Account, data.get("account_id"), "account")
+    name = fields.text("account_name", data.get("account_name"))
+    if account is None:
+        if not name:
+            raise ValidationError({"account_id": "Choose an account or type a new name."})
+        account = Account(name=name, owner_id=user.id)
+        db.session.add(account)
+        db.session.flush()
+    elif account.id == opp.account_id:
+        raise ValidationError({"account_id": "That is the deal's own account."})
+    elif any(ln.account_id == account.id and ln.role == role for ln in opp.account_links):
+        raise ValidationError({"account_id": f"{account.name} is already a {role}."})
+    link = OpportunityAccount(
+        account=account, role=role, note=fields.text("note", data.get("note"), max_len=255)
+    )
+    opp.account_links.append(link)
+    record(opp, user, role, message=f"Added {role} {account.name}", new=account.name)
+    db.session.commit()
+    return link
+
+
+def remove_account(user: User, opp: Opportunity, link_id) -> None:
+    permissions.require_edit(user, opp)
+    link = next((ln for ln in opp.account_links if ln.id == int(link_id)), None)
+    if link is None:
+        raise NotFound("This account is not linked to the deal.")
+    opp.account_links.remove(link)
+    record(opp, user, link.role, message=f"Removed {link.role} {link.account.name}")
+    db.session.commit()
