@@ -30,12 +30,13 @@ def compact_money(value) -> str:
     return f"{value:.0f}"
 
 
-def run_hook(name: str, opportunity=None, **kwargs) -> list:
-    """Template slot: the joined results of a hook (limited to the deal's business line)."""
-    bl = getattr(opportunity, "business_line_id", None) if opportunity is not None else None
+def run_hook(name: str, opportunity=None, business_line_id: int | None = None, **kwargs) -> list:
+    """Template slot: the joined results of a hook from the plugins enabled in the deal's (or
+    the given) business line; without either, from the plugins enabled in any business line."""
     if opportunity is not None:
         kwargs["opportunity"] = opportunity
-    caller = registry().hook(name, bl)
+        business_line_id = opportunity.business_line_id
+    caller = registry().hook(name, business_line_id, any_line=business_line_id is None)
     return flatten(caller(**kwargs))
 
 
