@@ -17,6 +17,7 @@ BLUEPRINTS = (
     "webapp.opportunities.views",
     "webapp.accounts.views",
     "webapp.contacts.views",
+    "webapp.leads.views",
     "webapp.admin.views",
 )
 

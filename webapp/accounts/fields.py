@@ -14,7 +14,9 @@ def email(field: str, value) -> str | None:
     if value is None:
         return None
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        return validate_email(
+            value, check_deliverability=False, globally_deliverable=False
+        ).normalized
     except EmailNotValidError:
         raise ValidationError({field: "Enter an email address such as anna@example.com."}) from None
 

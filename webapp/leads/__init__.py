@@ -1,0 +1,1 @@
+"""Leads: unqualified prospects, converted into account + contact + opportunity."""

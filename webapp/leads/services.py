@@ -1,0 +1,306 @@
+"""Leads: unqualified prospects; list, create and convert into account + contact + deal.
+
+A user sees the leads they own, the leads of their business lines and unassigned ones
+(admins see all); admins, the owner and the business line's managers may convert a lead
+(anyone who sees it while it has no owner).
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, func, or_, select, true
+from sqlalchemy.orm import joinedload
+
+from .. import permissions
+from ..accounts.fields import email, owner, parse_contact
+from ..accounts.services import PER_PAGE, find_by_name, like_pattern
+from ..errors import DomainError, NotFound, ValidationError
+from ..extensions import db
+from ..models import (
+    LEAD_STATUSES,
+    Account,
+    BusinessLine,
+    Contact,
+    Lead,
+    Opportunity,
+    Source,
+    User,
+)
+from ..models._base import utcnow
+from ..opportunities import fields
+from ..opportunities.services import create_opportunity
+from ..timeline.services import record
+
+OPEN_STATUSES = ("new", "contacted", "qualified")
+
+
+def visible_leads(user: User):
+    """A WHERE clause limiting a query of Lead to what ``user`` may see."""
+    if permissions.is_admin(user):
+        return true()
+    return or_(
+        Lead.owner_id == user.id,
+        Lead.business_line_id.is_(None),
+        Lead.business_line_id.in_(user.business_line_ids or [0]),
+    )
+
+
+def can_view_lead(user: User, lead: Lead) -> bool:
+    return (
+        permissions.is_admin(user)
+        or lead.owner_id == user.id
+        or lead.business_line_id is None
+        or lead.business_line_id in user.business_line_ids
+    )
+
+
+def can_convert_lead(user: User, lead: Lead) -> bool:
+    return (
+        permissions.is_admin(user)
+        or lead.owner_id == user.id
+        or (lead.business_line_id is not None and permissions.manages(user, lead.business_line_id))
+        or (lead.owner_id is None and can_view_lead(user, lead))
+    )
+
+
+def list_leads(
+    user: User, text: str = "", status: str = "open", page: int = 1, per_page: int = PER_PAGE
+):
+    """One page of the leads ``user`` sees, newest first; ``status`` is a lead status,
+    "open" (new, contacted, qualified) or "all"; every word of ``text`` must match the
+    name, company or email."""
+    query = (
+        select(Lead)
+        .options(joinedload(Lead.owner))
+        .where(Lead.deleted_at.is_(None), visible_leads(user))
+    )
+    if status == "open":
+        query = query.where(Lead.status.in_(OPEN_STATUSES))
+    elif status in LEAD_STATUSES:
+        query = query.where(Lead.status == status)
+    for word in (text or "").split():
+        pattern = like_pattern(word)
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (Lead.first_name, Lead.last_name, Lead.company, Lead.email)
+                )
+            )
+        )
+    return db.paginate(
+        query.order_by(Lead.created_at.desc(), Lead.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
+def get_lead(user: User, lead_id: int) -> Lead:
+    lead = db.session.get(Lead, lead_id)
+    if lead is None or lead.deleted_at is not None:
+        raise NotFound("This lead does not exist or was deleted.")
+    permissions.require(can_view_lead(user, lead), "You may not see this lead.")
+    return lead
+
+
+def sources() -> list[Source]:
+    return list(db.session.scalars(select(Source).where(Source.active).order_by(Source.name)))
+
+
+def business_lines(user: User) -> list[BusinessLine]:
+    query = select(BusinessLine).order_by(BusinessLine.name)
+    if not permissions.is_admin(user):
+        query = query.where(BusinessLine.id.in_(user.business_line_ids or [0]))
+    return list(db.session.scalars(query))
+
+
+def _business_line(user: User, value) -> BusinessLine | None:
+    line = fields.row("business_line_id", BusinessLine, value, "business line")
+    if line is not None and not permissions.can_view_business_line(user, line.id):
+        raise ValidationError({"business_line_id": "You do not work in this business line."})
+    return line
+
+
+LEAD_FIELDS: dict[str, Callable] = {
+    "company": lambda k, v: fields.text(k, v, max_len=200),
+    "email": email,
+    "phone": lambda k, v: fields.text(k, v, max_len=60),
+    "title": lambda k, v: fields.text(k, v, max_len=120),
+    "description": lambda k, v: fields.text(k, v, max_len=20000),
+    "source_id": lambda k, v: fields.row(k, Source, v, "source"),
+    "owner_id": owner,
+}
+
+
+def create_lead(user: User, data: dict) -> Lead:
+    """A new lead (status "new"); the creator owns it unless an owner is given; the business
+    line defaults to the creator's first one."""
+    errors, values = {}, {}
+    try:
+        values.update(parse_contact({k: data.get(k) for k in ("first_name", "last_name")}))
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    for key, parse in LEAD_FIELDS.items():
+        try:
+            values[key] = parse(key, data.get(key))
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    try:
+        line = _business_line(user, data.get("business_line_id"))
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        line = None
+    if errors:
+        raise ValidationError(errors)
+    lines = business_lines(user)
+    line = line or (lines[0] if lines else None)
+    source, lead_owner = values.pop("source_id"), values.pop("owner_id")
+    lead = Lead(
+        **values,
+        status="new",
+        source_id=source.id if source else None,
+        owner_id=(lead_owner or user).id,
+        business_line_id=line.id if line else None,
+    )
+    db.session.add(lead)
+    db.session.commit()
+    return lead
+
+
+def matching_account(lead: Lead) -> Account | None:
+    """The live account named exactly like the lead's company (what conversion links to)."""
+    return find_by_name(lead.company) if lead.company else None
+
+
+def matching_contact(lead: Lead) -> Contact | None:
+    """The first live contact with the lead's email, ignoring case."""
+    if not lead.email:
+        return None
+    return db.session.scalars(
+        select(Contact)
+        .where(Contact.deleted_at.is_(None), func.lower(Contact.email) == lead.email.lower())
+        .order_by(Contact.id)
+        .limit(1)
+    ).first()
+
+
+def conversion_links(lead: Lead) -> dict:
+    """What a converted lead became: ``account``, ``contact`` and ``deal`` (or None)."""
+    return {
+        "account": db.session.get(Account, lead.account_id) if lead.account_id else None,
+        "contact": db.session.get(Contact, lead.contact_id) if lead.contact_id else None,
+        "deal": db.session.get(Opportunity, lead.opportunity_id) if lead.opportunity_id else None,
+    }
+
+
+@contextmanager
+def _when_deal_flushed(callback: Callable[[Opportunity], None]) -> Iterator[None]:
+    """Within the block, run ``callback(deal)`` right after a new deal is first flushed: its
+    id is known and the transaction that creates it is still open, so what the callback
+    writes is committed together with the deal (or not at all)."""
+    session = db.session()
+    flushed: list[Opportunity] = []
+
+    def collect(session, _context):
+        flushed.extend(obj for obj in session.new if isinstance(obj, Opportunity))
+
+    def run(session, _context):
+        while flushed:
+            callback(flushed.pop())
+
+    event.listen(session, "after_flush", collect)
+    event.listen(session, "after_flush_postexec", run)
+    try:
+        yield
+    finally:
+        event.remove(session, "after_flush", collect)
+        event.remove(session, "after_flush_postexec", run)
+
+
+def _check_conversion(user: User, lead: Lead, data: dict) -> dict:
+    """Every error of the conversion form at once, before anything is written."""
+    permissions.require(can_convert_lead(user, lead), "You may not convert this lead.")
+    if lead.status == "converted":
+        raise DomainError("This lead was already converted.")
+    errors = {}
+    try:
+        fields.parse({key: data.get(key) for key in ("name", "amount", "close_date")})
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        account = fields.row("account_id", Account, data.get("account_id"), "account")
+        account_name = fields.text("account_name", data.get("account_name"))
+        if account is None and not account_name:
+            errors["account_name"] = "Pick an account or type the name of a new one."
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        account = account_name = None
+    if errors:
+        raise ValidationError(errors)
+    return {"account": account, "account_name": account_name}
+
+
+def convert_lead(user: User, lead: Lead, data: dict) -> Opportunity:
+    """Convert ``lead`` in one transaction: link or create the account (the one picked, else
+    the one with exactly that name, else a new one), link or create the contact (matched by
+    email), create the deal through ``create_opportunity`` (timeline and hooks run), mark
+    the lead converted with links to all three, and note on the deal's timeline that it
+    came from the lead. On any error nothing is written."""
+    checked = _check_conversion(user, lead, data)
+    try:
+        account = checked["account"] or find_by_name(checked["account_name"])
+        if account is None:
+            account = Account(name=checked["account_name"], owner_id=lead.owner_id or user.id)
+            db.session.add(account)
+        contact = matching_contact(lead)
+        if contact is None:
+            contact = Contact(
+                first_name=lead.first_name,
+                last_name=lead.last_name,
+                email=lead.email,
+                phone=lead.phone,
+                title=lead.title,
+                notes=lead.description,
+                owner_id=lead.owner_id or user.id,
+            )
+            db.session.add(contact)
+        contact.account = contact.account or account
+        db.session.flush()
+        lead.status, lead.converted_at = "converted", utcnow()
+        lead.account_id, lead.contact_id = account.id, contact.id
+        deal_data = {
+            "name": data.get("name"),
+            "amount": data.get("amount"),
+            "close_date": data.get("close_date"),
+            "stage_id": data.get("stage_id"),
+            "account_id": account.id,
+            "primary_contact_id": contact.id,
+            "source_id": lead.source_id,
+            "description": lead.description,
+        }
+        source = db.session.get(Source, lead.source_id) if lead.source_id else None
+        with _when_deal_flushed(lambda deal: _link(lead, deal, source, user)):
+            return create_opportunity(user, deal_data)
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _link(lead: Lead, deal: Opportunity, source: Source | None, user: User) -> None:
+    lead.opportunity_id = deal.id
+    record(
+        deal,
+        user,
+        "converted",
+        message=f"Converted from lead {lead.full_name}"
+        + (f" ({lead.company})" if lead.company else "")
+        + (f", source: {source.name}" if source else ""),
+        new=lead.description,
+        data={
+            "lead_id": lead.id,
+            "source": source.name if source else None,
+            "description": lead.description,
+            "lead_created_at": lead.created_at.isoformat() if lead.created_at else None,
+        },
+    )

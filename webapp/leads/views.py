@@ -1,0 +1,101 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..accounts.forms import set_owner_choices
+from ..accounts.services import owner_choices
+from ..accounts.views import add_errors, page_number
+from ..board.services import visible_pipelines
+from ..errors import ValidationError
+from ..extensions import htmx
+from . import services
+from .forms import ConvertForm, LeadForm, choices
+
+bp = Blueprint("leads", __name__, url_prefix="/leads")
+
+STATUS_FILTERS = (
+    ("open", "Open"),
+    ("all", "All"),
+    ("converted", "Converted"),
+    ("disqualified", "Disqualified"),
+)
+
+
+@bp.get("")
+def index():
+    """The leads list; the active search and the status filter swap only the list."""
+    query, status = request.args.get("q", ""), request.args.get("status", "open")
+    leads = services.list_leads(current_user, query, status, page_number())
+    context = {"leads": leads, "query": query, "status": status, "filters": STATUS_FILTERS}
+    if htmx and htmx.target == "lead-list":
+        return render_template("leads/_list.html", **context)
+    return render_template("leads/index.html", **context)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = LeadForm(formdata=request.form or None)
+    form.source_id.choices = choices(services.sources())
+    lines = services.business_lines(current_user)
+    form.business_line_id.choices = choices(lines, blank=None)
+    set_owner_choices(form, owner_choices())
+    if not request.form:
+        form.owner_id.data = str(current_user.id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            lead = services.create_lead(current_user, request.form.to_dict())
+        except ValidationError as exc:
+            add_errors(form, exc.errors)
+            status = 422
+        else:
+            flash(f"Lead “{lead.full_name}” created.", "success")
+            return redirect(url_for("leads.detail", lead_id=lead.id))
+    return render_template("leads/form.html", form=form, lines=lines), status
+
+
+@bp.get("/<int:lead_id>")
+def detail(lead_id: int):
+    lead = services.get_lead(current_user, lead_id)
+    return render_template(
+        "leads/detail.html",
+        lead=lead,
+        can_convert=services.can_convert_lead(current_user, lead),
+        **services.conversion_links(lead),
+    )
+
+
+def _stage_choices() -> list[tuple[str, str]]:
+    return [
+        (str(stage.id), f"{pipeline.business_line.name} › {pipeline.name} › {stage.name}")
+        for pipeline in visible_pipelines(current_user)
+        for stage in pipeline.open_stages
+    ]
+
+
+@bp.route("/<int:lead_id>/convert", methods=["GET", "POST"])
+def convert(lead_id: int):
+    """One step: account (linked or new) + contact (linked or new) + the new deal."""
+    lead = services.get_lead(current_user, lead_id)
+    if lead.status == "converted":
+        flash("This lead was already converted.", "info")
+        return redirect(url_for("leads.detail", lead_id=lead.id))
+    form = ConvertForm(formdata=request.form or None)
+    form.stage_id.choices = _stage_choices()
+    account, contact = services.matching_account(lead), services.matching_contact(lead)
+    if not request.form:
+        form.name.data = lead.company or lead.full_name
+        form.account_name.data = account.name if account else (lead.company or lead.full_name)
+        form.account_id.data = str(account.id) if account else ""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            deal = services.convert_lead(current_user, lead, request.form.to_dict())
+        except ValidationError as exc:
+            add_errors(form, exc.errors)
+            status = 422
+        else:
+            flash(f"Lead converted: deal “{deal.name}” created.", "success")
+            return redirect(url_for("opportunities.detail", opportunity_id=deal.id))
+    return render_template(
+        "leads/convert.html", form=form, lead=lead, account=account, contact=contact
+    ), status
