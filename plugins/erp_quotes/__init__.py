@@ -1,0 +1,57 @@
+"""ERP quotes: quotes made in the company's ERP from a deal's product lines [seed 000].
+
+The Quotes panel creates a quote in the ERP (ERPNext out of the box; other ERPs through
+``register_quote_providers``), lists every version with its status and total, and refreshes
+them; the ERP pushes status changes to the signed webhook ``POST /erp-quotes/webhook``. When a
+quote is accepted the deal's amount takes its total (``opportunity_amount``) and the panel
+offers to close the deal won; a later change to an accepted quote shows as drift.
+Settings: see ``settings.py``.
+"""
+
+from pathlib import Path
+
+from webapp.hookspecs import hookimpl
+
+from . import models  # noqa: F401  (the plugin's tables join the metadata)
+
+HERE = Path(__file__).resolve().parent
+
+
+@hookimpl
+def register_blueprints(app):
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_migrations():
+    return [HERE / "migrations" / "versions"]
+
+
+@hookimpl
+def register_template_folders():
+    return [HERE / "templates"]
+
+
+@hookimpl
+def register_quote_providers():
+    from .providers.erpnext import ERPNextProvider
+
+    return [ERPNextProvider]
+
+
+@hookimpl
+def opportunity_panels(opportunity, user):
+    from .views import render_panel
+
+    return [{"name": "quotes", "title": "Quotes", "html": render_panel(opportunity, user)}]
+
+
+@hookimpl
+def opportunity_amount(opportunity):
+    """The accepted quote's total, when there is one (stops at the first non-None result)."""
+    from .services import accepted_quote
+
+    quote = accepted_quote(opportunity)
+    return quote.total if quote is not None and quote.total is not None else None

@@ -1,0 +1,204 @@
+"""ERPNext (Frappe) provider: the ``Quotation`` doctype through Frappe's REST API.
+
+Endpoints used (Frappe REST API v1, ``/api/resource/{doctype}``):
+- ``POST /api/resource/Quotation`` with the document as JSON -> ``{"data": {...}}``
+- ``GET /api/resource/Quotation/{name}`` -> ``{"data": {...}}``
+- ``GET /api/resource/Quotation?fields=[...]&filters=[...]&limit_page_length=N``
+  -> ``{"data": [{...}, ...]}``
+Authentication: ``Authorization: token <api_key>:<api_secret>``. Errors come back with an
+HTTP error status and a JSON body carrying ``exc_type`` and ``_server_messages``.
+
+Quotation fields written: ``quotation_to`` ("Customer"), ``party_name``, ``title`` (carries
+our request reference in brackets so a retry finds a quote an earlier, timed-out request
+created), ``transaction_date``, ``valid_till``, ``currency``, ``order_type``, ``items``
+(``item_code``, ``description``, ``qty``, ``price_list_rate``, ``discount_percentage``,
+``rate``). Read: ``name``, ``status``, ``docstatus``, ``grand_total``, ``currency``,
+``transaction_date``, ``modified``.
+
+Statuses: a draft (``docstatus`` 0) is "draft"; a cancelled one (``docstatus`` 2) is
+"cancelled"; once submitted, ERPNext's ``Ordered``/``Partially Ordered`` (the customer
+ordered: the quote was accepted) is "accepted", ``Lost``, ``Expired`` map to themselves and
+``Open``/``Replied`` are "open" (sent).
+"""
+
+import json
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
+
+import httpx
+
+from . import ErpRejected, ErpUnavailable, QuoteDraft, QuoteProvider, RemoteQuote
+
+DOCTYPE = "Quotation"
+READ_FIELDS = [
+    "name",
+    "status",
+    "docstatus",
+    "grand_total",
+    "currency",
+    "transaction_date",
+    "modified",
+    "title",
+]
+STATUS_MAP = {
+    "Ordered": "accepted",
+    "Partially Ordered": "accepted",
+    "Lost": "lost",
+    "Expired": "expired",
+    "Cancelled": "cancelled",
+}
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def our_status(status: str | None, docstatus) -> str:
+    docstatus = int(docstatus or 0)
+    if docstatus == 2:
+        return "cancelled"
+    if docstatus == 0:
+        return "draft"
+    return STATUS_MAP.get(status or "", "open")
+
+
+def error_message(response: httpx.Response) -> str:
+    """The ERP's own words from a Frappe error answer, without markup."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    messages = []
+    try:
+        for item in json.loads(body.get("_server_messages") or "[]"):
+            messages.append(json.loads(item).get("message", ""))
+    except (ValueError, TypeError, AttributeError):
+        pass
+    if not messages and body.get("exception"):
+        messages.append(str(body["exception"]).split(":", 1)[-1])
+    if not messages and isinstance(body.get("message"), str):
+        messages.append(body["message"])
+    return " ".join(_TAGS.sub("", m).strip() for m in messages if m)[:300]
+
+
+class ERPNextProvider(QuoteProvider):
+    key = "erpnext"
+    label = "ERPNext"
+
+    def _client(self) -> httpx.Client:
+        settings = self.settings
+        return httpx.Client(
+            base_url=settings.base_url,
+            headers={
+                "Authorization": f"token {settings.api_key}:{settings.api_secret}",
+                "Accept": "application/json",
+            },
+            timeout=httpx.Timeout(settings.timeout),
+        )
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        if not self.settings.base_url:
+            raise ErpUnavailable("The ERP is not configured yet (ERP_QUOTES_BASE_URL).")
+        try:
+            with self._client() as client:
+                response = client.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise ErpUnavailable(
+                f"The ERP did not answer within {self.settings.timeout:g} seconds."
+            ) from None
+        except httpx.HTTPError:
+            raise ErpUnavailable(f"Could not reach the ERP at {self.settings.base_url}.") from None
+        if response.status_code in (401, 403):
+            raise ErpRejected(
+                "The ERP refused our credentials (check the API key and secret).",
+                response.status_code,
+            )
+        if response.is_error:
+            detail = error_message(response)
+            raise ErpRejected(
+                f"The ERP answered with an error (HTTP {response.status_code})"
+                + (f": {detail}" if detail else "."),
+                response.status_code,
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise ErpRejected("The ERP sent an answer we could not read.") from None
+
+    def parse_document(self, document: dict) -> RemoteQuote:
+        name = document.get("name")
+        if not name:
+            raise ErpRejected("The ERP sent a quotation without a name.")
+        return RemoteQuote(
+            external_id=str(name),
+            status=our_status(document.get("status"), document.get("docstatus")),
+            erp_status=str(document.get("status") or "Draft"),
+            total=_decimal(document.get("grand_total")),
+            currency=document.get("currency"),
+            quoted_on=_date(document.get("transaction_date")),
+            modified=str(document["modified"]) if document.get("modified") else None,
+            raw=document,
+        )
+
+    def create_quote(self, draft: QuoteDraft) -> RemoteQuote:
+        items = []
+        for line in draft.lines:
+            net = line.rate * (Decimal(100) - line.discount_percentage) / Decimal(100)
+            items.append(
+                {
+                    "item_code": line.item_code,
+                    "description": line.description,
+                    "qty": float(line.qty),
+                    "price_list_rate": float(line.rate),
+                    "discount_percentage": float(line.discount_percentage),
+                    "rate": float(net.quantize(Decimal("0.01"))),
+                }
+            )
+        document = {
+            "quotation_to": "Customer",
+            "party_name": draft.customer,
+            "title": f"{draft.title} [{draft.reference}]",
+            "transaction_date": date.today().isoformat(),
+            "currency": draft.currency,
+            "order_type": "Sales",
+            "items": items,
+        }
+        if draft.valid_till:
+            document["valid_till"] = draft.valid_till.isoformat()
+        body = self._call("POST", f"/api/resource/{DOCTYPE}", json=document)
+        return self.parse_document(body.get("data") or {})
+
+    def find_quote(self, reference: str) -> RemoteQuote | None:
+        body = self._call(
+            "GET",
+            f"/api/resource/{DOCTYPE}",
+            params={
+                "fields": json.dumps(READ_FIELDS),
+                "filters": json.dumps([[DOCTYPE, "title", "like", f"%[{reference}]%"]]),
+                "limit_page_length": 1,
+            },
+        )
+        found = body.get("data") or []
+        return self.parse_document(found[0]) if found else None
+
+    def fetch_quote(self, external_id: str) -> RemoteQuote:
+        body = self._call("GET", f"/api/resource/{DOCTYPE}/{quote(external_id, safe='')}")
+        return self.parse_document(body.get("data") or {})
+
+    def quote_url(self, external_id: str) -> str | None:
+        if not self.settings.base_url:
+            return None
+        return f"{self.settings.base_url}/app/quotation/{quote(external_id, safe='')}"

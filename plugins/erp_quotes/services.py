@@ -1,0 +1,383 @@
+"""Quotes of a deal: create them in the ERP, read them back, take in the ERP's status changes.
+
+Nothing is lost when the ERP fails: a quote request is saved ``pending`` (with the lines it
+asks for) before the ERP is called; if the ERP is down, slow or answers an error, the request
+stays pending with the ERP's message and can be retried. A retry first looks for a quote an
+earlier, timed-out attempt may have created (by the request's reference), so the ERP never
+gets the same quote twice.
+"""
+
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from webapp import permissions
+from webapp.errors import DomainError, NotFound, ValidationError
+from webapp.extensions import db
+from webapp.models import Opportunity, User
+from webapp.models._base import utcnow
+from webapp.opportunities import services as opportunities
+from webapp.plugins import flatten, hook, registry
+from webapp.timeline.services import record
+
+from . import signatures
+from .models import PENDING, ErpQuote, ErpWebhookDelivery
+from .providers import DraftLine, ErpError, QuoteDraft, QuoteProvider, RemoteQuote
+from .settings import erp_settings, webhook_secret
+
+PLUGIN = "erp_quotes"
+
+
+class WebhookRejected(DomainError):
+    """A webhook call refused; ``status`` is the HTTP answer (4xx), nothing was changed."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+# --- lookups --------------------------------------------------------------------------------
+
+
+def is_enabled(opp: Opportunity) -> bool:
+    return PLUGIN in registry().enabled_for(opp.business_line_id)
+
+
+def get_opportunity(user: User, opportunity_id: int, *, for_edit: bool = False) -> Opportunity:
+    """The deal (permission checked) when the plugin is enabled for its business line."""
+    opp = opportunities.get_opportunity(user, opportunity_id, for_edit=for_edit)
+    if not is_enabled(opp):
+        raise NotFound("ERP quotes are not enabled for this business line.")
+    return opp
+
+
+def get_quote(user: User, quote_id: int, *, for_edit: bool = False) -> ErpQuote:
+    quote = db.session.get(ErpQuote, quote_id)
+    if quote is None:
+        raise NotFound("This quote does not exist.")
+    get_opportunity(user, quote.opportunity_id, for_edit=for_edit)
+    return quote
+
+
+def quotes_of(opp: Opportunity) -> list[ErpQuote]:
+    """Every version, newest first."""
+    return list(
+        db.session.scalars(
+            select(ErpQuote)
+            .where(ErpQuote.opportunity_id == opp.id)
+            .order_by(ErpQuote.version.desc())
+        )
+    )
+
+
+def accepted_quote(opp: Opportunity) -> ErpQuote | None:
+    """The latest quote the ERP marks accepted."""
+    return db.session.scalars(
+        select(ErpQuote)
+        .where(ErpQuote.opportunity_id == opp.id, ErpQuote.status == "accepted")
+        .order_by(ErpQuote.accepted_at.desc(), ErpQuote.version.desc())
+        .limit(1)
+    ).first()
+
+
+def provider_classes(opp: Opportunity | None = None) -> dict[str, object]:
+    """Providers registered by the plugins (enabled for the deal's business line)."""
+    found = flatten(hook("register_quote_providers", opp)())
+    return {provider.key: provider for provider in found}
+
+
+def provider_for(opp: Opportunity) -> QuoteProvider:
+    settings = erp_settings(opp.business_line_id)
+    provider = provider_classes(opp).get(settings.provider)
+    if provider is None:
+        raise ErpError(f"No quote provider called “{settings.provider}” is installed.")
+    return provider(settings) if isinstance(provider, type) else provider
+
+
+# --- creating quotes ------------------------------------------------------------------------
+
+
+def build_draft(opp: Opportunity, reference: str) -> QuoteDraft:
+    """What the ERP is asked to quote: the deal's account and product lines."""
+    problems = {}
+    if opp.account is None:
+        problems["account_id"] = "Give the deal an account before asking the ERP for a quote."
+    if not opp.lines:
+        problems["lines"] = "Add product lines to the deal before asking the ERP for a quote."
+    if problems:
+        raise ValidationError(problems)
+    lines = [
+        DraftLine(
+            item_code=(line.product.code or line.product.name) if line.product else "",
+            description=line.description or (line.product.name if line.product else ""),
+            qty=Decimal(line.quantity),
+            rate=Decimal(line.unit_price),
+            discount_percentage=Decimal(line.discount or 0),
+        )
+        for line in opp.lines
+    ]
+    for line in lines:
+        if not line.item_code:
+            raise ValidationError(
+                {"lines": f"The line “{line.description}” has no product: the ERP needs one."}
+            )
+    return QuoteDraft(
+        reference=reference,
+        title=opp.name,
+        customer=opp.account.name,
+        currency=opp.currency or "EUR",
+        lines=lines,
+        valid_till=opp.close_date,
+    )
+
+
+def request_quote(user: User, opp: Opportunity) -> ErpQuote:
+    """Save a pending quote request for the deal's current lines, then send it to the ERP.
+
+    Raises ErpError when the ERP failed: the request is then kept pending (committed) with
+    the ERP's message, for a retry.
+    """
+    permissions.require_edit(user, opp)
+    provider = provider_for(opp)
+    version = (
+        db.session.scalar(
+            select(func.max(ErpQuote.version)).where(ErpQuote.opportunity_id == opp.id)
+        )
+        or 0
+    ) + 1
+    reference = f"OPP-{opp.id}-{version}-{secrets.token_hex(3)}"
+    draft = build_draft(opp, reference)
+    quote = ErpQuote(
+        opportunity_id=opp.id,
+        version=version,
+        provider=provider.key,
+        reference=reference,
+        status=PENDING,
+        currency=draft.currency,
+        request=draft.to_json(),
+        created_by_id=user.id,
+    )
+    db.session.add(quote)
+    db.session.commit()
+    return _send(user, quote, provider, first_attempt=True)
+
+
+def retry_quote(user: User, quote: ErpQuote) -> ErpQuote:
+    """Send a pending request again (adopting the quote if a timed-out attempt created it)."""
+    opp = quote.opportunity
+    permissions.require_edit(user, opp)
+    if not quote.is_pending:
+        raise ValidationError({"quote": f"Quote {quote.number} is already in the ERP."})
+    return _send(user, quote, provider_for(opp), first_attempt=False)
+
+
+def _send(user: User, quote: ErpQuote, provider: QuoteProvider, *, first_attempt: bool):
+    draft = QuoteDraft.from_json(quote.request)
+    try:
+        remote = None if first_attempt else provider.find_quote(draft.reference)
+        if remote is None:
+            remote = provider.create_quote(draft)
+    except ErpError as exc:
+        db.session.rollback()
+        quote.last_error = exc.message
+        db.session.commit()
+        raise
+    _confirm(quote, remote, user)
+    db.session.commit()
+    return quote
+
+
+def _confirm(quote: ErpQuote, remote: RemoteQuote, user: User | None) -> None:
+    """A pending request the ERP now holds: take its number and figures."""
+    quote.external_id = remote.external_id
+    quote.last_error = None
+    record(
+        quote.opportunity,
+        user,
+        "quote",
+        message=f"Quote {remote.external_id} (version {quote.version}) created in the ERP",
+        new=remote.total,
+        data={"quote_id": quote.id, "external_id": remote.external_id},
+    )
+    apply_remote(quote, remote, user=user, announce=False)
+
+
+def discard_quote(user: User, quote: ErpQuote) -> None:
+    """Drop a pending request the ERP never confirmed."""
+    permissions.require_edit(user, quote.opportunity)
+    if not quote.is_pending:
+        raise ValidationError({"quote": "Only a pending request can be discarded."})
+    db.session.delete(quote)
+    db.session.commit()
+
+
+# --- reading quotes back --------------------------------------------------------------------
+
+
+def refresh_quotes(user: User, opp: Opportunity) -> list[ErpQuote]:
+    """Read every quote of the deal from the ERP; pending ones are looked up by reference.
+
+    Stops at the first ERP failure (raising ErpError); what was read until then is kept.
+    """
+    permissions.require_view(user, opp)
+    provider = provider_for(opp)
+    quotes = quotes_of(opp)
+    for quote in quotes:
+        if quote.is_pending:
+            remote = provider.find_quote(quote.reference)
+            if remote is not None:
+                _confirm(quote, remote, user)
+        else:
+            apply_remote(quote, provider.fetch_quote(quote.external_id), user=user)
+        db.session.commit()
+    return quotes
+
+
+def apply_remote(
+    quote: ErpQuote, remote: RemoteQuote, *, user: User | None, announce: bool = True
+) -> bool:
+    """Take the ERP's view of a quote; True when its status or total changed.
+
+    Acceptance sets the open deal's amount to the quote's total and says so in the timeline;
+    a change to a quote accepted earlier is recorded as drift. Flushes, does not commit.
+    """
+    opp = quote.opportunity
+    old_status, old_total = quote.status, quote.total
+    was_drifted = quote.drifted
+    quote.status = remote.status
+    quote.erp_status = remote.erp_status
+    quote.total = remote.total
+    quote.currency = remote.currency or quote.currency
+    quote.quoted_on = remote.quoted_on or quote.quoted_on
+    quote.erp_modified = remote.modified or quote.erp_modified
+    changed = (old_status, old_total) != (quote.status, quote.total)
+    who = "" if user else " (from the ERP)"
+
+    if old_status != quote.status and announce:
+        record(
+            opp,
+            user,
+            "quote",
+            field="quote_status",
+            old=old_status,
+            new=quote.status,
+            message=f"Quote {quote.number}: {old_status} → {quote.status}{who}",
+            data={"quote_id": quote.id},
+        )
+    if quote.status == "accepted" and quote.accepted_at is None:
+        _accept(quote, user)
+    elif quote.accepted_at is not None and quote.drifted and (changed or not was_drifted):
+        record(
+            opp,
+            user,
+            "quote_drift",
+            field="quote_total",
+            old=quote.accepted_total,
+            new=quote.total,
+            message=f"The ERP changed accepted quote {quote.number}: now {quote.status}, "
+            f"total {quote.total} (accepted at {quote.accepted_total})",
+            data={"quote_id": quote.id},
+        )
+    db.session.flush()
+    if old_status != quote.status:
+        hook("quote_status_changed", opp)(quote=quote, old=old_status, new=quote.status)
+    return changed
+
+
+def _accept(quote: ErpQuote, user: User | None) -> None:
+    opp = quote.opportunity
+    quote.accepted_at = utcnow()
+    quote.accepted_total = quote.total
+    if opp.is_open and quote.total is not None and quote.total != opp.amount:
+        record(
+            opp,
+            user,
+            "updated",
+            field="amount",
+            old=opp.amount,
+            new=quote.total,
+            message=f"Amount taken from the accepted quote {quote.number}",
+        )
+        opp.amount = quote.total
+        opp.amount_manual = True
+        if user is not None:
+            opp.updated_by_id = user.id
+
+
+def take_new_total(user: User, quote: ErpQuote) -> ErpQuote:
+    """After drift: accept the ERP's current total of a still-accepted quote."""
+    permissions.require_edit(user, quote.opportunity)
+    if quote.status != "accepted" or not quote.drifted:
+        raise ValidationError({"quote": f"Quote {quote.number} has nothing new to take."})
+    quote.accepted_at = None
+    _accept(quote, user)
+    opportunities.commit(quote.opportunity)
+    return quote
+
+
+def close_won(user: User, opp: Opportunity, version=None) -> Opportunity:
+    """Close the deal won (the core takes the accepted quote's total through the hook)."""
+    return opportunities.close_won(user, opp, version)
+
+
+# --- webhook --------------------------------------------------------------------------------
+
+
+def receive_webhook(body: bytes, signature: str | None, now: float | None = None) -> ErpQuote:
+    """Take a status change the ERP pushed. WebhookRejected (4xx) leaves everything unchanged."""
+    secret = webhook_secret()
+    if not secret:
+        raise WebhookRejected("The webhook secret is not configured: every call is refused.", 403)
+    try:
+        timestamp, digest = signatures.verify(signature, body, secret, now)
+    except signatures.SignatureError as exc:
+        raise WebhookRejected(exc.message, exc.status) from None
+    if db.session.scalar(
+        select(ErpWebhookDelivery.id).where(ErpWebhookDelivery.signature == digest)
+    ):
+        raise WebhookRejected("Replayed call: this signature was already received.", 409)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise WebhookRejected("The body is not JSON.") from None
+    document = payload.get("data") if isinstance(payload, dict) else None
+    document = document if isinstance(document, dict) else payload
+    if not isinstance(document, dict) or not document.get("name"):
+        raise WebhookRejected("The body must be a quotation document with its “name”.")
+    quote = db.session.scalars(
+        select(ErpQuote).where(ErpQuote.external_id == str(document["name"]))
+    ).first()
+    if quote is None or not is_enabled(quote.opportunity):
+        raise WebhookRejected(f"Unknown quote “{document['name']}”.", 404)
+    try:
+        remote = provider_for(quote.opportunity).parse_document(document)
+    except ErpError as exc:
+        raise WebhookRejected(exc.message) from None
+
+    db.session.add(ErpWebhookDelivery(signature=digest, signed_at=_utc(timestamp)))
+    db.session.execute(
+        delete(ErpWebhookDelivery).where(
+            ErpWebhookDelivery.signed_at < utcnow() - timedelta(seconds=2 * signatures.TOLERANCE)
+        )
+    )
+    if not _is_older(remote, quote):
+        apply_remote(quote, remote, user=None)
+    try:
+        opportunities.commit(quote.opportunity)
+    except IntegrityError:
+        db.session.rollback()
+        raise WebhookRejected("Replayed call: this signature was already received.", 409) from None
+    return quote
+
+
+def _utc(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC).replace(tzinfo=None)
+
+
+def _is_older(remote: RemoteQuote, quote: ErpQuote) -> bool:
+    """A call about an older version of the quote than the one we hold (out of order)."""
+    return bool(remote.modified and quote.erp_modified and remote.modified < quote.erp_modified)
