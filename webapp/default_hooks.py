@@ -25,7 +25,7 @@ def opportunity_saved(opportunity, changes, user, created):
 @hookimpl
 def contact_saved(contact, changes, user):
     """Owner sync: the contact's deals follow its new owner (per the settings)."""
-    if "owner_id" in changes:
+    if "owner_id" in changes or "owner" in changes:
         from .owners.services import contact_owner_changed
 
         contact_owner_changed(contact, user)
