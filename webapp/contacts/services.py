@@ -105,15 +105,16 @@ def contact_deals(user: User, contact: Contact) -> list[tuple[Opportunity, str |
     return [(opp, role) for opp, role in db.session.execute(query)]
 
 
-def resolve_account(user: User, data: dict) -> Account | None:
-    """The contact's account: ``account_id`` (unknown -> ValidationError), else the live
-    account named exactly ``account_name``, else a new account of that name."""
+def _account_choice(data: dict) -> tuple[Account | None, str | None]:
+    """The picked account (unknown id -> ValidationError) and the typed account name."""
     account = row("account_id", Account, data.get("account_id"), "account")
-    if account is not None:
+    return account, text("account_name", data.get("account_name"))
+
+
+def resolve_account(user: User, account: Account | None, name: str | None) -> Account | None:
+    """The picked account, else the live account named exactly ``name``, else a new one."""
+    if account is not None or not name:
         return account
-    name = text("account_name", data.get("account_name"))
-    if not name:
-        return None
     found = find_by_name(name)
     if found is not None:
         return found
@@ -123,19 +124,22 @@ def resolve_account(user: User, data: dict) -> Account | None:
 
 
 def _values(user: User, data: dict) -> dict:
-    """Parsed contact fields plus the account (every error of the form at once)."""
-    errors, values = {}, {}
+    """Parsed contact fields plus the account (every error of the form at once; nothing is
+    added to the session unless all is valid)."""
+    errors, values, choice = {}, {}, None
     try:
         values = parse_contact(data)
     except ValidationError as exc:
         errors.update(exc.errors)
     if "account_id" in data or "account_name" in data:
         try:
-            values["account"] = resolve_account(user, data) if not errors else None
+            choice = _account_choice(data)
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
+    if choice is not None:
+        values["account"] = resolve_account(user, *choice)
     return values
 
 
