@@ -1,0 +1,90 @@
+"""Upsell and renewal duplication [seed 003]: duplicate a deal as a renewal, an upsell or a
+plain copy, keep a typed link to its origin, show the chain with its lifetime value, and
+renew won deals in bulk (``opportuno renewals generate``) or automatically per business line.
+"""
+
+from pathlib import Path
+
+from flask import url_for
+from markupsafe import Markup
+
+from webapp import permissions
+from webapp.hookspecs import hookimpl
+
+from . import models  # noqa: F401  (register the plugin's tables on the metadata)
+from .cloners import CORE_CLONERS
+
+HERE = Path(__file__).resolve().parent
+
+
+@hookimpl
+def register_migrations():
+    return [str(HERE / "migrations" / "versions")]
+
+
+@hookimpl
+def register_template_folders():
+    return [str(HERE / "templates")]
+
+
+@hookimpl
+def register_blueprints(app):
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_commands(cli):
+    from .cli import renewals
+
+    cli.add_command(renewals)
+
+
+@hookimpl
+def register_opportunity_cloners():
+    return list(CORE_CLONERS)
+
+
+@hookimpl
+def opportunity_actions(opportunity, user):
+    """ "Duplicate…" for anyone who sees the deal; "Renew…" too once it is won (no queries:
+    the board calls this for every card)."""
+    if opportunity.deleted_at is not None or not permissions.can_view(user, opportunity):
+        return []
+    url = url_for("renewals.duplicate", opportunity_id=opportunity.id)
+    actions = [{"label": "Duplicate…", "href": url, "hx_get": url}]
+    if opportunity.status == "won":
+        renew = url_for("renewals.duplicate", opportunity_id=opportunity.id, kind="renewal")
+        actions.insert(0, {"label": "Renew…", "href": renew, "hx_get": renew})
+    return actions
+
+
+@hookimpl
+def opportunity_panels(opportunity, user):
+    from flask import render_template
+
+    from .lineage import chain_of
+    from .terms import term_end
+
+    chain = chain_of(user, opportunity)
+    end = term_end(opportunity)
+    if len(chain) < 2 and end is None:
+        return []
+    html = render_template(
+        "renewals/_lineage_panel.html", opp=opportunity, chain=chain, term_end=end
+    )
+    return [{"name": "lineage", "title": "Renewals and lineage", "html": Markup(html)}]
+
+
+@hookimpl
+def account_panels(account, user):
+    from flask import render_template
+
+    from .lineage import account_chains
+
+    chains = account_chains(user, account)
+    if not chains:
+        return []
+    html = render_template("renewals/_account_panel.html", account=account, chains=chains)
+    return [{"name": "deal-chains", "title": "Renewal chains", "html": Markup(html)}]

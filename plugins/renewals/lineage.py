@@ -1,0 +1,172 @@
+"""Deal lineage: the chain of renewals, upsells and copies that grew from one origin deal.
+
+Queries stay constant however long a chain is: recursive CTEs walk the links, then one
+query loads the deals.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import literal, or_, select
+from sqlalchemy.orm import aliased, joinedload
+
+from webapp import permissions
+from webapp.extensions import db
+from webapp.models import Account, Opportunity, User
+from webapp.plugins import registry
+
+from .models import DealLink
+
+PLUGIN = "renewals"
+
+
+@dataclass
+class ChainNode:
+    opportunity: Opportunity
+    kind: str | None  # how it was made from its parent; None for the origin
+    depth: int
+
+
+@dataclass
+class Chain:
+    """Deals grown from one origin, in tree order (origin first, then each one's children)."""
+
+    nodes: list[ChainNode] = field(default_factory=list)
+    current_id: int | None = None
+
+    @property
+    def origin(self) -> Opportunity:
+        return self.nodes[0].opportunity
+
+    @property
+    def won_total(self) -> Decimal:
+        """Lifetime value won along the chain."""
+        return sum(
+            (n.opportunity.amount for n in self.nodes if n.opportunity.status == "won"),
+            Decimal(0),
+        )
+
+    @property
+    def renewals(self) -> int:
+        return sum(1 for n in self.nodes if n.kind == "renewal")
+
+    @property
+    def next_open(self) -> Opportunity | None:
+        open_deals = [n.opportunity for n in self.nodes if n.opportunity.status == "open"]
+        return min(open_deals, key=_by_close_date, default=None)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+def chain_of(user: User, opp: Opportunity) -> Chain:
+    """The whole chain ``opp`` belongs to (origin, earlier and later deals) that ``user`` sees."""
+    up = (
+        select(DealLink.source_id.label("id"), literal(1).label("depth"))
+        .where(DealLink.opportunity_id == opp.id)
+        .cte("lineage_up", recursive=True)
+    )
+    up = up.union_all(
+        select(DealLink.source_id, up.c.depth + 1).join(up, DealLink.opportunity_id == up.c.id)
+    )
+    root_id = db.session.scalar(select(up.c.id).order_by(up.c.depth.desc()).limit(1)) or opp.id
+
+    down = (
+        select(DealLink.source_id, DealLink.opportunity_id, DealLink.kind)
+        .where(DealLink.source_id == root_id)
+        .cte("lineage_down", recursive=True)
+    )
+    down = down.union_all(
+        select(DealLink.source_id, DealLink.opportunity_id, DealLink.kind).join(
+            down, DealLink.source_id == down.c.opportunity_id
+        )
+    )
+    links = [tuple(row) for row in db.session.execute(select(down))]
+    deals = _load({root_id, *(new for _, new, _ in links)})
+    chains = _build(links, deals, user)
+    chain = next((c for c in chains if any(n.opportunity.id == opp.id for n in c.nodes)), None)
+    chain = chain or Chain(nodes=[ChainNode(opp, None, 0)])
+    chain.current_id = opp.id
+    return chain
+
+
+def account_chains(user: User, account: Account) -> list[Chain]:
+    """The chains of linked deals of an account (two deals or more), newest activity first."""
+    new_deal = aliased(Opportunity)
+    source_deal = aliased(Opportunity)
+    rows = db.session.execute(
+        select(DealLink.source_id, DealLink.opportunity_id, DealLink.kind)
+        .join(new_deal, new_deal.id == DealLink.opportunity_id)
+        .join(source_deal, source_deal.id == DealLink.source_id)
+        .where(or_(new_deal.account_id == account.id, source_deal.account_id == account.id))
+    )
+    links = [tuple(row) for row in rows]
+    if not links:
+        return []
+    ids = {i for source, new, _ in links for i in (source, new)}
+    chains = [c for c in _build(links, _load(ids), user) if len(c) > 1]
+    return sorted(
+        chains,
+        key=lambda c: max(_last_day(n.opportunity) for n in c.nodes),
+        reverse=True,
+    )
+
+
+def _by_close_date(deal: Opportunity) -> tuple:
+    return (deal.close_date is None, deal.close_date or date.min, deal.id)
+
+
+def _last_day(deal: Opportunity) -> date:
+    return deal.close_date or deal.created_at.date()
+
+
+def _load(ids: set[int]) -> dict[int, Opportunity]:
+    deals = db.session.scalars(
+        select(Opportunity)
+        .options(joinedload(Opportunity.stage), joinedload(Opportunity.owner))
+        .where(Opportunity.id.in_(ids))
+    )
+    return {d.id: d for d in deals}
+
+
+def _shown(user: User, deal: Opportunity | None) -> bool:
+    """A deal appears in a chain when it is not trashed, the user may see it and its
+    business line has the plugin enabled."""
+    return (
+        deal is not None
+        and deal.deleted_at is None
+        and permissions.can_view(user, deal)
+        and PLUGIN in registry().enabled_for(deal.business_line_id)
+    )
+
+
+def _build(links: list[tuple], deals: dict[int, Opportunity], user: User) -> list[Chain]:
+    """Chains from (source, new, kind) links; hidden deals are left out, their children kept."""
+    children: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    has_parent = set()
+    for source, new, kind in links:
+        children[source].append((new, kind))
+        has_parent.add(new)
+    roots = sorted({source for source, _, _ in links} - has_parent) or sorted(deals)[:1]
+
+    def order(item):
+        deal = deals.get(item[0])
+        return _by_close_date(deal) if deal is not None else (True, date.min, item[0])
+
+    chains = []
+    for root in roots:
+        chain = Chain()
+        stack = [(root, None, 0)]
+        while stack:
+            deal_id, kind, depth = stack.pop()
+            deal = deals.get(deal_id)
+            shown = _shown(user, deal)
+            if shown:
+                chain.nodes.append(ChainNode(deal, kind, depth))
+            for child in sorted(children.get(deal_id, []), key=order, reverse=True):
+                stack.append((child[0], child[1], depth + 1 if shown else depth))
+        if chain.nodes:
+            chains.append(chain)
+    return chains

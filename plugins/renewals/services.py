@@ -1,0 +1,250 @@
+"""Duplicating a deal as a renewal, an upsell or a plain copy.
+
+The new deal is created through the core ``create_opportunity`` (timeline, hooks, owner
+check), in the first stage of the source's pipeline; then the chosen cloners copy their parts
+and a typed link to the origin is written. ``create_opportunity`` commits on its own, so if
+anything after it fails the new deal is removed again: nothing half-written stays.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from webapp import permissions
+from webapp.errors import ValidationError
+from webapp.extensions import db
+from webapp.models import SALES_GROUP, Opportunity, User
+from webapp.opportunities import fields
+from webapp.opportunities.services import commit, create_opportunity
+from webapp.plugins import flatten, hook
+from webapp.timeline.services import record
+
+from .cloners import OpportunityCloner, ordered
+from .models import KINDS, DealLink
+from .terms import DEFAULT_TERM_MONTHS, default_close_date, default_name, term_end
+
+KIND_LABELS = {"renewal": "Renewal", "upsell": "Upsell", "copy": "Copy"}
+
+
+@dataclass
+class DuplicateOptions:
+    """What the dialog (or a bulk run) asks for, parsed and checked."""
+
+    kind: str
+    name: str
+    close_date: date | None
+    amount: Decimal | None
+    uplift: Decimal
+    owner_id: int | None
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def uplift_factor(self) -> Decimal:
+        return (Decimal(100) + self.uplift) / Decimal(100)
+
+
+def cloners_for(source: Opportunity) -> list[OpportunityCloner]:
+    """The cloners of the plugins enabled in the source's business line, dependencies first."""
+    found = flatten(hook("register_opportunity_cloners", source)())
+    return ordered([c() if isinstance(c, type) else c for c in found])
+
+
+def live_renewal(source: Opportunity) -> Opportunity | None:
+    """The deal's renewal that is not in the trash, if any."""
+    return db.session.scalar(
+        select(Opportunity)
+        .join(DealLink, DealLink.opportunity_id == Opportunity.id)
+        .where(DealLink.renewal_of_id == source.id, Opportunity.deleted_at.is_(None))
+    )
+
+
+def valid_owners(business_line_id: int) -> list[User]:
+    """Active sales-group users who work in the business line (possible owners)."""
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+    return [
+        u
+        for u in users
+        if u.in_group(SALES_GROUP) and permissions.can_view_business_line(u, business_line_id)
+    ]
+
+
+def default_owner_id(source: Opportunity, user: User) -> int:
+    owner = source.owner
+    if owner.active and owner.in_group(SALES_GROUP):
+        return owner.id
+    return user.id
+
+
+def defaults(source: Opportunity, kind: str, user: User, cloners=None) -> dict:
+    """Form values the dialog starts from for ``kind``."""
+    close = default_close_date(source, kind)
+    cloners = cloners if cloners is not None else cloners_for(source)
+    amount = ""
+    if kind != "upsell" and source.amount_manual:
+        amount = f"{source.amount:.2f}"
+    return {
+        "kind": kind,
+        "name": default_name(source, kind, close),
+        "close_date": close.isoformat(),
+        "amount": amount,
+        "uplift": "",
+        "owner_id": str(default_owner_id(source, user)),
+        "parts": [c.name for c in cloners if kind in c.default_for],
+    }
+
+
+def parse_options(source: Opportunity, data: dict, cloners: list[OpportunityCloner]):
+    """DuplicateOptions from form-like ``data``; every error at once as ValidationError."""
+    errors: dict[str, str] = {}
+    kind = data.get("kind") or "copy"
+    if kind not in KINDS:
+        errors["kind"] = "Choose renewal, upsell or plain copy."
+    values = {}
+    for key, parse in (
+        ("name", lambda v: fields.text("name", v, required=True)),
+        ("close_date", lambda v: fields.day("close_date", v)),
+        ("amount", lambda v: fields.money("amount", v)),
+        ("owner_id", lambda v: fields.integer("owner_id", v)),
+    ):
+        try:
+            values[key] = parse(data.get(key))
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    uplift = Decimal(0)
+    raw_uplift = str(data.get("uplift") or "").strip().rstrip("%").strip()
+    if raw_uplift and kind == "renewal":
+        try:
+            uplift = Decimal(raw_uplift.replace(",", "."))
+            if not uplift.is_finite() or not Decimal(-100) < uplift <= Decimal(1000):
+                raise InvalidOperation
+        except InvalidOperation:
+            errors["uplift"] = "The uplift is a percentage, e.g. 3 or 4.5."
+    parts = [p for p in data.get("parts") or [] if p]
+    known = {c.name: c for c in cloners}
+    unknown = [p for p in parts if p not in known]
+    if unknown:
+        errors["parts"] = f"Unknown part: {', '.join(unknown)}."
+    else:
+        for name in parts:
+            missing = [r for r in known[name].requires if r not in parts]
+            if missing:
+                labels = ", ".join(known[r].label if r in known else r for r in missing)
+                errors["parts"] = f"“{known[name].label}” needs {labels} too."
+    if kind == "renewal" and not errors and (existing := live_renewal(source)):
+        errors["kind"] = f"This deal already has a renewal: “{existing.name}”."
+    if errors:
+        raise ValidationError(errors)
+    return DuplicateOptions(kind=kind, uplift=uplift, parts=parts, **values)
+
+
+def duplicate(user: User, source: Opportunity, kind: str, options: dict) -> Opportunity:
+    """Create ``source``'s renewal/upsell/copy with the chosen parts; returns the new deal.
+
+    Only users who may view the source may duplicate it; the owner must be a valid owner
+    (checked by create_opportunity). Raises ValidationError with field errors.
+    """
+    permissions.require_view(user, source)
+    cloners = cloners_for(source)
+    opts = parse_options(source, {**options, "kind": kind}, cloners)
+    new = create_opportunity(user, _creation_data(source, opts))
+    selected = [c for c in cloners if c.name in opts.parts]
+    shared: dict = {"options": _shared_options(opts, user)}
+    try:
+        for cloner in selected:
+            shared[cloner.name] = cloner.run(source, new, shared) or {}
+        _link(source, new, opts.kind, user)
+        label = KIND_LABELS[opts.kind]
+        record(
+            new,
+            user,
+            "duplicated",
+            message=f"{label} of “{source.name}”",
+            data={"source_id": source.id, "kind": opts.kind, "parts": opts.parts},
+        )
+        record(
+            source,
+            user,
+            "duplicated",
+            message=f"{label} created: “{new.name}”",
+            data={"opportunity_id": new.id, "kind": opts.kind},
+        )
+        hook("opportunity_duplicated", new)(source=source, new=new, kind=opts.kind, user=user)
+        commit(new)
+    except IntegrityError:
+        _discard(new.id, shared)
+        raise ValidationError({"kind": "This deal already has a renewal."}) from None
+    except Exception:
+        _discard(new.id, shared)
+        raise
+    return new
+
+
+def _creation_data(source: Opportunity, opts: DuplicateOptions) -> dict:
+    data = {
+        "name": opts.name,
+        "pipeline_id": source.pipeline_id,
+        "account_id": source.account_id,
+        "close_date": opts.close_date,
+        "currency": source.currency,
+        "description": source.description,
+        "source_id": source.source_id,
+        "owner_id": opts.owner_id,
+    }
+    if opts.kind == "renewal":
+        if opts.amount is not None:
+            data["amount"] = (opts.amount * opts.uplift_factor).quantize(Decimal("0.01"))
+        data["contract_start"] = term_end(source) or opts.close_date
+        data["contract_months"] = source.contract_months or DEFAULT_TERM_MONTHS
+    else:
+        data["amount"] = opts.amount
+        if opts.kind == "copy":
+            data["contract_start"] = source.contract_start
+            data["contract_months"] = source.contract_months
+            data["objective"] = source.objective
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _shared_options(opts: DuplicateOptions, user: User) -> dict:
+    return {
+        "kind": opts.kind,
+        "user": user,
+        "uplift_factor": opts.uplift_factor if opts.kind == "renewal" else None,
+        "parts": opts.parts,
+    }
+
+
+def _link(source: Opportunity, new: Opportunity, kind: str, user: User) -> DealLink:
+    if kind == "renewal":
+        # A trashed earlier renewal keeps its lineage but gives up the "one renewal" slot.
+        db.session.execute(
+            DealLink.__table__.update()
+            .where(
+                DealLink.renewal_of_id == source.id,
+                DealLink.opportunity_id.in_(
+                    select(Opportunity.id).where(Opportunity.deleted_at.is_not(None))
+                ),
+            )
+            .values(renewal_of_id=None)
+        )
+    link = DealLink(
+        source_id=source.id,
+        opportunity_id=new.id,
+        kind=kind,
+        renewal_of_id=source.id if kind == "renewal" else None,
+        created_by_id=user.id,
+    )
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def _discard(new_id: int, shared: dict) -> None:
+    """Remove a deal created by a duplication that failed afterwards (and files it wrote)."""
+    db.session.rollback()
+    db.session.execute(delete(Opportunity).where(Opportunity.id == new_id))
+    db.session.commit()
+    for path in shared.get("files_written", []):
+        path.unlink(missing_ok=True)
