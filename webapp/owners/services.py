@@ -96,6 +96,7 @@ def contact_owner_changed(contact: Contact, user: User | None) -> list[Opportuni
     """After a contact's owner changed: the contact's deals (as primary contact) follow, for
     the statuses the settings sync, when the new owner may own them. Each change is written
     to the deal's timeline. Returns the deals that changed."""
+    db.session.flush()  # the caller may have set the relation or the id
     new_owner = db.session.get(User, contact.owner_id) if contact.owner_id else None
     if new_owner is None:
         return []
