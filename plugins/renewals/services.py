@@ -143,12 +143,16 @@ def parse_options(source: Opportunity, data: dict, cloners: list[OpportunityClon
 def duplicate(user: User, source: Opportunity, kind: str, options: dict) -> Opportunity:
     """Create ``source``'s renewal/upsell/copy with the chosen parts; returns the new deal.
 
+    ``options`` (form-like: name, close_date, amount, uplift, owner_id, parts) override the
+    defaults of the kind; a key left out takes its default.
+
     Only users who may view the source may duplicate it; the owner must be a valid owner
     (checked by create_opportunity). Raises ValidationError with field errors.
     """
     permissions.require_view(user, source)
     cloners = cloners_for(source)
-    opts = parse_options(source, {**options, "kind": kind}, cloners)
+    data = {**defaults(source, kind, user, cloners), **options, "kind": kind}
+    opts = parse_options(source, data, cloners)
     new = create_opportunity(user, _creation_data(source, opts))
     selected = [c for c in cloners if c.name in opts.parts]
     shared: dict = {"options": _shared_options(opts, user)}
