@@ -28,8 +28,15 @@ import re
 import threading
 import time
 from datetime import date, datetime
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+from webapp.extensions import db
+from webapp.models import PluginEnablement, Product
+from webapp.opportunities import services as opportunities
 
 API_KEY = "fake-api-key"
 API_SECRET = "fake-api-secret"
@@ -212,3 +219,44 @@ class FakeERPNext:
                 self._route("POST")
 
         return Handler
+
+
+# --- pytest fixtures shared by the ERP quotes tests (import the *_fixture names) -------------
+
+WEBHOOK_SECRET = "whsec-test-secret"
+
+
+@pytest.fixture(name="erp")
+def erp_fixture():
+    server = FakeERPNext(customers={"Acme S.p.A."}, items={"SUP-1", "TRN-1"}).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="erp_app")
+def erp_app_fixture(app, erp, business_line):
+    app.config.update(
+        ERP_QUOTES_BASE_URL=erp.url,
+        ERP_QUOTES_API_KEY=API_KEY,
+        ERP_QUOTES_API_SECRET=API_SECRET,
+        ERP_QUOTES_TIMEOUT="0.5",
+        ERP_QUOTES_WEBHOOK_SECRET=WEBHOOK_SECRET,
+    )
+    db.session.add(PluginEnablement(business_line_id=business_line.id, plugin="erp_quotes"))
+    db.session.commit()
+    return app
+
+
+@pytest.fixture(name="deal")
+def deal_fixture(erp_app, create_opportunity, sales_user):
+    """An open deal of Acme with two product lines: 2 x 500 at 10% off, 1 x 300 -> 1200."""
+    opp = create_opportunity(name="Acme support", account_name="Acme S.p.A.", amount="0")
+    support = Product(code="SUP-1", name="Support plan", unit_price=Decimal("500"))
+    training = Product(code="TRN-1", name="Training day", unit_price=Decimal("300"))
+    db.session.add_all([support, training])
+    db.session.commit()
+    opportunities.add_line(
+        sales_user, opp, {"product_id": support.id, "quantity": "2", "discount": "10"}
+    )
+    opportunities.add_line(sales_user, opp, {"product_id": training.id, "quantity": "1"})
+    return opp

@@ -16,49 +16,14 @@ from plugins.erp_quotes.models import ErpQuote, ErpWebhookDelivery
 from plugins.erp_quotes.providers.erpnext import our_status
 from webapp.extensions import db
 from webapp.hookspecs import hookimpl
-from webapp.models import Opportunity, PluginEnablement, Product, Setting, TimelineEntry
+from webapp.models import Opportunity, PluginEnablement, Setting, TimelineEntry
 from webapp.opportunities import services as opportunities
 from webapp.plugins import hook, registry
 
 from . import erp_fake
+from .erp_fake import deal_fixture, erp_app_fixture, erp_fixture  # noqa: F401
 
-SECRET = "whsec-test-secret"
-
-
-@pytest.fixture
-def erp():
-    server = erp_fake.FakeERPNext(customers={"Acme S.p.A."}, items={"SUP-1", "TRN-1"}).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def erp_app(app, erp, business_line):
-    app.config.update(
-        ERP_QUOTES_BASE_URL=erp.url,
-        ERP_QUOTES_API_KEY=erp_fake.API_KEY,
-        ERP_QUOTES_API_SECRET=erp_fake.API_SECRET,
-        ERP_QUOTES_TIMEOUT="0.5",
-        ERP_QUOTES_WEBHOOK_SECRET=SECRET,
-    )
-    db.session.add(PluginEnablement(business_line_id=business_line.id, plugin="erp_quotes"))
-    db.session.commit()
-    return app
-
-
-@pytest.fixture
-def deal(erp_app, create_opportunity, sales_user):
-    """An open deal of Acme with two product lines: 2 x 500 at 10% off, 1 x 300 -> 1200."""
-    opp = create_opportunity(name="Acme support", account_name="Acme S.p.A.", amount="0")
-    support = Product(code="SUP-1", name="Support plan", unit_price=Decimal("500"))
-    training = Product(code="TRN-1", name="Training day", unit_price=Decimal("300"))
-    db.session.add_all([support, training])
-    db.session.commit()
-    opportunities.add_line(
-        sales_user, opp, {"product_id": support.id, "quantity": "2", "discount": "10"}
-    )
-    opportunities.add_line(sales_user, opp, {"product_id": training.id, "quantity": "1"})
-    return opp
+SECRET = erp_fake.WEBHOOK_SECRET
 
 
 @pytest.fixture
@@ -299,7 +264,7 @@ def test_accepted_quote_sets_the_amount_and_offers_to_close_won(client, seller, 
         if e.field == "amount" and e.user_id is None and "accepted quote" in (e.message or "")
     )
     assert amount_entry.new_value == "1150.00"
-    assert any(e.field == "quote_status" and e.new_value == "accepted" for e in entries)
+    assert any(e.action == "quote" and (e.data or {}).get("new") == "accepted" for e in entries)
 
     panel = client.get(
         f"/erp-quotes/opportunities/{opp.id}/panel", headers={"HX-Request": "true"}

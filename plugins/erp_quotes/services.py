@@ -262,11 +262,8 @@ def apply_remote(
             opp,
             user,
             "quote",
-            field="quote_status",
-            old=old_status,
-            new=quote.status,
             message=f"Quote {quote.number}: {old_status} → {quote.status}{who}",
-            data={"quote_id": quote.id},
+            data={"quote_id": quote.id, "old": old_status, "new": quote.status},
         )
     if quote.status == "accepted" and quote.accepted_at is None:
         _accept(quote, user)
@@ -278,8 +275,7 @@ def apply_remote(
             field="quote_total",
             old=quote.accepted_total,
             new=quote.total,
-            message=f"The ERP changed accepted quote {quote.number}: now {quote.status}, "
-            f"total {quote.total} (accepted at {quote.accepted_total})",
+            message=f"The ERP changed accepted quote {quote.number} (now {quote.status})",
             data={"quote_id": quote.id},
         )
     db.session.flush()

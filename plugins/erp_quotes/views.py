@@ -13,6 +13,7 @@ from .providers import ErpError
 from .settings import erp_settings
 
 bp = Blueprint("erp_quotes", __name__, url_prefix="/erp-quotes")
+DEAL_CHANGED = "dealChanged"  # the opportunity page's header and timeline listen for it
 
 
 def render_panel(opp, user, *, error: str | None = None, notice: str | None = None) -> Markup:
@@ -43,9 +44,13 @@ def render_panel(opp, user, *, error: str | None = None, notice: str | None = No
 
 
 def _answer(opp, *, error: str | None = None, notice: str | None = None, status: int = 200):
-    """htmx: the panel fragment; plain form: back to the deal's page with a message."""
+    """htmx: the panel fragment; plain form: back to the deal's page with a message.
+
+    After a success the page's header and timeline refresh themselves (``dealChanged``).
+    """
     if htmx:
-        return render_panel(opp, current_user, error=error, notice=notice), status
+        headers = {} if error else {"HX-Trigger": DEAL_CHANGED}
+        return render_panel(opp, current_user, error=error, notice=notice), status, headers
     if error:
         flash(error, "danger")
     elif notice:
@@ -62,7 +67,9 @@ def _failed(opp, exc: DomainError):
 @bp.get("/opportunities/<int:opportunity_id>/panel")
 def panel(opportunity_id: int):
     opp = services.get_opportunity(current_user, opportunity_id)
-    return _answer(opp)
+    if htmx:
+        return render_panel(opp, current_user)
+    return redirect(url_for("opportunities.detail", opportunity_id=opp.id) + "#quotes")
 
 
 @bp.post("/opportunities/<int:opportunity_id>/quotes")
