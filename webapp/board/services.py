@@ -1,32 +1,137 @@
-"""Board queries: column totals by SQL aggregates and the first cards of every column."""
+"""Board queries and card placement.
+
+A board render runs a fixed number of statements whatever the number of deals: the column
+totals (one aggregate, read from ix_opportunities_board_totals), the first cards of every
+column (one UNION ALL of per-stage LIMIT queries on ix_opportunities_board) with their owners
+and accounts joined, their tags (one), and their next open activities (one).
+"""
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, or_, select, union_all, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import permissions
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Opportunity, Pipeline, Stage, User
+from ..models import (
+    Activity,
+    Opportunity,
+    Pipeline,
+    Stage,
+    User,
+    opportunity_tags,
+)
+from ..models._base import utcnow
+from ..models.user import user_business_lines
 
 PAGE_SIZE = 25
+CLOSE_PERIODS = {
+    "overdue": "Overdue",
+    "this_month": "This month",
+    "next_month": "Next month",
+    "this_quarter": "This quarter",
+    "next_quarter": "Next quarter",
+    "this_year": "This year",
+    "none": "No close date",
+}
+
+
+@dataclass
+class BoardFilters:
+    """What the filter bar narrows the board to; lives in the URL's query string."""
+
+    owner: str = "me"  # "me", "all" or a user id
+    tag_ids: list[int] = field(default_factory=list)
+    account_id: int | None = None
+    account_name: str = ""
+    close: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "BoardFilters":
+        """From a MultiDict of query arguments; unknown or malformed values are ignored."""
+        owner = (args.get("owner") or "me").strip()
+        if owner not in ("me", "all") and not owner.isdigit():
+            owner = "me"
+        account = (args.get("account_id") or "").strip()
+        close = args.get("close") or ""
+        return cls(
+            owner=owner,
+            tag_ids=sorted({int(t) for t in args.getlist("tag") if t.strip().isdigit()}),
+            account_id=int(account) if account.isdigit() else None,
+            account_name=(args.get("account_name") or "").strip() if account.isdigit() else "",
+            close=close if close in CLOSE_PERIODS else "",
+        )
+
+    def query_args(self, **overrides) -> dict:
+        """Query arguments reproducing these filters (for links and the URL bar)."""
+        args = {
+            "owner": self.owner,
+            "tag": self.tag_ids or None,
+            "account_id": self.account_id,
+            "account_name": self.account_name or None if self.account_id else None,
+            "close": self.close or None,
+        }
+        args.update(overrides)
+        return {key: value for key, value in args.items() if value not in (None, "", [])}
+
+    def query_string(self) -> str:
+        return urlencode(self.query_args(), doseq=True)
+
+    @property
+    def narrowed(self) -> bool:
+        """True when anything beyond the owner narrows the board."""
+        return bool(self.tag_ids or self.account_id or self.close)
+
+
+@dataclass
+class Totals:
+    count: int = 0
+    total: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)
 
 
 @dataclass
 class Column:
     stage: Stage
-    count: int = 0
-    total: Decimal = Decimal(0)
-    weighted: Decimal = Decimal(0)
+    totals: Totals = field(default_factory=Totals)
     cards: list[Opportunity] = field(default_factory=list)
+    offset: int = 0
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.cards) < self.totals.count
 
 
-def get_pipeline(user: User, pipeline_id: int | None) -> Pipeline:
+@dataclass
+class Board:
+    pipeline: Pipeline
+    filters: BoardFilters
+    columns: list[Column]
+    closing: list[Stage]  # the won/lost drop zones
+    next_activities: dict[int, Activity]
+
+
+def get_pipeline(
+    user: User, pipeline_id: int | None = None, business_line_id: int | None = None
+) -> Pipeline:
+    """The pipeline asked for, else the default one of a business line, else the user's."""
     from ..opportunities.services import default_pipeline
 
-    pipeline = db.session.get(Pipeline, pipeline_id) if pipeline_id else default_pipeline(user)
+    if pipeline_id:
+        pipeline = db.session.get(Pipeline, pipeline_id)
+    elif business_line_id:
+        pipeline = db.session.scalars(
+            select(Pipeline)
+            .where(Pipeline.business_line_id == business_line_id)
+            .order_by(Pipeline.is_default.desc(), Pipeline.position, Pipeline.id)
+            .limit(1)
+        ).first()
+    else:
+        pipeline = default_pipeline(user)
     if pipeline is None:
         raise NotFound("No pipeline is set up yet.")
     permissions.require(
@@ -37,63 +142,244 @@ def get_pipeline(user: User, pipeline_id: int | None) -> Pipeline:
 
 
 def visible_pipelines(user: User) -> list[Pipeline]:
-    query = select(Pipeline).order_by(Pipeline.business_line_id, Pipeline.position, Pipeline.id)
+    query = (
+        select(Pipeline)
+        .options(joinedload(Pipeline.business_line))
+        .order_by(Pipeline.business_line_id, Pipeline.position, Pipeline.id)
+    )
     if not permissions.is_admin(user):
         query = query.where(Pipeline.business_line_id.in_(user.business_line_ids or [0]))
     return list(db.session.scalars(query))
 
 
-def _filters(user: User, pipeline: Pipeline, owner: str):
+def owner_choices(pipeline: Pipeline) -> list[User]:
+    """Active users working in the pipeline's business line (the owner filter)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(user_business_lines, user_business_lines.c.user_id == User.id)
+            .where(
+                User.active,
+                user_business_lines.c.business_line_id == pipeline.business_line_id,
+            )
+            .order_by(User.name)
+        )
+    )
+
+
+def close_range(period: str, today: date) -> tuple[date | None, date | None]:
+    """First and last day of a named close period (None: open-ended)."""
+    month = today.replace(day=1)
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    quarter = month.replace(month=3 * ((today.month - 1) // 3) + 1)
+    next_quarter = (quarter + timedelta(days=95)).replace(day=1)
+    ranges = {
+        "overdue": (None, today - timedelta(days=1)),
+        "this_month": (month, next_month - timedelta(days=1)),
+        "next_month": (next_month, (next_month + timedelta(days=32)).replace(day=1) - timedelta(1)),
+        "this_quarter": (quarter, next_quarter - timedelta(days=1)),
+        "next_quarter": (
+            next_quarter,
+            (next_quarter + timedelta(days=95)).replace(day=1) - timedelta(days=1),
+        ),
+        "this_year": (today.replace(month=1, day=1), today.replace(month=12, day=31)),
+    }
+    return ranges[period]
+
+
+def _clauses(user: User, pipeline: Pipeline, filters: BoardFilters) -> list:
     clauses = [
-        Opportunity.pipeline_id == pipeline.id,
         Opportunity.status == "open",
+        Opportunity.pipeline_id == pipeline.id,
         Opportunity.deleted_at.is_(None),
         permissions.visible_opportunities(user),
     ]
-    if owner == "me":
+    if filters.owner == "me":
         clauses.append(Opportunity.owner_id == user.id)
-    elif owner.isdigit():
-        clauses.append(Opportunity.owner_id == int(owner))
+    elif filters.owner.isdigit():
+        clauses.append(Opportunity.owner_id == int(filters.owner))
+    if filters.tag_ids:
+        tagged = select(opportunity_tags.c.opportunity_id).where(
+            opportunity_tags.c.tag_id.in_(filters.tag_ids)
+        )
+        clauses.append(Opportunity.id.in_(tagged))
+    if filters.account_id:
+        clauses.append(Opportunity.account_id == filters.account_id)
+    if filters.close == "none":
+        clauses.append(Opportunity.close_date.is_(None))
+    elif filters.close:
+        start, end = close_range(filters.close, utcnow().date())
+        if start:
+            clauses.append(Opportunity.close_date >= start)
+        clauses.append(Opportunity.close_date <= end)
     return clauses
 
 
-def build_board(user: User, pipeline: Pipeline, *, owner: str = "me") -> list[Column]:
-    """One column per open stage, totals over every matching deal, first PAGE_SIZE cards each."""
-    clauses = _filters(user, pipeline, owner)
-    columns = {s.id: Column(stage=s) for s in pipeline.stages if s.kind == "open"}
-    totals = db.session.execute(
+def column_totals(
+    user: User, pipeline: Pipeline, filters: BoardFilters, stage_ids=None
+) -> dict[int, Totals]:
+    """Count, amount and weighted amount per stage over every matching deal (one query)."""
+    clauses = _clauses(user, pipeline, filters)
+    if stage_ids is not None:
+        clauses.append(Opportunity.stage_id.in_(list(stage_ids)))
+    rows = db.session.execute(
         select(
             Opportunity.stage_id,
             func.count(),
             func.coalesce(func.sum(Opportunity.amount), 0),
-            func.coalesce(func.sum(Opportunity.amount * Opportunity.probability / 100.0), 0),
+            func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0),
         )
         .where(*clauses)
         .group_by(Opportunity.stage_id)
     )
-    for stage_id, count, total, weighted in totals:
-        if stage_id in columns:
-            col = columns[stage_id]
-            col.count, col.total, col.weighted = count, Decimal(str(total)), Decimal(str(weighted))
-
-    rank = (
-        func.row_number()
-        .over(partition_by=Opportunity.stage_id, order_by=(Opportunity.position, Opportunity.id))
-        .label("rank")
-    )
-    ranked = select(Opportunity.id, rank).where(*clauses).subquery()
-    cards = db.session.scalars(
-        select(Opportunity)
-        .join(ranked, ranked.c.id == Opportunity.id)
-        .where(ranked.c.rank <= PAGE_SIZE)
-        .order_by(Opportunity.position, Opportunity.id)
-        .options(
-            selectinload(Opportunity.owner),
-            selectinload(Opportunity.account),
-            selectinload(Opportunity.tags),
-            selectinload(Opportunity.stage),
+    totals = {stage_id: Totals() for stage_id in stage_ids or ()}
+    for stage_id, count, total, weighted in rows:
+        totals[stage_id] = Totals(
+            count,
+            Decimal(str(total)).quantize(Decimal("0.01")),
+            (Decimal(str(weighted)) / 100).quantize(Decimal("0.01")),
         )
+    return totals
+
+
+def _cards(clauses: list, stage_ids: list[int], offset: int = 0) -> list[Opportunity]:
+    """The cards of each stage from ``offset`` on (PAGE_SIZE each), in card order."""
+    parts = [
+        select(
+            select(Opportunity.id)
+            .where(*clauses, Opportunity.stage_id == stage_id)
+            .order_by(Opportunity.position, Opportunity.id)
+            .limit(PAGE_SIZE)
+            .offset(offset)
+            .subquery()
+        )
+        for stage_id in stage_ids
+    ]
+    if not parts:
+        return []
+    ids = union_all(*parts) if len(parts) > 1 else parts[0]
+    return list(
+        db.session.scalars(
+            select(Opportunity)
+            .where(Opportunity.id.in_(ids))
+            .order_by(Opportunity.position, Opportunity.id)
+            .options(
+                joinedload(Opportunity.owner),
+                joinedload(Opportunity.account),
+                selectinload(Opportunity.tags),
+            )
+        ).unique()
     )
+
+
+def next_activities(opportunity_ids) -> dict[int, Activity]:
+    """The next open activity of each deal (earliest due first, undated last), one query."""
+    ids = list(opportunity_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Activity)
+        .where(Activity.opportunity_id.in_(ids), Activity.done.is_(False))
+        .order_by(Activity.opportunity_id, Activity.due_at.is_(None), Activity.due_at, Activity.id)
+    )
+    found: dict[int, Activity] = {}
+    for activity in rows:
+        found.setdefault(activity.opportunity_id, activity)
+    return found
+
+
+def build_board(user: User, pipeline: Pipeline, filters: BoardFilters) -> Board:
+    """One column per open stage: totals over every matching deal, the first PAGE_SIZE cards."""
+    stages = pipeline.stages
+    columns = {s.id: Column(stage=s) for s in stages if s.kind == "open"}
+    for stage_id, totals in column_totals(user, pipeline, filters).items():
+        if stage_id in columns:
+            columns[stage_id].totals = totals
+    shown = [sid for sid, col in columns.items() if col.totals.count]
+    cards = _cards(_clauses(user, pipeline, filters), shown)
     for card in cards:
         columns[card.stage_id].cards.append(card)
-    return list(columns.values())
+    return Board(
+        pipeline=pipeline,
+        filters=filters,
+        columns=list(columns.values()),
+        closing=[s for s in stages if s.kind != "open"],
+        next_activities=next_activities(card.id for card in cards),
+    )
+
+
+def more_cards(
+    user: User, pipeline: Pipeline, stage: Stage, filters: BoardFilters, offset: int
+) -> Column:
+    """The next page of one column's cards, from ``offset``."""
+    if stage.pipeline_id != pipeline.id or stage.kind != "open":
+        raise NotFound("This stage is not a column of this board.")
+    totals = column_totals(user, pipeline, filters, [stage.id])[stage.id]
+    cards = _cards(_clauses(user, pipeline, filters), [stage.id], offset=max(0, offset))
+    return Column(stage=stage, totals=totals, cards=cards, offset=max(0, offset))
+
+
+def check_movable(user: User, opp: Opportunity, version) -> None:
+    """Permission and version checks of a move, before its card placement touches rows."""
+    from ..opportunities.services import check_version
+
+    permissions.require_edit(user, opp)
+    check_version(opp, version)
+
+
+def placement(opp: Opportunity, stage_id: int, before_id=None, after_id=None) -> int | None:
+    """The position for ``opp`` dropped in ``stage_id`` just above the card ``before_id``
+    (or, without one, just below ``after_id``); None when neither names a card of that
+    column (the service then puts it on top). Makes room by shifting the cards below when
+    there is no gap; the caller commits or rolls back with the move."""
+    anchor_id, above = (before_id, True) if before_id else (after_id, False)
+    if not str(anchor_id or "").isdigit() or int(anchor_id) == opp.id:
+        return None
+    anchor = db.session.execute(
+        select(Opportunity.position, Opportunity.id).where(
+            Opportunity.id == int(anchor_id),
+            Opportunity.stage_id == int(stage_id),
+            Opportunity.status == "open",
+        )
+    ).first()
+    if anchor is None:
+        return None
+    column = [
+        Opportunity.stage_id == int(stage_id),
+        Opportunity.status == "open",
+        Opportunity.id != opp.id,
+    ]
+    at, key = anchor.position, anchor.id
+    if above:
+        cards_before = or_(
+            Opportunity.position < at, and_(Opportunity.position == at, Opportunity.id < key)
+        )
+        neighbour = db.session.scalar(
+            select(Opportunity.position)
+            .where(*column, cards_before)
+            .order_by(Opportunity.position.desc(), Opportunity.id.desc())
+            .limit(1)
+        )
+        if neighbour is None or neighbour < at - 1:
+            return at - 1
+        moving_down = or_(Opportunity.position > at, Opportunity.id >= key)
+    else:
+        cards_after = or_(
+            Opportunity.position > at, and_(Opportunity.position == at, Opportunity.id > key)
+        )
+        neighbour = db.session.scalar(
+            select(Opportunity.position)
+            .where(*column, cards_after)
+            .order_by(Opportunity.position, Opportunity.id)
+            .limit(1)
+        )
+        if neighbour is None or neighbour > at + 1:
+            return at + 1
+        moving_down = cards_after
+    # No gap: the cards from the gap down move two places and the card takes the first.
+    db.session.execute(
+        update(Opportunity.__table__)
+        .where(*column, Opportunity.position >= at, moving_down)
+        .values(position=Opportunity.__table__.c.position + 2)
+    )
+    return at + 1

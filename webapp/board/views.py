@@ -1,55 +1,309 @@
+"""The board page, its fragments (filtered board, more cards), quick create and the stage move.
+
+The move (POST /opportunities/<id>/stage) also serves the opportunity page and plain forms:
+only requests carrying ``board=1`` (sent by the board's JavaScript and dialogs) get the
+board answers: the card, the column totals in ``HX-Trigger``, and the move dialog for a lost
+reason or a stage gate.
+"""
+
+import json
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
-from ..errors import DomainError
+from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
-from ..models import LostReason
-from ..opportunities.services import get_opportunity, move_stage
+from ..models import LostReason, Opportunity, Stage, Tag
+from ..models._base import utcnow
+from ..opportunities.services import (
+    create_opportunity,
+    get_opportunity,
+    move_stage,
+    update_opportunity,
+)
+from ..templating import compact_money
 from . import services
+from .services import CLOSE_PERIODS, BoardFilters
+from .slots import CardSlots
 
 bp = Blueprint("board", __name__)
+
+# Opportunity fields the move dialog can ask for when a stage gate names them.
+GATE_INPUTS = {
+    "amount": ("Amount", "number"),
+    "close_date": ("Expected close date", "date"),
+    "probability": ("Probability (%)", "number"),
+    "objective": ("Objective", "number"),
+    "revenue_low": ("Revenue estimate, low", "number"),
+    "revenue_high": ("Revenue estimate, high", "number"),
+    "contract_start": ("Contract start", "date"),
+    "contract_months": ("Contract length (months)", "number"),
+    "description": ("Description", "text"),
+}
+
+
+def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
+    return {
+        "board": services.build_board(user, pipeline, filters),
+        "pipeline": pipeline,
+        "filters": filters,
+        "pipelines": services.visible_pipelines(user),
+        "owners": services.owner_choices(pipeline),
+        "tags": db.session.scalars(select(Tag).order_by(Tag.name)).all(),
+        "close_periods": CLOSE_PERIODS,
+        **extra,
+    }
 
 
 @bp.get("/board")
 @bp.get("/pipelines/<int:pipeline_id>/board")
 def board(pipeline_id: int | None = None):
+    """The board of a pipeline; the filter bar's htmx requests get the board fragment."""
+    args = request.args
+    pipeline_id = _int(args.get("pipeline")) or pipeline_id
+    business_line_id = _int(args.get("business_line"))
+    pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id)
+    if business_line_id and pipeline.business_line_id != business_line_id:
+        pipeline = services.get_pipeline(current_user, None, business_line_id)
+    filters = BoardFilters.from_args(args)
+    context = _page_context(current_user, pipeline, filters)
+    if htmx and htmx.target == "board-page":
+        return render_template("board/_page.html", **context)
+    return render_template("board/board.html", **context)
+
+
+@bp.get("/pipelines/<int:pipeline_id>/board/stages/<int:stage_id>/cards")
+def more(pipeline_id: int, stage_id: int):
+    """The next cards of a column (infinite scroll); without htmx, a page of that column."""
     pipeline = services.get_pipeline(current_user, pipeline_id)
-    owner = request.args.get("owner", "me")
-    columns = services.build_board(current_user, pipeline, owner=owner)
-    return render_template(
-        "board/board.html",
-        pipeline=pipeline,
-        pipelines=services.visible_pipelines(current_user),
-        columns=columns,
-        owner=owner,
-        lost_reasons=db.session.scalars(
-            select(LostReason).where(LostReason.active).order_by(LostReason.position)
-        ).all(),
+    stage = db.session.get(Stage, stage_id)
+    if stage is None:
+        return render_template("errors.html", message="Unknown stage.", status=404), 404
+    filters = BoardFilters.from_args(request.args)
+    column = services.more_cards(
+        current_user, pipeline, stage, filters, _int(request.args.get("offset")) or 0
     )
+    context = {
+        "column": column,
+        "pipeline": pipeline,
+        "filters": filters,
+        "next_activities": services.next_activities(c.id for c in column.cards),
+    }
+    if htmx:
+        return render_template("board/_more.html", **context)
+    return render_template("board/column.html", **context)
+
+
+@bp.post("/pipelines/<int:pipeline_id>/board/stages/<int:stage_id>/deals")
+def quick_create(pipeline_id: int, stage_id: int):
+    """Quick create at the top of a column: name, account, amount."""
+    pipeline = services.get_pipeline(current_user, pipeline_id)
+    form = request.form
+    data = {
+        "name": form.get("name", ""),
+        "account_id": form.get("account_id", ""),
+        "account_name": form.get("account_name", ""),
+        "amount": form.get("amount", ""),
+        "stage_id": stage_id,
+    }
+    filters = BoardFilters.from_args(MultiDict(parse_qsl(form.get("filters", ""))))
+    stage = db.session.get(Stage, stage_id)
+    try:
+        if stage is None or stage.pipeline_id != pipeline.id:
+            raise ValidationError({"stage_id": "Unknown stage for this pipeline."})
+        opp = create_opportunity(current_user, data)
+    except ValidationError as exc:
+        db.session.rollback()
+        quick = {"stage_id": stage_id, "values": data, "errors": exc.errors}
+        if htmx:
+            response = render_template(
+                "board/_quick_create.html",
+                stage=stage,
+                pipeline=pipeline,
+                filters=filters,
+                quick=quick,
+            )
+            return response, 422, {"HX-Retarget": f"#quick-{stage_id}", "HX-Reswap": "outerHTML"}
+        context = _page_context(current_user, pipeline, filters, quick=quick)
+        return render_template("board/board.html", **context), 422
+    if not htmx:
+        flash(f"“{opp.name}” created in {opp.stage.name}.", "success")
+        return redirect(_back())
+    totals = services.column_totals(current_user, pipeline, filters, [stage_id])
+    html = render_template(
+        "board/_created.html",
+        card=opp,
+        stage=stage,
+        pipeline=pipeline,
+        filters=filters,
+        next_activities={},
+    )
+    return html, 201, {"HX-Trigger": json.dumps({"boardTotals": _totals_payload(totals)})}
 
 
 @bp.post("/opportunities/<int:opportunity_id>/stage")
 def move(opportunity_id: int):
-    """Move a deal to another stage (the board's drop and the card's stage selector)."""
+    """Move a deal to another stage (the board's drop, the card's stage selector, the move
+    dialog, the opportunity page). Form: stage_id, version, lost_reason_id (or lost_reason),
+    lost_note; from the board also before_id/after_id (the card's neighbours), board=1,
+    filters (the board's query string), and from the dialog the gate ``field`` values."""
     opp = get_opportunity(current_user, opportunity_id)
     form = request.form
+    on_board = form.get("board") == "1"
+    from_stage_id = opp.stage_id
+    version = form.get("version")
     try:
+        fields = [name for name in form.getlist("field") if name in GATE_INPUTS]
+        if fields:
+            update_opportunity(current_user, opp, {n: form.get(n, "") for n in fields}, version)
+            version = opp.version
+        position = None
+        if form.get("before_id") or form.get("after_id"):
+            services.check_movable(current_user, opp, version)
+            position = services.placement(
+                opp, _int(form.get("stage_id")) or 0, form.get("before_id"), form.get("after_id")
+            )
         move_stage(
             current_user,
             opp,
             form.get("stage_id"),
-            form.get("version"),
+            version,
             lost_reason_id=form.get("lost_reason_id") or form.get("lost_reason"),
             lost_note=form.get("lost_note"),
+            position=position,
         )
     except DomainError as exc:
-        if htmx:
-            return render_template("errors/_alert.html", message=exc.message), exc.status
-        return render_template(
-            "errors.html", message=exc.message, status=exc.status, back=request.referrer
-        ), exc.status
+        db.session.rollback()
+        return _move_failed(opp, exc, on_board, from_stage_id)
     if not htmx:
         flash(f"“{opp.name}” moved to {opp.stage.name}.", "success")
-        return redirect(request.referrer or url_for("board.board"))
-    return render_template("board/_card.html", card=opp)
+        return redirect(_back())
+    if not on_board:
+        return render_template("board/_card.html", card=opp, next_activities=_next(opp))
+    triggers = {"boardSettled": {"id": opp.id}, "closeDialog": True}
+    triggers["boardTotals"] = _board_totals(opp, from_stage_id)
+    if not opp.is_open:
+        verb = "won" if opp.status == "won" else "lost"
+        triggers["boardAlert"] = {
+            "message": f"“{opp.name}” closed {verb} ({opp.amount:,.2f} {opp.currency}).",
+            "level": "success" if verb == "won" else "secondary",
+        }
+        return "", 200, {"HX-Trigger": json.dumps(triggers)}
+    html = render_template("board/_card.html", card=opp, next_activities=_next(opp))
+    return html, 200, {"HX-Trigger": json.dumps(triggers)}
+
+
+def _move_failed(opp: Opportunity, exc: DomainError, on_board: bool, from_stage_id: int):
+    """Conflict: the card as stored; lost reason or gate: the move dialog; else a message."""
+    wants_dialog = isinstance(exc, GateError) or (
+        isinstance(exc, ValidationError)
+        and bool(set(exc.errors) & {"lost_reason_id", "lost_note", *GATE_INPUTS})
+    )
+    if wants_dialog and (on_board or not htmx):
+        context = _dialog_context(opp, exc)
+        if htmx:
+            return (
+                render_template("board/_move_dialog.html", **context),
+                422,
+                {"HX-Retarget": "#modal-root", "HX-Reswap": "innerHTML"},
+            )
+        return render_template("board/move.html", **context), 422
+    if isinstance(exc, ConflictError) and on_board and htmx:
+        current = db.session.get(Opportunity, opp.id)
+        db.session.refresh(current)
+        triggers = {
+            "boardSettled": {"id": opp.id},
+            "closeDialog": True,
+            "boardAlert": {"message": exc.message, "level": "warning"},
+            "boardTotals": _board_totals(current, from_stage_id),
+        }
+        html = ""
+        if current.is_open and current.deleted_at is None:
+            html = render_template("board/_card.html", card=current, next_activities=_next(current))
+        return html, 409, {"HX-Trigger": json.dumps(triggers)}
+    if htmx:
+        headers = {"HX-Retarget": "#board-alerts", "HX-Reswap": "innerHTML"} if on_board else {}
+        return render_template("errors/_alert.html", message=exc.message), exc.status, headers
+    return render_template(
+        "errors.html", message=exc.message, status=exc.status, back=request.referrer
+    ), exc.status
+
+
+def _dialog_context(opp: Opportunity, exc: DomainError) -> dict:
+    form = request.form
+    stage = db.session.get(Stage, _int(form.get("stage_id")) or 0)
+    if isinstance(exc, GateError):
+        problems, fields = exc.problems, exc.fields
+    else:  # the dialog re-posted: keep its problems, show the new errors
+        problems, fields = form.getlist("problem"), form.getlist("field")
+    fields = [f for f in dict.fromkeys(fields) if f in GATE_INPUTS]
+    errors = getattr(exc, "errors", {})
+    return {
+        "opp": opp,
+        "stage": stage,
+        "problems": problems,
+        "fields": fields,
+        "inputs": GATE_INPUTS,
+        "values": {f: form.get(f, _field_value(opp, f)) for f in fields},
+        "errors": errors,
+        "lost_reasons": db.session.scalars(
+            select(LostReason).where(LostReason.active).order_by(LostReason.position)
+        ).all()
+        if stage is not None and stage.kind == "lost"
+        else [],
+        "form": form,
+        "back": _back(),
+    }
+
+
+def _field_value(opp: Opportunity, name: str) -> str:
+    value = getattr(opp, name, None)
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _board_totals(opp: Opportunity, from_stage_id: int) -> dict:
+    """Totals of the columns a move touched, for the board's filters (one query)."""
+    filters = BoardFilters.from_args(MultiDict(parse_qsl(request.form.get("filters", ""))))
+    open_ids = {s.id for s in opp.pipeline.stages if s.kind == "open"}
+    stage_ids = {from_stage_id, opp.stage_id} & open_ids
+    totals = services.column_totals(current_user, opp.pipeline, filters, stage_ids)
+    return _totals_payload(totals)
+
+
+def _totals_payload(totals: dict) -> dict:
+    """Column totals as the texts the column header shows."""
+    return {
+        str(stage_id): {
+            "count": f"{t.count} deal{'' if t.count == 1 else 's'}",
+            "total": compact_money(t.total),
+            "weighted": f"≈ {compact_money(t.weighted)}",
+        }
+        for stage_id, t in totals.items()
+    }
+
+
+def _next(opp: Opportunity) -> dict:
+    return services.next_activities([opp.id])
+
+
+def _back() -> str:
+    """Where a plain form returns: its ``next`` or the referrer, as a same-site path."""
+    target = urlsplit(request.form.get("next") or request.referrer or "")
+    if target.path.startswith("/") and target.netloc in ("", request.host):
+        return urlunsplit(("", "", target.path, target.query, ""))
+    return url_for("board.board")
+
+
+@bp.context_processor
+def _card_context() -> dict:
+    return {"today": utcnow().date(), "card_slots": CardSlots(current_user)}
+
+
+def _int(value) -> int | None:
+    value = (value or "").strip() if isinstance(value, str) else value
+    return int(value) if isinstance(value, str) and value.isdigit() else None

@@ -1,0 +1,176 @@
+"""Board benchmark: server time of the board render and of a stage move, and SQL per request.
+
+    python -m bench.board [--sizes 1000,10000,100000] [--backends sqlite,postgresql] [--runs 40]
+
+Databases are seeded with the demo seed (webapp.demo.seed.seed_demo): SQLite files under
+/tmp/opportuno-bench/, PostgreSQL in the database ``test_board`` (BENCH_POSTGRES_URL overrides;
+its public schema is dropped and re-created whenever the size differs). A seeded database is
+reused when it already holds that many deals. Requests go through the Flask test client in this
+process, so the times are server times (routing, queries, rendering) without network.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, func, select, text
+
+from webapp import create_app
+from webapp.demo.seed import DEMO_PASSWORD, seed_demo
+from webapp.extensions import db
+from webapp.models import Opportunity, Pipeline
+from webapp.schema import upgrade_database
+
+SQLITE_DIR = Path("/tmp/opportuno-bench")
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_board"
+)
+
+
+def database_url(backend: str, size: int) -> str:
+    if backend == "sqlite":
+        SQLITE_DIR.mkdir(exist_ok=True)
+        return f"sqlite:///{SQLITE_DIR / f'board-{size}.db'}"
+    return POSTGRES_URL
+
+
+def prepare(backend: str, size: int):
+    """An app on a database holding ``size`` demo deals (seeded only when needed)."""
+    url = database_url(backend, size)
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench"}
+    )
+    with app.app_context():
+        try:
+            have = db.session.scalar(select(func.count()).select_from(Opportunity))
+        except Exception:  # no schema yet
+            db.session.rollback()
+            have = None
+        if have == size:
+            upgrade_database()  # a database seeded before the latest migrations
+        else:
+            db.session.remove()
+            if backend == "postgresql":
+                engine = create_engine(url)
+                with engine.begin() as conn:
+                    conn.execute(text("DROP SCHEMA public CASCADE"))
+                    conn.execute(text("CREATE SCHEMA public"))
+                engine.dispose()
+            else:
+                db.engine.dispose()
+                Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+            upgrade_database()
+            started = time.perf_counter()
+            seed_demo(size)
+            if backend == "postgresql":
+                db.session.execute(text("ANALYZE"))
+                db.session.commit()
+            print(f"  seeded {size} deals in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    return app
+
+
+def login(app, email: str):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, f"login of {email} failed"
+    return client
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args):
+        self.count += 1
+
+
+def measure(call, runs: int, counter: QueryCounter, setup=lambda: None) -> dict:
+    """Median/p95 milliseconds of ``call(setup())`` (setup untimed) and its SQL statements."""
+    call(setup())  # warm-up: templates compiled, caches filled
+    times = []
+    for _ in range(runs):
+        arg = setup()
+        counter.count = 0
+        started = time.perf_counter()
+        response = call(arg)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    times.sort()
+    return {
+        "median": statistics.median(times),
+        "p95": times[min(len(times) - 1, round(len(times) * 0.95) - 1)],
+        "queries": counter.count,
+    }
+
+
+def bench(backend: str, size: int, runs: int) -> list[tuple]:
+    app = prepare(backend, size)
+    with app.app_context():
+        counter = QueryCounter(db.engine)
+        pipeline = db.session.scalars(
+            select(Pipeline).where(Pipeline.is_default).order_by(Pipeline.id)
+        ).first()
+        stages = [s.id for s in pipeline.open_stages]
+        deal_id = db.session.scalar(
+            select(Opportunity.id)
+            .where(Opportunity.pipeline_id == pipeline.id, Opportunity.status == "open")
+            .order_by(Opportunity.id)
+            .limit(1)
+        )
+        db.session.remove()
+    # Requests run outside this app context: each gets its own (session, g, current_user).
+    mine = login(app, "sales1@example.com")
+    everyone = login(app, "manager@example.com")
+
+    def current_version():
+        with app.app_context():
+            version = db.session.scalar(
+                select(Opportunity.version).where(Opportunity.id == deal_id)
+            )
+            db.session.remove()
+        return version
+
+    moves = iter(range(10**6))
+
+    def move(version):
+        return everyone.post(
+            f"/opportunities/{deal_id}/stage",
+            data={"stage_id": stages[1 - next(moves) % 2], "version": version},
+            headers={"HX-Request": "true"},
+        )
+
+    rows = [
+        ("board, my deals", measure(lambda _: mine.get("/board"), runs, counter)),
+        ("board, everyone", measure(lambda _: everyone.get("/board?owner=all"), runs, counter)),
+        ("stage move", measure(move, runs, counter, current_version)),
+    ]
+    with app.app_context():
+        db.engine.dispose()
+    return rows
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print("| backend | deals | request | median ms | p95 ms | queries |")
+    print("|---|---:|---|---:|---:|---:|")
+    for backend in args.backends.split(","):
+        for size in sizes:
+            for name, result in bench(backend, size, args.runs):
+                print(
+                    f"| {backend} | {size:,} | {name} | {result['median']:.1f} "
+                    f"| {result['p95']:.1f} | {result['queries']} |",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,344 @@
+"""The board: columns, totals, filters, cards, load more, quick create, query counts."""
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import insert, select
+
+from webapp.extensions import db
+from webapp.models import Activity, Opportunity, opportunity_tags
+from webapp.models._base import utcnow
+
+from . import factories
+
+
+def column_html(html: str, stage_id: int) -> str:
+    """The markup of one column (up to the next column or the drop zones)."""
+    start = html.index(f'id="column-{stage_id}"')
+    end = min(
+        (
+            i
+            for i in (
+                html.find('class="board-column"', start + 1),
+                html.find("board-closing", start),
+            )
+            if i > 0
+        ),
+        default=len(html),
+    )
+    return html[start:end]
+
+
+def totals_of(html: str, stage_id: int) -> tuple[str, str, str]:
+    col = column_html(html, stage_id)
+    pick = lambda key: re.search(rf"<span data-{key}[^>]*>([^<]*)</span>", col).group(1).strip()  # noqa: E731
+    return pick("count"), pick("total"), pick("weighted")
+
+
+def bulk_deals(pipeline, owner, count: int, *, stage=None, amount="1000", **extra) -> list[int]:
+    """Insert ``count`` open deals directly (fast), each with a tag and an open activity."""
+    stage = stage or pipeline.stages[0]
+    first = (db.session.scalar(select(db.func.max(Opportunity.id))) or 0) + 1
+    now = utcnow()
+    rows = [
+        {
+            "id": first + i,
+            "name": f"Bulk deal {i}",
+            "owner_id": owner.id,
+            "business_line_id": pipeline.business_line_id,
+            "pipeline_id": pipeline.id,
+            "stage_id": stage.id,
+            "position": i,
+            "probability": stage.probability,
+            "amount": Decimal(amount),
+            "currency": "EUR",
+            "status": "open",
+            "stage_entered_at": now,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+            **extra,
+        }
+        for i in range(count)
+    ]
+    db.session.execute(insert(Opportunity.__table__), rows)
+    tag = factories.tag(f"bulk-{first}")
+    db.session.execute(
+        insert(opportunity_tags), [{"opportunity_id": r["id"], "tag_id": tag.id} for r in rows]
+    )
+    db.session.execute(
+        insert(Activity.__table__),
+        [
+            {
+                "opportunity_id": r["id"],
+                "subject": "Call back",
+                "kind": "call",
+                "done": False,
+                "due_at": now + timedelta(days=2),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for r in rows
+        ],
+    )
+    db.session.commit()
+    return [r["id"] for r in rows]
+
+
+def test_columns_show_totals_over_every_matching_deal(
+    client, auth, sales_user, pipeline, create_opportunity
+):
+    new, qualification = pipeline.stages[0], pipeline.stages[1]
+    create_opportunity(name="Alpha", amount="1000")
+    create_opportunity(name="Beta", amount="2500")
+    create_opportunity(name="Gamma", amount="10000", stage_id=qualification.id)
+    auth.login(sales_user)
+    html = client.get("/board").get_data(as_text=True)
+    assert totals_of(html, new.id) == ("2 deals", "3.5k", "≈ 350")  # 10%
+    assert totals_of(html, qualification.id) == ("1 deal", "10k", "≈ 2k")  # 20%
+    assert "Alpha" in column_html(html, new.id) and "Gamma" in column_html(html, qualification.id)
+    # Won and Lost are drop zones, not columns.
+    assert 'data-kind="won"' in html and 'data-kind="lost"' in html
+    assert f'id="column-{pipeline.stages[-1].id}"' not in html
+
+
+def test_card_shows_account_amount_owner_tags_days_and_next_activity(
+    client, auth, sales_user, pipeline, create_opportunity, create_account
+):
+    tag = factories.tag("media agency", "info")
+    opp = create_opportunity(
+        name="Acme rollout",
+        amount="12500",
+        account_id=create_account("Acme S.p.A.").id,
+        close_date="2027-03-31",
+        tag_ids=[tag.id],
+    )
+    later = Activity(
+        opportunity_id=opp.id, subject="Send the offer", due_at=utcnow() + timedelta(days=9)
+    )
+    sooner = Activity(
+        opportunity_id=opp.id, subject="Demo call", due_at=utcnow() + timedelta(days=2)
+    )
+    done = Activity(opportunity_id=opp.id, subject="Old call", done=True, due_at=utcnow())
+    db.session.add_all([later, sooner, done])
+    db.session.commit()
+    auth.login(sales_user)
+    html = client.get("/board").get_data(as_text=True)
+    card = html[html.index(f'id="card-{opp.id}"') :]
+    card = card[: card.index("</article>")]
+    assert "Acme rollout" in card and "Acme S.p.A." in card
+    assert "12,500 EUR" in card and "31 Mar 2027" in card
+    assert ">SS<" in card  # Sam Sales
+    assert "media agency" in card
+    assert "0 days in stage" in card
+    assert "Next: Demo call" in card and "Old call" not in card
+    assert f'data-version="{opp.version}"' in card
+    # The keyboard / no-JavaScript path: a stage selector posting the move.
+    assert f'action="/opportunities/{opp.id}/stage"' in card and 'name="stage_id"' in card
+
+
+def test_stale_card_stands_out_with_its_days(
+    client, auth, sales_user, pipeline, create_opportunity
+):
+    fresh = create_opportunity(name="Fresh deal")
+    stale = create_opportunity(name="Stale deal")
+    stale.stage_entered_at = utcnow() - timedelta(days=40)  # New rots after 14 days
+    db.session.commit()
+    auth.login(sales_user)
+    html = client.get("/board").get_data(as_text=True)
+    stale_card = html[html.index(f'id="card-{stale.id}"') - 60 :]
+    assert "rotting" in stale_card[:80]
+    assert "Stale: 40 days in stage (limit 14)" in stale_card[: stale_card.index("</article>")]
+    fresh_card = html[html.index(f'id="card-{fresh.id}"') - 60 :]
+    assert "rotting" not in fresh_card[:80]
+
+
+def test_owner_filter_defaults_to_mine_and_everyone_shows_all(
+    client, auth, sales_user, create_user, pipeline, create_opportunity
+):
+    colleague = create_user(email="other@example.com", name="Olga Other", role="sales")
+    create_opportunity(name="My deal")
+    create_opportunity(name="Her deal", owner=colleague)
+    auth.login(sales_user)
+    mine = client.get("/board").get_data(as_text=True)
+    assert ">My deal</a>" in mine and ">Her deal</a>" not in mine
+    everyone = client.get("/board?owner=all").get_data(as_text=True)
+    assert ">My deal</a>" in everyone and ">Her deal</a>" in everyone
+    assert totals_of(everyone, pipeline.stages[0].id)[0] == "2 deals"
+    hers = client.get(f"/board?owner={colleague.id}").get_data(as_text=True)
+    assert ">Her deal</a>" in hers and ">My deal</a>" not in hers
+
+
+def test_tag_account_and_close_filters(
+    client, auth, sales_user, pipeline, create_opportunity, create_account
+):
+    media = factories.tag("media agency")
+    acme = create_account("Acme")
+    today = date.today()
+    create_opportunity(
+        name="Tagged", tag_ids=[media.id], close_date=(today + timedelta(days=400)).isoformat()
+    )
+    create_opportunity(
+        name="For Acme", account_id=acme.id, close_date=(today + timedelta(days=400)).isoformat()
+    )
+    create_opportunity(name="Overdue one", close_date=(today - timedelta(days=3)).isoformat())
+    auth.login(sales_user)
+
+    def names(query):
+        html = client.get(f"/board?{query}").get_data(as_text=True)
+        return {n for n in ("Tagged", "For Acme", "Overdue one") if f">{n}</a>" in html}
+
+    assert names("") == {"Tagged", "For Acme", "Overdue one"}
+    assert names(f"tag={media.id}") == {"Tagged"}
+    assert names(f"account_id={acme.id}") == {"For Acme"}
+    assert names("close=overdue") == {"Overdue one"}
+    assert names("close=this_month&tag=" + str(media.id)) == set()
+    # Malformed values are ignored rather than failing.
+    assert names("owner=x&tag=abc&close=sometime") == {"Tagged", "For Acme", "Overdue one"}
+
+
+def test_filter_bar_htmx_request_returns_the_board_fragment(client, auth, sales_user, pipeline):
+    auth.login(sales_user)
+    response = client.get(
+        "/board?owner=all", headers={"HX-Request": "true", "HX-Target": "board-page"}
+    )
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="board-page">') and "<html" not in html
+    assert 'hx-push-url="true"' in html and 'value="all" selected' in html
+
+
+def test_pipeline_switcher_and_business_line(client, auth, admin, pipeline):
+    other_line = factories.business_line("Services")
+    services_pipeline = factories.pipeline(other_line, "Services pipeline")
+    auth.login(admin)
+    html = client.get("/board").get_data(as_text=True)
+    assert "Services pipeline" in html and 'name="pipeline"' in html
+    assert "<h1" in html and pipeline.name in html
+    switched = client.get(f"/board?pipeline={services_pipeline.id}").get_data(as_text=True)
+    assert f'id="column-{services_pipeline.stages[0].id}"' in switched
+    by_line = client.get(f"/board?business_line={other_line.id}").get_data(as_text=True)
+    assert f'id="column-{services_pipeline.stages[0].id}"' in by_line
+
+
+def test_pipeline_of_another_business_line_is_refused(client, auth, sales_user, pipeline):
+    hidden = factories.pipeline(factories.business_line("Hidden"), "Secret")
+    auth.login(sales_user)
+    response = client.get(f"/pipelines/{hidden.id}/board")
+    assert response.status_code == 403
+    assert "Secret" not in response.get_data(as_text=True)
+
+
+def test_column_shows_first_page_and_loads_more(client, auth, sales_user, pipeline):
+    ids = bulk_deals(pipeline, sales_user, 30)
+    auth.login(sales_user)
+    stage = pipeline.stages[0]
+    html = client.get("/board").get_data(as_text=True)
+    col = column_html(html, stage.id)
+    assert col.count('class="card board-card') == 25
+    assert totals_of(html, stage.id)[0] == "30 deals"
+    more_url = re.search(r'hx-get="([^"]*/cards\?[^"]*)"', col).group(1).replace("&amp;", "&")
+    assert "offset=25" in more_url
+    assert 'hx-trigger="intersect once, click"' in col
+    more = client.get(more_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert more.count('class="card board-card') == 5
+    assert f'id="card-{ids[-1]}"' in more and "offset=" not in more  # last page: no sentinel
+    # Without JavaScript the same URL is a page of that column.
+    page = client.get(more_url)
+    assert page.status_code == 200 and "Back to the board" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("owner", ["me", "all"])
+def test_board_query_count_does_not_grow_with_deals(
+    client, auth, sales_user, pipeline, count_queries, owner
+):
+    auth.login(sales_user)
+    bulk_deals(pipeline, sales_user, 10)
+    client.get(f"/board?owner={owner}")  # warm-up
+    db.session.expire_all()  # both requests start from the same (empty) identity map
+    with count_queries() as few:
+        assert client.get(f"/board?owner={owner}").status_code == 200
+    for stage in pipeline.open_stages:
+        bulk_deals(pipeline, sales_user, 198, stage=stage)
+    db.session.expire_all()
+    with count_queries() as many:
+        html = client.get(f"/board?owner={owner}").get_data(as_text=True)
+    assert html.count('class="card board-card') == 25 * len(pipeline.open_stages)
+    assert len(many) == len(few), "\n".join(many)
+
+
+def test_quick_create_adds_the_card_to_its_column(
+    client, auth, sales_user, pipeline, create_account
+):
+    stage = pipeline.stages[1]
+    acme = create_account("Acme")
+    auth.login(sales_user)
+    response = client.post(
+        f"/pipelines/{pipeline.id}/board/stages/{stage.id}/deals",
+        data={"name": "Quick one", "account_id": acme.id, "account_name": "Acme", "amount": "4200"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 201
+    html = response.get_data(as_text=True)
+    assert "Quick one" in html and "4,200 EUR" in html and "Acme" in html
+    assert 'hx-swap-oob="true"' in html  # a fresh form replaces the filled one
+    trigger = response.headers["HX-Trigger"]
+    assert f'"{stage.id}": {{"count": "1 deal", "total": "4.2k"' in trigger
+    opp = db.session.scalars(select(Opportunity).where(Opportunity.name == "Quick one")).one()
+    assert opp.stage_id == stage.id and opp.account_id == acme.id and opp.owner_id == sales_user.id
+
+
+def test_quick_create_with_a_new_account_name(client, auth, sales_user, pipeline):
+    auth.login(sales_user)
+    stage = pipeline.stages[0]
+    client.post(
+        f"/pipelines/{pipeline.id}/board/stages/{stage.id}/deals",
+        data={"name": "New logo", "account_id": "", "account_name": "Brand New Srl", "amount": ""},
+        headers={"HX-Request": "true"},
+    )
+    opp = db.session.scalars(select(Opportunity).where(Opportunity.name == "New logo")).one()
+    assert opp.account.name == "Brand New Srl" and opp.amount == 0
+
+
+def test_quick_create_errors_keep_the_typed_input(client, auth, sales_user, pipeline):
+    auth.login(sales_user)
+    stage = pipeline.stages[0]
+    url = f"/pipelines/{pipeline.id}/board/stages/{stage.id}/deals"
+    data = {"name": "", "account_name": "Typed account", "amount": "lots"}
+    response = client.post(url, data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == f"#quick-{stage.id}"
+    html = response.get_data(as_text=True)
+    assert "This field is required." in html and "Enter an amount" in html
+    assert 'value="Typed account"' in html and 'value="lots"' in html
+    assert db.session.scalar(select(db.func.count()).select_from(Opportunity)) == 0
+    # Without JavaScript: the board page, the form open with the same errors and values.
+    page = client.post(url, data=data)
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert f'id="quick-{stage.id}" open' in html and 'value="Typed account"' in html
+
+
+def test_quick_create_without_javascript_redirects_back(client, auth, sales_user, pipeline):
+    auth.login(sales_user)
+    stage = pipeline.stages[0]
+    response = client.post(
+        f"/pipelines/{pipeline.id}/board/stages/{stage.id}/deals",
+        data={"name": "Plain form deal", "amount": "10"},
+        headers={"Referer": "/board?owner=all"},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/board?owner=all"
+    assert "Plain form deal" in client.get("/board?owner=all").get_data(as_text=True)
+
+
+def test_quick_create_in_a_closed_stage_is_refused(client, auth, sales_user, pipeline):
+    auth.login(sales_user)
+    won = pipeline.stage_of_kind("won")
+    response = client.post(
+        f"/pipelines/{pipeline.id}/board/stages/{won.id}/deals",
+        data={"name": "Sneaky"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert db.session.scalar(select(db.func.count()).select_from(Opportunity)) == 0

@@ -1,0 +1,45 @@
+"""Per-request helpers of the card template: plugin slots, card URLs, stage choices.
+
+``CardSlots.badges/actions`` equal ``run_hook(name, opportunity=card, ...)`` but keep one
+hook caller per business line instead of building a subset caller for every card, and
+``url`` builds a card's links from one ``url_for`` per endpoint: a board shows hundreds of
+cards and these were a third of its render time.
+"""
+
+from flask import url_for
+
+from ..plugins import flatten, hook
+
+_ID = 987654321  # placeholder id in a URL built once per endpoint
+
+
+class CardSlots:
+    def __init__(self, user):
+        self.user = user
+        self._callers: dict = {}
+        self._urls: dict[str, str] = {}
+        self._stages: dict[int, list[tuple[int, str]]] = {}
+
+    def _call(self, name: str, card, **kwargs) -> list:
+        key = (name, card.business_line_id)
+        if key not in self._callers:
+            self._callers[key] = hook(name, card)
+        return flatten(self._callers[key](opportunity=card, **kwargs))
+
+    def badges(self, card) -> list[dict]:
+        return self._call("board_card_badges", card)
+
+    def actions(self, card) -> list[dict]:
+        return self._call("opportunity_actions", card, user=self.user)
+
+    def url(self, endpoint: str, card) -> str:
+        """``url_for(endpoint, opportunity_id=card.id)``."""
+        if endpoint not in self._urls:
+            self._urls[endpoint] = url_for(endpoint, opportunity_id=_ID)
+        return self._urls[endpoint].replace(str(_ID), str(card.id))
+
+    def stages(self, card) -> list[tuple[int, str]]:
+        """(id, name) of the stages of the card's pipeline, for its stage selector."""
+        if card.pipeline_id not in self._stages:
+            self._stages[card.pipeline_id] = [(s.id, s.name) for s in card.pipeline.stages]
+        return self._stages[card.pipeline_id]
