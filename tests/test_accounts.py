@@ -13,6 +13,28 @@ from webapp.models import Account
 from webapp.opportunities.services import close_lost, close_won
 
 
+def test_list_shows_open_deals_of_each_account(
+    client, auth, sales_user, create_opportunity, count_queries
+):
+    acme = factories.account("Acme")
+    create_opportunity(name="A", account_id=acme.id, amount="1000")
+    create_opportunity(name="B", account_id=acme.id, amount="2500")
+    factories.account("Quiet")
+    auth.login(sales_user)
+    page = client.get("/accounts").data.decode()
+    row = page.split(f'data-account="{acme.id}"')[1].split("</tr>")[0]
+    assert "2 · 3,500" in row
+    db.session.expire_all()
+    with count_queries() as few:
+        client.get("/accounts")
+    for number in range(10):
+        create_opportunity(name=f"More {number}", account_id=factories.account(f"X{number}").id)
+    db.session.expire_all()
+    with count_queries() as many:
+        client.get("/accounts")
+    assert len(many) == len(few)
+
+
 def test_list_searches_and_paginates(client, auth, sales_user):
     for number in range(30):
         factories.account(f"Company {number:02d}", city="Milano" if number == 7 else "Roma")

@@ -65,6 +65,23 @@ def list_accounts(user: User, text: str = "", page: int = 1, per_page: int = PER
     )
 
 
+def open_deal_totals(user: User, account_ids: list[int]) -> dict[int, tuple[int, Decimal]]:
+    """{account id: (number, total amount)} of the open deals ``user`` sees: one query."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(
+        select(Opportunity.account_id, func.count(Opportunity.id), func.sum(Opportunity.amount))
+        .where(
+            Opportunity.account_id.in_(account_ids),
+            Opportunity.status == "open",
+            Opportunity.deleted_at.is_(None),
+            permissions.visible_opportunities(user),
+        )
+        .group_by(Opportunity.account_id)
+    )
+    return {account_id: (count, Decimal(total or 0)) for account_id, count, total in rows}
+
+
 def get_account(user: User, account_id: int) -> Account:
     account = db.session.get(Account, account_id)
     if account is None or account.deleted_at is not None:

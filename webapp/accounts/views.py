@@ -32,9 +32,11 @@ def index():
     """The accounts list; the active search swaps only the list."""
     query = request.args.get("q", "")
     accounts = services.list_accounts(current_user, query, page_number())
+    totals = services.open_deal_totals(current_user, [a.id for a in accounts.items])
+    context = {"accounts": accounts, "query": query, "totals": totals}
     if htmx and htmx.target == "account-list":
-        return render_template("accounts/_list.html", accounts=accounts, query=query)
-    return render_template("accounts/index.html", accounts=accounts, query=query)
+        return render_template("accounts/_list.html", **context)
+    return render_template("accounts/index.html", **context)
 
 
 @bp.get("/search")
