@@ -232,3 +232,22 @@ def test_only_owner_managers_and_admins_convert(
     response = client.post(f"/leads/{lead.id}/convert", data={"account_name": "X", "name": "D"})
     assert response.status_code == 302
     assert count(Opportunity) == 1
+
+
+def test_status_changes_until_converted(client, auth, sales_user, create_user):
+    lead = make_lead(sales_user)
+    auth.login(sales_user)
+    response = client.post(
+        f"/leads/{lead.id}/status", data={"status": "qualified"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200 and "<html" not in response.data.decode()
+    assert "qualified" in response.data.decode()
+    assert db.session.get(Lead, lead.id).status == "qualified"
+    response = client.post(f"/leads/{lead.id}/status", data={"status": "converted"})
+    assert response.status_code == 422 and "Unknown lead status." in response.data.decode()
+    colleague = create_user(email="colleague@example.com")
+    theirs = make_lead(colleague)
+    response = client.post(f"/leads/{theirs.id}/status", data={"status": "disqualified"})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Lead, theirs.id).status == "new"

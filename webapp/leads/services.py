@@ -168,6 +168,18 @@ def create_lead(user: User, data: dict) -> Lead:
     return lead
 
 
+def set_status(user: User, lead: Lead, status: str) -> None:
+    """Move an unconverted lead between new, contacted, qualified and disqualified
+    (conversion is its own step)."""
+    permissions.require(can_convert_lead(user, lead), "You may not change this lead.")
+    if lead.status == "converted":
+        raise DomainError("This lead was already converted.")
+    if status not in LEAD_STATUSES or status == "converted":
+        raise ValidationError({"status": "Unknown lead status."})
+    lead.status = status
+    db.session.commit()
+
+
 def matching_account(lead: Lead) -> Account | None:
     """The live account named exactly like the lead's company (what conversion links to)."""
     return find_by_name(lead.company) if lead.company else None

@@ -64,6 +64,17 @@ def detail(lead_id: int):
     )
 
 
+@bp.post("/<int:lead_id>/status")
+def status(lead_id: int):
+    """Change the lead's status (the detail page's selector; htmx swaps the selector)."""
+    lead = services.get_lead(current_user, lead_id)
+    services.set_status(current_user, lead, request.form.get("status", ""))
+    if htmx:
+        return render_template("leads/_status.html", lead=lead, can_convert=True)
+    flash(f"Lead marked {lead.status}.", "success")
+    return redirect(url_for("leads.detail", lead_id=lead.id))
+
+
 def _stage_choices() -> list[tuple[str, str]]:
     return [
         (str(stage.id), f"{pipeline.business_line.name} › {pipeline.name} › {stage.name}")
