@@ -332,3 +332,14 @@ def overview(user: User) -> list[dict]:
             }
         )
     return result
+
+
+def adopt_gates(user: User | None, pipeline: Pipeline, key: str) -> None:
+    """Give an existing pipeline the gates of the template ``key``, stage by stage name."""
+    require_manage(user, pipeline.business_line_id)
+    template = next(t for t in pipeline_templates(pipeline.business_line_id) if t["key"] == key)
+    wanted = {s["name"]: s.get("requirements") for s in template["stages"]}
+    for stage in pipeline.stages:
+        if wanted.get(stage.name):
+            stage.requirements = list(wanted[stage.name])
+    db.session.commit()

@@ -248,6 +248,23 @@ def _reference_data(rng: random.Random) -> dict:
     }
 
 
+def _pipeline_variants(lines: list, pipelines: list) -> None:
+    """Pipeline variants on in the demo lines: gates on the default pipelines and a second
+    pipeline in each line (when the bundled plugin is installed)."""
+    from ..admin.services import set_plugin_enabled
+    from ..plugins import registry
+
+    if "pipeline_variants" not in registry().optional:
+        return
+    from plugins.pipeline_variants import services as variants
+
+    for line, pipeline in zip(lines, pipelines, strict=True):
+        set_plugin_enabled(None, line.id, "pipeline_variants", True)
+        variants.adopt_gates(None, pipeline, "brevo")
+    variants.instantiate(None, lines[0].id, "vtiger", "Enterprise potentials")
+    variants.instantiate(None, lines[1].id, "renewals")
+
+
 def _next_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
@@ -473,6 +490,7 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
     _bulk(Note.__table__, notes)
     _sync_sequences()
     db.session.commit()
+    _pipeline_variants(ref["lines"], ref["pipelines"])
     return {
         "opportunities": count,
         "accounts": n_accounts,
