@@ -181,3 +181,31 @@ def test_htmx_edits_carry_the_csrf_token(browser, csrf_server, login, sales_user
         expect(field).to_contain_text("2027-06-30")
     finally:
         context.close()
+
+
+def test_stale_stage_click_explains_and_keeps_the_page(
+    page, login, sales_user, manager, pipeline, deal
+):
+    _open(page, login, sales_user, deal)
+    services.move_stage(manager, deal, pipeline.stages[1].id)  # meanwhile
+    page.locator(f"button[data-stage='{pipeline.stages[3].name}']").click()
+    expect(page.locator("#stage-feedback .alert")).to_contain_text("changed this deal meanwhile")
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deal.id).stage_id == pipeline.stages[1].id
+
+
+def test_partner_picked_from_search_and_older_timeline_entries(page, login, sales_user, deal):
+    factories.account("Partner Networks Srl")
+    for i in range(25):
+        services.update_opportunity(sales_user, deal, {"objective": str(100 + i)})
+    _open(page, login, sales_user, deal)
+    partners = page.locator("[data-panel=partners]")
+    partners.get_by_label("Add a partner").press_sequentially("Partner Net", delay=30)
+    partners.get_by_role("option", name="Partner Networks Srl").click()
+    partners.get_by_role("button", name="Add", exact=True).click()
+    expect(partners.locator("[data-account]")).to_contain_text("Partner Networks Srl")
+    timeline = page.locator("[data-panel=timeline]")
+    expect(timeline.locator("[data-entry]")).to_have_count(20)
+    timeline.get_by_role("button", name="Older entries").click()
+    expect(timeline.locator("[data-entry]")).to_have_count(27)  # 25 edits, created, partner
+    expect(timeline.locator("[data-entry]").last).to_contain_text("Created in")
