@@ -9,7 +9,7 @@ from tests import factories
 from webapp.accounts.concurrency import token
 from webapp.extensions import db
 from webapp.hookspecs import hookimpl
-from webapp.models import Account
+from webapp.models import Account, PluginEnablement
 from webapp.opportunities.services import close_lost, close_won
 
 
@@ -24,6 +24,7 @@ def test_list_shows_open_deals_of_each_account(
     page = client.get("/accounts").data.decode()
     row = page.split(f'data-account="{acme.id}"')[1].split("</tr>")[0]
     assert "2 · 3,500" in row
+    client.get("/accounts")  # warm the per-app-context caches
     db.session.expire_all()
     with count_queries() as few:
         client.get("/accounts")
@@ -107,6 +108,7 @@ def test_folder_query_count_does_not_grow_with_deals_or_contacts(
 
     auth.login(sales_user)
     fill(2)
+    client.get(f"/accounts/{acme.id}")  # warm the per-app-context caches (plugin enablement)
     db.session.expire_all()  # the test shares the requests' session: start each page cold
     with count_queries() as few:
         assert client.get(f"/accounts/{acme.id}").status_code == 200
@@ -125,15 +127,24 @@ class PanelPlugin:
         return [{"name": "renewal-chains", "title": "Renewals", "html": html}]
 
 
-def test_account_panels_slot_renders_plugin_panels(app, client, auth, sales_user):
+def test_account_panels_slot_renders_enabled_plugin_panels(
+    app, client, auth, sales_user, business_line
+):
     acme = factories.account("Acme <b>")
-    plugins = app.extensions["opportuno.plugins"].pm
-    plugins.register(PanelPlugin(), name="test_panels")
+    registry = app.extensions["opportuno.plugins"]
+    registry.pm.register(PanelPlugin(), name="test_panels")
     try:
         auth.login(sales_user)
         page = client.get(f"/accounts/{acme.id}").data.decode()
+        assert 'data-panel="renewal-chains"' not in page  # installed but enabled nowhere
+        db.session.add(
+            PluginEnablement(business_line_id=business_line.id, plugin="test_panels", enabled=True)
+        )
+        db.session.commit()
+        registry.forget_enablement()
+        page = client.get(f"/accounts/{acme.id}").data.decode()
     finally:
-        plugins.unregister(name="test_panels")
+        registry.pm.unregister(name="test_panels")
     assert 'data-panel="renewal-chains"' in page and "chain of Acme &lt;b&gt;" in page
 
 
