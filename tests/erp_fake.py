@@ -68,7 +68,9 @@ class FakeERPNext:
         self._counter = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -217,6 +219,120 @@ class FakeERPNext:
 
             def do_POST(self):
                 self._route("POST")
+
+        return Handler
+
+
+class FakeOdoo:
+    """A fake Odoo: ``POST /jsonrpc`` (JSON-RPC 2.0) mirroring ``common.authenticate`` and
+    ``object.execute_kw`` on ``res.partner``/``product.product`` (``search_read``) and
+    ``sale.order`` (``create``, ``search_read``; ``amount_total`` = sum of qty x price less
+    discount; names ``S00001``...). Errors: HTTP 200 with an ``error`` object, as Odoo does.
+    """
+
+    def __init__(self, *, database="odoo", login="api@example.com", key="odoo-key"):
+        self.database, self.login, self.key = database, login, key
+        self.partners = [{"id": 7, "name": "Acme S.p.A."}]
+        self.products = [
+            {"id": 11, "default_code": "SUP-1", "name": "Support plan"},
+            {"id": 12, "default_code": "TRN-1", "name": "Training day"},
+        ]
+        self.orders: list[dict] = []
+        self.calls: list[tuple] = []
+        handler = self._handler()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    url = FakeERPNext.url
+    start = FakeERPNext.start
+    stop = FakeERPNext.stop
+
+    def set_state(self, name: str, state: str) -> dict:
+        order = next(o for o in self.orders if o["name"] == name)
+        order["state"] = state
+        order["write_date"] = datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+        return dict(order)
+
+    def _matches(self, record: dict, domain: list) -> bool:
+        if domain and domain[0] == "|":
+            return any(self._matches(record, [term]) for term in domain[1:])
+        for field, op, value in domain:
+            actual = record.get(field)
+            if (op == "=" and actual != value) or (op == "in" and actual not in value):
+                return False
+        return True
+
+    def _execute(self, model: str, method: str, args: list, kwargs: dict):
+        records = {
+            "res.partner": self.partners,
+            "product.product": self.products,
+            "sale.order": self.orders,
+        }[model]
+        if method == "search_read":
+            found = [r for r in records if self._matches(r, args[0])]
+            fields = kwargs.get("fields")
+            found = [{f: r.get(f) for f in fields} if fields else dict(r) for r in found]
+            return found[: kwargs["limit"]] if kwargs.get("limit") else found
+        if method == "create" and model == "sale.order":
+            values = args[0]
+            total = 0.0
+            for _cmd, _id, line in values["order_line"]:
+                total += line["product_uom_qty"] * line["price_unit"] * (1 - line["discount"] / 100)
+            order = {
+                **values,
+                "id": len(self.orders) + 1,
+                "name": f"S{len(self.orders) + 1:05d}",
+                "state": "draft",
+                "amount_total": round(total, 2),
+                "currency_id": [1, "EUR"],
+                "date_order": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+                "write_date": datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f"),
+            }
+            self.orders.append(order)
+            return order["id"]
+        raise ValueError(f"{model}.{method} is not mirrored")
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                call = json.loads(self.rfile.read(length))
+                params = call["params"]
+                fake.calls.append((params["service"], params["method"]))
+                answer = {"jsonrpc": "2.0", "id": call.get("id")}
+                args = params["args"]
+                if params["service"] == "common" and params["method"] == "authenticate":
+                    ok = args[:3] == [fake.database, fake.login, fake.key]
+                    answer["result"] = 2 if ok else False
+                elif args[:3] != [fake.database, 2, fake.key]:
+                    answer["error"] = {
+                        "code": 100,
+                        "message": "Odoo Session Expired",
+                        "data": {"message": "Access Denied"},
+                    }
+                else:
+                    try:
+                        answer["result"] = fake._execute(*args[3:7])
+                    except Exception as exc:  # Odoo answers every server error this way
+                        answer["error"] = {
+                            "code": 200,
+                            "message": "Odoo Server Error",
+                            "data": {"name": type(exc).__name__, "message": str(exc)},
+                        }
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
         return Handler
 

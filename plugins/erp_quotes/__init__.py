@@ -1,6 +1,6 @@
 """ERP quotes: quotes made in the company's ERP from a deal's product lines [seed 000].
 
-The Quotes panel creates a quote in the ERP (ERPNext out of the box; other ERPs through
+The Quotes panel creates a quote in the ERP (ERPNext or Odoo out of the box; other ERPs through
 ``register_quote_providers``), lists every version with its status and total, and refreshes
 them; the ERP pushes status changes to the signed webhook ``POST /erp-quotes/webhook``. When a
 quote is accepted the deal's amount takes its total (``opportunity_amount``) and the panel
@@ -37,8 +37,9 @@ def register_template_folders():
 @hookimpl
 def register_quote_providers():
     from .providers.erpnext import ERPNextProvider
+    from .providers.odoo import OdooProvider
 
-    return [ERPNextProvider]
+    return [ERPNextProvider, OdooProvider]
 
 
 @hookimpl

@@ -3,7 +3,8 @@
 Names (environment variable / app config key; Setting key in brackets):
 ``ERP_QUOTES_PROVIDER`` [erp_quotes.provider] ("erpnext" by default),
 ``ERP_QUOTES_BASE_URL`` [erp_quotes.base_url], ``ERP_QUOTES_API_KEY`` [erp_quotes.api_key],
-``ERP_QUOTES_API_SECRET`` [erp_quotes.api_secret], ``ERP_QUOTES_TIMEOUT`` [erp_quotes.timeout]
+``ERP_QUOTES_API_SECRET`` [erp_quotes.api_secret], ``ERP_QUOTES_DATABASE`` [erp_quotes.database]
+(Odoo's database name), ``ERP_QUOTES_TIMEOUT`` [erp_quotes.timeout]
 (seconds, 10 by default), ``ERP_QUOTES_WEBHOOK_SECRET`` [erp_quotes.webhook_secret].
 A Setting may be per business line or global (business line NULL). Secrets stay out of the
 repository and are never rendered in a page.
@@ -29,6 +30,7 @@ class ErpSettings:
     api_key: str
     api_secret: str
     timeout: float
+    database: str = ""
 
     @property
     def configured(self) -> bool:
@@ -71,6 +73,7 @@ def erp_settings(business_line_id: int | None) -> ErpSettings:
         api_key=_value("api_key", stored) or "",
         api_secret=_value("api_secret", stored) or "",
         timeout=seconds,
+        database=_value("database", stored) or "",
     )
 
 

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import httpx
 
-from . import ErpRejected, ErpUnavailable, QuoteDraft, QuoteProvider, RemoteQuote
+from . import ErpRejected, QuoteDraft, QuoteProvider, RemoteQuote, http
 
 DOCTYPE = "Quotation"
 READ_FIELDS = [
@@ -98,29 +98,10 @@ class ERPNextProvider(QuoteProvider):
     key = "erpnext"
     label = "ERPNext"
 
-    def _client(self) -> httpx.Client:
-        settings = self.settings
-        return httpx.Client(
-            base_url=settings.base_url,
-            headers={
-                "Authorization": f"token {settings.api_key}:{settings.api_secret}",
-                "Accept": "application/json",
-            },
-            timeout=httpx.Timeout(settings.timeout),
-        )
-
     def _call(self, method: str, path: str, **kwargs) -> dict:
-        if not self.settings.base_url:
-            raise ErpUnavailable("The ERP is not configured yet (ERP_QUOTES_BASE_URL).")
-        try:
-            with self._client() as client:
-                response = client.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise ErpUnavailable(
-                f"The ERP did not answer within {self.settings.timeout:g} seconds."
-            ) from None
-        except httpx.HTTPError:
-            raise ErpUnavailable(f"Could not reach the ERP at {self.settings.base_url}.") from None
+        settings = self.settings
+        token = f"token {settings.api_key}:{settings.api_secret}"
+        response = http.request(settings, method, path, headers={"Authorization": token}, **kwargs)
         if response.status_code in (401, 403):
             raise ErpRejected(
                 "The ERP refused our credentials (check the API key and secret).",
