@@ -61,7 +61,12 @@ def test_stale_version_is_refused_and_the_card_comes_back_as_stored(
     stored = reload(opp)
     response = client.post(
         f"/opportunities/{opp.id}/stage",
-        data={"stage_id": qualification.id, "version": seen_version, "board": "1"},
+        data={
+            "stage_id": qualification.id,
+            "version": seen_version,
+            "board": "1",
+            "origin_stage_id": new.id,  # where the stale board showed it
+        },
         headers=HTMX,
     )
     assert response.status_code == 409
@@ -70,6 +75,12 @@ def test_stale_version_is_refused_and_the_card_comes_back_as_stored(
     triggers = json.loads(response.headers["HX-Trigger"])
     assert "changed this deal meanwhile" in triggers["boardAlert"]["message"]
     assert triggers["boardSettled"] == {"id": opp.id}
+    counts = {k: v["count"] for k, v in triggers["boardTotals"].items()}
+    assert counts == {
+        str(new.id): "0 deals",
+        str(qualification.id): "0 deals",
+        str(demo.id): "1 deal",
+    }
     assert reload(opp).stage_id == demo.id and reload(opp).version == stored.version
 
 
@@ -316,7 +327,13 @@ def test_gate_dialog_lists_problems_and_completes_the_move(
 
     # A bad value: the dialog again, with the problem, the error and the typed value.
     response = board_move(
-        client, opp, qualification, field="amount", amount="a lot", problem="Amount is required"
+        client,
+        opp,
+        qualification,
+        field="amount",
+        amount="a lot",
+        problem="Amount is required",
+        dialog="1",
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)

@@ -240,7 +240,8 @@ def _dialog_context(opp: Opportunity, exc: DomainError) -> dict:
     else:  # the dialog re-posted: keep its problems, show the new errors
         problems, fields = form.getlist("problem"), form.getlist("field")
     fields = [f for f in dict.fromkeys(fields) if f in GATE_INPUTS]
-    errors = getattr(exc, "errors", {})
+    # The first answer asks; errors show once the dialog itself was submitted.
+    errors = getattr(exc, "errors", {}) if form.get("dialog") else {}
     return {
         "opp": opp,
         "stage": stage,
@@ -270,7 +271,9 @@ def _board_totals(opp: Opportunity, from_stage_id: int) -> dict:
     """Totals of the columns a move touched, for the board's filters (one query)."""
     filters = BoardFilters.from_args(MultiDict(parse_qsl(request.form.get("filters", ""))))
     open_ids = {s.id for s in opp.pipeline.stages if s.kind == "open"}
-    stage_ids = {from_stage_id, opp.stage_id} & open_ids
+    # The stages as stored before and after, and as the (maybe stale) board showed them.
+    shown = {_int(request.form.get(k)) for k in ("stage_id", "origin_stage_id")}
+    stage_ids = ({from_stage_id, opp.stage_id} | shown) & open_ids
     totals = services.column_totals(current_user, opp.pipeline, filters, stage_ids)
     return _totals_payload(totals)
 

@@ -65,6 +65,7 @@
         version: card.dataset.version,
         before_id: cards[at + 1]?.dataset.id || "",
         after_id: cards[at - 1]?.dataset.id || "",
+        origin_stage_id: pending.from.dataset.stage || "",
         board: "1",
         filters: boardEl()?.dataset.filters || "",
       },
@@ -106,6 +107,7 @@
     const elt = event.detail.elt;
     if (elt.closest && elt.closest("#board") && elt.matches("form.card-move")) {
       event.detail.parameters.board = "1";
+      event.detail.parameters.origin_stage_id = elt.closest(".board-card")?.dataset.stage || "";
       keyboardMove = elt.closest(".board-card")?.dataset.id || null;
       event.detail.parameters.filters = boardEl()?.dataset.filters || "";
     }

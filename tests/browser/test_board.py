@@ -1,0 +1,168 @@
+"""The board in real Chromium: drag and drop, totals, lost reason, keyboard path, conflicts."""
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Opportunity
+
+
+def drag(page, source, target, *, y_offset: float = 0.5) -> None:
+    """SortableJS (fallback mode) needs real, stepped mouse moves."""
+    start = source.bounding_box()
+    end = target.bounding_box()
+    x0, y0 = start["x"] + start["width"] / 2, start["y"] + 30
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 8, y0 + 8, steps=4)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] * y_offset, steps=25)
+    page.mouse.up()
+
+
+def stored(opp) -> Opportunity:
+    db.session.expire_all()
+    return db.session.get(Opportunity, opp.id)
+
+
+def column(page, stage):
+    return page.locator(f"#column-{stage.id}")
+
+
+def test_drag_to_the_next_stage_persists_and_updates_totals(
+    page, login, sales_user, pipeline, create_opportunity
+):
+    new, qualification = pipeline.stages[0], pipeline.stages[1]
+    mover = create_opportunity(name="Drag me", amount="5000")
+    create_opportunity(name="Stay here", amount="1000")
+    login(page, sales_user)
+    expect(column(page, new).locator("[data-count]")).to_have_text("2 deals")
+    expect(column(page, qualification).locator("[data-count]")).to_have_text("0 deals")
+
+    drag(page, page.locator(f"#card-{mover.id}"), page.locator(f"#cards-{qualification.id}"))
+
+    expect(column(page, qualification).locator("[data-count]")).to_have_text("1 deal")
+    expect(column(page, qualification).locator("[data-total]")).to_have_text("5k")
+    expect(column(page, qualification).locator("[data-weighted]")).to_have_text("≈ 1k")
+    expect(column(page, new).locator("[data-count]")).to_have_text("1 deal")
+    expect(column(page, new).locator("[data-total]")).to_have_text("1k")
+    moved = column(page, qualification).locator(f"#card-{mover.id}")
+    expect(moved).to_have_attribute("data-version", str(stored(mover).version))
+    assert stored(mover).stage_id == qualification.id
+
+    page.reload()
+    expect(column(page, qualification).locator(f"#card-{mover.id}")).to_be_visible()
+    expect(column(page, qualification).locator("[data-count]")).to_have_text("1 deal")
+
+
+def test_drop_on_lost_asks_for_the_reason_and_cancel_puts_the_card_back(
+    page, login, sales_user, pipeline, create_opportunity, lost_reason
+):
+    new, lost = pipeline.stages[0], pipeline.stage_of_kind("lost")
+    doomed = create_opportunity(name="Doomed deal", amount="2000")
+    create_opportunity(name="Neighbour", amount="1000")
+    login(page, sales_user)
+    card = page.locator(f"#card-{doomed.id}")
+
+    drag(page, card, page.locator(f"#dropzone-{lost.id}"))
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Why was it lost?")).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(column(page, new).locator(f"#card-{doomed.id}")).to_be_visible()
+    assert stored(doomed).status == "open"
+
+    drag(page, card, page.locator(f"#dropzone-{lost.id}"))
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_role("button", name="Close as lost").click()  # no reason chosen yet
+    expect(dialog.get_by_text("Say why the deal was lost.")).to_be_visible()
+    dialog.get_by_label("Why was it lost?").select_option(label="Price too high")
+    dialog.get_by_label("Note (optional)").fill("Went with the cheaper offer")
+    dialog.get_by_role("button", name="Close as lost").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(page.locator(f"#card-{doomed.id}")).to_have_count(0)
+    expect(column(page, new).locator("[data-count]")).to_have_text("1 deal")
+    expect(page.locator("#board-alerts")).to_contain_text("closed lost")
+    closed = stored(doomed)
+    assert closed.status == "lost" and closed.lost_reason_id == lost_reason.id
+    assert closed.lost_note == "Went with the cheaper offer"
+
+
+def test_keyboard_path_moves_the_card_and_keeps_the_focus(
+    page, login, sales_user, pipeline, create_opportunity
+):
+    new, qualification = pipeline.stages[0], pipeline.stages[1]
+    opp = create_opportunity(name="Keyboard deal")
+    login(page, sales_user)
+    selector = page.get_by_label("Stage of Keyboard deal")
+    selector.focus()
+    page.keyboard.press("ArrowDown")  # New -> Qualification
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#card-{opp.id} button", has_text="Move")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(column(page, qualification).locator(f"#card-{opp.id}")).to_be_visible()
+    expect(column(page, qualification).locator("[data-count]")).to_have_text("1 deal")
+    expect(column(page, new).locator("[data-count]")).to_have_text("0 deals")
+    expect(page.get_by_label("Stage of Keyboard deal")).to_be_focused()
+    assert stored(opp).stage_id == qualification.id
+
+
+def test_conflict_refuses_the_move_and_shows_the_card_where_it_is(
+    new_page, login, sales_user, pipeline, create_opportunity
+):
+    new, qualification, demo = pipeline.stages[:3]
+    opp = create_opportunity(name="Contested deal")
+    mine, theirs = new_page(), new_page()
+    login(mine, sales_user)
+    login(theirs, sales_user)
+
+    # The other browser moves the deal first; this one still shows the old version.
+    theirs.get_by_label("Stage of Contested deal").select_option(str(demo.id))
+    theirs.get_by_role("button", name="Move").click()
+    expect(column(theirs, demo).locator(f"#card-{opp.id}")).to_be_visible()
+    moved_version = stored(opp).version
+
+    drag(mine, mine.locator(f"#card-{opp.id}"), mine.locator(f"#cards-{qualification.id}"))
+    expect(mine.locator("#board-alerts")).to_contain_text("Someone else changed this deal")
+    expect(column(mine, demo).locator(f"#card-{opp.id}")).to_be_visible()
+    expect(column(mine, qualification).locator(f"#card-{opp.id}")).to_have_count(0)
+    expect(column(mine, demo).locator("[data-count]")).to_have_text("1 deal")
+    expect(column(mine, new).locator("[data-count]")).to_have_text("0 deals")
+    after = stored(opp)
+    assert after.stage_id == demo.id and after.version == moved_version
+
+
+def test_filters_live_in_the_url(
+    page, login, sales_user, create_user, pipeline, create_opportunity
+):
+    colleague = create_user(email="other@example.com", name="Olga Other", role="sales")
+    create_opportunity(name="Mine")
+    create_opportunity(name="Hers", owner=colleague)
+    login(page, sales_user)
+    expect(page.get_by_role("link", name="Hers")).to_have_count(0)
+    page.get_by_label("Owner").select_option("all")
+    expect(page.get_by_role("link", name="Hers")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"owner=all"))
+    page.reload()  # a bookmark of the filtered board
+    expect(page.get_by_role("link", name="Hers")).to_be_visible()
+    expect(page.get_by_label("Owner")).to_have_value("all")
+
+
+def test_quick_create_puts_the_card_in_the_column(page, login, sales_user, pipeline):
+    qualification = pipeline.stages[1]
+    login(page, sales_user)
+    col = column(page, qualification)
+    col.get_by_text("+ Add a deal").click()
+    col.get_by_label("Deal name").fill("Fresh from the board")
+    col.get_by_label("Account").fill("Brand New Srl")
+    col.get_by_label("Amount").fill("2500")
+    col.get_by_role("button", name="Add to Qualification").click()
+    expect(col.locator(".board-card", has_text="Fresh from the board")).to_be_visible()
+    expect(col.locator("[data-count]")).to_have_text("1 deal")
+    expect(col.locator("[data-total]")).to_have_text("2.5k")
+    opp = db.session.scalars(
+        select(Opportunity).where(Opportunity.name == "Fresh from the board")
+    ).one()
+    assert opp.stage_id == qualification.id and opp.account.name == "Brand New Srl"
