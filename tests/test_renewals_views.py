@@ -294,3 +294,11 @@ def test_demo_deals_have_terms_ending_soon(app):
     soon = candidates(date.today(), add_months(date.today(), 6), lines)
     year = candidates(date.today(), add_months(date.today(), 12), lines)
     assert len(soon) >= 1 and len(year) >= 10
+
+
+def test_hook_admin_actions(enabled, admin, sales_user, auth, client):
+    auth.login(admin)
+    assert 'href="/renewals/"' in client.get("/admin/").get_data(as_text=True)
+    with client.application.test_request_context():
+        tools = flatten(registry().hook("admin_actions")(user=sales_user))
+    assert all(tool["href"] != "/renewals/" for tool in tools)

@@ -61,6 +61,22 @@ def opportunity_actions(opportunity, user):
 
 
 @hookimpl
+def admin_actions(user):
+    """The bulk renewals page, for managers of a business line that has the plugin on."""
+    from .bulk import enabled_business_lines
+
+    if not enabled_business_lines(user):
+        return []
+    return [
+        {
+            "label": "Renewals",
+            "href": url_for("renewals.index"),
+            "description": "Renew won deals whose term ends in a period; auto-renewal.",
+        }
+    ]
+
+
+@hookimpl
 def opportunity_panels(opportunity, user):
     from flask import render_template
 

@@ -1,6 +1,6 @@
 """The duplicate dialog and the bulk renewals page."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,6 +14,7 @@ from webapp.plugins import registry
 from . import bulk, services
 from .lineage import PLUGIN
 from .models import KINDS
+from .terms import add_months
 
 bp = Blueprint("renewals", __name__, url_prefix="/renewals")
 
@@ -83,7 +84,7 @@ def index():
     source = request.form if request.method == "POST" else request.args
     values = {
         "date_from": source.get("date_from") or today.isoformat(),
-        "date_to": source.get("date_to") or (today + timedelta(days=90)).isoformat(),
+        "date_to": source.get("date_to") or add_months(today, 12).isoformat(),
         "uplift": source.get("uplift", ""),
     }
     plans, errors, ran = None, {}, False
