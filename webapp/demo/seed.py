@@ -24,6 +24,7 @@ from ..models import (
     Opportunity,
     OpportunityContact,
     OpportunityLine,
+    PluginEnablement,
     Product,
     Source,
     StageHistory,
@@ -235,6 +236,7 @@ def _reference_data(rng: random.Random) -> dict:
         for c, n, p, m in PRODUCTS
     )
     db.session.commit()
+    db.session.add_all(PluginEnablement(business_line_id=bl.id, plugin="renewals") for bl in lines)
     users = [create_user(e, DEMO_PASSWORD, name=n, role=r) for e, n, r in USERS]
     return {
         "lines": lines,
