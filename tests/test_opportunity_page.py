@@ -113,17 +113,21 @@ def test_a_typed_account_name_that_was_not_picked_is_refused(client, auth, sales
 
 
 def test_stale_save_shows_what_changed_and_keeps_the_input(client, auth, sales_user, manager, deal):
-    services.update_opportunity(manager, deal, {"amount": "9000"}, version=1)
     auth.login(sales_user)
+    editor = client.get(f"/opportunities/{deal.id}/fields/amount?edit=1", headers=HX).text
+    seen = editor.split('name="seen" value="')[1].split('"')[0]
+    services.update_opportunity(manager, deal, {"amount": "9000"}, version=1)  # meanwhile
     response = client.post(
         f"/opportunities/{deal.id}/fields/amount",
-        data={"amount": "1234", "version": "1"},
+        data={"amount": "1234", "version": "1", "seen": seen},
         headers=HX,
     )
     assert response.status_code == 409
+    assert response.headers["HX-Trigger"] == "dealChanged"  # the header refreshes
     assert "changed this deal meanwhile" in response.text
+    assert "Created in" not in response.text  # only what changed since the editor opened
     assert "9,000 EUR" in response.text  # the current value
-    assert "Mia Manager" in response.text and "0.00 → 9000.00" in response.text
+    assert "Mia Manager" in response.text and "amount 0.00 → 9000.00" in response.text
     assert 'value="1234"' in response.text  # the user's input is kept
     assert 'name="version" value="2"' in response.text  # saving again applies it
     db.session.expire_all()

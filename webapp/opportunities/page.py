@@ -3,7 +3,7 @@ number of lines, contacts, activities, notes, documents or timeline entries."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import permissions
@@ -81,6 +81,30 @@ def timeline(opp: Opportunity, before: int | None = None) -> Timeline:
     more = len(entries) > TIMELINE_PAGE
     entries = entries[:TIMELINE_PAGE]
     return Timeline(entries, entries[-1].id if more else None)
+
+
+def latest_entry_id(opp: Opportunity) -> int:
+    """The newest timeline entry's id: an editor remembers it to tell what changed since."""
+    return (
+        db.session.scalar(
+            select(func.max(TimelineEntry.id)).where(TimelineEntry.opportunity_id == opp.id)
+        )
+        or 0
+    )
+
+
+def changes_since(opp: Opportunity, seen: int | None, limit: int = 10) -> list[TimelineEntry]:
+    """What happened to the deal after entry ``seen`` (the latest ones when unknown)."""
+    query = (
+        select(TimelineEntry)
+        .where(TimelineEntry.opportunity_id == opp.id)
+        .options(joinedload(TimelineEntry.user))
+        .order_by(TimelineEntry.id.desc())
+        .limit(limit if seen is not None else 5)
+    )
+    if seen is not None:
+        query = query.where(TimelineEntry.id > seen)
+    return list(db.session.scalars(query))
 
 
 def activities(opp: Opportunity) -> list[Activity]:

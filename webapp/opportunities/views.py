@@ -13,12 +13,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..board.services import visible_pipelines
 from ..errors import ConflictError, ValidationError
 from ..extensions import db, htmx
-from ..models import Account, Contact, TimelineEntry
+from ..models import Account, Contact
 from . import activities, documents, inline, notes, page, relations, services
 from .forms import OpportunityForm
 
@@ -132,7 +131,10 @@ def field(opportunity_id: int, name: str):
     if request.method == "GET":
         editing = bool(request.args.get("edit")) and context["can_edit"]
         typed = inline.value(opp, name)
-        return render_template("opportunities/_field.html", editing=editing, typed=typed, **context)
+        seen = page.latest_entry_id(opp) if editing else None
+        return render_template(
+            "opportunities/_field.html", editing=editing, typed=typed, seen=seen, **context
+        )
 
     typed = request.form.get(name, "")
     data = {name: typed}
@@ -150,27 +152,27 @@ def field(opportunity_id: int, name: str):
             editing=True,
             typed=typed,
             error=error,
+            seen=request.form.get("seen", type=int),
             typed_name=request.form.get("account_name"),
             **context,
         ), 422
     except ConflictError as exc:
-        current = exc.current
-        changes = db.session.scalars(
-            select(TimelineEntry)
-            .where(TimelineEntry.opportunity_id == current.id)
-            .order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc())
-            .limit(5)
-        ).all()
-        context["opp"] = current
-        return render_template(
-            "opportunities/_field.html",
-            editing=True,
-            typed=typed,
-            conflict=changes,
-            current_display=inline.display(current, name),
-            typed_name=request.form.get("account_name"),
-            **context,
-        ), 409
+        context["opp"] = exc.current
+        response = make_response(
+            render_template(
+                "opportunities/_field.html",
+                editing=True,
+                typed=typed,
+                conflict=page.changes_since(exc.current, request.form.get("seen", type=int)),
+                seen=page.latest_entry_id(exc.current),
+                current_display=inline.display(exc.current, name),
+                typed_name=request.form.get("account_name"),
+                **context,
+            ),
+            409,
+        )
+        response.headers["HX-Trigger"] = CHANGED  # the header shows the current values
+        return response
     response = make_response(
         render_template("opportunities/_field.html", editing=False, typed=typed, **context)
     )
