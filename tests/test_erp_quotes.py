@@ -67,10 +67,6 @@ def push(client, document: dict, *, secret=SECRET, timestamp=None, header=None):
     return client.post("/erp-quotes/webhook", data=body, headers=headers)
 
 
-def erp_document(erp, name: str) -> dict:
-    return dict(erp.quotations[name])
-
-
 @pytest.fixture
 def created(client, seller, deal, erp) -> ErpQuote:
     assert create_quote(client, deal).status_code == 200
@@ -541,3 +537,21 @@ def test_panel_queries_do_not_grow_with_quotes(client, seller, deal, erp, count_
     for _ in range(4):
         create_quote(client, deal)
     assert panel_queries() == one
+
+
+def test_a_quote_accepted_after_the_deal_was_won_still_sets_its_amount(
+    client, seller, deal, erp, created
+):
+    opportunities.close_won(seller, db.session.get(Opportunity, deal.id))
+    erp.set_total(created.external_id, 1100)
+    doc = erp.set_status(created.external_id, "Ordered")
+
+    assert push(client, doc).status_code == 200
+
+    db.session.expire_all()
+    opp = db.session.get(Opportunity, deal.id)
+    assert opp.status == "won" and opp.amount == Decimal("1100.00")
+    html = client.get(
+        f"/erp-quotes/opportunities/{deal.id}/panel", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert 'data-offer="close-won"' not in html  # nothing left to offer

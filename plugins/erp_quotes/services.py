@@ -162,7 +162,13 @@ def request_quote(user: User, opp: Opportunity) -> ErpQuote:
         created_by_id=user.id,
     )
     db.session.add(quote)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # someone asked for the same version at the same moment
+        db.session.rollback()
+        raise ValidationError(
+            {"quote": "Another quote request for this deal was just made: refresh and retry."}
+        ) from None
     return _send(user, quote, provider, first_attempt=True)
 
 
@@ -187,7 +193,7 @@ def _send(user: User, quote: ErpQuote, provider: QuoteProvider, *, first_attempt
         db.session.commit()
         raise
     _confirm(quote, remote, user)
-    db.session.commit()
+    opportunities.commit(quote.opportunity)
     return quote
 
 
@@ -233,7 +239,7 @@ def refresh_quotes(user: User, opp: Opportunity) -> list[ErpQuote]:
                 _confirm(quote, remote, user)
         else:
             apply_remote(quote, provider.fetch_quote(quote.external_id), user=user)
-        db.session.commit()
+        opportunities.commit(opp)
     return quotes
 
 
@@ -285,10 +291,11 @@ def apply_remote(
 
 
 def _accept(quote: ErpQuote, user: User | None) -> None:
+    """The deal (open, or already won) takes the accepted quote's total as its amount."""
     opp = quote.opportunity
     quote.accepted_at = utcnow()
     quote.accepted_total = quote.total
-    if opp.is_open and quote.total is not None and quote.total != opp.amount:
+    if opp.status != "lost" and quote.total is not None and quote.total != opp.amount:
         record(
             opp,
             user,
