@@ -302,3 +302,16 @@ def test_hook_admin_actions(enabled, admin, sales_user, auth, client):
     with client.application.test_request_context():
         tools = flatten(registry().hook("admin_actions")(user=sales_user))
     assert all(tool["href"] != "/renewals/" for tool in tools)
+
+
+def test_board_cards_offer_duplicate_only_where_enabled(
+    enabled, create_opportunity, auth, client, sales_user
+):
+    opp = create_opportunity(name="On the board")
+    auth.login(sales_user)
+    html = client.get("/board?owner=all").get_data(as_text=True)
+    assert f"/renewals/opportunities/{opp.id}/duplicate" in html
+    db.session.execute(PluginEnablement.__table__.delete())
+    db.session.commit()
+    html = client.get("/board?owner=all").get_data(as_text=True)
+    assert "On the board" in html and "/renewals/" not in html
