@@ -6,7 +6,9 @@ Databases are seeded with the demo seed (webapp.demo.seed.seed_demo): SQLite fil
 /tmp/opportuno-bench/, PostgreSQL in the database ``test_board`` (BENCH_POSTGRES_URL overrides;
 its public schema is dropped and re-created whenever the size differs). A seeded database is
 reused when it already holds that many deals. Requests go through the Flask test client in this
-process, so the times are server times (routing, queries, rendering) without network.
+process, so the times are server times (routing, queries, rendering) without network. The
+CPU column is this process's CPU time per request (for SQLite the database work included; not
+PostgreSQL's): on a busy machine it shows the cost that the wall-clock times blur.
 """
 
 import argparse
@@ -91,18 +93,20 @@ class QueryCounter:
 def measure(call, runs: int, counter: QueryCounter, setup=lambda: None) -> dict:
     """Median/p95 milliseconds of ``call(setup())`` (setup untimed) and its SQL statements."""
     call(setup())  # warm-up: templates compiled, caches filled
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
         arg = setup()
         counter.count = 0
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = call(arg)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 200, response.status_code
     times.sort()
     return {
         "median": statistics.median(times),
         "p95": times[min(len(times) - 1, round(len(times) * 0.95) - 1)],
+        "cpu": statistics.median(cpu),
         "queries": counter.count,
     }
 
@@ -160,14 +164,15 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    print("| backend | deals | request | median ms | p95 ms | queries |")
-    print("|---|---:|---|---:|---:|---:|")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print("| backend | deals | request | median ms | p95 ms | CPU ms (median) | queries |")
+    print("|---|---:|---|---:|---:|---:|---:|")
     for backend in args.backends.split(","):
         for size in sizes:
             for name, result in bench(backend, size, args.runs):
                 print(
                     f"| {backend} | {size:,} | {name} | {result['median']:.1f} "
-                    f"| {result['p95']:.1f} | {result['queries']} |",
+                    f"| {result['p95']:.1f} | {result['cpu']:.1f} | {result['queries']} |",
                     flush=True,
                 )
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from sqlalchemy import and_, func, or_, select, union_all, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import permissions
 from ..errors import NotFound
@@ -152,11 +152,11 @@ def visible_pipelines(user: User) -> list[Pipeline]:
     return list(db.session.scalars(query))
 
 
-def owner_choices(pipeline: Pipeline) -> list[User]:
-    """Active users working in the pipeline's business line (the owner filter)."""
+def owner_choices(pipeline: Pipeline) -> list[tuple[int, str]]:
+    """(id, name) of the active users working in the pipeline's business line."""
     return list(
-        db.session.scalars(
-            select(User)
+        db.session.execute(
+            select(User.id, User.name)
             .join(user_business_lines, user_business_lines.c.user_id == User.id)
             .where(
                 User.active,
@@ -264,7 +264,10 @@ def _cards(clauses: list, stage_ids: list[int], offset: int = 0) -> list[Opportu
             .where(Opportunity.id.in_(ids))
             .order_by(Opportunity.position, Opportunity.id)
             .options(
-                joinedload(Opportunity.owner),
+                # A card shows its owner's name only: not their groups and business lines.
+                joinedload(Opportunity.owner).options(
+                    lazyload(User.groups), lazyload(User.business_lines)
+                ),
                 joinedload(Opportunity.account),
                 selectinload(Opportunity.tags),
             )

@@ -30,6 +30,14 @@ STATUSES = ("open", "won", "lost")
 CONTACT_ROLES = ("decision_maker", "technical", "finance", "influencer", "user", "other")
 KEY_CONTACT_ROLES = ("decision_maker", "technical", "finance")
 ACCOUNT_ROLES = ("partner", "competitor")
+BOARD_TOTALS_COLUMNS = (
+    "amount",
+    "probability",
+    "deleted_at",
+    "business_line_id",
+    "close_date",
+    "account_id",
+)
 
 opportunity_tags = Table(
     "opportunity_tags",
@@ -46,17 +54,23 @@ class Opportunity(TimestampMixin, db.Model):
     __table_args__ = (
         # The board: open deals of one stage, in card order.
         Index("ix_opportunities_board", "stage_id", "status", "position"),
-        # Board column totals (count, sum, weighted sum) read from this index alone.
+        # Board column totals (count, sum, weighted sum) read from an index alone, for
+        # everyone's deals and for one owner's (migration 0002).
         Index(
             "ix_opportunities_board_totals",
             "status",
             "pipeline_id",
             "stage_id",
-            "amount",
-            "probability",
             "owner_id",
-            "deleted_at",
-            "business_line_id",
+            *BOARD_TOTALS_COLUMNS,
+        ),
+        Index(
+            "ix_opportunities_board_owner_totals",
+            "status",
+            "owner_id",
+            "pipeline_id",
+            "stage_id",
+            *BOARD_TOTALS_COLUMNS,
         ),
         Index("ix_opportunities_owner_status", "owner_id", "status"),
         Index("ix_opportunities_close_date", "close_date"),
