@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from webapp.extensions import db
-from webapp.models import Activity, Opportunity, opportunity_tags
+from webapp.hookspecs import hookimpl
+from webapp.models import Activity, Opportunity, PluginEnablement, opportunity_tags
 from webapp.models._base import utcnow
 
 from . import factories
@@ -342,3 +343,35 @@ def test_quick_create_in_a_closed_stage_is_refused(client, auth, sales_user, pip
     )
     assert response.status_code == 422
     assert db.session.scalar(select(db.func.count()).select_from(Opportunity)) == 0
+
+
+class CardSlotsPlugin:
+    """A test plugin filling the card's slots: a badge and a menu action."""
+
+    @hookimpl
+    def board_card_badges(self, opportunity):
+        return [{"label": "From ERP", "style": "success"}]
+
+    @hookimpl
+    def opportunity_actions(self, opportunity, user):
+        return [{"label": "Duplicate", "href": f"/test/duplicate/{opportunity.id}"}]
+
+
+def test_cards_show_plugin_badges_and_menu_only_where_enabled(
+    app, client, auth, sales_user, pipeline, create_opportunity
+):
+    app.extensions["opportuno.plugins"].pm.register(CardSlotsPlugin(), name="test_card_slots")
+    opp = create_opportunity(name="Plugged")
+    auth.login(sales_user)
+    html = client.get("/board").get_data(as_text=True)
+    assert "From ERP" not in html and "Duplicate" not in html  # not enabled for this line
+
+    db.session.add(
+        PluginEnablement(business_line_id=pipeline.business_line_id, plugin="test_card_slots")
+    )
+    db.session.commit()
+    html = client.get("/board").get_data(as_text=True)
+    card = html[html.index(f'id="card-{opp.id}"') :]
+    card = card[: card.index("</article>")]
+    assert "From ERP" in card
+    assert 'data-slot="opportunity-actions"' in card and f'href="/test/duplicate/{opp.id}"' in card

@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Opportunity
+from webapp.hookspecs import hookimpl
+from webapp.models import Opportunity, PluginEnablement
 
 
 def drag(page, source, target, *, y_offset: float = 0.5) -> None:
@@ -166,3 +167,77 @@ def test_quick_create_puts_the_card_in_the_column(page, login, sales_user, pipel
         select(Opportunity).where(Opportunity.name == "Fresh from the board")
     ).one()
     assert opp.stage_id == qualification.id and opp.account.name == "Brand New Srl"
+
+
+def test_without_javascript_the_board_still_works(
+    browser, live_server, login, sales_user, pipeline, create_opportunity, lost_reason
+):
+    qualification, lost = pipeline.stages[1], pipeline.stage_of_kind("lost")
+    opp = create_opportunity(name="No script deal", amount="4000")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        login(page, sales_user)
+        page.get_by_label("Stage of No script deal").select_option(str(qualification.id))
+        page.locator(f"#card-{opp.id}").get_by_role("button", name="Move").click()
+        expect(page.get_by_text("“No script deal” moved to Qualification.")).to_be_visible()
+        expect(column(page, qualification).locator(f"#card-{opp.id}")).to_be_visible()
+        expect(column(page, qualification).locator("[data-count]")).to_have_text("1 deal")
+
+        # Lost needs a reason: a page asks for it, then back to the board.
+        page.get_by_label("Stage of No script deal").select_option(str(lost.id))
+        page.locator(f"#card-{opp.id}").get_by_role("button", name="Move").click()
+        page.get_by_label("Why was it lost?").select_option(label="Price too high")
+        page.get_by_role("button", name="Close as lost").click()
+        expect(page.get_by_role("heading", name=pipeline.name)).to_be_visible()
+        expect(page.locator(f"#card-{opp.id}")).to_have_count(0)
+        assert stored(opp).status == "lost"
+
+        # Filters are a plain GET form.
+        page.get_by_label("Owner").select_option("all")
+        page.get_by_role("button", name="Apply").click()
+        expect(page).to_have_url(re.compile(r"owner=all"))
+    finally:
+        context.close()
+
+
+class AmountGate:
+    """A test plugin: every open stage after the first needs an amount."""
+
+    @hookimpl
+    def opportunity_stage_changing(self, opportunity, from_stage, to_stage, user):
+        if to_stage.kind == "open" and to_stage.position >= 1 and not opportunity.amount:
+            return [{"message": "Amount is required", "field": "amount"}]
+        return []
+
+
+def test_stage_gate_dialog_saves_the_field_and_moves(
+    app, page, login, sales_user, pipeline, create_opportunity
+):
+    app.extensions["opportuno.plugins"].pm.register(AmountGate(), name="test_amount_gate")
+    db.session.add(
+        PluginEnablement(business_line_id=pipeline.business_line_id, plugin="test_amount_gate")
+    )
+    db.session.commit()
+    new, qualification = pipeline.stages[0], pipeline.stages[1]
+    opp = create_opportunity(name="Gated deal", amount="0")
+    login(page, sales_user)
+    card = page.locator(f"#card-{opp.id}")
+
+    drag(page, card, page.locator(f"#cards-{qualification.id}"))
+    dialog = page.locator("dialog[open]")
+    expect(dialog.get_by_text("Amount is required")).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(column(page, new).locator(f"#card-{opp.id}")).to_be_visible()
+    assert stored(opp).stage_id == new.id
+
+    drag(page, card, page.locator(f"#cards-{qualification.id}"))
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_label("Amount").fill("6000")
+    dialog.get_by_role("button", name="Save and move").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    moved = column(page, qualification).locator(f"#card-{opp.id}")
+    expect(moved).to_contain_text("6,000 EUR")
+    expect(column(page, qualification).locator("[data-total]")).to_have_text("6k")
+    after = stored(opp)
+    assert after.stage_id == qualification.id and after.amount == 6000
