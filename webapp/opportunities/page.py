@@ -4,7 +4,7 @@ number of lines, contacts, activities, notes, documents or timeline entries."""
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import permissions
 from ..extensions import db
@@ -25,6 +25,11 @@ from ..models import (
 TIMELINE_PAGE = 20
 
 
+def _person(relationship):
+    """Eager-load a user relationship without the user's groups and business lines."""
+    return joinedload(relationship).options(lazyload(User.groups), lazyload(User.business_lines))
+
+
 @dataclass
 class Timeline:
     entries: list[TimelineEntry]
@@ -42,7 +47,7 @@ def load_opportunity(user: User, opportunity_id: int) -> Opportunity:
             .options(
                 joinedload(Opportunity.account),
                 joinedload(Opportunity.primary_contact),
-                joinedload(Opportunity.owner),
+                _person(Opportunity.owner),
                 joinedload(Opportunity.stage),
                 joinedload(Opportunity.source),
                 joinedload(Opportunity.lost_reason),
@@ -66,7 +71,7 @@ def timeline(opp: Opportunity, before: int | None = None) -> Timeline:
     query = (
         select(TimelineEntry)
         .where(TimelineEntry.opportunity_id == opp.id)
-        .options(joinedload(TimelineEntry.user))
+        .options(_person(TimelineEntry.user))
         .order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc())
         .limit(TIMELINE_PAGE + 1)
     )
@@ -98,7 +103,7 @@ def changes_since(opp: Opportunity, seen: int | None, limit: int = 10) -> list[T
     query = (
         select(TimelineEntry)
         .where(TimelineEntry.opportunity_id == opp.id)
-        .options(joinedload(TimelineEntry.user))
+        .options(_person(TimelineEntry.user))
         .order_by(TimelineEntry.id.desc())
         .limit(limit if seen is not None else 5)
     )
@@ -113,7 +118,7 @@ def activities(opp: Opportunity) -> list[Activity]:
         db.session.scalars(
             select(Activity)
             .where(Activity.opportunity_id == opp.id)
-            .options(joinedload(Activity.contact), joinedload(Activity.owner))
+            .options(joinedload(Activity.contact), _person(Activity.owner))
             .order_by(Activity.done, Activity.due_at.is_(None), Activity.due_at, Activity.id.desc())
         )
     )
@@ -125,7 +130,7 @@ def notes(opp: Opportunity) -> list[Note]:
         db.session.scalars(
             select(Note)
             .where(Note.opportunity_id == opp.id)
-            .options(joinedload(Note.author))
+            .options(_person(Note.author))
             .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc())
         )
     )
@@ -136,7 +141,7 @@ def documents(opp: Opportunity) -> list[Document]:
         db.session.scalars(
             select(Document)
             .where(Document.opportunity_id == opp.id)
-            .options(joinedload(Document.uploaded_by))
+            .options(_person(Document.uploaded_by))
             .order_by(Document.created_at.desc(), Document.id.desc())
         )
     )
