@@ -1,16 +1,12 @@
-"""The core's own hook implementations, registered like any plugin (always enabled)."""
+"""The core's own hook implementations, registered like any plugin (always enabled).
+
+The board marks rotting deals itself (``templates/board/_cards.html``), so the core adds no
+card badge.
+"""
 
 import click
 
 from .hookspecs import hookimpl
-
-
-@hookimpl
-def board_card_badges(opportunity):
-    """Badge a card whose deal sat in its stage longer than the stage's rotting days."""
-    if opportunity.is_rotting():
-        return [{"label": f"{opportunity.days_in_stage()}d in stage", "style": "danger"}]
-    return []
 
 
 @hookimpl

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 import pluggy
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import select
 
 from . import hookspecs
@@ -63,7 +63,7 @@ class PluginRegistry:
                 PluginInfo(
                     name=name,
                     source="entry point" if dist else self._sources.get(name, "config"),
-                    description=_first_line(inspect.getdoc(plugin)),
+                    description=_first_paragraph(inspect.getdoc(plugin)),
                     distribution=f"{dist.project_name} {dist.version}" if dist else None,
                     hooks=tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or ())),
                 )
@@ -71,10 +71,10 @@ class PluginRegistry:
         return infos
 
     def enabled_for(self, business_line_id: int | None) -> frozenset[str]:
-        """Optional plugins enabled for a business line (cached in the app context)."""
+        """Optional plugins enabled for a business line (cached for the request)."""
         from .models import PluginEnablement
 
-        cache = g.setdefault(_CACHE_KEY, {})
+        cache = _cache()
         if business_line_id not in cache:
             rows = db.session.scalars(
                 select(PluginEnablement.plugin).where(
@@ -89,7 +89,7 @@ class PluginRegistry:
         """Optional plugins enabled in at least one business line."""
         from .models import PluginEnablement
 
-        cache = g.setdefault(_CACHE_KEY, {})
+        cache = _cache()
         if "*" not in cache:
             rows = db.session.scalars(
                 select(PluginEnablement.plugin).where(PluginEnablement.enabled.is_(True)).distinct()
@@ -100,7 +100,7 @@ class PluginRegistry:
     @staticmethod
     def forget_enablement() -> None:
         """Drop the cached enablement (after an admin changed it)."""
-        g.pop(_CACHE_KEY, None)
+        _cache().clear()
 
     def hook(self, name: str, business_line_id: int | None = None, *, any_line: bool = False):
         """The hook caller for ``name``.
@@ -123,8 +123,15 @@ class PluginRegistry:
         return self._subset_callers[key]
 
 
-def _first_line(text: str | None) -> str:
-    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+def _cache() -> dict:
+    """Enablement cache: per request (its WSGI environ), else per app context (CLI, tests)."""
+    if has_request_context():
+        return request.environ.setdefault(_CACHE_KEY, {})
+    return g.setdefault(_CACHE_KEY, {})
+
+
+def _first_paragraph(text: str | None) -> str:
+    return " ".join((text or "").strip().split("\n\n")[0].split())
 
 
 def _import(spec) -> tuple[str, object]:
