@@ -137,15 +137,23 @@ def test_only_users_who_see_the_source_reach_the_dialog(won_deal, auth, client, 
 
 
 def test_csrf_is_required(won_deal, make_app, sales_user):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        client = app.test_client()
-        response = client.post(
-            f"/renewals/opportunities/{won_deal.id}/duplicate",
-            data={"kind": "copy", "name": "Forged"},
-        )
-        assert response.status_code == 400
+    import re
+
+    from tests.conftest import PASSWORD
+
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client.post(
+        "/login", data={"email": sales_user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    url = f"/renewals/opportunities/{won_deal.id}/duplicate"
+    forged = client.post(url, data={"kind": "copy", "name": "Forged"})
+    assert forged.status_code == 400
     assert deals() == 1
+    signed = client.post(url, data={"kind": "copy", "name": "Signed", "csrf_token": token})
+    assert signed.status_code == 302
+    assert deals() == 2
 
 
 # --- slots ----------------------------------------------------------------------------------
