@@ -154,7 +154,15 @@ def quote_status_changed(quote, old: str, new: str) -> None:
 
 @hookspec
 def register_opportunity_cloners() -> list:
-    """Return a list of cloner classes, each copying one part of a deal into its duplicate."""
+    """Return a list of cloner classes, each copying one part of a deal into its duplicate.
+
+    A cloner (see ``plugins.renewals.cloners.OpportunityCloner``) has a ``name``, a ``label``
+    for the Duplicate dialog, ``default_for`` (the kinds it is ticked for), ``requires``
+    (names of cloners that must run first), an optional ``count(source)`` and
+    ``run(source, new, shared)`` that copies its part; what it returns is kept in
+    ``shared[name]`` for later cloners. Only cloners of plugins enabled in the source's
+    business line are offered.
+    """
 
 
 @hookspec
