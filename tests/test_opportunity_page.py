@@ -389,3 +389,32 @@ def test_new_form_prefilled_from_a_contact_or_an_account(client, auth, sales_use
     opp = db.session.scalars(select(Opportunity)).one()
     assert opp.primary_contact == anna and opp.account == account
     assert [link.contact for link in opp.contact_links] == [anna]
+
+
+def test_editing_a_line_updates_the_amount_and_refuses_bad_input(client, auth, sales_user, deal):
+    product = factories.product("Support plan", "100")
+    line = services.add_line(sales_user, deal, {"product_id": product.id, "quantity": "2"})
+    auth.login(sales_user)
+    editor = client.get(
+        f"/opportunities/{deal.id}/panels/products?edit_line={line.id}", headers=HX
+    ).text
+    assert f'form="line-edit-{line.id}"' in editor and 'value="2.00"' in editor
+    bad = client.post(
+        f"/opportunities/{deal.id}/lines/{line.id}",
+        data={"quantity": "-1", "unit_price": "100", "discount": "0", "edit_line": line.id},
+        headers=HX,
+    )
+    assert bad.status_code == 422 and "positive number" in bad.text
+    assert f'form="line-edit-{line.id}"' in bad.text and 'value="-1"' in bad.text
+    ok = client.post(
+        f"/opportunities/{deal.id}/lines/{line.id}",
+        data={"quantity": "5", "unit_price": "80", "discount": "0", "edit_line": line.id},
+        headers=HX,
+    )
+    assert ok.status_code == 200 and "line-edit-" not in ok.text
+    db.session.expire_all()
+    opp = db.session.get(Opportunity, deal.id)
+    assert opp.amount == Decimal("400.00")
+    assert "Changed Support plan: quantity, unit price" in [
+        e.message for e in db.session.scalars(select(TimelineEntry))
+    ]

@@ -86,6 +86,10 @@ def test_adding_a_product_line_changes_the_amount(page, login, sales_user, deal)
     expect(page.get_by_test_id("amount-follows")).to_be_visible()
     expect(page.locator("#field-amount")).to_contain_text("270 EUR")
     expect(page.locator("[data-panel=timeline]")).to_contain_text("Added Support plan x 3")
+    products.get_by_role("button", name="Edit line Support plan").click()
+    products.get_by_label("Quantity").fill("4")
+    products.get_by_role("button", name="Save").click()
+    expect(page.locator("[data-figure=amount]")).to_have_text("360 EUR")
 
 
 def test_upload_and_download_a_document(page, login, sales_user, deal, tmp_path):
@@ -205,6 +209,7 @@ def test_partner_picked_from_search_and_older_timeline_entries(page, login, sale
     partners.get_by_role("button", name="Add", exact=True).click()
     expect(partners.locator("[data-account]")).to_contain_text("Partner Networks Srl")
     timeline = page.locator("[data-panel=timeline]")
+    expect(timeline.locator("[data-entry]").first).to_contain_text("Added partner")  # refreshed
     expect(timeline.locator("[data-entry]")).to_have_count(20)
     timeline.get_by_role("button", name="Older entries").click()
     expect(timeline.locator("[data-entry]")).to_have_count(27)  # 25 edits, created, partner

@@ -225,21 +225,16 @@ def sync_amount(opp: Opportunity, user: User | None = None) -> bool:
     return True
 
 
-def add_line(user: User, opp: Opportunity, data: dict) -> OpportunityLine:
-    """Add a product line (qty, unit price, discount %); the amount follows if left at zero."""
-    permissions.require_edit(user, opp)
-    from ..models import Product
-
-    product = fields.row("product_id", Product, data.get("product_id"), "product")
-    errors = {}
+def _line_numbers(data: dict, errors: dict) -> tuple:
+    """Quantity (> 0, default 1), unit price (None when blank) and discount % (0-100) of a
+    product line; raises ValidationError with ``errors`` plus any of these."""
     quantity = unit_price = discount = None
     try:
         quantity = fields.money("quantity", data.get("quantity") or "1")
         if quantity == 0:
             errors["quantity"] = "The quantity must be more than zero."
-    except ValidationError as exc:
+    except ValidationError:
         errors["quantity"] = "The quantity must be a positive number."
-        del exc
     try:
         unit_price = fields.money("unit_price", data.get("unit_price"))
     except ValidationError as exc:
@@ -250,10 +245,21 @@ def add_line(user: User, opp: Opportunity, data: dict) -> OpportunityLine:
             errors["discount"] = "The discount is a percentage between 0 and 100."
     except ValidationError:
         errors["discount"] = "The discount is a percentage between 0 and 100."
-    if product is None and not (data.get("description") or "").strip():
-        errors["product_id"] = "Choose a product or describe the line."
     if errors:
         raise ValidationError(errors)
+    return quantity, unit_price, discount
+
+
+def add_line(user: User, opp: Opportunity, data: dict) -> OpportunityLine:
+    """Add a product line (qty, unit price, discount %); the amount follows if left at zero."""
+    permissions.require_edit(user, opp)
+    from ..models import Product
+
+    product = fields.row("product_id", Product, data.get("product_id"), "product")
+    errors = {}
+    if product is None and not (data.get("description") or "").strip():
+        errors["product_id"] = "Choose a product or describe the line."
+    quantity, unit_price, discount = _line_numbers(data, errors)
     if unit_price is None:
         unit_price = product.unit_price if product else ZERO
     line = OpportunityLine(
@@ -268,6 +274,36 @@ def add_line(user: User, opp: Opportunity, data: dict) -> OpportunityLine:
     opp.lines.append(line)
     db.session.flush()
     record(opp, user, "line", message=f"Added {line.description} x {quantity}", new=line.subtotal)
+    sync_amount(opp, user)
+    opp.updated_by_id = user.id
+    commit(opp)
+    return line
+
+
+def update_line(user: User, opp: Opportunity, line_id, data: dict) -> OpportunityLine:
+    """Change a line's quantity, unit price or discount; the amount follows if left at zero."""
+    permissions.require_edit(user, opp)
+    line = next((ln for ln in opp.lines if ln.id == int(line_id)), None)
+    if line is None:
+        raise NotFound("This product line does not exist.")
+    quantity, unit_price, discount = _line_numbers(data, {})
+    old_subtotal = line.subtotal
+    if unit_price is None:
+        unit_price = line.unit_price
+    new = {"quantity": quantity, "unit_price": unit_price, "discount": discount}
+    changed = [key for key, value in new.items() if getattr(line, key) != value]
+    if not changed:
+        return line
+    for key in changed:
+        setattr(line, key, new[key])
+    record(
+        opp,
+        user,
+        "line",
+        message=f"Changed {line.description}: " + ", ".join(k.replace("_", " ") for k in changed),
+        old=old_subtotal,
+        new=line.subtotal,
+    )
     sync_amount(opp, user)
     opp.updated_by_id = user.id
     commit(opp)

@@ -201,6 +201,10 @@ def _panel(opp, name: str, *, errors=None, form=None, status: int = 200):
         "errors": errors or {},
         "form": form or {},
         "role": name[:-1] if name in ("partners", "competitors") else None,
+        # The product line being edited: asked for, or kept open after a refused save.
+        "edit_line": request.values.get("edit_line", type=int)
+        if request.method == "GET" or status != 200
+        else None,
         **_panel_context(opp),
         **(loaders[name]() if name in loaders else {}),
     }
@@ -281,6 +285,15 @@ def reschedule_activity(opportunity_id: int, activity_id: int):
 def add_line(opportunity_id: int):
     return _act(
         opportunity_id, "products", lambda opp: services.add_line(current_user, opp, request.form)
+    )
+
+
+@bp.post("/<int:opportunity_id>/lines/<int:line_id>")
+def update_line(opportunity_id: int, line_id: int):
+    return _act(
+        opportunity_id,
+        "products",
+        lambda opp: services.update_line(current_user, opp, line_id, request.form),
     )
 
 
