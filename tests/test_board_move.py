@@ -380,3 +380,16 @@ def test_board_move_query_count_does_not_grow_with_deals(
     bulk_deals(pipeline, sales_user, 300, stage=stages[2])
     many = move_counted(stages[2])
     assert many == few
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/"])
+def test_plain_form_never_redirects_off_site(
+    client, auth, sales_user, pipeline, create_opportunity, target
+):
+    opp = create_opportunity()
+    auth.login(sales_user)
+    response = client.post(
+        f"/opportunities/{opp.id}/stage",
+        data={"stage_id": pipeline.stages[1].id, "version": opp.version, "next": target},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/board"

@@ -19,9 +19,11 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import (
     Activity,
+    LostReason,
     Opportunity,
     Pipeline,
     Stage,
+    Tag,
     User,
     opportunity_tags,
 )
@@ -311,12 +313,31 @@ def build_board(user: User, pipeline: Pipeline, filters: BoardFilters) -> Board:
     )
 
 
+def column_stage(pipeline: Pipeline, stage_id: int) -> Stage:
+    """The open stage ``stage_id`` of the pipeline (a column), else NotFound."""
+    stage = next((s for s in pipeline.stages if s.id == stage_id and s.kind == "open"), None)
+    if stage is None:
+        raise NotFound("This stage is not a column of this board.")
+    return stage
+
+
+def lost_reasons() -> list[LostReason]:
+    """The active lost reasons (the picklist of the lost dialog)."""
+    return list(
+        db.session.scalars(
+            select(LostReason).where(LostReason.active).order_by(LostReason.position)
+        )
+    )
+
+
+def tag_choices() -> list[Tag]:
+    return list(db.session.scalars(select(Tag).order_by(Tag.name)))
+
+
 def more_cards(
     user: User, pipeline: Pipeline, stage: Stage, filters: BoardFilters, offset: int
 ) -> Column:
     """The next page of one column's cards, from ``offset``."""
-    if stage.pipeline_id != pipeline.id or stage.kind != "open":
-        raise NotFound("This stage is not a column of this board.")
     totals = column_totals(user, pipeline, filters, [stage.id])[stage.id]
     cards = _cards(_clauses(user, pipeline, filters), [stage.id], offset=max(0, offset))
     return Column(stage=stage, totals=totals, cards=cards, offset=max(0, offset))

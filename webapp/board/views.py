@@ -11,12 +11,11 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
-from ..models import LostReason, Opportunity, Stage, Tag
+from ..models import Opportunity, Stage
 from ..models._base import utcnow
 from ..opportunities.services import (
     create_opportunity,
@@ -52,7 +51,7 @@ def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
         "filters": filters,
         "pipelines": services.visible_pipelines(user),
         "owners": services.owner_choices(pipeline),
-        "tags": db.session.scalars(select(Tag).order_by(Tag.name)).all(),
+        "tags": services.tag_choices(),
         "close_periods": CLOSE_PERIODS,
         **extra,
     }
@@ -79,9 +78,7 @@ def board(pipeline_id: int | None = None):
 def more(pipeline_id: int, stage_id: int):
     """The next cards of a column (infinite scroll); without htmx, a page of that column."""
     pipeline = services.get_pipeline(current_user, pipeline_id)
-    stage = db.session.get(Stage, stage_id)
-    if stage is None:
-        return render_template("errors.html", message="Unknown stage.", status=404), 404
+    stage = services.column_stage(pipeline, stage_id)
     filters = BoardFilters.from_args(request.args)
     column = services.more_cards(
         current_user, pipeline, stage, filters, _int(request.args.get("offset")) or 0
@@ -101,6 +98,7 @@ def more(pipeline_id: int, stage_id: int):
 def quick_create(pipeline_id: int, stage_id: int):
     """Quick create at the top of a column: name, account, amount."""
     pipeline = services.get_pipeline(current_user, pipeline_id)
+    stage = services.column_stage(pipeline, stage_id)
     form = request.form
     data = {
         "name": form.get("name", ""),
@@ -110,10 +108,7 @@ def quick_create(pipeline_id: int, stage_id: int):
         "stage_id": stage_id,
     }
     filters = BoardFilters.from_args(MultiDict(parse_qsl(form.get("filters", ""))))
-    stage = db.session.get(Stage, stage_id)
     try:
-        if stage is None or stage.pipeline_id != pipeline.id:
-            raise ValidationError({"stage_id": "Unknown stage for this pipeline."})
         opp = create_opportunity(current_user, data)
     except ValidationError as exc:
         db.session.rollback()
@@ -250,11 +245,7 @@ def _dialog_context(opp: Opportunity, exc: DomainError) -> dict:
         "inputs": GATE_INPUTS,
         "values": {f: form.get(f, _field_value(opp, f)) for f in fields},
         "errors": errors,
-        "lost_reasons": db.session.scalars(
-            select(LostReason).where(LostReason.active).order_by(LostReason.position)
-        ).all()
-        if stage is not None and stage.kind == "lost"
-        else [],
+        "lost_reasons": services.lost_reasons() if stage and stage.kind == "lost" else [],
         "form": form,
         "back": _back(),
     }
@@ -297,7 +288,8 @@ def _next(opp: Opportunity) -> dict:
 def _back() -> str:
     """Where a plain form returns: its ``next`` or the referrer, as a same-site path."""
     target = urlsplit(request.form.get("next") or request.referrer or "")
-    if target.path.startswith("/") and target.netloc in ("", request.host):
+    same_site = target.netloc in ("", request.host) and not target.path.startswith(("//", "/\\"))
+    if target.path.startswith("/") and same_site:
         return urlunsplit(("", "", target.path, target.query, ""))
     return url_for("board.board")
 
