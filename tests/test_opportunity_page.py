@@ -418,3 +418,52 @@ def test_editing_a_line_updates_the_amount_and_refuses_bad_input(client, auth, s
     assert "Changed Support plan: quantity, unit price" in [
         e.message for e in db.session.scalars(select(TimelineEntry))
     ]
+
+
+def test_own_saves_of_other_fields_do_not_make_an_open_editor_stale(
+    client, auth, sales_user, manager, deal
+):
+    auth.login(sales_user)
+
+    def open_editor(name):
+        html = client.get(f"/opportunities/{deal.id}/fields/{name}?edit=1", headers=HX).text
+        return html.split('name="seen" value="')[1].split('"')[0]
+
+    seen_close, seen_name = open_editor("close_date"), open_editor("name")
+    saved = client.post(
+        f"/opportunities/{deal.id}/fields/name",
+        data={"name": "Renamed", "version": "1", "seen": seen_name},
+        headers=HX,
+    )
+    assert saved.status_code == 200
+    also = client.post(  # opened at version 1, but only this user's name save came since
+        f"/opportunities/{deal.id}/fields/close_date",
+        data={"close_date": "2027-05-31", "version": "1", "seen": seen_close},
+        headers=HX,
+    )
+    assert also.status_code == 200
+    # someone else's change since the editor opened is a real conflict
+    seen = open_editor("objective")
+    services.update_opportunity(manager, db.session.get(Opportunity, deal.id), {"amount": "5"})
+    stale = client.post(
+        f"/opportunities/{deal.id}/fields/objective",
+        data={"objective": "10", "version": "3", "seen": seen},
+        headers=HX,
+    )
+    assert stale.status_code == 409 and "amount 0.00 → 5.00" in stale.text
+    # and so is the user's own earlier save of the same field from another editor
+    seen_a, seen_b = open_editor("objective"), open_editor("objective")
+    first = client.post(
+        f"/opportunities/{deal.id}/fields/objective",
+        data={"objective": "20", "version": "4", "seen": seen_a},
+        headers=HX,
+    )
+    second = client.post(
+        f"/opportunities/{deal.id}/fields/objective",
+        data={"objective": "30", "version": "4", "seen": seen_b},
+        headers=HX,
+    )
+    assert (first.status_code, second.status_code) == (200, 409)
+    db.session.expire_all()
+    opp = db.session.get(Opportunity, deal.id)
+    assert (opp.name, str(opp.close_date), opp.objective) == ("Renamed", "2027-05-31", 20)

@@ -112,6 +112,21 @@ def changes_since(opp: Opportunity, seen: int | None, limit: int = 10) -> list[T
     return list(db.session.scalars(query))
 
 
+def version_for_save(opp: Opportunity, user: User, field: str, version, seen: int | None):
+    """The version an inline save of ``field`` is checked against. An editor opened before
+    the user's own saves of *other* fields is not stale (nobody else's change would be
+    overwritten), so it takes the current version; anything else keeps the given one."""
+    if seen is None or version in (None, "") or str(version) == str(opp.version):
+        return version
+    changes = changes_since(opp, seen, limit=100)
+    touched = {entry.field for entry in changes}
+    if field == "probability" and "stage" in touched:
+        return version
+    if changes and all(e.user_id == user.id for e in changes) and field not in touched:
+        return opp.version
+    return version
+
+
 def activities(opp: Opportunity) -> list[Activity]:
     """Open ones first (by due date), then the done ones, newest first."""
     return list(

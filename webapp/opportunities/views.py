@@ -141,7 +141,10 @@ def field(opportunity_id: int, name: str):
     if name == "account_id" and not typed and request.form.get("account_name", "").strip():
         data = {name: "unknown"}  # typed a name without picking an existing account
     try:
-        services.update_opportunity(current_user, opp, data, request.form.get("version"))
+        version = page.version_for_save(
+            opp, current_user, name, request.form.get("version"), request.form.get("seen", type=int)
+        )
+        services.update_opportunity(current_user, opp, data, version)
     except ValidationError as exc:
         db.session.rollback()
         error = exc.errors.get(name) or exc.message
