@@ -230,3 +230,19 @@ def test_entry_point_plugin_works_only_where_enabled(
 def test_without_the_distribution_there_is_no_hello_plugin(make_app):
     app = make_app()
     assert "hello" not in app.extensions[EXTENSION_KEY].optional
+
+
+def test_plugins_enable_and_disable_cli(business_line, runner):
+    factories.business_line("Services")
+    result = runner.invoke(args=["plugins", "enable", "pipeline_variants", "--line", "software"])
+    assert result.exit_code == 0 and result.output == "pipeline_variants enabled in: Software\n"
+    registry().forget_enablement()
+    assert is_enabled("pipeline_variants", business_line.id)
+    result = runner.invoke(args=["plugins", "disable", "pipeline_variants"])
+    assert result.output == "pipeline_variants disabled in: Services, Software\n"
+    registry().forget_enablement()
+    assert not is_enabled("pipeline_variants", business_line.id)
+    bad = runner.invoke(args=["plugins", "enable", "nope"])
+    assert bad.exit_code != 0 and "no plugin named 'nope'" in bad.output
+    bad_line = runner.invoke(args=["plugins", "enable", "pipeline_variants", "--line", "x"])
+    assert bad_line.exit_code != 0 and "Unknown business line: x" in bad_line.output

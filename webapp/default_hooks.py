@@ -52,3 +52,41 @@ def register_commands(cli):
                 f"{plugin.name:<{width}}  {origin:<22}  "
                 f"enabled in: {', '.join(lines) if lines else '(none)'}"
             )
+
+    @plugins_group.command("enable")
+    @click.argument("plugin")
+    @click.option("--line", "lines", multiple=True, help="Business line slug (default: all).")
+    def enable(plugin, lines):
+        """Enable PLUGIN in business lines."""
+        _set_enabled(plugin, lines, True)
+
+    @plugins_group.command("disable")
+    @click.argument("plugin")
+    @click.option("--line", "lines", multiple=True, help="Business line slug (default: all).")
+    def disable(plugin, lines):
+        """Disable PLUGIN in business lines."""
+        _set_enabled(plugin, lines, False)
+
+
+def _set_enabled(plugin: str, slugs: tuple[str, ...], enabled: bool) -> None:
+    from sqlalchemy import select
+
+    from .admin.services import set_plugin_enabled
+    from .errors import DomainError
+    from .extensions import db
+    from .models import BusinessLine
+
+    query = select(BusinessLine).order_by(BusinessLine.name)
+    if slugs:
+        query = query.where(BusinessLine.slug.in_(slugs))
+    lines = db.session.scalars(query).all()
+    unknown = set(slugs) - {bl.slug for bl in lines}
+    if unknown or not lines:
+        raise click.ClickException(f"Unknown business line: {', '.join(sorted(unknown)) or '-'}")
+    try:
+        for line in lines:
+            set_plugin_enabled(None, line.id, plugin, enabled)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    state = "enabled" if enabled else "disabled"
+    click.echo(f"{plugin} {state} in: {', '.join(bl.name for bl in lines)}")
