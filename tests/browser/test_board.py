@@ -136,11 +136,13 @@ def test_conflict_refuses_the_move_and_shows_the_card_where_it_is(
 
 
 def test_filters_live_in_the_url(
-    page, login, sales_user, create_user, pipeline, create_opportunity
+    page, login, sales_user, create_user, pipeline, create_opportunity, create_account
 ):
     colleague = create_user(email="other@example.com", name="Olga Other", role="sales")
+    acme = create_account("Acme Industries")
     create_opportunity(name="Mine")
     create_opportunity(name="Hers", owner=colleague)
+    create_opportunity(name="Acme's", account_id=acme.id)
     login(page, sales_user)
     expect(page.get_by_role("link", name="Hers")).to_have_count(0)
     page.get_by_label("Owner").select_option("all")
@@ -149,6 +151,14 @@ def test_filters_live_in_the_url(
     page.reload()  # a bookmark of the filtered board
     expect(page.get_by_role("link", name="Hers")).to_be_visible()
     expect(page.get_by_label("Owner")).to_have_value("all")
+
+    filters = page.locator("#board-filters")
+    filters.get_by_label("Account").fill("Acme")
+    filters.get_by_role("option", name="Acme Industries").click()
+    expect(page.get_by_role("link", name="Hers")).to_have_count(0)
+    expect(page.get_by_role("link", name="Acme's")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"account_id={acme.id}"))
+    expect(filters.get_by_label("Account")).to_have_value("Acme Industries")
 
 
 def test_quick_create_puts_the_card_in_the_column(page, login, sales_user, pipeline):

@@ -125,6 +125,12 @@
     }
   });
 
+  // Picking an account in the filter bar applies it, once app.js has filled the picker.
+  document.addEventListener("click", (event) => {
+    const option = event.target.closest("#board-filters [data-pick-account]");
+    if (option) setTimeout(() => document.getElementById("board-filters")?.requestSubmit());
+  }, true);
+
   // A refused drop (403, 404, a 422 without dialog): back where it was, with the message.
   document.addEventListener("htmx:afterRequest", (event) => {
     if (!pending || event.detail.pathInfo?.requestPath !== pending.url) return;
