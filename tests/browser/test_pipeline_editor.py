@@ -117,3 +117,24 @@ def test_delete_a_stage_moving_its_deals(page, login, admin, brevo, create_oppor
     expect(page.locator("[data-sortable-stages] .stage-item")).to_have_count(4)
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).stage.name == "New"
+
+
+def test_admin_enables_the_plugin_then_instantiates_a_template(page, login, admin, business_line):
+    login(page, admin)
+    page.goto("/admin/")
+    cell = page.locator('form[data-plugin="pipeline_variants"]')
+    expect(cell).to_have_attribute("data-enabled", "no")
+    cell.get_by_role("button").click()
+    expect(page.locator('form[data-plugin="pipeline_variants"]')).to_have_attribute(
+        "data-enabled", "yes"
+    )  # swapped in place by htmx, no reload
+    page.get_by_role("link", name="Pipelines").click()
+    page.get_by_label("New pipeline from template").select_option("keap")
+    page.get_by_label("Name (optional)").fill("Partners")
+    page.get_by_role("button", name="Create pipeline").click()
+    expect(page.locator("#pipeline-name")).to_have_value("Partners")
+    names = page.locator("[data-sortable-stages] .stage-item input[name=name]")
+    expect(names.first).to_have_value("New opportunity")
+    db.session.expire_all()
+    created = db.session.query(Pipeline).filter_by(name="Partners").one()
+    assert created.template == "keap" and created.business_line_id == business_line.id
