@@ -110,3 +110,20 @@ def test_panel_marks_overdue_and_keeps_bad_input(client, auth, create_opportunit
     )
     assert done.status_code == 200 and done.headers["HX-Trigger"] == "dealChanged"
     assert 'data-overdue="true"' not in done.text
+
+
+def test_activity_with_a_contact_of_the_deal(client, auth, create_opportunity, sales_user):
+    from tests import factories
+    from webapp.opportunities import relations
+
+    opp = create_opportunity(account_name="Acme")
+    anna = factories.contact(opp.account, first_name="Anna", last_name="Rossi")
+    relations.add_contact(sales_user, opp, anna.id, "decision_maker")
+    auth.login(sales_user)
+    response = client.post(
+        f"/opportunities/{opp.id}/activities",
+        data={"subject": "Lunch", "kind": "meeting", "contact_id": anna.id},
+        headers=HX,
+    )
+    assert response.status_code == 200 and "with Anna Rossi" in response.text
+    assert db.session.scalars(select(Activity)).one().contact_id == anna.id

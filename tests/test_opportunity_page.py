@@ -467,3 +467,28 @@ def test_own_saves_of_other_fields_do_not_make_an_open_editor_stale(
     db.session.expire_all()
     opp = db.session.get(Opportunity, deal.id)
     assert (opp.name, str(opp.close_date), opp.objective) == ("Renamed", "2027-05-31", 20)
+
+
+def test_tags_edit_inline(client, auth, sales_user, deal):
+    media, vip = factories.tag("Media agency"), factories.tag("VIP", "danger")
+    auth.login(sales_user)
+    editor = client.get(f"/opportunities/{deal.id}/fields/tag_ids?edit=1", headers=HX).text
+    assert f'value="{media.id}"' in editor and "checked" not in editor
+    response = client.post(
+        f"/opportunities/{deal.id}/fields/tag_ids",
+        data={"tag_ids": [str(media.id), str(vip.id)], "version": "1"},
+        headers=HX,
+    )
+    assert response.status_code == 200
+    assert '<span class="badge text-bg-danger me-1">VIP</span>' in response.text
+    cleared = client.post(
+        f"/opportunities/{deal.id}/fields/tag_ids", data={"version": "2"}, headers=HX
+    )
+    assert cleared.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deal.id).tags == []
+    entries = db.session.scalars(select(TimelineEntry).where(TimelineEntry.field == "tags")).all()
+    assert [(e.old_value, e.new_value) for e in entries] == [
+        (None, "Media agency, VIP"),
+        ("Media agency, VIP", None),
+    ]

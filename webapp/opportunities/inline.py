@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import SALES_GROUP, Contact, Group, Opportunity, Source, User
+from ..models import SALES_GROUP, Contact, Group, Opportunity, Source, Tag, User
 from ..models.user import user_business_lines, user_groups
 from ..templating import money
 
@@ -47,11 +47,15 @@ def _sources(opp: Opportunity) -> list[tuple[str, str]]:
     return [("", "—")] + [(str(s.id), s.name) for s in rows]
 
 
+def _tags(opp: Opportunity) -> list[tuple[str, str]]:
+    return [(str(t.id), t.name) for t in db.session.scalars(select(Tag).order_by(Tag.name))]
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text, textarea, money, number, date, select, account
+    kind: str = "text"  # text, textarea, money, number, date, select, account, tags
     choices: Choices | None = None
     hint: str = ""
 
@@ -71,6 +75,7 @@ FIELDS = {
         Field("revenue_high", "Revenue range: high", "money"),
         Field("currency", "Currency"),
         Field("source_id", "Source", "select", _sources),
+        Field("tag_ids", "Tags", "tags", _tags),
         Field("contract_start", "Contract start", "date"),
         Field("contract_months", "Contract months", "number"),
         Field("description", "Description", "textarea"),
@@ -85,8 +90,10 @@ _RELATIONS = {
 }
 
 
-def value(opp: Opportunity, name: str) -> str:
-    """The field's current value as an input holds it."""
+def value(opp: Opportunity, name: str) -> str | list[str]:
+    """The field's current value as an input holds it (tags: the list of ids)."""
+    if name == "tag_ids":
+        return [str(t.id) for t in opp.tags]
     if name in _RELATIONS:
         return str(getattr(opp, name) or "")
     current = getattr(opp, name)
@@ -99,6 +106,8 @@ def value(opp: Opportunity, name: str) -> str:
 
 def display(opp: Opportunity, name: str) -> str:
     """The field's current value as the page shows it."""
+    if name == "tag_ids":
+        return ", ".join(t.name for t in opp.tags) or "—"
     if name in _RELATIONS:
         related = getattr(opp, _RELATIONS[name])
         return getattr(related, "full_name", None) or getattr(related, "name", None) or "—"

@@ -195,6 +195,13 @@ def update_opportunity(user: User, opp: Opportunity, data: dict, version=None) -
             opp.amount_manual = value > 0
     if "amount" in changes and not opp.amount_manual:
         sync_amount(opp)
+    if "tag_ids" in data:
+        tags = _tags(data["tag_ids"] or [])
+        if {t.id for t in tags} != {t.id for t in opp.tags}:
+            old_names = ", ".join(t.name for t in opp.tags)
+            opp.tags = sorted(tags, key=lambda t: t.name)
+            opp.updated_at = utcnow()  # a row update, so the version moves too
+            changes["tags"] = (old_names or None, ", ".join(t.name for t in opp.tags) or None)
     if not changes:
         return changes
     opp.updated_by_id = user.id

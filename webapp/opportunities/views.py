@@ -136,7 +136,7 @@ def field(opportunity_id: int, name: str):
             "opportunities/_field.html", editing=editing, typed=typed, seen=seen, **context
         )
 
-    typed = request.form.get(name, "")
+    typed = request.form.getlist(name) if name == "tag_ids" else request.form.get(name, "")
     data = {name: typed}
     if name == "account_id" and not typed and request.form.get("account_name", "").strip():
         data = {name: "unknown"}  # typed a name without picking an existing account
