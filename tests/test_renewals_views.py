@@ -247,15 +247,17 @@ def test_hook_account_panels(won_deal, sales_user, auth, client):
 def test_bulk_page_previews_then_generates_once(won_deal, manager, auth, client):
     auth.login(manager)
     period = {"date_from": "2027-03-01", "date_to": "2027-04-30"}
-    preview = client.get("/renewals/", query_string={**period, "preview": "1"})
+    assert 'name="date_to"' in client.get("/renewals/").get_data(as_text=True)
+    preview = client.post("/renewals/", data={**period, "action": "preview"})
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "1 renewal(s) would be created" in html and "Acme support 2027" in html
     assert db.session.scalar(select(func.count()).select_from(DealLink)) == 0
 
-    created = client.post("/renewals/", data={**period, "uplift": "10"})
+    generate = {**period, "uplift": "10", "action": "generate"}
+    created = client.post("/renewals/", data=generate)
     assert "1 renewal(s) created" in created.get_data(as_text=True)
-    again = client.post("/renewals/", data={**period, "uplift": "10"})
+    again = client.post("/renewals/", data=generate)
     assert "0 renewal(s) created" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(DealLink)) == 1
     renewal = db.session.scalar(select(Opportunity).where(Opportunity.id != won_deal.id))
@@ -264,7 +266,10 @@ def test_bulk_page_previews_then_generates_once(won_deal, manager, auth, client)
 
 def test_bulk_page_reports_a_bad_period(won_deal, manager, auth, client):
     auth.login(manager)
-    response = client.post("/renewals/", data={"date_from": "2027-05-01", "date_to": "2027-01-01"})
+    response = client.post(
+        "/renewals/",
+        data={"date_from": "2027-05-01", "date_to": "2027-01-01", "action": "generate"},
+    )
     assert response.status_code == 422
     assert "The period ends before it starts." in response.get_data(as_text=True)
 
@@ -323,3 +328,49 @@ def test_board_cards_offer_duplicate_only_where_enabled(
     db.session.commit()
     html = client.get("/board?owner=all").get_data(as_text=True)
     assert "On the board" in html and "/renewals/" not in html
+
+
+def test_account_panel_lists_terms_to_renew_until_renewed(
+    won_deal, sales_user, create_opportunity, manager, auth, client, count_queries
+):
+    auth.login(sales_user)
+    url = f"/accounts/{won_deal.account_id}"
+    html = client.get(url).get_data(as_text=True)
+    assert f'data-awaiting="{won_deal.id}"' in html
+    assert f"/renewals/opportunities/{won_deal.id}/duplicate?kind=renewal" in html
+
+    def add_chain(n):
+        other = create_opportunity(
+            name=f"Hosting {n}",
+            account_id=won_deal.account_id,
+            close_date="2026-05-01",
+            contract_months="24",
+        )
+        close_won(manager, other)
+        services.duplicate(sales_user, other, "renewal", {"name": f"Hosting {n} bis"})
+
+    add_chain(0)
+    db.session.expire_all()
+    with count_queries() as few:
+        client.get(url)
+    for n in range(1, 5):
+        add_chain(n)
+    db.session.expire_all()
+    with count_queries() as many:
+        html = client.get(url).get_data(as_text=True)
+    assert html.count("data-chain-group=") == 5
+    assert len(many) == len(few)
+    services.duplicate(sales_user, won_deal, "renewal", {"name": "Acme 2027"})
+    html = client.get(url).get_data(as_text=True)
+    assert f'data-awaiting="{won_deal.id}"' not in html
+
+
+def test_lineage_panel_offers_renew_until_renewed(won_deal, sales_user, auth, client):
+    auth.login(sales_user)
+    url = f"/opportunities/{won_deal.id}"
+    renew = f'hx-get="/renewals/opportunities/{won_deal.id}/duplicate?kind=renewal"'
+    panel = client.get(url).get_data(as_text=True).split('data-panel="lineage"')[1]
+    assert renew in panel and "Renew in bulk" not in panel  # a seller manages no bulk run
+    services.duplicate(sales_user, won_deal, "renewal", {"name": "Acme 2027"})
+    panel = client.get(url).get_data(as_text=True).split('data-panel="lineage"')[1]
+    assert renew not in panel

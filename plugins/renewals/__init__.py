@@ -78,6 +78,7 @@ def admin_actions(user):
 
 @hookimpl
 def opportunity_panels(opportunity, user):
+    """ "Renewals and lineage": the deal's term and its whole chain with the value won."""
     from flask import render_template
 
     from .lineage import chain_of
@@ -88,19 +89,28 @@ def opportunity_panels(opportunity, user):
     if len(chain) < 2 and end is None:
         return []
     html = render_template(
-        "renewals/_lineage_panel.html", opp=opportunity, chain=chain, term_end=end
+        "renewals/_lineage_panel.html",
+        opp=opportunity,
+        chain=chain,
+        term_end=end,
+        can_renew=opportunity.status == "won" and not chain.renewed(opportunity.id),
+        manages=permissions.manages(user, opportunity.business_line_id),
     )
     return [{"name": "lineage", "title": "Renewals and lineage", "html": Markup(html)}]
 
 
 @hookimpl
 def account_panels(account, user):
+    """ "Renewals": the account's deals grouped into chains, and the terms still to renew."""
     from flask import render_template
 
-    from .lineage import account_chains
+    from .lineage import account_chains, awaiting_renewal
 
     chains = account_chains(user, account)
-    if not chains:
+    awaiting = awaiting_renewal(user, account)
+    if not chains and not awaiting:
         return []
-    html = render_template("renewals/_account_panel.html", account=account, chains=chains)
-    return [{"name": "deal-chains", "title": "Renewal chains", "html": Markup(html)}]
+    html = render_template(
+        "renewals/_account_panel.html", account=account, chains=chains, awaiting=awaiting
+    )
+    return [{"name": "deal-chains", "title": "Renewals", "html": Markup(html)}]

@@ -18,6 +18,7 @@ from webapp.models import Account, Opportunity, User
 from webapp.plugins import registry
 
 from .models import DealLink
+from .terms import term_end
 
 PLUGIN = "renewals"
 
@@ -27,6 +28,7 @@ class ChainNode:
     opportunity: Opportunity
     kind: str | None  # how it was made from its parent; None for the origin
     depth: int
+    parent_id: int | None = None
 
 
 @dataclass
@@ -56,6 +58,10 @@ class Chain:
     def next_open(self) -> Opportunity | None:
         open_deals = [n.opportunity for n in self.nodes if n.opportunity.status == "open"]
         return min(open_deals, key=_by_close_date, default=None)
+
+    def renewed(self, deal_id: int) -> bool:
+        """Whether the deal has a renewal (one the user sees, not in the trash)."""
+        return any(n.kind == "renewal" and n.parent_id == deal_id for n in self.nodes)
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -114,6 +120,26 @@ def account_chains(user: User, account: Account) -> list[Chain]:
     )
 
 
+def awaiting_renewal(user: User, account: Account) -> list[tuple[Opportunity, date]]:
+    """The account's won deals with a term and no live renewal, by term end (one query)."""
+    renewed = (
+        select(DealLink.renewal_of_id)
+        .join(Opportunity, Opportunity.id == DealLink.opportunity_id)
+        .where(DealLink.renewal_of_id.is_not(None), Opportunity.deleted_at.is_(None))
+    )
+    deals = db.session.scalars(
+        select(Opportunity).where(
+            Opportunity.account_id == account.id,
+            Opportunity.status == "won",
+            Opportunity.deleted_at.is_(None),
+            Opportunity.contract_months.is_not(None),
+            Opportunity.id.not_in(renewed),
+        )
+    )
+    found = [(d, term_end(d)) for d in deals if _shown(user, d)]
+    return sorted([(d, end) for d, end in found if end], key=lambda pair: pair[1])
+
+
 def _by_close_date(deal: Opportunity) -> tuple:
     return (deal.close_date is None, deal.close_date or date.min, deal.id)
 
@@ -124,9 +150,7 @@ def _last_day(deal: Opportunity) -> date:
 
 def _load(ids: set[int]) -> dict[int, Opportunity]:
     deals = db.session.scalars(
-        select(Opportunity)
-        .options(joinedload(Opportunity.stage), joinedload(Opportunity.owner))
-        .where(Opportunity.id.in_(ids))
+        select(Opportunity).options(joinedload(Opportunity.stage)).where(Opportunity.id.in_(ids))
     )
     return {d.id: d for d in deals}
 
@@ -158,15 +182,19 @@ def _build(links: list[tuple], deals: dict[int, Opportunity], user: User) -> lis
     chains = []
     for root in roots:
         chain = Chain()
-        stack = [(root, None, 0)]
+        stack = [(root, None, 0, None)]
         while stack:
-            deal_id, kind, depth = stack.pop()
+            deal_id, kind, depth, parent_id = stack.pop()
             deal = deals.get(deal_id)
             shown = _shown(user, deal)
             if shown:
-                chain.nodes.append(ChainNode(deal, kind, depth))
-            for child in sorted(children.get(deal_id, []), key=order, reverse=True):
-                stack.append((child[0], child[1], depth + 1 if shown else depth))
+                chain.nodes.append(ChainNode(deal, kind, depth, parent_id))
+            for child, child_kind in sorted(children.get(deal_id, []), key=order, reverse=True):
+                stack.append(
+                    (child, child_kind, depth + 1, deal_id)
+                    if shown
+                    else (child, child_kind, depth, parent_id)
+                )
         if chain.nodes:
             chains.append(chain)
     return chains

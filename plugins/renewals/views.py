@@ -74,68 +74,69 @@ def duplicate(opportunity_id: int):
     return _render_duplicate(source, cloners, values, {}, fragment=fragment)
 
 
-@bp.route("/", methods=["GET", "POST"])
-def index():
-    """Bulk renewals for a period (preview = dry run, then generate) and auto-renewal policies."""
+def _managed_lines():
+    """The business lines (plugin on) the user manages; 403 when there is none."""
     lines = bulk.enabled_business_lines(current_user)
     if not lines:
         abort(403)
-    today = date.today()
-    source = request.form if request.method == "POST" else request.args
-    values = {
-        "date_from": source.get("date_from") or today.isoformat(),
-        "date_to": source.get("date_to") or add_months(today, 12).isoformat(),
-        "uplift": source.get("uplift", ""),
-    }
-    plans, errors, ran = None, {}, False
-    if request.method == "POST" or "preview" in request.args:
-        try:
-            date_from = day("date_from", values["date_from"]) or today
-            date_to = day("date_to", values["date_to"]) or today
-            uplift = bulk.parse_uplift(values["uplift"]) if values["uplift"].strip() else None
-            plans = bulk.generate(
-                current_user,
-                date_from,
-                date_to,
-                uplift=uplift,
-                dry_run=request.method != "POST",
-            )
-            ran = request.method == "POST"
-        except ValidationError as exc:
-            errors = exc.errors
+    return lines
+
+
+def _page(lines, values: dict, *, status: int = 200, **context):
+    context.setdefault("plans", None)
+    context.setdefault("ran", False)
+    context.setdefault("errors", {})
+    context.setdefault("policy_errors", {})
+    context.setdefault("policy_values", {})
     policies = {line.id: bulk.policy_for(line.id) for line in lines}
-    status = 422 if errors else 200
-    return render_template(
-        "renewals/index.html",
-        lines=lines,
-        policies=policies,
-        values=values,
-        plans=plans,
-        errors=errors,
-        ran=ran,
-        policy_errors={},
-    ), status
+    html = render_template(
+        "renewals/index.html", lines=lines, policies=policies, values=values, **context
+    )
+    return html, status
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    """Bulk renewals for a period: Preview (a dry run) or Generate, both posted so the CSRF
+    token stays out of URLs; and the auto-renewal policies of each business line."""
+    lines = _managed_lines()
+    today = date.today()
+    values = {
+        "date_from": request.form.get("date_from") or today.isoformat(),
+        "date_to": request.form.get("date_to") or add_months(today, 12).isoformat(),
+        "uplift": request.form.get("uplift", ""),
+    }
+    if request.method == "GET":
+        return _page(lines, values)
+    dry_run = request.form.get("action") != "generate"
+    try:
+        uplift = values["uplift"].strip()
+        plans = bulk.generate(
+            current_user,
+            day("date_from", values["date_from"]),
+            day("date_to", values["date_to"]),
+            uplift=bulk.parse_uplift(uplift) if uplift else None,
+            dry_run=dry_run,
+        )
+    except ValidationError as exc:
+        return _page(lines, values, errors=exc.errors, status=422)
+    return _page(lines, values, plans=plans, ran=not dry_run)
 
 
 @bp.post("/policies/<int:business_line_id>")
 def save_policy(business_line_id: int):
-    lines = bulk.enabled_business_lines(current_user)
+    lines = _managed_lines()
     if business_line_id not in {line.id for line in lines}:
         abort(403)
     try:
         bulk.save_policy(current_user, business_line_id, request.form.to_dict())
     except ValidationError as exc:
-        policies = {line.id: bulk.policy_for(line.id) for line in lines}
-        return render_template(
-            "renewals/index.html",
-            lines=lines,
-            policies=policies,
-            values={"date_from": "", "date_to": "", "uplift": ""},
-            plans=None,
-            errors={},
-            ran=False,
+        return _page(
+            lines,
+            {"date_from": "", "date_to": "", "uplift": ""},
             policy_errors={business_line_id: exc.errors},
             policy_values={business_line_id: request.form.to_dict()},
-        ), 422
+            status=422,
+        )
     flash("Auto-renewal settings saved.", "success")
     return redirect(url_for("renewals.index"))
