@@ -1,4 +1,4 @@
-"""Per-request helpers of the card template: plugin slots, card URLs, stage choices.
+"""Per-request helpers of the card template: plugin slots, card URLs, stages.
 
 ``CardSlots.badges/actions`` equal ``run_hook(name, opportunity=card, ...)`` but keep one
 hook caller per business line instead of building a subset caller for every card, and
@@ -18,7 +18,7 @@ class CardSlots:
         self.user = user
         self._callers: dict = {}
         self._urls: dict[str, str] = {}
-        self._stages: dict[int, list[tuple[int, str]]] = {}
+        self._stages: dict[int, list] = {}
 
     def _call(self, name: str, card, **kwargs) -> list:
         key = (name, card.business_line_id)
@@ -38,8 +38,16 @@ class CardSlots:
             self._urls[endpoint] = url_for(endpoint, opportunity_id=_ID)
         return self._urls[endpoint].replace(str(_ID), str(card.id))
 
+    def _pipeline_stages(self, card) -> list:
+        if card.pipeline_id not in self._stages:
+            self._stages[card.pipeline_id] = list(card.pipeline.stages)
+        return self._stages[card.pipeline_id]
+
     def stages(self, card) -> list[tuple[int, str]]:
         """(id, name) of the stages of the card's pipeline, for its stage selector."""
-        if card.pipeline_id not in self._stages:
-            self._stages[card.pipeline_id] = [(s.id, s.name) for s in card.pipeline.stages]
-        return self._stages[card.pipeline_id]
+        return [(s.id, s.name) for s in self._pipeline_stages(card)]
+
+    def rotting_days(self, card) -> int | None:
+        """The rotting days of the card's stage (as ``card.stage.rotting_days``)."""
+        stage = next((s for s in self._pipeline_stages(card) if s.id == card.stage_id), None)
+        return stage.rotting_days if stage else None
