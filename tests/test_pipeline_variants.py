@@ -333,3 +333,19 @@ def test_editor_forbidden_to_sales_users(brevo, sales_user, client, auth):
 def test_unknown_pipeline_is_404(enabled, admin, client, auth):
     auth.login(admin)
     assert client.get("/admin/pipelines/999").status_code == 404
+
+
+def test_pipelines_index_query_count_does_not_grow_with_pipelines(
+    brevo, admin, client, auth, count_queries
+):
+    auth.login(admin)
+    client.get("/admin/pipelines/")
+    with count_queries() as few:
+        client.get("/admin/pipelines/")
+    for key in ("vtiger", "keap", "renewals"):
+        services.instantiate(admin, brevo.business_line_id, key)
+    db.session.expire_all()
+    with count_queries() as many:
+        page = client.get("/admin/pipelines/").get_data(as_text=True)
+    assert page.count("data-pipeline=") == 4
+    assert len(many) == len(few)

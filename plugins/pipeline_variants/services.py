@@ -5,6 +5,7 @@ Every change commits on success and writes nothing on error.
 """
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from webapp import permissions
 from webapp.errors import NotFound, PermissionDenied, ValidationError
@@ -317,6 +318,7 @@ def overview(user: User) -> list[dict]:
         raise PermissionDenied("Only admins and managers edit pipelines.")
     pipelines = db.session.scalars(
         select(Pipeline)
+        .options(selectinload(Pipeline.stages))
         .where(Pipeline.business_line_id.in_([bl.id for bl in lines]))
         .order_by(Pipeline.position, Pipeline.id)
     ).all()
