@@ -148,6 +148,8 @@ def test_filters_live_in_the_url(
     page.get_by_label("Owner").select_option("all")
     expect(page.get_by_role("link", name="Hers")).to_be_visible()
     expect(page).to_have_url(re.compile(r"owner=all"))
+    first_column = f"#cards-{pipeline.stages[0].id}"
+    assert page.evaluate(f"!!document.querySelector('{first_column}').sortable")  # drag ready
     page.reload()  # a bookmark of the filtered board
     expect(page.get_by_role("link", name="Hers")).to_be_visible()
     expect(page.get_by_label("Owner")).to_have_value("all")

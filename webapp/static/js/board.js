@@ -113,12 +113,9 @@
     }
   });
 
-  document.addEventListener("htmx:afterSwap", (event) => {
-    const target = event.detail.target;
-    if (target && target.id === "board-page") init(document);
-  });
   document.addEventListener("htmx:load", (event) => {
     const elt = event.detail.elt;
+    if (elt.id === "board-page") init(elt);  // the filter bar swapped the board
     if (elt.classList?.contains("board-card") && elt.closest(".board-cards, .board-dropzone")) {
       const list = elt.parentElement;
       if (list.dataset.stage !== elt.dataset.stage || list.classList.contains("board-dropzone")) place(elt);
