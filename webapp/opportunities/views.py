@@ -69,7 +69,7 @@ def new():
             if htmx:
                 return "", 204, {"HX-Redirect": target}
             return redirect(target)
-    status = 422 if request.method == "POST" else 200
+    status = 422 if htmx and request.method == "POST" else 200  # the dialog re-renders itself
     return render_template(template, form=form, prefill=prefill), status
 
 
