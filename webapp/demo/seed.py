@@ -237,6 +237,7 @@ def _reference_data(rng: random.Random) -> dict:
     )
     db.session.commit()
     db.session.add_all(PluginEnablement(business_line_id=bl.id, plugin="renewals") for bl in lines)
+    db.session.add(PluginEnablement(business_line_id=lines[0].id, plugin="erp_quotes"))
     users = [create_user(e, DEMO_PASSWORD, name=n, role=r) for e, n, r in USERS]
     return {
         "lines": lines,
