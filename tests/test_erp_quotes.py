@@ -555,3 +555,18 @@ def test_a_quote_accepted_after_the_deal_was_won_still_sets_its_amount(
         f"/erp-quotes/opportunities/{deal.id}/panel", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
     assert 'data-offer="close-won"' not in html  # nothing left to offer
+
+
+def test_won_after_drift_keeps_the_total_as_accepted(client, seller, deal, erp, created):
+    push(client, erp.set_status(created.external_id, "Ordered"))
+    push(client, erp.set_total(created.external_id, 1900))
+    db.session.expire_all()
+    opp = db.session.get(Opportunity, deal.id)
+    html = client.get(
+        f"/erp-quotes/opportunities/{deal.id}/panel", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "the deal's amount is now 1,200 EUR" in html and "1,900 EUR" in html
+
+    opportunities.close_won(seller, opp)
+
+    assert opp.amount == Decimal("1200.00")

@@ -51,8 +51,8 @@ def opportunity_panels(opportunity, user):
 
 @hookimpl
 def opportunity_amount(opportunity):
-    """The accepted quote's total, when there is one (stops at the first non-None result)."""
+    """The accepted quote's total as accepted (a later ERP change waits for the user)."""
     from .services import accepted_quote
 
     quote = accepted_quote(opportunity)
-    return quote.total if quote is not None and quote.total is not None else None
+    return quote.accepted_total if quote is not None else None
