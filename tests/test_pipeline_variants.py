@@ -212,6 +212,12 @@ def test_probability_change_follows_deals_not_overridden(brevo, admin, create_op
     db.session.refresh(following)
     db.session.refresh(fixed)
     assert following.probability == 15 and fixed.probability == 33
+    entries = db.session.scalars(
+        select(TimelineEntry).where(TimelineEntry.field == "probability")
+    ).all()
+    assert [(e.opportunity_id, e.old_value, e.new_value) for e in entries] == [
+        (following.id, "10", "15")
+    ]
 
 
 def test_delete_an_empty_stage(brevo, admin):

@@ -4,13 +4,21 @@ Managers of a business line (and admins) edit its pipelines where the plugin is 
 Every change commits on success and writes nothing on error.
 """
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from webapp import permissions
 from webapp.errors import NotFound, PermissionDenied, ValidationError
 from webapp.extensions import db
-from webapp.models import BusinessLine, Opportunity, Pipeline, Stage, StageHistory, User
+from webapp.models import (
+    BusinessLine,
+    Opportunity,
+    Pipeline,
+    Stage,
+    StageHistory,
+    TimelineEntry,
+    User,
+)
 from webapp.models._base import utcnow
 from webapp.opportunities import fields
 from webapp.pipelines.services import create_pipeline
@@ -180,14 +188,41 @@ def update_stage(user: User, stage: Stage, data: dict) -> Stage:
     if "requirements" in values:
         stage.requirements = values["requirements"]
     if stage.probability != old_probability:
-        db.session.execute(
-            update(Opportunity)
-            .where(Opportunity.stage_id == stage.id, Opportunity.probability_overridden.is_(False))
-            .values(probability=stage.probability, version=Opportunity.version + 1)
-            .execution_options(synchronize_session=False)
-        )
+        _follow_probability(stage, old_probability, user)
     db.session.commit()
     return stage
+
+
+def _follow_probability(stage: Stage, old: int, user: User | None) -> None:
+    """Deals of the stage whose probability is not overridden take the new one; each gets a
+    timeline entry (one bulk insert)."""
+    following = (Opportunity.stage_id == stage.id) & Opportunity.probability_overridden.is_(False)
+    ids = db.session.scalars(select(Opportunity.id).where(following)).all()
+    if not ids:
+        return
+    db.session.execute(
+        update(Opportunity)
+        .where(following)
+        .values(probability=stage.probability, version=Opportunity.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    now = utcnow()
+    db.session.execute(
+        insert(TimelineEntry),
+        [
+            {
+                "opportunity_id": opp_id,
+                "user_id": user and user.id,
+                "created_at": now,
+                "action": "updated",
+                "field": "probability",
+                "old_value": str(old),
+                "new_value": str(stage.probability),
+                "message": f"The probability of {stage.name} changed",
+            }
+            for opp_id in ids
+        ],
+    )
 
 
 def _renumber(stages: list[Stage]) -> None:
