@@ -6,9 +6,15 @@ Hooks that take an ``opportunity`` are called only for the plugins enabled in it
 line. Implementations may accept fewer arguments than the spec offers.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:  # annotations only: the contract imports nothing at run time
+    import click
+    from flask import Flask, Request
+
+    from .models import Account, Contact, Opportunity, Stage, User
 
 PROJECT = "opportuno"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -19,12 +25,12 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def startup(app) -> None:
+def startup(app: "Flask") -> None:
     """Called once at the end of create_app, inside an application context."""
 
 
 @hookspec
-def register_blueprints(app) -> list:
+def register_blueprints(app: "Flask") -> list:
     """Return a list of Flask blueprints to register on the app."""
 
 
@@ -43,12 +49,12 @@ def register_template_folders() -> list:
 
 
 @hookspec
-def extra_template_vars(template: str, request, user) -> dict:
+def extra_template_vars(template: str, request: "Request", user: "User") -> dict:
     """Return a dict of extra variables for rendering ``template``."""
 
 
 @hookspec
-def register_commands(cli) -> None:
+def register_commands(cli: "click.Group") -> None:
     """Add click commands or groups to the ``opportuno`` command line group ``cli``."""
 
 
@@ -62,7 +68,9 @@ def register_pipeline_templates() -> list:
 
 
 @hookspec
-def opportunity_stage_changing(opportunity, from_stage, to_stage, user) -> list:
+def opportunity_stage_changing(
+    opportunity: "Opportunity", from_stage: "Stage", to_stage: "Stage", user: "User"
+) -> list:
     """Return the problems that block the move; empty if none.
 
     A problem is a human-readable string, or a dict ``{"message": ..., "field": ...}`` when
@@ -72,22 +80,26 @@ def opportunity_stage_changing(opportunity, from_stage, to_stage, user) -> list:
 
 
 @hookspec
-def opportunity_stage_changed(opportunity, from_stage, to_stage, user) -> None:
+def opportunity_stage_changed(
+    opportunity: "Opportunity", from_stage: "Stage", to_stage: "Stage", user: "User"
+) -> None:
     """Notification: the deal moved from ``from_stage`` to ``to_stage`` (already flushed)."""
 
 
 @hookspec
-def opportunity_closed(opportunity, won: bool, user) -> None:
+def opportunity_closed(opportunity: "Opportunity", won: bool, user: "User") -> None:
     """Notification: the deal was closed won (``won=True``) or lost."""
 
 
 @hookspec
-def opportunity_saved(opportunity, changes: dict, user, created: bool) -> None:
+def opportunity_saved(
+    opportunity: "Opportunity", changes: dict, user: "User | None", created: bool
+) -> None:
     """Notification: the deal was created or updated; ``changes`` maps field -> (old, new)."""
 
 
 @hookspec
-def contact_saved(contact, changes: dict, user) -> None:
+def contact_saved(contact: "Contact", changes: dict, user: "User | None") -> None:
     """Notification: a contact was updated; ``changes`` maps field -> (old, new).
 
     Called for every installed plugin, before the caller commits (what an implementation
@@ -99,31 +111,31 @@ def contact_saved(contact, changes: dict, user) -> None:
 
 
 @hookspec
-def opportunity_actions(opportunity, user) -> list[dict]:
+def opportunity_actions(opportunity: "Opportunity", user: "User") -> list[dict]:
     """Return menu items for the deal's actions menu: dicts with ``label`` and ``href``
     (and optionally ``hx_get``/``hx_target`` to open a dialog)."""
 
 
 @hookspec
-def opportunity_panels(opportunity, user) -> list[dict]:
+def opportunity_panels(opportunity: "Opportunity", user: "User") -> list[dict]:
     """Return panels for the opportunity page: dicts with ``name`` (the ``data-panel``
     marker), ``title`` and ``html`` (markup already rendered by the plugin)."""
 
 
 @hookspec
-def account_panels(account, user) -> list[dict]:
+def account_panels(account: "Account", user: "User") -> list[dict]:
     """Return panels for the account page: dicts with ``name`` (the ``data-panel`` marker),
     ``title`` and ``html``. Called for every plugin enabled in any business line."""
 
 
 @hookspec
-def admin_actions(user) -> list[dict]:
+def admin_actions(user: "User") -> list[dict]:
     """Return links for the admin page: dicts with ``label``, ``href`` and an optional
     ``description``. Called for every installed plugin."""
 
 
 @hookspec
-def board_card_badges(opportunity) -> list[dict]:
+def board_card_badges(opportunity: "Opportunity") -> list[dict]:
     """Return small badges for the deal's card: dicts with ``label`` and optional ``style``."""
 
 
@@ -131,7 +143,7 @@ def board_card_badges(opportunity) -> list[dict]:
 
 
 @hookspec(firstresult=True)
-def opportunity_amount(opportunity) -> Any:
+def opportunity_amount(opportunity: "Opportunity") -> Any:
     """Return the amount the deal should take when won (e.g. the accepted quote's total),
     or None to keep the core rule. Stops at first non-None result."""
 
@@ -166,5 +178,7 @@ def register_opportunity_cloners() -> list:
 
 
 @hookspec
-def opportunity_duplicated(source, new, kind: str, user) -> None:
+def opportunity_duplicated(
+    source: "Opportunity", new: "Opportunity", kind: str, user: "User | None"
+) -> None:
     """Notification: ``new`` was created from ``source`` as a ``kind`` (renewal, upsell, copy)."""
