@@ -214,7 +214,7 @@ def test_without_javascript_the_failure_is_flashed_on_the_deal_page(client, sell
     erp.fail_status = 502
     response = client.post(f"/erp-quotes/opportunities/{deal.id}/quotes")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/opportunities/{deal.id}#quotes")
+    assert response.headers["Location"].endswith(f"/opportunities/{deal.id}#erp-quotes")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "HTTP 502" in page
 

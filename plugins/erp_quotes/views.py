@@ -55,7 +55,7 @@ def _answer(opp, *, error: str | None = None, notice: str | None = None, status:
         flash(error, "danger")
     elif notice:
         flash(notice, "success")
-    return redirect(url_for("opportunities.detail", opportunity_id=opp.id) + "#quotes")
+    return redirect(url_for("opportunities.detail", opportunity_id=opp.id) + "#erp-quotes")
 
 
 def _failed(opp, exc: DomainError):
@@ -69,7 +69,7 @@ def panel(opportunity_id: int):
     opp = services.get_opportunity(current_user, opportunity_id)
     if htmx:
         return render_panel(opp, current_user)
-    return redirect(url_for("opportunities.detail", opportunity_id=opp.id) + "#quotes")
+    return redirect(url_for("opportunities.detail", opportunity_id=opp.id) + "#erp-quotes")
 
 
 @bp.post("/opportunities/<int:opportunity_id>/quotes")
