@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from plugins.erp_quotes import signatures
 from plugins.erp_quotes.models import ErpQuote, ErpWebhookDelivery
+from plugins.erp_quotes.providers import QuoteProvider, RemoteQuote
 from plugins.erp_quotes.providers.erpnext import our_status
 from webapp.extensions import db
 from webapp.hookspecs import hookimpl
@@ -570,3 +571,56 @@ def test_won_after_drift_keeps_the_total_as_accepted(client, seller, deal, erp, 
     opportunities.close_won(seller, opp)
 
     assert opp.amount == Decimal("1200.00")
+
+
+def test_without_an_erp_configured_the_panel_says_so(client, seller, deal, erp_app, erp):
+    erp_app.config["ERP_QUOTES_BASE_URL"] = ""
+    html = client.get(
+        f"/erp-quotes/opportunities/{deal.id}/panel", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "The ERP connection is not configured yet" in html
+    assert "Create quote" not in html
+
+    html = create_quote(client, deal).get_data(as_text=True)
+    assert "not configured yet" in html
+    assert quotes(deal) == [] and erp.requests == []
+
+
+class EchoProvider(QuoteProvider):
+    """A provider from another plugin: quotes everything at once, accepted."""
+
+    key = "echo"
+    label = "Echo ERP"
+
+    def create_quote(self, draft):
+        total = sum(line.qty * line.rate for line in draft.lines)
+        return RemoteQuote(
+            external_id=f"ECHO-{draft.reference}", status="open", erp_status="echoed", total=total
+        )
+
+    def quote_url(self, external_id):
+        return f"https://echo.example/{external_id}"
+
+
+class EchoPlugin:
+    @staticmethod
+    @hookimpl
+    def register_quote_providers():
+        return [EchoProvider]
+
+
+def test_another_plugin_can_register_a_quote_provider(client, seller, deal, erp_app, erp):
+    erp_app.extensions["opportuno.plugins"].pm.register(EchoPlugin, name="echo_erp")
+    db.session.add(PluginEnablement(business_line_id=deal.business_line_id, plugin="echo_erp"))
+    db.session.commit()
+    registry().forget_enablement()
+    erp_app.config["ERP_QUOTES_PROVIDER"] = "echo"
+    try:
+        html = create_quote(client, deal).get_data(as_text=True)
+    finally:
+        erp_app.extensions["opportuno.plugins"].pm.unregister(name="echo_erp")
+
+    (quote,) = quotes(deal)
+    assert (quote.provider, quote.status, quote.erp_status) == ("echo", "open", "echoed")
+    assert quote.total == Decimal("1300.00")  # list prices: this ERP ignores discounts
+    assert "Open in Echo ERP" in html and erp.requests == []

@@ -26,7 +26,14 @@ from webapp.timeline.services import record
 
 from . import signatures
 from .models import PENDING, ErpQuote, ErpWebhookDelivery
-from .providers import DraftLine, ErpError, QuoteDraft, QuoteProvider, RemoteQuote
+from .providers import (
+    DraftLine,
+    ErpError,
+    ErpUnavailable,
+    QuoteDraft,
+    QuoteProvider,
+    RemoteQuote,
+)
 from .settings import erp_settings, webhook_secret
 
 PLUGIN = "erp_quotes"
@@ -143,6 +150,9 @@ def request_quote(user: User, opp: Opportunity) -> ErpQuote:
     """
     permissions.require_edit(user, opp)
     provider = provider_for(opp)
+    settings = getattr(provider, "settings", None)  # an instance may bring its own set-up
+    if settings is not None and not settings.configured:
+        raise ErpUnavailable("The ERP connection is not configured yet (ERP_QUOTES_BASE_URL).")
     version = (
         db.session.scalar(
             select(func.max(ErpQuote.version)).where(ErpQuote.opportunity_id == opp.id)
