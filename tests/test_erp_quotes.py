@@ -624,3 +624,21 @@ def test_another_plugin_can_register_a_quote_provider(client, seller, deal, erp_
     assert (quote.provider, quote.status, quote.erp_status) == ("echo", "open", "echoed")
     assert quote.total == Decimal("1300.00")  # list prices: this ERP ignores discounts
     assert "Open in Echo ERP" in html and erp.requests == []
+
+
+def test_scheduled_refresh_catches_a_lost_webhook_and_reports_failures(
+    runner, client, seller, deal, erp, created
+):
+    erp.set_status(created.external_id, "Ordered")  # the webhook call never arrived
+    result = runner.invoke(args=["erp-quotes", "refresh"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 deals read back; 1 quotes changed." in result.output
+    db.session.expire_all()
+    assert quotes(deal)[0].status == "accepted"
+    assert db.session.get(Opportunity, deal.id).amount == Decimal("1200.00")
+
+    erp.fail_status = 503
+    result = runner.invoke(args=["erp-quotes", "refresh"])
+    assert result.exit_code == 1
+    assert "Not refreshed: Acme support" in result.output and "HTTP 503" in result.output

@@ -25,6 +25,13 @@ def register_blueprints(app):
 
 
 @hookimpl
+def register_commands(cli):
+    from .cli import erp_quotes
+
+    cli.add_command(erp_quotes)
+
+
+@hookimpl
 def register_migrations():
     return [HERE / "migrations" / "versions"]
 

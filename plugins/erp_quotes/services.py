@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp import permissions
 from webapp.errors import DomainError, NotFound, ValidationError
 from webapp.extensions import db
-from webapp.models import Opportunity, User
+from webapp.models import Opportunity, PluginEnablement, User
 from webapp.models._base import utcnow
 from webapp.opportunities import services as opportunities
 from webapp.plugins import flatten, hook, registry
@@ -240,17 +240,60 @@ def refresh_quotes(user: User, opp: Opportunity) -> list[ErpQuote]:
     Stops at the first ERP failure (raising ErpError); what was read until then is kept.
     """
     permissions.require_view(user, opp)
-    provider = provider_for(opp)
     quotes = quotes_of(opp)
+    _refresh(opp, quotes, user)
+    return quotes
+
+
+def _refresh(opp: Opportunity, quotes: list[ErpQuote], user: User | None) -> int:
+    """Read ``quotes`` back from the ERP, committing each; the number that changed."""
+    provider = provider_for(opp)
+    changed = 0
     for quote in quotes:
         if quote.is_pending:
             remote = provider.find_quote(quote.reference)
             if remote is not None:
                 _confirm(quote, remote, user)
+                changed += 1
         else:
-            apply_remote(quote, provider.fetch_quote(quote.external_id), user=user)
+            changed += apply_remote(quote, provider.fetch_quote(quote.external_id), user=user)
         opportunities.commit(opp)
-    return quotes
+    return changed
+
+
+LIVE_STATUSES = (PENDING, "draft", "open", "accepted")
+
+
+def refresh_open_deals() -> dict[str, object]:
+    """Read back the live quotes of every open deal where the plugin is on (a scheduled safety
+    net for webhook calls that never arrived). One deal's ERP failure does not stop the rest.
+    """
+    enabled_lines = select(PluginEnablement.business_line_id).where(
+        PluginEnablement.plugin == PLUGIN, PluginEnablement.enabled.is_(True)
+    )
+    live = (
+        select(ErpQuote)
+        .join(Opportunity, Opportunity.id == ErpQuote.opportunity_id)
+        .where(
+            ErpQuote.status.in_(LIVE_STATUSES),
+            Opportunity.status == "open",
+            Opportunity.deleted_at.is_(None),
+            Opportunity.business_line_id.in_(enabled_lines),
+        )
+        .order_by(ErpQuote.opportunity_id, ErpQuote.version)
+    )
+    by_deal: dict[int, list[ErpQuote]] = {}
+    for quote in db.session.scalars(live):
+        by_deal.setdefault(quote.opportunity_id, []).append(quote)
+    report: dict[str, object] = {"deals": len(by_deal), "changed": 0, "failures": []}
+    for quotes in by_deal.values():
+        opp = quotes[0].opportunity
+        try:
+            report["changed"] += _refresh(opp, quotes, None)
+        except DomainError as exc:
+            db.session.rollback()
+            report["failures"].append(f"{opp.name} (#{opp.id}): {exc.message}")
+    return report
 
 
 def apply_remote(
