@@ -7,6 +7,7 @@ cards and these were a third of its render time.
 """
 
 from flask import url_for
+from markupsafe import Markup
 
 from ..plugins import flatten, hook
 
@@ -15,10 +16,11 @@ _ID = 987654321  # placeholder id in a URL built once per endpoint
 
 class CardSlots:
     def __init__(self, user):
-        self.user = user
+        self.user = user  # the user object, not the current_user proxy: hooks read it per card
         self._callers: dict = {}
         self._urls: dict[str, str] = {}
         self._stages: dict[int, list] = {}
+        self._options: dict[tuple[int, int], Markup] = {}
 
     def _call(self, name: str, card, **kwargs) -> list:
         key = (name, card.business_line_id)
@@ -43,9 +45,17 @@ class CardSlots:
             self._stages[card.pipeline_id] = list(card.pipeline.stages)
         return self._stages[card.pipeline_id]
 
-    def stages(self, card) -> list[tuple[int, str]]:
-        """(id, name) of the stages of the card's pipeline, for its stage selector."""
-        return [(s.id, s.name) for s in self._pipeline_stages(card)]
+    def stage_options(self, card) -> Markup:
+        """The ``<option>``s of the card's stage selector, its stage selected; built once
+        per pipeline and stage (``Markup.format`` escapes the names)."""
+        key = (card.pipeline_id, card.stage_id)
+        if key not in self._options:
+            option = Markup('<option value="{}"{}>{}</option>')
+            self._options[key] = Markup("").join(
+                option.format(s.id, Markup(" selected") if s.id == card.stage_id else "", s.name)
+                for s in self._pipeline_stages(card)
+            )
+        return self._options[key]
 
     def rotting_days(self, card) -> int | None:
         """The rotting days of the card's stage (as ``card.stage.rotting_days``)."""

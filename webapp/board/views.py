@@ -296,7 +296,7 @@ def _back() -> str:
 
 @bp.context_processor
 def _card_context() -> dict:
-    return {"today": utcnow().date(), "card_slots": CardSlots(current_user)}
+    return {"today": utcnow().date(), "card_slots": CardSlots(current_user._get_current_object())}
 
 
 def _int(value) -> int | None:
