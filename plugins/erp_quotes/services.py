@@ -34,7 +34,7 @@ from .providers import (
     QuoteProvider,
     RemoteQuote,
 )
-from .settings import erp_settings, webhook_secret
+from .settings import ErpSettings, erp_settings, webhook_secret
 
 PLUGIN = "erp_quotes"
 
@@ -97,8 +97,9 @@ def provider_classes(opp: Opportunity | None = None) -> dict[str, object]:
     return {provider.key: provider for provider in found}
 
 
-def provider_for(opp: Opportunity) -> QuoteProvider:
-    settings = erp_settings(opp.business_line_id)
+def provider_for(opp: Opportunity, settings: ErpSettings | None = None) -> QuoteProvider:
+    """The provider the deal's business line is set up for, built with its settings."""
+    settings = settings or erp_settings(opp.business_line_id)
     provider = provider_classes(opp).get(settings.provider)
     if provider is None:
         raise ErpError(f"No quote provider called “{settings.provider}” is installed.")

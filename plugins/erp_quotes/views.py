@@ -4,6 +4,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from markupsafe import Markup
 
+from webapp import permissions
 from webapp.auth.guard import public
 from webapp.errors import DomainError
 from webapp.extensions import csrf, htmx
@@ -23,10 +24,14 @@ def render_panel(opp, user, *, error: str | None = None, notice: str | None = No
     provider = None
     if settings.configured:
         try:
-            provider = services.provider_for(opp)
+            provider = services.provider_for(opp, settings)
         except ErpError as exc:
             error = error or exc.message
-    accepted = next((q for q in quotes if q.status == "accepted"), None)
+    accepted = max(
+        (q for q in quotes if q.status == "accepted"),
+        key=lambda q: (q.accepted_at, q.version),
+        default=None,
+    )
     return Markup(
         render_template(
             "erp_quotes/_panel.html",
@@ -36,7 +41,7 @@ def render_panel(opp, user, *, error: str | None = None, notice: str | None = No
             drifted=[q for q in quotes if q.drifted],
             provider=provider,
             configured=settings.configured,
-            can_edit=services.permissions.can_edit(user, opp),
+            can_edit=permissions.can_edit(user, opp),
             error=error,
             notice=notice,
         )
