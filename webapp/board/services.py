@@ -18,6 +18,7 @@ from .. import permissions
 from ..errors import NotFound
 from ..extensions import db
 from ..models import (
+    Account,
     Activity,
     LostReason,
     Opportunity,
@@ -49,7 +50,6 @@ class BoardFilters:
     owner: str = "me"  # "me", "all" or a user id
     tag_ids: list[int] = field(default_factory=list)
     account_id: int | None = None
-    account_name: str = ""
     close: str = ""
 
     @classmethod
@@ -64,20 +64,17 @@ class BoardFilters:
             owner=owner,
             tag_ids=sorted({int(t) for t in args.getlist("tag") if t.strip().isdigit()}),
             account_id=int(account) if account.isdigit() else None,
-            account_name=(args.get("account_name") or "").strip() if account.isdigit() else "",
             close=close if close in CLOSE_PERIODS else "",
         )
 
-    def query_args(self, **overrides) -> dict:
+    def query_args(self) -> dict:
         """Query arguments reproducing these filters (for links and the URL bar)."""
         args = {
             "owner": self.owner,
             "tag": self.tag_ids or None,
             "account_id": self.account_id,
-            "account_name": self.account_name or None if self.account_id else None,
             "close": self.close or None,
         }
-        args.update(overrides)
         return {key: value for key, value in args.items() if value not in (None, "", [])}
 
     def query_string(self) -> str:
@@ -328,6 +325,13 @@ def lost_reasons() -> list[LostReason]:
             select(LostReason).where(LostReason.active).order_by(LostReason.position)
         )
     )
+
+
+def account_label(account_id: int | None) -> str:
+    """The name the account filter shows (read from the account, not from the URL)."""
+    if not account_id:
+        return ""
+    return db.session.scalar(select(Account.name).where(Account.id == account_id)) or ""
 
 
 def tag_choices() -> list[Tag]:

@@ -52,6 +52,7 @@ def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
         "pipelines": services.visible_pipelines(user),
         "owners": services.owner_choices(pipeline),
         "tags": services.tag_choices(),
+        "account_label": services.account_label(filters.account_id),
         "close_periods": CLOSE_PERIODS,
         **extra,
     }
