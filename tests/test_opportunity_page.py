@@ -273,6 +273,14 @@ def test_partners_and_competitors(client, auth, sales_user, deal):
     db.session.expire_all()
     roles = sorted(ln.role for ln in db.session.get(Opportunity, deal.id).account_links)
     assert roles == ["competitor", "partner"]
+    link = next(
+        ln for ln in db.session.get(Opportunity, deal.id).account_links if ln.role == "partner"
+    )
+    removed = client.post(f"/opportunities/{deal.id}/partners/{link.id}/delete", headers=HX)
+    assert removed.status_code == 200 and "Partner Srl" not in removed.text
+    assert "Removed partner Partner Srl" in [
+        e.message for e in db.session.scalars(select(TimelineEntry))
+    ]
 
 
 def test_timeline_is_newest_first_and_paginated(client, auth, sales_user, deal):

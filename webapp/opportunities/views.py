@@ -336,7 +336,8 @@ def remove_contact(opportunity_id: int, link_id: int):
     )
 
 
-@bp.post("/<int:opportunity_id>/<any(partners, competitors):panel_name>")
+@bp.post("/<int:opportunity_id>/partners", defaults={"panel_name": "partners"})
+@bp.post("/<int:opportunity_id>/competitors", defaults={"panel_name": "competitors"})
 def add_account(opportunity_id: int, panel_name: str):
     return _act(
         opportunity_id,
@@ -345,7 +346,11 @@ def add_account(opportunity_id: int, panel_name: str):
     )
 
 
-@bp.post("/<int:opportunity_id>/<any(partners, competitors):panel_name>/<int:link_id>/delete")
+@bp.post("/<int:opportunity_id>/partners/<int:link_id>/delete", defaults={"panel_name": "partners"})
+@bp.post(
+    "/<int:opportunity_id>/competitors/<int:link_id>/delete",
+    defaults={"panel_name": "competitors"},
+)
 def remove_account(opportunity_id: int, panel_name: str, link_id: int):
     return _act(
         opportunity_id, panel_name, lambda opp: relations.remove_account(current_user, opp, link_id)
