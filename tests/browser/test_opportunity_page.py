@@ -214,3 +214,25 @@ def test_partner_picked_from_search_and_older_timeline_entries(page, login, sale
     timeline.get_by_role("button", name="Older entries").click()
     expect(timeline.locator("[data-entry]")).to_have_count(27)  # 25 edits, created, partner
     expect(timeline.locator("[data-entry]").last).to_contain_text("Created in")
+
+
+def test_quick_create_from_a_contact_prefills_account_and_contact(
+    page, login, sales_user, pipeline
+):
+    account = factories.account("Folder Co")
+    anna = factories.contact(account, first_name="Anna", last_name="Rossi")
+    login(page, sales_user)
+    page.goto("/board")
+    page.evaluate(  # the contact page's "+ New deal" asks for this URL the same way
+        "url => htmx.ajax('GET', url, {target: '#modal-root'})",
+        f"/opportunities/new?contact_id={anna.id}",
+    )
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Account")).to_have_value("Folder Co")
+    expect(dialog).to_contain_text("Contact: Anna Rossi")
+    dialog.get_by_label("Name").fill("Anna's deal")
+    dialog.get_by_role("button", name="Create deal").click()
+    expect(page.get_by_test_id("deal-name")).to_have_text("Anna's deal")
+    contacts = page.locator("[data-panel=contacts]")
+    expect(contacts).to_contain_text("Anna Rossi")
+    expect(contacts).to_contain_text("primary")
