@@ -18,7 +18,7 @@ from ..board.services import visible_pipelines
 from ..errors import ConflictError, ValidationError
 from ..extensions import db, htmx
 from ..models import Account, Contact
-from . import activities, documents, inline, notes, page, relations, services
+from . import activities, documents, inline, listing, notes, page, relations, services
 from .forms import OpportunityForm
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
@@ -47,6 +47,23 @@ def _prefill(args) -> dict:
     if account is not None and account.deleted_at is None:
         data["account_id"], data["account_name"] = account.id, account.name
     return data
+
+
+@bp.get("")
+def index():
+    """The list of deals (``q``, ``owner=me|all``, ``status``, ``page``); htmx: the table."""
+    filters = {
+        "text": request.args.get("q", ""),
+        "owner": "all" if request.args.get("owner") == "all" else "me",
+        "status": request.args.get("status")
+        if request.args.get("status") in listing.STATUSES
+        else "open",
+    }
+    deals = listing.list_opportunities(
+        current_user, **filters, page=request.args.get("page", 1, type=int)
+    )
+    template = "opportunities/_list.html" if htmx else "opportunities/index.html"
+    return render_template(template, deals=deals, filters=filters)
 
 
 @bp.route("/new", methods=["GET", "POST"])
