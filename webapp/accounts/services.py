@@ -8,7 +8,7 @@ The deals shown in a folder are limited by ``permissions.visible_opportunities``
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -66,20 +66,28 @@ def list_accounts(user: User, text: str = "", page: int = 1, per_page: int = PER
 
 
 def open_deal_totals(user: User, account_ids: list[int]) -> dict[int, tuple[int, Decimal]]:
-    """{account id: (number, total amount)} of the open deals ``user`` sees: one query."""
+    """{account id: (number, total amount)} of the open deals ``user`` sees: one query.
+
+    The status is tested inside the sums, not in WHERE, so the planner reads the page's
+    accounts through the account index instead of every open deal through the status one.
+    """
     if not account_ids:
         return {}
+    is_open = Opportunity.status == "open"
     rows = db.session.execute(
-        select(Opportunity.account_id, func.count(Opportunity.id), func.sum(Opportunity.amount))
+        select(
+            Opportunity.account_id,
+            func.sum(case((is_open, 1), else_=0)),
+            func.sum(case((is_open, Opportunity.amount), else_=0)),
+        )
         .where(
             Opportunity.account_id.in_(account_ids),
-            Opportunity.status == "open",
             Opportunity.deleted_at.is_(None),
             permissions.visible_opportunities(user),
         )
         .group_by(Opportunity.account_id)
     )
-    return {account_id: (count, Decimal(total or 0)) for account_id, count, total in rows}
+    return {account_id: (count, Decimal(total or 0)) for account_id, count, total in rows if count}
 
 
 def get_account(user: User, account_id: int) -> Account:
