@@ -48,7 +48,11 @@ def search_accounts(user: User, text: str, limit: int = 8) -> list[Account]:
 
 def list_accounts(user: User, text: str = "", page: int = 1, per_page: int = PER_PAGE):
     """One page of accounts (name, city, industry or email matching ``text``), by name."""
-    query = select(Account).options(joinedload(Account.owner)).where(Account.deleted_at.is_(None))
+    query = (
+        select(Account)
+        .options(joinedload(Account.owner).lazyload("*"))
+        .where(Account.deleted_at.is_(None))
+    )
     text = (text or "").strip()
     if text:
         pattern = like_pattern(text)
@@ -157,7 +161,10 @@ def account_deals(user: User, account: Account) -> list[DealGroup]:
             group.deals = list(
                 db.session.scalars(
                     select(Opportunity)
-                    .options(joinedload(Opportunity.stage), joinedload(Opportunity.owner))
+                    .options(
+                        joinedload(Opportunity.stage),
+                        joinedload(Opportunity.owner).lazyload("*"),
+                    )
                     .where(*visible, Opportunity.status == status)
                     .order_by(*order[status])
                     .limit(DEALS_PER_GROUP)

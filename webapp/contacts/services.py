@@ -28,7 +28,7 @@ def list_contacts(
     query = (
         select(Contact)
         .outerjoin(Account, Contact.account_id == Account.id)
-        .options(joinedload(Contact.account), joinedload(Contact.owner))
+        .options(joinedload(Contact.account), joinedload(Contact.owner).lazyload("*"))
         .where(Contact.deleted_at.is_(None))
     )
     words = (text_ or "").split()
@@ -86,7 +86,7 @@ def contact_deals(user: User, contact: Contact) -> list[tuple[Opportunity, str |
         .outerjoin(OpportunityContact, link)
         .options(
             joinedload(Opportunity.stage),
-            joinedload(Opportunity.owner),
+            joinedload(Opportunity.owner).lazyload("*"),
             joinedload(Opportunity.account),
         )
         .where(

@@ -71,7 +71,7 @@ def list_leads(
     name, company or email."""
     query = (
         select(Lead)
-        .options(joinedload(Lead.owner))
+        .options(joinedload(Lead.owner).lazyload("*"))
         .where(Lead.deleted_at.is_(None), visible_leads(user))
     )
     if status == "open":
