@@ -224,3 +224,27 @@ def test_edit_is_for_owner_managers_and_admins(client, auth, sales_user, create_
         f"/accounts/{acme.id}/edit", data={"name": "Acme 2", "updated_at": token(acme)}
     )
     assert response.status_code == 302
+
+
+def test_forms_carry_the_csrf_token(make_app, sales_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        login = client.get("/login").data.decode()
+        token_value = login.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        client.post(
+            "/login",
+            data={
+                "email": sales_user.email,
+                "password": "correct-horse-battery",
+                "csrf_token": token_value,
+            },
+        )
+        assert client.post("/accounts/new", data={"name": "No token"}).status_code == 400
+        for url in ("/accounts/new", "/contacts/new", "/leads/new"):
+            page = client.get(url).data.decode()
+            assert 'name="csrf_token"' in page, url
+        form = client.get("/accounts/new").data.decode()
+        csrf = form.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        response = client.post("/accounts/new", data={"name": "With token", "csrf_token": csrf})
+        assert response.status_code == 302
