@@ -642,3 +642,11 @@ def test_scheduled_refresh_catches_a_lost_webhook_and_reports_failures(
     result = runner.invoke(args=["erp-quotes", "refresh"])
     assert result.exit_code == 1
     assert "Not refreshed: Acme support" in result.output and "HTTP 503" in result.output
+
+
+def test_an_oversized_webhook_body_is_refused_unread(client, deal, erp, created):
+    doc = erp.set_status(created.external_id, "Ordered")
+    doc["padding"] = "x" * 300_000
+    response = push(client, doc)
+    assert response.status_code == 413
+    assert quotes(deal)[0].status == "draft"
