@@ -650,3 +650,14 @@ def test_an_oversized_webhook_body_is_refused_unread(client, deal, erp, created)
     response = push(client, doc)
     assert response.status_code == 413
     assert quotes(deal)[0].status == "draft"
+
+
+def test_the_deal_page_shows_the_quotes_panel_only_where_enabled(client, seller, deal, created):
+    page = client.get(f"/opportunities/{deal.id}").get_data(as_text=True)
+    assert 'data-panel="quotes"' in page and created.external_id in page
+
+    db.session.execute(PluginEnablement.__table__.delete())
+    db.session.commit()
+    registry().forget_enablement()
+    page = client.get(f"/opportunities/{deal.id}").get_data(as_text=True)
+    assert 'data-panel="quotes"' not in page
