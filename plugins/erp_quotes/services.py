@@ -302,7 +302,7 @@ def apply_remote(
 ) -> bool:
     """Take the ERP's view of a quote; True when its status or total changed.
 
-    Acceptance sets the open deal's amount to the quote's total and says so in the timeline;
+    Acceptance sets the deal's amount (open or won) to the quote's total, said in the timeline;
     a change to a quote accepted earlier is recorded as drift. Flushes, does not commit.
     """
     opp = quote.opportunity
