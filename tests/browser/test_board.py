@@ -253,3 +253,18 @@ def test_stage_gate_dialog_saves_the_field_and_moves(
     expect(column(page, qualification).locator("[data-total]")).to_have_text("6k")
     after = stored(opp)
     assert after.stage_id == qualification.id and after.amount == 6000
+
+
+def test_refused_drop_puts_the_card_back_with_the_reason(
+    page, login, sales_user, create_user, pipeline, create_opportunity
+):
+    new, qualification = pipeline.stages[0], pipeline.stages[1]
+    colleague = create_user(email="other@example.com", name="Olga Other", role="sales")
+    hers = create_opportunity(name="Not mine to move", owner=colleague)
+    login(page, sales_user)
+    page.goto("/board?owner=all")
+    drag(page, page.locator(f"#card-{hers.id}"), page.locator(f"#cards-{qualification.id}"))
+    expect(page.locator("#board-alerts")).to_contain_text("belongs to someone else")
+    expect(column(page, new).locator(f"#card-{hers.id}")).to_be_visible()
+    expect(column(page, qualification).locator("[data-count]")).to_have_text("0 deals")
+    assert stored(hers).stage_id == new.id

@@ -138,9 +138,9 @@
     pending = null;
     revert(p);
     if (status !== 422) {  // not swapped by htmx: show the server's message
-      const answer = document.createElement("div");
-      answer.innerHTML = event.detail.xhr.responseText;
-      alertBoard(answer.textContent.trim() || `The move was refused (${status}).`);
+      const answer = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
+      const text = (answer.querySelector(".alert, main") || answer.body).textContent.trim();
+      alertBoard(text || `The move was refused (${status}).`);
     }
   });
 
