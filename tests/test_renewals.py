@@ -605,3 +605,11 @@ def test_close_date_helper_for_deals_without_close_date(enabled, create_opportun
         services.defaults(opp, "upsell", sales_user)["close_date"]
         == (date.today() + timedelta(days=30)).isoformat()
     )
+
+
+def test_a_trashed_deal_cannot_be_duplicated(won_deal, sales_user, manager):
+    from webapp.errors import NotFound
+
+    delete_opportunity(manager, won_deal)
+    with pytest.raises(NotFound):
+        services.duplicate(sales_user, won_deal, "copy", options())

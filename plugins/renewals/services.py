@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp import permissions
-from webapp.errors import ValidationError
+from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.models import SALES_GROUP, Opportunity, User
 from webapp.opportunities import fields
@@ -149,6 +149,8 @@ def duplicate(user: User, source: Opportunity, kind: str, options: dict) -> Oppo
     Only users who may view the source may duplicate it; the owner must be a valid owner
     (checked by create_opportunity). Raises ValidationError with field errors.
     """
+    if source.deleted_at is not None:
+        raise NotFound("This deal is in the trash.")
     permissions.require_view(user, source)
     cloners = cloners_for(source)
     data = {**defaults(source, kind, user, cloners), **options, "kind": kind}
