@@ -62,7 +62,9 @@ def test_inline_edit_saves_one_field_and_writes_the_timeline(client, auth, sales
     )
     assert response.status_code == 200
     assert response.headers["HX-Trigger"] == "dealChanged"
-    assert "Acme 2027" in response.text and "<form" not in response.text
+    field, header = response.text.split('<header id="deal-header"')
+    assert "Acme 2027" in field and "<form" not in field
+    assert 'hx-swap-oob="true"' in header and 'data-version="2"' in header  # out of band
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).name == "Acme 2027"
     entry = db.session.scalars(select(TimelineEntry).where(TimelineEntry.field == "name")).one()

@@ -178,7 +178,7 @@ def field(opportunity_id: int, name: str):
         ), 422
     except ConflictError as exc:
         context["opp"] = exc.current
-        response = make_response(
+        return _changed(
             render_template(
                 "opportunities/_field.html",
                 editing=True,
@@ -189,13 +189,19 @@ def field(opportunity_id: int, name: str):
                 typed_name=request.form.get("account_name"),
                 **context,
             ),
-            409,
+            exc.current,
+            409,  # the header shows the current values
         )
-        response.headers["HX-Trigger"] = CHANGED  # the header shows the current values
-        return response
-    response = make_response(
-        render_template("opportunities/_field.html", editing=False, typed=typed, **context)
+    return _changed(
+        render_template("opportunities/_field.html", editing=False, typed=typed, **context), opp
     )
+
+
+def _changed(html: str, opp, status: int = 200):
+    """The answer to a change: ``html``, the header swapped out of band (new values and
+    version at once, no second request) and the dealChanged event for the other parts."""
+    header = render_template("opportunities/_header.html", opp=opp, oob=True, **_panel_context(opp))
+    response = make_response(html + header, status)
     response.headers["HX-Trigger"] = CHANGED
     return response
 
@@ -228,10 +234,10 @@ def _panel(opp, name: str, *, errors=None, form=None, status: int = 200):
         **_panel_context(opp),
         **(loaders[name]() if name in loaders else {}),
     }
-    response = make_response(render_template(f"opportunities/{template}.html", **context), status)
+    html = render_template(f"opportunities/{template}.html", **context)
     if status == 200 and request.method == "POST":
-        response.headers["HX-Trigger"] = CHANGED
-    return response
+        return _changed(html, opp)
+    return make_response(html, status)
 
 
 def _act(opportunity_id: int, panel: str, action, *, for_edit: bool = True):
