@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from plugins.renewals.terms import term_end
 from webapp.extensions import db
-from webapp.models import Opportunity, StageHistory, User
+from webapp.models import Opportunity, Stage, StageHistory, User
+from webapp.models._base import utcnow
 
 
 def test_users_create(runner):
@@ -64,6 +68,28 @@ def test_demo_seed_is_deterministic_and_complete(app, runner):
     _empty_tables()
     runner.invoke(args=["demo", "seed", "--opportunities", "60", "--seed", "7"])
     assert _fingerprint() == first
+
+
+def test_demo_seed_looks_like_a_live_company(runner):
+    """Most open deals moved lately (a few are stale), and won deals have terms ending in the
+    coming months, so the board and renewals are worth trying right after ``make run``."""
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    now = utcnow()
+    open_deals = db.session.execute(
+        select(Opportunity.stage_entered_at, Stage.rotting_days)
+        .join(Stage, Stage.id == Opportunity.stage_id)
+        .where(Opportunity.status == "open", Stage.rotting_days > 0)
+    ).all()
+    stale = [e for e, days in open_deals if (now - e).days > days]
+    assert 0 < len(stale) < 0.3 * len(open_deals)
+
+    won = db.session.scalars(
+        select(Opportunity).where(
+            Opportunity.status == "won", Opportunity.contract_months.is_not(None)
+        )
+    ).all()
+    soon = [o for o in won if now.date() <= term_end(o) <= (now + timedelta(days=90)).date()]
+    assert len(soon) >= 3
 
 
 def test_demo_seed_refuses_a_database_with_data(runner):

@@ -131,7 +131,8 @@ def _cache() -> dict:
 
 
 def _first_paragraph(text: str | None) -> str:
-    return " ".join((text or "").strip().split("\n\n")[0].split())
+    """The docstring's first paragraph as one line of plain text (RST literals unquoted)."""
+    return " ".join((text or "").strip().split("\n\n")[0].replace("``", "").split())
 
 
 def _import(spec) -> tuple[str, object]:

@@ -5,7 +5,7 @@ the contact's owner edit them (anyone while unowned). Deals shown are limited by
 ``permissions.visible_opportunities``. Every change calls the ``contact_saved`` hook.
 """
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -90,7 +90,14 @@ def contact_deals(user: User, contact: Contact) -> list[tuple[Opportunity, str |
             joinedload(Opportunity.account),
         )
         .where(
-            or_(Opportunity.primary_contact_id == contact.id, OpportunityContact.id.is_not(None)),
+            Opportunity.id.in_(
+                union(
+                    select(Opportunity.id).where(Opportunity.primary_contact_id == contact.id),
+                    select(OpportunityContact.opportunity_id).where(
+                        OpportunityContact.contact_id == contact.id
+                    ),
+                )
+            ),
             Opportunity.deleted_at.is_(None),
             permissions.visible_opportunities(user),
         )

@@ -6,7 +6,7 @@ always has deals closing in the coming months and a year of stage history behind
 
 import random
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, text
@@ -268,6 +268,17 @@ def _pipeline_variants(lines: list, pipelines: list) -> None:
     variants.instantiate(None, lines[1].id, "renewals")
 
 
+def _ending_at(entered: list, last) -> list:
+    """Stage entry times rescaled from the first so that the last one falls at ``last``."""
+    first = entered[0]
+    if last <= first:  # created after ``last``: already recent
+        return entered
+    if entered[-1] == first:
+        return [*entered[:-1], last]
+    ratio = (last - first) / (entered[-1] - first)
+    return [first + (t - first) * ratio for t in entered]
+
+
 def _next_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
@@ -343,10 +354,24 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
         final = won if roll < 0.18 else lost if roll < 0.33 else None
         if final:
             path = [*path, final]
+        months = rng.choice((12, 12, 24)) if final is won and rng.random() < 0.6 else None
+        if months:
+            # Won at the start of a term that ends within the coming year: renewals to try.
+            ends = today + timedelta(days=rng.randint(-20, 330))
+            start = ends.replace(year=ends.year - months // 12, day=min(ends.day, 28))
+            won_at = datetime.combine(start, datetime.min.time()) + timedelta(hours=10)
+            created = min(created, won_at - timedelta(days=rng.randint(15, 120)))
         # Spread the stage entries between creation and now.
         span = (now - created).total_seconds()
         marks = sorted(rng.random() for _ in path[1:])
         entered = [created] + [created + timedelta(seconds=int(span * m * 0.9)) for m in marks]
+        if not final:
+            # Most open deals moved lately; about one in five sits past its rotting days.
+            days = rng.randint(0, 10) if rng.random() < 0.8 else rng.randint(25, 120)
+            entered = _ending_at(entered, now - timedelta(days=days, minutes=rng.randint(0, 600)))
+            created = entered[0]
+        if months:
+            entered = _ending_at(entered, won_at)
         for j, stage in enumerate(path):
             history.append(
                 {
@@ -362,7 +387,6 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
             rng.choice((1, 2, 3, 5, 8, 12, 20, 35, 60, 120)) * rng.randint(5, 15) * 100
         )
         close = (today + timedelta(days=rng.randint(-30, 180))) if not final else entered[-1].date()
-        term = final is won and rng.random() < 0.6
         opp_rows.append(
             {
                 "id": oid,
@@ -391,8 +415,8 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
                 "created_by_id": owner.id,
                 "updated_by_id": owner.id,
                 "version": 1,
-                "contract_start": close if term else None,
-                "contract_months": rng.choice((12, 12, 24)) if term else None,
+                "contract_start": close if months else None,
+                "contract_months": months,
             }
         )
         timeline.append(

@@ -76,6 +76,7 @@ class Opportunity(TimestampMixin, db.Model):
         Index("ix_opportunities_close_date", "close_date"),
         Index("ix_opportunities_bl_status", "business_line_id", "status"),
         Index("ix_opportunities_account", "account_id"),
+        Index("ix_opportunities_primary_contact", "primary_contact_id"),
         Index("ix_opportunities_name", "name"),
     )
 
