@@ -5,9 +5,10 @@ import json
 import pytest
 from sqlalchemy import select
 
+from tests import factories
 from webapp.extensions import db
 from webapp.hookspecs import hookimpl
-from webapp.models import Opportunity, PluginEnablement, StageHistory
+from webapp.models import Account, Opportunity, PluginEnablement, Source, StageHistory
 
 HTMX = {"HX-Request": "true"}
 
@@ -345,6 +346,81 @@ def test_gate_dialog_lists_problems_and_completes_the_move(
     moved = reload(opp)
     assert moved.stage_id == qualification.id and moved.amount == 8000
     assert json.loads(response.headers["HX-Trigger"])["closeDialog"]
+
+
+class CommitteeGate:
+    """A test plugin: Qualification needs an account, a source and a decision-maker."""
+
+    @hookimpl
+    def opportunity_stage_changing(self, opportunity, from_stage, to_stage, user):
+        if to_stage.position < 1 or to_stage.kind != "open":
+            return []
+        missing = []
+        if opportunity.account_id is None:
+            missing.append({"message": "Account", "field": "account_id"})
+        if opportunity.source_id is None:
+            missing.append({"message": "Source", "field": "source_id"})
+        if "decision_maker" not in {link.role for link in opportunity.contact_links}:
+            missing.append({"message": "A decision-maker", "field": "contact_role:decision_maker"})
+        return missing
+
+
+def test_gate_dialog_picks_account_source_and_a_contact_role(
+    app, client, auth, sales_user, pipeline, create_opportunity
+):
+    app.extensions["opportuno.plugins"].pm.register(CommitteeGate(), name="test_committee")
+    db.session.add(
+        PluginEnablement(business_line_id=pipeline.business_line_id, plugin="test_committee")
+    )
+    referral = Source(name="Referral")
+    db.session.add(referral)
+    acme = factories.account("Acme S.p.A.")
+    boss = factories.contact(acme, last_name="Bianchi", first_name="Anna")
+    qualification = pipeline.stages[1]
+    opp = create_opportunity(name="Loose deal")
+    auth.login(sales_user)
+
+    response = board_move(client, opp, qualification)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="gate-account_id"' in html and 'id="gate-source_id"' in html
+    assert "Referral" in html and 'name="contact_role:decision_maker"' in html
+    assert "has no contacts yet" in html  # no account yet: nobody to pick
+
+    # A new account typed, a source, but no decision-maker: refused, nothing half-written.
+    response = board_move(
+        client,
+        opp,
+        qualification,
+        dialog="1",
+        field=["account_id", "source_id", "contact_role:decision_maker"],
+        account_id="",
+        account_name="Nuova Srl",
+        source_id=str(referral.id),
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Choose a contact who is decision maker." in html and 'value="Nuova Srl"' in html
+    assert reload(opp).account_id is None and reload(opp).source_id is None
+    assert db.session.scalar(select(Account).where(Account.name == "Nuova Srl")) is None
+
+    response = board_move(
+        client,
+        reload(opp),
+        qualification,
+        dialog="1",
+        field=["account_id", "source_id", "contact_role:decision_maker"],
+        account_id=str(acme.id),
+        source_id=str(referral.id),
+        **{"contact_role:decision_maker": str(boss.id)},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    moved = reload(opp)
+    assert moved.stage_id == qualification.id
+    assert moved.account_id == acme.id and moved.source_id == referral.id
+    assert [(link.contact_id, link.role) for link in moved.contact_links] == [
+        (boss.id, "decision_maker")
+    ]
 
 
 def test_gate_without_javascript_is_a_page(

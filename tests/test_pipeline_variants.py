@@ -93,7 +93,7 @@ def test_gate_refuses_move_with_the_missing_fields(brevo, admin, create_opportun
     with pytest.raises(GateError) as exc:
         move_stage(admin, opp, stage(brevo, "Negotiation").id, opp.version)
     err = exc.value
-    assert err.fields == ["amount", "close_date"]
+    assert err.fields == ["contact_role:decision_maker", "amount", "close_date"]
     assert "Amount" in err.problems and "Expected close date" in err.problems
     # passing "Awaiting commitment" on the way also needs a decision-maker
     assert "A contact who is decision-maker" in err.problems
@@ -112,7 +112,7 @@ def test_decision_maker_gate(brevo, admin, create_opportunity):
     opp = create_opportunity(stage_id=stage(brevo, "Demo scheduled").id, user=admin)
     with pytest.raises(GateError) as exc:
         move_stage(admin, opp, stage(brevo, "Awaiting commitment").id)
-    assert exc.value.fields == []  # a contact role is not an opportunity field
+    assert exc.value.fields == ["contact_role:decision_maker"]  # the dialog asks for it
     contact = factories.contact(last_name="Bianchi")
     db.session.add(OpportunityContact(opportunity=opp, contact=contact, role="decision_maker"))
     db.session.commit()

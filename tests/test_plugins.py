@@ -124,7 +124,11 @@ def test_admin_toggle_without_javascript_redirects(business_line, admin, client,
 
 def test_admin_is_for_admins(business_line, manager, client, auth):
     auth.login(manager)
-    assert client.get("/admin/").status_code == 403
+    page = client.get("/admin/")
+    assert page.status_code == 200  # managers get the tools of their business lines...
+    html = page.get_data(as_text=True)
+    assert "/admin/pipelines/" in html
+    assert 'id="plugins"' not in html and 'id="owners"' not in html  # ...not the settings
     response = client.post(
         f"/admin/plugins/{business_line.id}/pipeline_variants", data={"enabled": "1"}
     )
@@ -145,9 +149,16 @@ def test_admin_toggle_needs_csrf(make_app, business_line, admin):
     assert db.session.query(PluginEnablement).count() == 0
 
 
-def test_admin_nav_shows_admin_to_admins_only(admin, sales_user, client, auth):
+def test_admin_nav_shows_admin_to_admins_and_managers(admin, manager, sales_user, client, auth):
     auth.login(admin)
     assert 'href="/admin/"' in client.get("/admin/").get_data(as_text=True)
+    auth.logout()
+    auth.login(manager)
+    assert 'href="/admin/"' in client.get("/board").get_data(as_text=True)
+    auth.logout()
+    auth.login(sales_user)
+    assert 'href="/admin/"' not in client.get("/board").get_data(as_text=True)
+    assert client.get("/admin/").status_code == 403
 
 
 # --- CLI ------------------------------------------------------------------------------------

@@ -60,5 +60,10 @@ def require_edit(user: User, opp: Opportunity) -> None:
     require(can_edit(user, opp), "You may not edit this deal: it belongs to someone else.")
 
 
+def can_open_settings(user: User) -> bool:
+    """The settings page: admins (everything) and managers (their business lines' tools)."""
+    return user.role in ("admin", "manager")
+
+
 def require_admin(user: User) -> None:
     require(is_admin(user), "Only administrators may do that.")

@@ -47,7 +47,7 @@ NAV = (
     ("contacts.index", "Contacts", None),
     ("leads.index", "Leads", None),
     ("reports.forecast", "Reports", None),
-    ("admin.index", "Admin", "admin"),
+    ("admin.index", "Admin", ("admin", "manager")),
 )
 
 
@@ -55,7 +55,7 @@ def nav_items() -> list[tuple[str, str]]:
     """Main navigation: the features this app has that the user may open."""
     views = current_app.view_functions
     role = getattr(current_user, "role", None)
-    return [(ep, label) for ep, label, needs in NAV if ep in views and needs in (None, role)]
+    return [(ep, label) for ep, label, roles in NAV if ep in views and (not roles or role in roles)]
 
 
 def init_templating(app: Flask) -> None:

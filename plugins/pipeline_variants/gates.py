@@ -76,8 +76,9 @@ def stages_to_check(
 
 
 def problems(opp: Opportunity, from_stage: Stage, to_stage: Stage) -> list:
-    """What is missing to enter ``to_stage``: dicts ``{"message", "field"}`` for opportunity
-    fields (the board offers them in a dialog), plain messages for the rest."""
+    """What is missing to enter ``to_stage``: dicts ``{"message", "field"}`` where ``field``
+    is the requirement (an opportunity field or ``contact_role:<role>``), which the board's
+    move dialog asks for."""
     missing: list = []
     seen: set[str] = set()
     roles = None
@@ -93,5 +94,5 @@ def problems(opp: Opportunity, from_stage: Stage, to_stage: Stage) -> list:
                 if roles is None:
                     roles = {link.role for link in opp.contact_links}
                 if requirement[len(ROLE_PREFIX) :] not in roles:
-                    missing.append(label(requirement))
+                    missing.append({"message": label(requirement), "field": requirement})
     return missing

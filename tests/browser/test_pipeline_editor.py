@@ -28,11 +28,16 @@ def open_order(pipeline_id: int) -> list[str]:
 
 
 def drag(page, source, target) -> None:
-    """SortableJS needs stepped mouse moves."""
+    """Drag ``source`` above ``target``. SortableJS needs stepped mouse moves, and its
+    150 ms animation moves the rows under the pointer: hover again once they settle."""
     src, dst = source.bounding_box(), target.bounding_box()
+    x, y = dst["x"] + dst["width"] / 2, dst["y"] + 4
     page.mouse.move(src["x"] + src["width"] / 2, src["y"] + src["height"] / 2)
     page.mouse.down()
-    page.mouse.move(dst["x"] + dst["width"] / 2, dst["y"] + 4, steps=20)
+    page.mouse.move(x, y, steps=20)
+    page.wait_for_timeout(300)
+    page.mouse.move(x, y - 2, steps=2)
+    page.wait_for_timeout(200)
     page.mouse.up()
 
 

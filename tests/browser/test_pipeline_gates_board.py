@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from plugins.pipeline_variants import services as variants
+from tests import factories
 from webapp.admin.services import set_plugin_enabled
 from webapp.extensions import db
 from webapp.models import Opportunity
@@ -59,11 +60,15 @@ def test_gate_dialog_fills_the_missing_fields_and_completes_the_move(
     assert str(moved.amount) == "12500.00" and moved.close_date.isoformat() == "2030-03-31"
 
 
-def test_gate_without_fillable_fields_lists_the_problem(
+def test_gate_dialog_gives_a_contact_the_missing_role(
     page, login, admin, brevo, create_opportunity
 ):
     demo, awaiting = stage_id(brevo, "Demo scheduled"), stage_id(brevo, "Awaiting commitment")
-    deal = create_opportunity(name="No decision-maker", stage_id=demo, user=admin)
+    acme = factories.account("Acme S.p.A.")
+    boss = factories.contact(acme, first_name="Anna", last_name="Bianchi", title="CEO")
+    deal = create_opportunity(
+        name="No decision-maker", stage_id=demo, account_id=acme.id, user=admin
+    )
     login(page, admin)
     page.goto(f"/pipelines/{brevo.id}/board?owner=all")
     drop(page, page.locator(f"#card-{deal.id}"), page.locator(f"#cards-{awaiting}"))
@@ -73,6 +78,19 @@ def test_gate_without_fillable_fields_lists_the_problem(
     expect(page.locator(f"#cards-{demo} #card-{deal.id}")).to_be_visible()
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).stage_id == demo
+
+    drop(page, page.locator(f"#card-{deal.id}"), page.locator(f"#cards-{awaiting}"))
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_role("button", name="Save and move").click()  # nobody chosen yet
+    expect(dialog.locator(".invalid-feedback")).to_contain_text("Choose a contact")
+    dialog.get_by_label("Decision maker among the deal's contacts").select_option(str(boss.id))
+    dialog.get_by_role("button", name="Save and move").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(page.locator(f"#cards-{awaiting} #card-{deal.id}")).to_be_visible()
+    db.session.expire_all()
+    moved = db.session.get(Opportunity, deal.id)
+    assert moved.stage_id == awaiting
+    assert [(c.contact_id, c.role) for c in moved.contact_links] == [(boss.id, "decision_maker")]
 
 
 def test_no_gate_where_the_plugin_is_disabled(page, login, admin, brevo, create_opportunity):

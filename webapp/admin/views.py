@@ -14,12 +14,15 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.get("/")
 def index():
-    matrix = services.plugin_matrix(current_user)
+    """Admins: plugins, owners and tools; managers: the tools for their business lines."""
+    user = current_user
+    permissions.require(permissions.can_open_settings(user), "Only admins and managers.")
+    admin = permissions.is_admin(user)
     return render_template(
         "admin/index.html",
-        matrix=matrix,
-        owner_sync=owners.sync_settings(),
-        tools=flatten(registry().hook("admin_actions")(user=current_user)),
+        matrix=services.plugin_matrix(user) if admin else None,
+        owner_sync=owners.sync_settings() if admin else None,
+        tools=flatten(registry().hook("admin_actions")(user=user)),
     )
 
 

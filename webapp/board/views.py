@@ -21,28 +21,13 @@ from ..opportunities.services import (
     create_opportunity,
     get_opportunity,
     move_stage,
-    update_opportunity,
 )
 from ..templating import compact_money
-from . import services
+from . import gate, services
 from .services import CLOSE_PERIODS, BoardFilters
 from .slots import CardSlots
 
 bp = Blueprint("board", __name__)
-
-# Opportunity fields the move dialog can ask for when a stage gate names them.
-GATE_INPUTS = {
-    "amount": ("Amount", "number"),
-    "close_date": ("Expected close date", "date"),
-    "probability": ("Probability (%)", "number"),
-    "objective": ("Objective", "number"),
-    "revenue_low": ("Revenue estimate, low", "number"),
-    "revenue_high": ("Revenue estimate, high", "number"),
-    "contract_start": ("Contract start", "date"),
-    "contract_months": ("Contract length (months)", "number"),
-    "description": ("Description", "text"),
-}
-
 
 def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
     return {
@@ -152,10 +137,9 @@ def move(opportunity_id: int):
     from_stage_id = opp.stage_id
     version = form.get("version")
     try:
-        fields = [name for name in form.getlist("field") if name in GATE_INPUTS]
-        if fields:
-            update_opportunity(current_user, opp, {n: form.get(n, "") for n in fields}, version)
-            version = opp.version
+        answers = gate.known(form.getlist("field"))
+        if answers:
+            version = gate.fill(current_user, opp, form, answers, version)
         position = None
         if form.get("before_id") or form.get("after_id"):
             services.check_movable(current_user, opp, version)
@@ -196,7 +180,7 @@ def _move_failed(opp: Opportunity, exc: DomainError, on_board: bool, from_stage_
     """Conflict: the card as stored; lost reason or gate: the move dialog; else a message."""
     wants_dialog = isinstance(exc, GateError) or (
         isinstance(exc, ValidationError)
-        and bool(set(exc.errors) & {"lost_reason_id", "lost_note", *GATE_INPUTS})
+        and any(k in ("lost_reason_id", "lost_note") or gate.spec(k) for k in exc.errors)
     )
     if wants_dialog and (on_board or not htmx):
         context = _dialog_context(opp, exc)
@@ -235,7 +219,7 @@ def _dialog_context(opp: Opportunity, exc: DomainError) -> dict:
         problems, fields = exc.problems, exc.fields
     else:  # the dialog re-posted: keep its problems, show the new errors
         problems, fields = form.getlist("problem"), form.getlist("field")
-    fields = [f for f in dict.fromkeys(fields) if f in GATE_INPUTS]
+    fields = gate.known(fields)
     # The first answer asks; errors show once the dialog itself was submitted.
     errors = getattr(exc, "errors", {}) if form.get("dialog") else {}
     return {
@@ -243,20 +227,14 @@ def _dialog_context(opp: Opportunity, exc: DomainError) -> dict:
         "stage": stage,
         "problems": problems,
         "fields": fields,
-        "inputs": GATE_INPUTS,
-        "values": {f: form.get(f, _field_value(opp, f)) for f in fields},
+        "inputs": {f: gate.spec(f) for f in fields},
+        "values": {f: form.get(f, gate.value(opp, f)) for f in fields},
+        "choices": gate.choices(opp, fields),
         "errors": errors,
         "lost_reasons": services.lost_reasons() if stage and stage.kind == "lost" else [],
         "form": form,
         "back": _back(),
     }
-
-
-def _field_value(opp: Opportunity, name: str) -> str:
-    value = getattr(opp, name, None)
-    if value is None:
-        return ""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _board_totals(opp: Opportunity, from_stage_id: int) -> dict:

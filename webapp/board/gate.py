@@ -1,0 +1,116 @@
+"""The move dialog's answers to a stage gate: what it can ask for, and saving what was typed.
+
+A gate names opportunity fields (``amount``, ``source_id``...) or ``contact_role:<role>``
+(a contact of the deal with that role). The dialog offers an input for each; saving goes
+through the opportunity services (permission, validation, timeline) before the move.
+"""
+
+from sqlalchemy import select
+
+from ..contacts.services import resolve_account
+from ..errors import ValidationError
+from ..extensions import db
+from ..models import CONTACT_ROLES, Contact, Opportunity, Source, User
+from ..opportunities import fields as parsing
+from ..opportunities.relations import ROLE_LABELS, add_contact, set_contact_role
+from ..opportunities.services import update_opportunity
+
+ROLE_PREFIX = "contact_role:"
+CONTACTS_SHOWN = 200
+
+# Opportunity field -> (label, input kind).
+FIELDS = {
+    "amount": ("Amount", "number"),
+    "close_date": ("Expected close date", "date"),
+    "probability": ("Probability (%)", "number"),
+    "objective": ("Objective", "number"),
+    "revenue_low": ("Revenue estimate, low", "number"),
+    "revenue_high": ("Revenue estimate, high", "number"),
+    "contract_start": ("Contract start", "date"),
+    "contract_months": ("Contract length (months)", "number"),
+    "description": ("Description", "text"),
+    "source_id": ("Source", "source"),
+    "account_id": ("Account", "account"),
+    "primary_contact_id": ("Primary contact", "contact"),
+}
+
+
+def role_of(name: str) -> str | None:
+    """The contact role a ``contact_role:<role>`` input asks for."""
+    role = name[len(ROLE_PREFIX) :] if name.startswith(ROLE_PREFIX) else None
+    return role if role in CONTACT_ROLES else None
+
+
+def spec(name: str) -> tuple[str, str] | None:
+    """(label, kind) of a dialog input, None for a name the dialog cannot ask for."""
+    if name in FIELDS:
+        return FIELDS[name]
+    role = role_of(name)
+    return (f"{ROLE_LABELS[role]} among the deal's contacts", "role") if role else None
+
+
+def known(names) -> list[str]:
+    return [n for n in dict.fromkeys(names) if spec(n)]
+
+
+def choices(opp: Opportunity, names: list[str]) -> dict:
+    """The picklists the inputs need: sources, and the contacts of the deal's account."""
+    kinds = {spec(n)[1] for n in names}
+    found = {"sources": [], "contacts": []}
+    if "source" in kinds:
+        found["sources"] = list(
+            db.session.scalars(select(Source).where(Source.active).order_by(Source.name))
+        )
+    if kinds & {"contact", "role"} and opp.account_id:
+        found["contacts"] = list(
+            db.session.scalars(
+                select(Contact)
+                .where(Contact.account_id == opp.account_id, Contact.deleted_at.is_(None))
+                .order_by(Contact.last_name, Contact.first_name)
+                .limit(CONTACTS_SHOWN)
+            )
+        )
+    return found
+
+
+def value(opp: Opportunity, name: str) -> str:
+    """The stored value an input starts with."""
+    role = role_of(name)
+    if role:
+        return ""
+    current = getattr(opp, name, None)
+    if current is None:
+        return ""
+    return current.isoformat() if hasattr(current, "isoformat") else str(current)
+
+
+def fill(user: User, opp: Opportunity, form, names: list[str], version) -> int:
+    """Save the dialog's answers; returns the deal's version for the move that follows.
+
+    Fields are saved in one update (all errors at once); then each role is given to the chosen
+    contact, added to the deal when not on it yet."""
+    data = {n: form.get(n, "") for n in names if n in FIELDS}
+    roles = {role_of(n): form.get(n, "") for n in names if role_of(n)}
+    errors = {n: f"Choose a contact who is {ROLE_LABELS[r].lower()}." for n, r in _named(roles)}
+    if "account_id" in data and not data["account_id"] and form.get("account_name"):
+        account = resolve_account(user, None, parsing.text("account_name", form["account_name"]))
+        db.session.flush()  # a new account needs its id; a failure below rolls it back
+        data["account_id"] = str(account.id)
+    if "account_id" in data and not data["account_id"]:
+        errors["account_id"] = "Choose an account or type a new name."
+    if errors:
+        raise ValidationError(errors)
+    if data:
+        update_opportunity(user, opp, data, version)
+    for role, contact_id in roles.items():
+        link = next((ln for ln in opp.contact_links if str(ln.contact_id) == contact_id), None)
+        if link is None:
+            add_contact(user, opp, contact_id, role)
+        elif link.role != role:
+            set_contact_role(user, opp, link.id, role)
+    return opp.version
+
+
+def _named(roles: dict) -> list[tuple[str, str]]:
+    """The role inputs left empty, as (input name, role)."""
+    return [(f"{ROLE_PREFIX}{role}", role) for role, contact_id in roles.items() if not contact_id]
