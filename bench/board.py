@@ -12,6 +12,7 @@ PostgreSQL's): on a busy machine it shows the cost that the wall-clock times blu
 """
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -113,6 +114,8 @@ def measure(call, runs: int, counter: QueryCounter, setup=lambda: None) -> dict:
 
 def bench(backend: str, size: int, runs: int) -> list[tuple]:
     app = prepare(backend, size)
+    gc.collect()
+    gc.freeze()  # as wsgi.py does for the served app
     with app.app_context():
         counter = QueryCounter(db.engine)
         pipeline = db.session.scalars(
