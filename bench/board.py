@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import create_engine, event, func, make_url, select, text
 
 from webapp import create_app
 from webapp.demo.seed import DEMO_PASSWORD, seed_demo
@@ -40,9 +40,24 @@ def database_url(backend: str, size: int) -> str:
     return POSTGRES_URL
 
 
+def ensure_postgres_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database when the server does not have it yet."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        )
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
 def prepare(backend: str, size: int):
     """An app on a database holding ``size`` demo deals (seeded only when needed)."""
     url = database_url(backend, size)
+    if backend == "postgresql":
+        ensure_postgres_database(url)
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench"}
     )

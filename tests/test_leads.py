@@ -1,4 +1,6 @@
-"""Leads: list, create, and the one-step conversion into account + contact + deal."""
+"""Leads: list, create, edit, and the one-step conversion into account + contact + deal."""
+
+import re
 
 from sqlalchemy import func, select
 
@@ -251,3 +253,71 @@ def test_status_changes_until_converted(client, auth, sales_user, create_user):
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(Lead, theirs.id).status == "new"
+
+
+def _edit_form(client, lead) -> dict:
+    """The edit form's fields as loaded (the token included)."""
+    page = client.get(f"/leads/{lead.id}/edit").get_data(as_text=True)
+    token = re.search(r'name="updated_at" type="hidden" value="([^"]+)"', page)
+    return {
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "company": lead.company or "",
+        "email": lead.email or "",
+        "owner_id": str(lead.owner_id),
+        "business_line_id": str(lead.business_line_id),
+        "updated_at": token.group(1),
+    }
+
+
+def test_edit_lead_saves_and_keeps_bad_input(client, auth, sales_user):
+    lead = make_lead(sales_user)
+    auth.login(sales_user)
+    assert f'href="/leads/{lead.id}/edit"' in client.get(f"/leads/{lead.id}").get_data(as_text=True)
+    form = _edit_form(client, lead)
+
+    response = client.post(
+        f"/leads/{lead.id}/edit", data={**form, "email": "not an email", "company": "Nord Spa"}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Enter an email address" in html and 'value="Nord Spa"' in html
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).company == "Nord Foods"  # nothing saved
+
+    response = client.post(f"/leads/{lead.id}/edit", data={**form, "company": "Nord Spa"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).company == "Nord Spa"
+
+
+def test_stale_lead_edit_shows_what_changed_and_keeps_input(client, auth, sales_user):
+    lead = make_lead(sales_user)
+    auth.login(sales_user)
+    form = _edit_form(client, lead)
+    assert client.post(f"/leads/{lead.id}/edit", data={**form, "phone": "+39 1"}).status_code == 302
+
+    response = client.post(f"/leads/{lead.id}/edit", data={**form, "company": "Mine Srl"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone else changed this lead" in html and 'value="Mine Srl"' in html
+    db.session.expire_all()
+    saved = db.session.get(Lead, lead.id)
+    assert saved.company == "Nord Foods" and saved.phone == "+39 1"
+
+
+def test_lead_edit_is_refused_to_others_and_once_converted(client, auth, sales_user, create_user):
+    colleague = create_user(email="colleague@example.com", role="sales")
+    theirs = make_lead(colleague)
+    converted = make_lead(sales_user, status="converted")
+    auth.login(sales_user)
+    assert client.get(f"/leads/{theirs.id}/edit").status_code == 403
+    response = client.post(f"/leads/{theirs.id}/edit", data={"last_name": "X", "updated_at": "x"})
+    assert response.status_code == 403
+    response = client.get(f"/leads/{converted.id}/edit")
+    assert response.status_code == 400 and "was converted" in response.get_data(as_text=True)
+    assert f'/leads/{converted.id}/edit"' not in client.get(f"/leads/{converted.id}").get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.get(Lead, theirs.id).last_name == "Rossi"

@@ -47,5 +47,8 @@ def conflicts(form, row) -> list[tuple[str, str, str]]:
             if field.name == "owner_id":
                 saved = row.owner.name if row.owner else "—"
                 mine = dict(field.choices or []).get(mine, "—")
+            elif field.type == "SelectField":  # show the choices' labels, not ids
+                labels = dict(field.choices or [])
+                saved, mine = labels.get(saved, saved), labels.get(mine, mine)
             rows.append((field.label.text, saved or "—", mine or "—"))
     return rows

@@ -21,6 +21,7 @@ class LeadForm(FlaskForm):
     business_line_id = SelectField("Business line", coerce=str, validate_choice=False)
     owner_id = owner_field()
     description = TextAreaField("Description")
+    updated_at = HiddenField()  # the edit's concurrency token
 
 
 class ConvertForm(FlaskForm):

@@ -12,7 +12,8 @@ from sqlalchemy import event, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
-from ..accounts.fields import email, owner, parse_contact
+from ..accounts import concurrency
+from ..accounts.fields import apply, differences, email, owner, parse_contact
 from ..accounts.services import PER_PAGE, find_by_name, like_pattern
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
@@ -133,9 +134,9 @@ LEAD_FIELDS: dict[str, Callable] = {
 }
 
 
-def create_lead(user: User, data: dict) -> Lead:
-    """A new lead (status "new"); the creator owns it unless an owner is given; the business
-    line defaults to the creator's first one."""
+def _lead_values(user: User, data: dict) -> dict:
+    """Lead attributes from form-like ``data`` (every error at once): names, contact details,
+    ``source_id``, ``owner_id`` and ``business_line_id`` (None when not given)."""
     errors, values = {}, {}
     try:
         values.update(parse_contact({k: data.get(k) for k in ("first_name", "last_name")}))
@@ -147,33 +148,64 @@ def create_lead(user: User, data: dict) -> Lead:
         except ValidationError as exc:
             errors.update(exc.errors)
     try:
-        line = _business_line(user, data.get("business_line_id"))
+        values["business_line_id"] = _business_line(user, data.get("business_line_id"))
     except ValidationError as exc:
         errors.update(exc.errors)
-        line = None
     if errors:
         raise ValidationError(errors)
-    lines = business_lines(user)
-    line = line or (lines[0] if lines else None)
-    source, lead_owner = values.pop("source_id"), values.pop("owner_id")
-    lead = Lead(
-        **values,
-        status="new",
-        source_id=source.id if source else None,
-        owner_id=(lead_owner or user).id,
-        business_line_id=line.id if line else None,
-    )
+    for key in ("source_id", "owner_id", "business_line_id"):
+        values[key] = values[key].id if values[key] is not None else None
+    return values
+
+
+def create_lead(user: User, data: dict) -> Lead:
+    """A new lead (status "new"); the creator owns it unless an owner is given; the business
+    line defaults to the creator's first one."""
+    values = _lead_values(user, data)
+    if values["business_line_id"] is None:
+        lines = business_lines(user)
+        values["business_line_id"] = lines[0].id if lines else None
+    values["owner_id"] = values["owner_id"] or user.id
+    lead = Lead(**values, status="new")
     db.session.add(lead)
     db.session.commit()
     return lead
 
 
+def require_change_lead(user: User, lead: Lead) -> None:
+    """Who converts a lead may also edit it, until it is converted (then it is history)."""
+    permissions.require(can_convert_lead(user, lead), "You may not change this lead.")
+    if lead.status == "converted":
+        raise DomainError(
+            "This lead was converted: it is kept as it was. Edit its account, contact or deal."
+        )
+
+
+def update_lead(user: User, lead: Lead, data: dict, updated_at) -> dict:
+    """Apply ``data``; ConflictError when the lead changed since ``updated_at``. An empty
+    business line keeps the current one. Returns {field: (old, new)}."""
+    require_change_lead(user, lead)
+    values = _lead_values(user, data)
+    if values["business_line_id"] is None:
+        values.pop("business_line_id")
+    changes = differences(lead, values)
+    if not changes:
+        return changes
+    concurrency.claim(
+        lead,
+        updated_at,
+        "Someone else changed this lead meanwhile. Nothing was saved; "
+        "your input is kept below next to the current values.",
+    )
+    apply(lead, changes)
+    db.session.commit()
+    return changes
+
+
 def set_status(user: User, lead: Lead, status: str) -> None:
     """Move an unconverted lead between new, contacted, qualified and disqualified
     (conversion is its own step)."""
-    permissions.require(can_convert_lead(user, lead), "You may not change this lead.")
-    if lead.status == "converted":
-        raise DomainError("This lead was already converted.")
+    require_change_lead(user, lead)
     if status not in LEAD_STATUSES or status == "converted":
         raise ValidationError({"status": "Unknown lead status."})
     lead.status = status

@@ -1,11 +1,12 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..accounts.forms import set_owner_choices
+from ..accounts.concurrency import token
+from ..accounts.forms import conflicts, set_owner_choices
 from ..accounts.services import owner_choices
 from ..accounts.views import add_errors, page_number
 from ..board.services import visible_pipelines
-from ..errors import ValidationError
+from ..errors import ConflictError, ValidationError
 from ..extensions import htmx
 from . import services
 from .forms import ConvertForm, LeadForm, choices
@@ -62,6 +63,40 @@ def detail(lead_id: int):
         can_convert=services.can_convert_lead(current_user, lead),
         **services.conversion_links(lead),
     )
+
+
+@bp.route("/<int:lead_id>/edit", methods=["GET", "POST"])
+def edit(lead_id: int):
+    lead = services.get_lead(current_user, lead_id)
+    services.require_change_lead(current_user, lead)
+    form = LeadForm(formdata=request.form or None, obj=lead)
+    form.source_id.choices = choices(services.sources())
+    lines = services.business_lines(current_user)
+    form.business_line_id.choices = choices(lines, blank=None)
+    set_owner_choices(form, owner_choices())
+    if not request.form:
+        for name in ("source_id", "owner_id", "business_line_id"):
+            getattr(form, name).data = str(getattr(lead, name) or "")
+        form.updated_at.data = token(lead)
+    status, conflict = 200, None
+    if form.validate_on_submit():
+        try:
+            services.update_lead(
+                current_user, lead, request.form.to_dict(), request.form.get("updated_at")
+            )
+        except ConflictError as exc:
+            conflict = {"message": exc.message, "rows": conflicts(form, lead)}
+            form.updated_at.data = token(lead)  # saving again now overwrites on purpose
+            status = 409
+        except ValidationError as exc:
+            add_errors(form, exc.errors)
+            status = 422
+        else:
+            flash("Lead saved.", "success")
+            return redirect(url_for("leads.detail", lead_id=lead.id))
+    return render_template(
+        "leads/form.html", form=form, lines=lines, lead=lead, conflict=conflict
+    ), status
 
 
 @bp.post("/<int:lead_id>/status")
