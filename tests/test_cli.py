@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from plugins.renewals.terms import term_end
 from webapp.extensions import db
-from webapp.models import Opportunity, Stage, StageHistory, User
+from webapp.models import Lead, Opportunity, Stage, StageHistory, User
 from webapp.models._base import utcnow
 
 
@@ -71,8 +71,8 @@ def test_demo_seed_is_deterministic_and_complete(app, runner):
 
 
 def test_demo_seed_looks_like_a_live_company(runner):
-    """Most open deals moved lately (a few are stale), and won deals have terms ending in the
-    coming months, so the board and renewals are worth trying right after ``make run``."""
+    """Most open deals moved lately (a few are stale), won deals have terms ending in the
+    coming months and leads wait: the board, renewals and leads are worth trying at once."""
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     now = utcnow()
     open_deals = db.session.execute(
@@ -90,6 +90,8 @@ def test_demo_seed_looks_like_a_live_company(runner):
     ).all()
     soon = [o for o in won if now.date() <= term_end(o) <= (now + timedelta(days=90)).date()]
     assert len(soon) >= 3
+    statuses = set(db.session.scalars(select(Lead.status)))
+    assert {"new", "contacted", "qualified"} <= statuses and "converted" not in statuses
 
 
 def test_demo_seed_refuses_a_database_with_data(runner):

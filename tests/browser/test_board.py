@@ -149,7 +149,8 @@ def test_filters_live_in_the_url(
     expect(page.get_by_role("link", name="Hers")).to_be_visible()
     expect(page).to_have_url(re.compile(r"owner=all"))
     first_column = f"#cards-{pipeline.stages[0].id}"
-    assert page.evaluate(f"!!document.querySelector('{first_column}').sortable")  # drag ready
+    # drag ready again: board.js binds SortableJS to the swapped columns on htmx:load
+    page.wait_for_function(f"!!document.querySelector('{first_column}').sortable", timeout=5000)
     page.reload()  # a bookmark of the filtered board
     expect(page.get_by_role("link", name="Hers")).to_be_visible()
     expect(page.get_by_label("Owner")).to_have_value("all")

@@ -83,7 +83,7 @@ def test_gate_dialog_gives_a_contact_the_missing_role(
     dialog = page.locator("dialog[open]")
     dialog.get_by_role("button", name="Save and move").click()  # nobody chosen yet
     expect(dialog.locator(".invalid-feedback")).to_contain_text("Choose a contact")
-    dialog.get_by_label("Decision maker among the deal's contacts").select_option(str(boss.id))
+    dialog.get_by_label("Decision maker, from the account's contacts").select_option(str(boss.id))
     dialog.get_by_role("button", name="Save and move").click()
     expect(page.locator("dialog[open]")).to_have_count(0)
     expect(page.locator(f"#cards-{awaiting} #card-{deal.id}")).to_be_visible()

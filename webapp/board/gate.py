@@ -46,7 +46,7 @@ def spec(name: str) -> tuple[str, str] | None:
     if name in FIELDS:
         return FIELDS[name]
     role = role_of(name)
-    return (f"{ROLE_LABELS[role]} among the deal's contacts", "role") if role else None
+    return (f"{ROLE_LABELS[role]}, from the account's contacts", "role") if role else None
 
 
 def known(names) -> list[str]:

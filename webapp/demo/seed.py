@@ -19,6 +19,7 @@ from ..models import (
     ActivityType,
     BusinessLine,
     Contact,
+    Lead,
     LostReason,
     Note,
     Opportunity,
@@ -284,7 +285,7 @@ def _next_id(model) -> int:
 
 
 def seed_demo(count: int, *, seed: int = 1) -> dict:
-    """Seed reference data, users, accounts, contacts and ``count`` opportunities."""
+    """Seed reference data, users, accounts, contacts, ``count`` opportunities and leads."""
     started = time.perf_counter()
     rng = random.Random(seed)
     ref = _reference_data(rng)
@@ -515,6 +516,7 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
     _bulk(OpportunityLine.__table__, line_rows)
     _bulk(Activity.__table__, activities)
     _bulk(Note.__table__, notes)
+    _bulk(Lead.__table__, _leads(rng, ref, max(12, count // 25), now))
     _sync_sequences()
     db.session.commit()
     _pipeline_variants(ref["lines"], ref["pipelines"])
@@ -524,6 +526,44 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
         "users": len(ref["users"]),
         "seconds": time.perf_counter() - started,
     }
+
+
+LEAD_STATUSES_SPREAD = ("new",) * 4 + ("contacted",) * 3 + ("qualified",) * 2 + ("disqualified",)
+
+
+def _leads(rng: random.Random, ref: dict, n: int, now) -> list[dict]:
+    """Prospects not yet converted: a few per seller, some unassigned, from the last 60 days."""
+    rows = []
+    for _ in range(n):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = f"{rng.choice(PREFIXES)} {rng.choice(SUFFIXES)}"
+        owner = rng.choice(ref["sellers"]) if rng.random() < 0.85 else None
+        created = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 1439))
+        rows.append(
+            {
+                "first_name": first,
+                "last_name": last,
+                "company": company,
+                "title": rng.choice(("CEO", "CFO", "Buyer", "IT manager", "Office manager")),
+                "email": f"{first}.{last}@{company.split()[0]}.example.com".lower(),
+                "phone": f"+39 06 {rng.randint(1000000, 9999999)}",
+                "source_id": rng.choice(ref["sources"]),
+                "status": rng.choice(LEAD_STATUSES_SPREAD),
+                "owner_id": owner.id if owner else None,
+                "business_line_id": rng.choice(ref["lines"]).id,
+                "description": rng.choice(
+                    (
+                        "Asked for a price list at the trade fair.",
+                        "Downloaded the white paper; wants a call next week.",
+                        "Referred by an existing customer.",
+                        None,
+                    )
+                ),
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+    return rows
 
 
 def _sync_sequences() -> None:
