@@ -369,6 +369,7 @@ def test_cards_show_plugin_badges_and_menu_only_where_enabled(
     auth.login(sales_user)
     html = client.get("/board").get_data(as_text=True)
     assert "From ERP" not in html and "Duplicate" not in html  # not enabled for this line
+    assert f"/opportunities/{opp.id}/card-actions" not in html  # no menu without actions
 
     db.session.add(
         PluginEnablement(business_line_id=pipeline.business_line_id, plugin="test_card_slots")
@@ -378,4 +379,25 @@ def test_cards_show_plugin_badges_and_menu_only_where_enabled(
     card = html[html.index(f'id="card-{opp.id}"') :]
     card = card[: card.index("</article>")]
     assert "From ERP" in card
-    assert 'data-slot="opportunity-actions"' in card and f'href="/test/duplicate/{opp.id}"' in card
+    # The menu is on the card; its items come when it opens, from the one deal's hook call.
+    assert 'data-slot="opportunity-actions"' in card
+    assert f'hx-get="/opportunities/{opp.id}/card-actions"' in card
+    assert "/test/duplicate/" not in card
+    items = client.get(f"/opportunities/{opp.id}/card-actions").get_data(as_text=True)
+    assert f'href="/test/duplicate/{opp.id}"' in items and "<html" not in items
+
+
+def test_card_actions_of_a_hidden_deal_are_refused(
+    app, client, auth, sales_user, create_user, pipeline
+):
+    app.extensions["opportuno.plugins"].pm.register(CardSlotsPlugin(), name="test_card_slots")
+    hidden_line = factories.business_line("Hidden")
+    db.session.add(PluginEnablement(business_line_id=hidden_line.id, plugin="test_card_slots"))
+    outsider = create_user(email="outsider@example.com", role="admin")
+    secret = factories.opportunity(
+        outsider,
+        {"name": "Secret", "stage_id": factories.pipeline(hidden_line, "S").stages[0].id},
+    )
+    auth.login(sales_user)
+    response = client.get(f"/opportunities/{secret.id}/card-actions")
+    assert response.status_code == 403 and "/test/duplicate/" not in response.get_data(as_text=True)

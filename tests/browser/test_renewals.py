@@ -89,3 +89,19 @@ def test_cancel_closes_the_dialog_and_creates_nothing(
     dialog.get_by_role("button", name="Cancel").click()
     expect(page.locator("#modal-root dialog")).to_have_count(0)
     assert db.session.scalar(select(Opportunity).where(Opportunity.id != source.id)) is None
+
+
+def test_duplicate_from_a_board_card_menu(page, login, sales_user, business_line, pipeline):
+    db.session.add(PluginEnablement(business_line_id=business_line.id, plugin="renewals"))
+    db.session.commit()
+    deal = factories.opportunity(
+        sales_user, {"name": "Board deal", "stage_id": pipeline.stages[0].id}
+    )
+    login(page, sales_user)
+    page.goto("/board")
+    card = page.locator(f"#card-{deal.id}")
+    card.get_by_role("button", name="⋯").click()  # the menu's items load as it opens
+    card.get_by_role("button", name="Duplicate…").click()
+    dialog = page.locator("dialog#duplicate-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Name")).to_have_value(re.compile("Board deal"))

@@ -1,9 +1,9 @@
 """Per-request helpers of the card template: plugin slots, card URLs, stages.
 
-``CardSlots.badges/actions`` equal ``run_hook(name, opportunity=card, ...)`` but keep one
-hook caller per business line instead of building a subset caller for every card, and
-``url`` builds a card's links from one ``url_for`` per endpoint: a board shows hundreds of
-cards and these were a third of its render time.
+``CardSlots.badges`` equals ``run_hook(name, opportunity=card)`` but keeps one hook caller
+per business line instead of building a subset caller for every card, and ``url`` builds a
+card's links from one ``url_for`` per endpoint: a board shows hundreds of cards and these
+were a third of its render time. A card's actions are fetched when its menu opens.
 """
 
 from flask import url_for
@@ -22,17 +22,22 @@ class CardSlots:
         self._stages: dict[int, list] = {}
         self._options: dict[tuple[int, int], Markup] = {}
 
-    def _call(self, name: str, card, **kwargs) -> list:
+    def _caller(self, name: str, card):
         key = (name, card.business_line_id)
         if key not in self._callers:
             self._callers[key] = hook(name, card)
-        return flatten(self._callers[key](opportunity=card, **kwargs))
+        return self._callers[key]
+
+    def _call(self, name: str, card, **kwargs) -> list:
+        return flatten(self._caller(name, card)(opportunity=card, **kwargs))
 
     def badges(self, card) -> list[dict]:
         return self._call("board_card_badges", card)
 
-    def actions(self, card) -> list[dict]:
-        return self._call("opportunity_actions", card, user=self.user)
+    def has_actions(self, card) -> bool:
+        """Whether a plugin enabled in the card's business line offers actions: the card then
+        shows a menu that fetches them when opened (``board.card_actions``)."""
+        return bool(self._caller("opportunity_actions", card).get_hookimpls())
 
     def url(self, endpoint: str, card) -> str:
         """``url_for(endpoint, opportunity_id=card.id)``."""

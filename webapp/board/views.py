@@ -22,7 +22,7 @@ from ..opportunities.services import (
     get_opportunity,
     move_stage,
 )
-from ..templating import compact_money
+from ..templating import compact_money, run_hook
 from . import gate, services
 from .services import CLOSE_PERIODS, BoardFilters
 from .slots import CardSlots
@@ -58,6 +58,15 @@ def board(pipeline_id: int | None = None):
     if htmx and htmx.target == "board-page":
         return render_template("board/_page.html", **context)
     return render_template("board/board.html", **context)
+
+
+@bp.get("/opportunities/<int:opportunity_id>/card-actions")
+def card_actions(opportunity_id: int):
+    """The items of a card's action menu (the plugins' ``opportunity_actions``), fetched when
+    the menu opens."""
+    opp = get_opportunity(current_user, opportunity_id)
+    actions = run_hook("opportunity_actions", opportunity=opp, user=current_user)
+    return render_template("board/_card_actions.html", actions=actions)
 
 
 @bp.get("/pipelines/<int:pipeline_id>/board/stages/<int:stage_id>/cards")
