@@ -1,3 +1,5 @@
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -25,6 +27,22 @@ def add_errors(form, errors: dict) -> None:
             form.form_errors.append(message)
         else:
             field.errors = [*field.errors, message]
+
+
+def submit_edit(form, row, update) -> tuple[int, dict | None]:
+    """Save a validated edit form of a row guarded by its ``updated_at`` token through
+    ``update(data, token)`` (the service). Returns (status, conflict): 200 once saved; 409 with
+    the fields changed meanwhile, the typed input kept and the token renewed (saving again
+    overwrites on purpose); 422 with the errors under their fields."""
+    try:
+        update(request.form.to_dict(), request.form.get("updated_at"))
+    except ConflictError as exc:
+        form.updated_at.data = token(row)
+        return 409, {"message": exc.message, "rows": conflicts(form, row)}
+    except ValidationError as exc:
+        add_errors(form, exc.errors)
+        return 422, None
+    return 200, None
 
 
 @bp.get("")
@@ -89,18 +107,9 @@ def edit(account_id: int):
         form.updated_at.data = token(account)
     status, conflict = 200, None
     if form.validate_on_submit():
-        try:
-            services.update_account(
-                current_user, account, request.form.to_dict(), request.form.get("updated_at")
-            )
-        except ConflictError as exc:
-            conflict = {"message": exc.message, "rows": conflicts(form, account)}
-            form.updated_at.data = token(account)  # saving again now overwrites on purpose
-            status = 409
-        except ValidationError as exc:
-            add_errors(form, exc.errors)
-            status = 422
-        else:
+        save = partial(services.update_account, current_user, account)
+        status, conflict = submit_edit(form, account, save)
+        if status == 200:
             flash("Account saved.", "success")
             return redirect(url_for("accounts.detail", account_id=account.id))
     return render_template(

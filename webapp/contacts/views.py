@@ -1,11 +1,13 @@
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts.concurrency import token
-from ..accounts.forms import conflicts, set_owner_choices
+from ..accounts.forms import set_owner_choices
 from ..accounts.services import owner_choices
-from ..accounts.views import add_errors, page_number
-from ..errors import ConflictError, ValidationError
+from ..accounts.views import add_errors, page_number, submit_edit
+from ..errors import ValidationError
 from ..extensions import db, htmx
 from ..models import Account
 from . import services
@@ -70,18 +72,9 @@ def edit(contact_id: int):
         form.updated_at.data = token(contact)
     status, conflict = 200, None
     if form.validate_on_submit():
-        try:
-            services.update_contact(
-                current_user, contact, request.form.to_dict(), request.form.get("updated_at")
-            )
-        except ConflictError as exc:
-            conflict = {"message": exc.message, "rows": conflicts(form, contact)}
-            form.updated_at.data = token(contact)  # saving again now overwrites on purpose
-            status = 409
-        except ValidationError as exc:
-            add_errors(form, exc.errors)
-            status = 422
-        else:
+        save = partial(services.update_contact, current_user, contact)
+        status, conflict = submit_edit(form, contact, save)
+        if status == 200:
             flash("Contact saved.", "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
     return render_template(

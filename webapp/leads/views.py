@@ -1,12 +1,14 @@
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts.concurrency import token
-from ..accounts.forms import conflicts, set_owner_choices
+from ..accounts.forms import set_owner_choices
 from ..accounts.services import owner_choices
-from ..accounts.views import add_errors, page_number
+from ..accounts.views import add_errors, page_number, submit_edit
 from ..board.services import visible_pipelines
-from ..errors import ConflictError, ValidationError
+from ..errors import ValidationError
 from ..extensions import htmx
 from . import services
 from .forms import ConvertForm, LeadForm, choices
@@ -80,18 +82,9 @@ def edit(lead_id: int):
         form.updated_at.data = token(lead)
     status, conflict = 200, None
     if form.validate_on_submit():
-        try:
-            services.update_lead(
-                current_user, lead, request.form.to_dict(), request.form.get("updated_at")
-            )
-        except ConflictError as exc:
-            conflict = {"message": exc.message, "rows": conflicts(form, lead)}
-            form.updated_at.data = token(lead)  # saving again now overwrites on purpose
-            status = 409
-        except ValidationError as exc:
-            add_errors(form, exc.errors)
-            status = 422
-        else:
+        save = partial(services.update_lead, current_user, lead)
+        status, conflict = submit_edit(form, lead, save)
+        if status == 200:
             flash("Lead saved.", "success")
             return redirect(url_for("leads.detail", lead_id=lead.id))
     return render_template(
