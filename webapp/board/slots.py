@@ -23,21 +23,22 @@ class CardSlots:
         self._options: dict[tuple[int, int], Markup] = {}
 
     def _caller(self, name: str, card):
+        """The hook caller of the card's business line, None when no enabled plugin there
+        implements ``name`` (then the card skips the call altogether)."""
         key = (name, card.business_line_id)
         if key not in self._callers:
-            self._callers[key] = hook(name, card)
+            caller = hook(name, card)
+            self._callers[key] = caller if caller.get_hookimpls() else None
         return self._callers[key]
 
-    def _call(self, name: str, card, **kwargs) -> list:
-        return flatten(self._caller(name, card)(opportunity=card, **kwargs))
-
     def badges(self, card) -> list[dict]:
-        return self._call("board_card_badges", card)
+        caller = self._caller("board_card_badges", card)
+        return flatten(caller(opportunity=card)) if caller else []
 
     def has_actions(self, card) -> bool:
         """Whether a plugin enabled in the card's business line offers actions: the card then
         shows a menu that fetches them when opened (``board.card_actions``)."""
-        return bool(self._caller("opportunity_actions", card).get_hookimpls())
+        return self._caller("opportunity_actions", card) is not None
 
     def url(self, endpoint: str, card) -> str:
         """``url_for(endpoint, opportunity_id=card.id)``."""
