@@ -1,26 +1,78 @@
-"""Per-request helpers of the card template: plugin slots, card URLs, stages.
+"""Per-request helpers of the card template: what a card shows beyond the deal's fields.
 
-``CardSlots.badges`` equals ``run_hook(name, opportunity=card)`` but keeps one hook caller
-per business line instead of building a subset caller for every card, and ``url`` builds a
-card's links from one ``url_for`` per endpoint: a board shows hundreds of cards and these
-were a third of its render time. A card's actions are fetched when its menu opens.
+A board renders a hundred cards and more; Jinja pays for every call a template makes, so
+``CardSlots.view`` computes in one call what a card needs (links, days in stage, staleness,
+plugin badges, next activity, the stage selector's options), and keeps per request what all
+cards share: one ``url_for`` per endpoint, one hook caller per business line (none where no
+enabled plugin implements the hook), one list of options per stage. A card's actions are
+fetched when its menu opens (``board.card_actions``).
 """
+
+from dataclasses import dataclass
 
 from flask import url_for
 from markupsafe import Markup
 
+from ..models import Activity, Opportunity
+from ..models._base import utcnow
 from ..plugins import flatten, hook
 
 _ID = 987654321  # placeholder id in a URL built once per endpoint
 
 
+@dataclass(slots=True)
+class CardView:
+    url: str  # the deal's page
+    move_url: str  # the stage selector's form
+    actions_url: str | None  # the menu's items, when a plugin there offers actions
+    days: int  # in the current stage
+    rotting_days: int | None
+    stale: bool
+    close_date: str | None
+    close_passed: bool
+    badges: list[dict]
+    stage_options: Markup
+    activity: Activity | None
+    activity_overdue: bool
+    activity_due: str | None
+
+
 class CardSlots:
     def __init__(self, user):
-        self.user = user  # the user object, not the current_user proxy: hooks read it per card
+        self.user = user
+        self.now = utcnow()
+        self.today = self.now.date()
         self._callers: dict = {}
         self._urls: dict[str, str] = {}
         self._stages: dict[int, list] = {}
         self._options: dict[tuple[int, int], Markup] = {}
+
+    def view(self, card: Opportunity, next_activities: dict) -> CardView:
+        """Everything the card template shows of ``card`` beyond its own fields."""
+        rotting_days = self._stage_rotting_days(card)
+        days = max(0, (self.now - card.stage_entered_at).days)
+        activity = next_activities.get(card.id)
+        due = activity.due_at if activity else None
+        badges = self._caller("board_card_badges", card)
+        return CardView(
+            url=self.url("opportunities.detail", card),
+            move_url=self.url("board.move", card),
+            actions_url=(
+                self.url("board.card_actions", card)
+                if self._caller("opportunity_actions", card)
+                else None
+            ),
+            days=days,
+            rotting_days=rotting_days,
+            stale=bool(rotting_days and days > rotting_days),
+            close_date=card.close_date.strftime("%d %b %Y") if card.close_date else None,
+            close_passed=bool(card.close_date and card.close_date < self.today),
+            badges=flatten(badges(opportunity=card)) if badges else [],
+            stage_options=self._stage_options(card),
+            activity=activity,
+            activity_overdue=bool(activity and activity.is_overdue(self.now)),
+            activity_due=due.strftime("%d %b") if due else None,
+        )
 
     def _caller(self, name: str, card):
         """The hook caller of the card's business line, None when no enabled plugin there
@@ -30,15 +82,6 @@ class CardSlots:
             caller = hook(name, card)
             self._callers[key] = caller if caller.get_hookimpls() else None
         return self._callers[key]
-
-    def badges(self, card) -> list[dict]:
-        caller = self._caller("board_card_badges", card)
-        return flatten(caller(opportunity=card)) if caller else []
-
-    def has_actions(self, card) -> bool:
-        """Whether a plugin enabled in the card's business line offers actions: the card then
-        shows a menu that fetches them when opened (``board.card_actions``)."""
-        return self._caller("opportunity_actions", card) is not None
 
     def url(self, endpoint: str, card) -> str:
         """``url_for(endpoint, opportunity_id=card.id)``."""
@@ -51,7 +94,7 @@ class CardSlots:
             self._stages[card.pipeline_id] = list(card.pipeline.stages)
         return self._stages[card.pipeline_id]
 
-    def stage_options(self, card) -> Markup:
+    def _stage_options(self, card) -> Markup:
         """The ``<option>``s of the card's stage selector, its stage selected; built once
         per pipeline and stage (``Markup.format`` escapes the names)."""
         key = (card.pipeline_id, card.stage_id)
@@ -63,7 +106,7 @@ class CardSlots:
             )
         return self._options[key]
 
-    def rotting_days(self, card) -> int | None:
+    def _stage_rotting_days(self, card) -> int | None:
         """The rotting days of the card's stage (as ``card.stage.rotting_days``)."""
         stage = next((s for s in self._pipeline_stages(card) if s.id == card.stage_id), None)
         return stage.rotting_days if stage else None

@@ -16,7 +16,6 @@ from werkzeug.datastructures import MultiDict
 from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
 from ..models import Opportunity, Stage
-from ..models._base import utcnow
 from ..opportunities.services import (
     create_opportunity,
     get_opportunity,
@@ -284,7 +283,7 @@ def _back() -> str:
 
 @bp.context_processor
 def _card_context() -> dict:
-    return {"today": utcnow().date(), "card_slots": CardSlots(current_user._get_current_object())}
+    return {"card_slots": CardSlots(current_user._get_current_object())}
 
 
 def _int(value) -> int | None:
