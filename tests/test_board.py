@@ -156,6 +156,33 @@ def test_stale_card_stands_out_with_its_days(
     assert "rotting" not in fresh_card[:80]
 
 
+def test_overdue_activity_and_passed_close_date_are_red(
+    client, auth, sales_user, pipeline, create_opportunity
+):
+    late = create_opportunity(name="Late deal", close_date=(date.today() - timedelta(days=3)))
+    on_time = create_opportunity(name="On time", close_date=(date.today() + timedelta(days=30)))
+    db.session.add_all(
+        [
+            Activity(opportunity_id=late.id, subject="Chase", due_at=utcnow() - timedelta(days=2)),
+            Activity(
+                opportunity_id=on_time.id, subject="Demo", due_at=utcnow() + timedelta(days=2)
+            ),
+        ]
+    )
+    db.session.commit()
+    auth.login(sales_user)
+    html = client.get("/board").get_data(as_text=True)
+
+    def card(opp):
+        start = html.index(f'id="card-{opp.id}"')
+        return html[start : html.index("</article>", start)]
+
+    assert re.search(r'class="text-danger" title="Expected close">\d', card(late))
+    assert '<span class="text-danger">Next: Chase' in card(late)
+    assert 'class="text-body-secondary" title="Expected close"' in card(on_time)
+    assert '<span class="text-body-secondary">Next: Demo' in card(on_time)
+
+
 def test_owner_filter_defaults_to_mine_and_everyone_shows_all(
     client, auth, sales_user, create_user, pipeline, create_opportunity
 ):
