@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
+from sqlalchemy.orm import lazyload
 
 from . import config, schema  # noqa: F401  (schema wires Alembic)
 from .extensions import csrf, db, htmx, login_manager, migrate
@@ -65,7 +66,9 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+        """The signed-in user with their business lines (every permission check reads them);
+        their groups load only when a page asks (one query less per request)."""
+        return db.session.get(models.User, int(user_id), options=[lazyload(models.User.groups)])
 
 
 def _init_plugin_resources(app: Flask, plugins) -> None:
