@@ -91,7 +91,11 @@ def fill(user: User, opp: Opportunity, form, names: list[str], version) -> int:
     contact, added to the deal when not on it yet."""
     data = {n: form.get(n, "") for n in names if n in FIELDS}
     roles = {role_of(n): form.get(n, "") for n in names if role_of(n)}
-    errors = {n: f"Choose a contact who is {ROLE_LABELS[r].lower()}." for n, r in _named(roles)}
+    errors = {
+        f"{ROLE_PREFIX}{role}": f"Choose a contact who is {ROLE_LABELS[role].lower()}."
+        for role, contact_id in roles.items()
+        if not contact_id
+    }
     if "account_id" in data and not data["account_id"] and form.get("account_name"):
         account = resolve_account(user, None, parsing.text("account_name", form["account_name"]))
         db.session.flush()  # a new account needs its id; a failure below rolls it back
@@ -109,8 +113,3 @@ def fill(user: User, opp: Opportunity, form, names: list[str], version) -> int:
         elif link.role != role:
             set_contact_role(user, opp, link.id, role)
     return opp.version
-
-
-def _named(roles: dict) -> list[tuple[str, str]]:
-    """The role inputs left empty, as (input name, role)."""
-    return [(f"{ROLE_PREFIX}{role}", role) for role, contact_id in roles.items() if not contact_id]
