@@ -10,7 +10,8 @@ from sqlalchemy import select
 from ..contacts.services import resolve_account
 from ..errors import ValidationError
 from ..extensions import db
-from ..models import CONTACT_ROLES, Contact, Opportunity, Source, User
+from ..leads.services import sources
+from ..models import CONTACT_ROLES, Contact, Opportunity, User
 from ..opportunities import fields as parsing
 from ..opportunities.relations import ROLE_LABELS, add_contact, set_contact_role
 from ..opportunities.services import update_opportunity
@@ -58,9 +59,7 @@ def choices(opp: Opportunity, names: list[str]) -> dict:
     kinds = {spec(n)[1] for n in names}
     found = {"sources": [], "contacts": []}
     if "source" in kinds:
-        found["sources"] = list(
-            db.session.scalars(select(Source).where(Source.active).order_by(Source.name))
-        )
+        found["sources"] = sources()
     if kinds & {"contact", "role"} and opp.account_id:
         found["contacts"] = list(
             db.session.scalars(

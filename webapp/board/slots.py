@@ -38,8 +38,7 @@ class CardView:
 
 
 class CardSlots:
-    def __init__(self, user):
-        self.user = user
+    def __init__(self):
         self.now = utcnow()
         self.today = self.now.date()
         self._callers: dict = {}
@@ -50,7 +49,7 @@ class CardSlots:
     def view(self, card: Opportunity, next_activities: dict) -> CardView:
         """Everything the card template shows of ``card`` beyond its own fields."""
         rotting_days = self._stage_rotting_days(card)
-        days = max(0, (self.now - card.stage_entered_at).days)
+        days = card.days_in_stage(self.now)
         activity = next_activities.get(card.id)
         due = activity.due_at if activity else None
         badges = self._caller("board_card_badges", card)

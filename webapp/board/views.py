@@ -28,6 +28,7 @@ from .slots import CardSlots
 
 bp = Blueprint("board", __name__)
 
+
 def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
     return {
         "board": services.build_board(user, pipeline, filters),
@@ -283,7 +284,7 @@ def _back() -> str:
 
 @bp.context_processor
 def _card_context() -> dict:
-    return {"card_slots": CardSlots(current_user._get_current_object())}
+    return {"card_slots": CardSlots()}
 
 
 def _int(value) -> int | None:
