@@ -9,6 +9,7 @@ from sqlalchemy.orm import lazyload
 from . import config, schema  # noqa: F401  (schema wires Alembic)
 from .extensions import csrf, db, htmx, login_manager, migrate
 from .plugins import EXTENSION_KEY, build_plugin_manager, flatten
+from .transactions import init_transactions
 
 MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
 BLUEPRINTS = (
@@ -57,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
 
     db.init_app(app)
+    init_transactions(db.session)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)

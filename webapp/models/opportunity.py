@@ -114,7 +114,8 @@ class Opportunity(TimestampMixin, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
-    __mapper_args__ = {"version_id_col": version}
+    # The version moves once per transaction (webapp.transactions), not once per flush.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     account: Mapped[Account | None] = relationship()
     primary_contact: Mapped[Contact | None] = relationship()
