@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import ROLES, SALES_GROUP, BusinessLine, Group, User
+from ..transactions import transactional
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -23,6 +24,7 @@ def sales_group() -> Group:
     return group
 
 
+@transactional
 def create_user(
     email: str,
     password: str,
@@ -50,5 +52,4 @@ def create_user(
     if sales:
         user.groups = [sales_group()]
     db.session.add(user)
-    db.session.commit()
     return user

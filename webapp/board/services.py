@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..models._base import utcnow
 from ..models.user import user_business_lines
+from ..transactions import transactional
 
 PAGE_SIZE = 25
 CLOSE_PERIODS = {
@@ -347,33 +348,55 @@ def more_cards(
     return Column(stage=stage, totals=totals, cards=cards, offset=max(0, offset))
 
 
-def check_movable(user: User, opp: Opportunity, version) -> None:
-    """Permission and version checks of a move, before its card placement touches rows."""
-    from ..opportunities.services import check_version
+@transactional
+def move_card(user: User, opp: Opportunity, data) -> Opportunity:
+    """A move as the user asked for it, in one transaction: the move dialog's answers to a
+    stage gate (``field`` names and their values), the card's place between its new
+    neighbours (``before_id``/``after_id``) and the stage move itself (``stage_id``,
+    ``version``, ``lost_reason_id`` or ``lost_reason``, ``lost_note``). ``data`` is a
+    MultiDict of the form. Refused anywhere (gate, lost reason, permission, stale version):
+    nothing is written, and the deal takes one version step when it succeeds."""
+    from ..opportunities.services import check_version, move_stage
+    from . import gate
 
     permissions.require_edit(user, opp)
-    check_version(opp, version)
+    check_version(opp, data.get("version"))  # once: the steps below share the transaction
+    answers = gate.known(data.getlist("field"))
+    if answers:
+        gate.fill(user, opp, data, answers)
+    position = None
+    if data.get("before_id") or data.get("after_id"):
+        position = placement(opp, data.get("stage_id"), data.get("before_id"), data.get("after_id"))
+    return move_stage(
+        user,
+        opp,
+        data.get("stage_id"),
+        lost_reason_id=data.get("lost_reason_id") or data.get("lost_reason"),
+        lost_note=data.get("lost_note"),
+        position=position,
+    )
 
 
 def placement(opp: Opportunity, stage_id: int, before_id=None, after_id=None) -> int | None:
     """The position for ``opp`` dropped in ``stage_id`` just above the card ``before_id``
     (or, without one, just below ``after_id``); None when neither names a card of that
     column (the service then puts it on top). Makes room by shifting the cards below when
-    there is no gap; the caller commits or rolls back with the move."""
+    there is no gap, within the caller's transaction."""
     anchor_id, above = (before_id, True) if before_id else (after_id, False)
-    if not str(anchor_id or "").isdigit() or int(anchor_id) == opp.id:
+    anchor_id, stage_id = _row_id(anchor_id), _row_id(stage_id)
+    if anchor_id is None or stage_id is None or anchor_id == opp.id:
         return None
     anchor = db.session.execute(
         select(Opportunity.position, Opportunity.id).where(
-            Opportunity.id == int(anchor_id),
-            Opportunity.stage_id == int(stage_id),
+            Opportunity.id == anchor_id,
+            Opportunity.stage_id == stage_id,
             Opportunity.status == "open",
         )
     ).first()
     if anchor is None:
         return None
     column = [
-        Opportunity.stage_id == int(stage_id),
+        Opportunity.stage_id == stage_id,
         Opportunity.status == "open",
         Opportunity.id != opp.id,
     ]
@@ -411,3 +434,12 @@ def placement(opp: Opportunity, stage_id: int, before_id=None, after_id=None) ->
         .values(position=Opportunity.__table__.c.position + 2)
     )
     return at + 1
+
+
+def _row_id(value) -> int | None:
+    """A row id typed in a form: ASCII digits within the database's integer range."""
+    value = str(value or "").strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 0 < number < 2**31 else None
