@@ -3,7 +3,9 @@
 A board render runs a fixed number of statements whatever the number of deals: the column
 totals (one aggregate, read from ix_opportunities_board_totals), the first cards of every
 column (one UNION ALL of per-stage LIMIT queries on ix_opportunities_board) with their owners
-and accounts joined, their tags (one), and their next open activities (one).
+and accounts joined, their tags (one), and their next open activities (one). An admin or
+manager whose URL names no owner costs one more: do they own an open deal here
+(ix_opportunities_board_owner_totals)?
 """
 
 from dataclasses import dataclass, field
