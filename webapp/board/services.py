@@ -3,7 +3,9 @@
 A board render runs a fixed number of statements whatever the number of deals: the column
 totals (one aggregate, read from ix_opportunities_board_totals), the first cards of every
 column (one UNION ALL of per-stage LIMIT queries on ix_opportunities_board) with their owners
-and accounts joined, their tags (one), and their next open activities (one).
+and accounts joined, their tags (one), and their next open activities (one). An admin or
+manager whose URL names no owner costs one more: do they own an open deal here
+(ix_opportunities_board_owner_totals)?
 """
 
 from dataclasses import dataclass, field
@@ -52,6 +54,8 @@ class BoardFilters:
     tag_ids: list[int] = field(default_factory=list)
     account_id: int | None = None
     close: str = ""
+    # True when the URL named no owner and the user, owning no open deal here, sees all.
+    everyone_by_default: bool = False
 
     @classmethod
     def from_args(cls, args) -> "BoardFilters":
@@ -86,6 +90,34 @@ class BoardFilters:
         """True when anything beyond the owner narrows the board."""
         return bool(self.tag_ids or self.account_id or self.close)
 
+    @property
+    def is_default(self) -> bool:
+        """True when the board shows what it shows without any filter in the URL."""
+        default_owner = "all" if self.everyone_by_default else "me"
+        return not self.narrowed and self.owner == default_owner
+
+
+def board_filters(user: User, pipeline: Pipeline, args) -> BoardFilters:
+    """The filters of a board request. Without an owner in the URL the board shows the
+    user's deals, except to an admin or manager who owns no open deal in this pipeline:
+    they see everyone's (one indexed query, only in that case)."""
+    filters = BoardFilters.from_args(args)
+    if (args.get("owner") or "").strip() or user.role not in ("admin", "manager"):
+        return filters
+    owns_some = db.session.scalar(
+        select(Opportunity.id)
+        .where(
+            Opportunity.status == "open",
+            Opportunity.owner_id == user.id,
+            Opportunity.pipeline_id == pipeline.id,
+            Opportunity.deleted_at.is_(None),
+        )
+        .limit(1)
+    )
+    if owns_some is None:
+        filters.owner, filters.everyone_by_default = "all", True
+    return filters
+
 
 @dataclass
 class Totals:
@@ -114,11 +146,24 @@ class Board:
     closing: list[Stage]  # the won/lost drop zones
     next_activities: dict[int, Activity]
 
+    @property
+    def deal_count(self) -> int:
+        """The open deals matching the filters, over every column."""
+        return sum(column.totals.count for column in self.columns)
+
+
+class NoPipeline(NotFound):
+    """The user (or the business line asked for) has no pipeline yet."""
+
+    def __init__(self):
+        super().__init__("No pipeline is set up yet.")
+
 
 def get_pipeline(
     user: User, pipeline_id: int | None = None, business_line_id: int | None = None
 ) -> Pipeline:
-    """The pipeline asked for, else the default one of a business line, else the user's."""
+    """The pipeline asked for, else the default one of a business line, else the user's.
+    NotFound for a pipeline id that does not exist, NoPipeline when there is none to show."""
     from ..opportunities.services import default_pipeline
 
     if pipeline_id:
@@ -133,7 +178,7 @@ def get_pipeline(
     else:
         pipeline = default_pipeline(user)
     if pipeline is None:
-        raise NotFound("No pipeline is set up yet.")
+        raise NotFound("This pipeline does not exist.") if pipeline_id else NoPipeline()
     permissions.require(
         permissions.can_view_business_line(user, pipeline.business_line_id),
         "You may not see this pipeline.",

@@ -47,10 +47,13 @@ def board(pipeline_id: int | None = None):
     args = request.args
     pipeline_id = _int(args.get("pipeline")) or pipeline_id
     business_line_id = _int(args.get("business_line"))
-    pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id)
-    if business_line_id and pipeline.business_line_id != business_line_id:
-        pipeline = services.get_pipeline(current_user, None, business_line_id)
-    filters = BoardFilters.from_args(args)
+    try:
+        pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id)
+        if business_line_id and pipeline.business_line_id != business_line_id:
+            pipeline = services.get_pipeline(current_user, None, business_line_id)
+    except services.NoPipeline:
+        return render_template("board/no_pipeline.html")
+    filters = services.board_filters(current_user, pipeline, args)
     context = _page_context(current_user, pipeline, filters)
     if htmx and htmx.target == "board-page":
         return render_template("board/_page.html", **context)
