@@ -34,50 +34,43 @@ def text(field: str, value, *, required: bool = False, max_len: int = 200) -> st
     return value
 
 
-def _number(field: str, value, locale: str | None, kind: str = "number") -> Decimal:
-    """A typed number read in ``locale`` (default: the user's); numbers from code pass."""
+def number(
+    field: str, value, *, kind: str = "number", locale: str | None = None
+) -> Decimal | None:
+    """A typed number read in ``locale`` (default: the user's), None when blank; ``kind``:
+    ``number``, ``whole`` or ``percent`` (a trailing % allowed). Numbers from code pass."""
+    if _blank(value):
+        return None
     if isinstance(value, bool):
         raise ValidationError({field: "Enter a number."})
     if isinstance(value, Decimal | int):
-        number = Decimal(value)
+        found = Decimal(value)
     elif isinstance(value, float):
-        number = Decimal(str(value))
+        found = Decimal(str(value))
     else:
         try:
-            number = read_number(value, locale or current_locale(), kind=kind)
+            found = read_number(value, locale or current_locale(), kind=kind)
         except ParseError as exc:
             raise ValidationError({field: exc.message}) from None
-    if not number.is_finite():
+    if not found.is_finite():
         raise ValidationError({field: "Enter a number."})
-    return number
+    return found
 
 
 def money(
-    field: str,
-    value,
-    *,
-    required: bool = False,
-    maximum: Decimal = MAX_MONEY,
-    locale: str | None = None,
+    field: str, value, *, required: bool = False, locale: str | None = None
 ) -> Decimal | None:
-    """An amount (also prices and quantities): not negative, at most ``maximum``, to cents."""
+    """An amount or a price: not negative, at most MAX_MONEY, to the cent."""
     if _blank(value):
         if required:
             raise ValidationError({field: "This field is required."})
         return None
-    amount = _number(field, value, locale)
+    amount = number(field, value, locale=locale)
     if amount < 0:
         raise ValidationError({field: "The amount cannot be negative."})
-    if amount > maximum:
+    if amount > MAX_MONEY:
         raise ValidationError({field: "That amount is too large."})
     return amount.quantize(Decimal("0.01"))
-
-
-def percent(field: str, value, *, locale: str | None = None) -> Decimal | None:
-    """A percentage (a trailing % allowed); the caller checks its range."""
-    if _blank(value):
-        return None
-    return _number(field, value, locale, "percent")
 
 
 def integer(
@@ -90,12 +83,12 @@ def integer(
 ):
     if _blank(value):
         return None
-    number = int(_number(field, value, locale, "whole"))
-    if minimum is not None and number < minimum:
+    whole = int(number(field, value, kind="whole", locale=locale))
+    if minimum is not None and whole < minimum:
         raise ValidationError({field: f"Must be at least {minimum}."})
-    if maximum is not None and number > maximum:
+    if maximum is not None and whole > maximum:
         raise ValidationError({field: f"Must be at most {maximum}."})
-    return number
+    return whole
 
 
 def day(field: str, value, *, locale: str | None = None) -> date | None:
