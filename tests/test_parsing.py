@@ -50,6 +50,8 @@ REFUSED = [
     ("en", "1.500,50", "1.500,50 is not a number in English: write 1500.50 or 1,500.50."),
     ("en", "12,50", "12,50 is not a number in English: write 12.50."),
     ("en", "1,5", "write 1.5."),
+    ("en", "-2,5", "-2,5 is not a number in English: write -2.5."),
+    ("en", "-1.500,5", "write -1500.5 or -1,500.5."),
     ("en", "1,50,000", "write it like 1500.50 or 1,500.50."),
     ("en", "1 500", "1 500 is not a number in English"),  # English does not group with spaces
     ("en", "1.2.3", "not a number in English"),

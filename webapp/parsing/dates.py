@@ -18,6 +18,12 @@ FIELD_PATTERNS = {"d": "([0-9]{1,2})", "M": "([0-9]{1,2})", "y": "([0-9]{4}|[0-9
 FIELD_LABELS = {"d": "DD", "M": "MM", "y": "YYYY"}
 DEFAULT_TIME = time(9, 0)
 
+# Messages: whole sentences with named placeholders, ready for gettext.
+NOT_A_DATE = "{typed} is not a date in {language}: write it as {form} or YYYY-MM-DD."
+NOT_A_DATETIME = (
+    "{typed} is not a date and time in {language}: write it as {form} 14:30 or YYYY-MM-DD 14:30."
+)
+
 
 @dataclass(frozen=True)
 class ShortForm:
@@ -47,8 +53,7 @@ def read_date(text: str, locale: str) -> date:
     found = _date(normalized(str(text)), form)
     if found is None:
         raise ParseError(
-            f"{shown(text)} is not a date in {form.language}: write it as {form.label} or "
-            "YYYY-MM-DD."
+            NOT_A_DATE.format(typed=shown(text), language=form.language, form=form.label)
         )
     return found
 
@@ -63,8 +68,7 @@ def read_datetime(text: str, locale: str, *, default_time: time = DEFAULT_TIME) 
     at = _time(time_text.strip()) if time_text.strip() else default_time
     if day is None or at is None:
         raise ParseError(
-            f"{shown(text)} is not a date and time in {form.language}: write it as "
-            f"{form.label} 14:30 or YYYY-MM-DD 14:30."
+            NOT_A_DATETIME.format(typed=shown(text), language=form.language, form=form.label)
         )
     return datetime.combine(day, at)
 

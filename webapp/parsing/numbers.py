@@ -25,6 +25,14 @@ PERCENT_SIGNS = ("%", "\u066a")
 MAX_LENGTH = 64  # longer text is no number a field here can hold
 EXAMPLES = {"number": Decimal("1500.50"), "whole": Decimal("1500"), "percent": Decimal("12.5")}
 
+# Messages: whole sentences with named placeholders, ready for gettext.
+MEANT_TWO_WAYS = "{typed} is not a number in {language}: write {plain} or {grouped}."
+MEANT = "{typed} is not a number in {language}: write {plain}."
+LIKE_TWO_WAYS = "{typed} is not a number in {language}: write it like {plain} or {grouped}."
+LIKE = "{typed} is not a number in {language}: write it like {plain}."
+NOT_WHOLE_TWO_WAYS = "{typed} is not a whole number: write {low} or {high}."
+NOT_WHOLE = "{typed} is not a whole number: write {low}."
+
 
 @dataclass(frozen=True)
 class Marks:
@@ -77,16 +85,14 @@ def read_number(text: str, locale: str, *, kind: str = "number") -> Decimal:
         body = body[1:]
     parts = _split(body, m.decimals, m.groups, m) if len(body) <= MAX_LENGTH else None
     if parts is None:
-        raise ParseError(_refusal(text, body, m, kind))
+        raise ParseError(_refusal(text, sign or "", body, m, kind))
     whole, fraction = parts
     number = Decimal(f"{sign or ''}{whole}.{fraction}" if fraction else f"{sign or ''}{whole}")
     if kind == "whole" and fraction:
         low, high = number.to_integral(ROUND_FLOOR), number.to_integral(ROUND_CEILING)
+        message = NOT_WHOLE_TWO_WAYS if low != high else NOT_WHOLE
         raise ParseError(
-            f"{shown(text)} is not a whole number: write {_written(low, m)} or "
-            f"{_written(high, m)}."
-            if low != high
-            else f"{shown(text)} is not a whole number: write {_written(low, m)}."
+            message.format(typed=shown(text), low=_written(low, m), high=_written(high, m))
         )
     return number
 
@@ -134,7 +140,7 @@ def _split(body: str, decimals, groups, m: Marks) -> tuple[str, str] | None:
     return "".join(chunks), fraction
 
 
-def _refusal(text: str, body: str, m: Marks, kind: str) -> str:
+def _refusal(text: str, sign: str, body: str, m: Marks, kind: str) -> str:
     """The message for text not written the locale's way: the value it probably meant (read
     with the decimal and grouping marks swapped), else an example."""
     other_decimal = "." if "." not in m.decimals else ","
@@ -142,18 +148,16 @@ def _refusal(text: str, body: str, m: Marks, kind: str) -> str:
     parts = None
     if len(body) <= MAX_LENGTH:
         parts = _split(body, {other_decimal}, {other_group}, m)
-    typed = shown(text)
     if parts is not None:
-        meant = Decimal(f"{parts[0]}.{parts[1]}" if parts[1] else parts[0])
-        plain, grouped = _written(meant, m), _written(meant, m, grouped=True)
-        if plain == grouped:
-            return f"{typed} is not a number in {m.language}: write {plain}."
-        return f"{typed} is not a number in {m.language}: write {plain} or {grouped}."
-    example = EXAMPLES.get(kind, EXAMPLES["number"])
-    plain, grouped = _written(example, m), _written(example, m, grouped=True)
-    if plain == grouped:
-        return f"{typed} is not a number in {m.language}: write it like {plain}."
-    return f"{typed} is not a number in {m.language}: write it like {plain} or {grouped}."
+        meant = Decimal(sign + (f"{parts[0]}.{parts[1]}" if parts[1] else parts[0]))
+        two_ways, one_way = MEANT_TWO_WAYS, MEANT
+    else:
+        meant = EXAMPLES.get(kind, EXAMPLES["number"])
+        two_ways, one_way = LIKE_TWO_WAYS, LIKE
+    plain, grouped = _written(meant, m), _written(meant, m, grouped=True)
+    return (one_way if plain == grouped else two_ways).format(
+        typed=shown(text), language=m.language, plain=plain, grouped=grouped
+    )
 
 
 def _written(number: Decimal, m: Marks, *, grouped: bool = False) -> str:
