@@ -24,8 +24,12 @@ BATCH = 1000
 
 def upgrade():
     with op.batch_alter_table("accounts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("name_key", sa.String(200), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("core_key", sa.String(200), server_default="", nullable=False))
+        batch_op.add_column(
+            sa.Column("name_key", sa.String(200), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("core_key", sa.String(200), server_default="", nullable=False)
+        )
         batch_op.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
             "fk_accounts_merged_into_id_accounts", "accounts", ["merged_into_id"], ["id"]
@@ -34,7 +38,9 @@ def upgrade():
         batch_op.create_index("ix_accounts_core_key", ["core_key"], unique=False)
         batch_op.create_index("ix_accounts_merged_into_id", ["merged_into_id"], unique=False)
     with op.batch_alter_table("contacts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("name_key", sa.String(200), server_default="", nullable=False))
+        batch_op.add_column(
+            sa.Column("name_key", sa.String(200), server_default="", nullable=False)
+        )
         batch_op.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
             "fk_contacts_merged_into_id_contacts", "contacts", ["merged_into_id"], ["id"]
@@ -70,9 +76,7 @@ def _backfill():
         sa.column("last_name"),
         sa.column("name_key"),
     )
-    rows = conn.execute(
-        sa.select(contacts.c.id, contacts.c.first_name, contacts.c.last_name)
-    ).all()
+    rows = conn.execute(sa.select(contacts.c.id, contacts.c.first_name, contacts.c.last_name)).all()
     update = (
         contacts.update()
         .where(contacts.c.id == sa.bindparam("row_id"))

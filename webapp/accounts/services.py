@@ -16,7 +16,7 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import SALES_GROUP, Account, Contact, Group, Opportunity, User
 from ..models._base import ZERO
-from . import concurrency
+from . import concurrency, matching
 from .fields import apply, differences, parse_account
 
 PER_PAGE = 25
@@ -195,26 +195,23 @@ def owner_choices() -> list[User]:
     )
 
 
-def find_by_name(name: str) -> Account | None:
-    """The (first) live account named exactly ``name``, ignoring case and outer spaces."""
-    return db.session.scalars(
-        select(Account)
-        .where(Account.deleted_at.is_(None), func.lower(Account.name) == name.strip().lower())
-        .order_by(Account.id)
-        .limit(1)
-    ).first()
-
-
 def _check_unique_name(name: str, account: Account | None = None) -> None:
-    same = find_by_name(name)
-    if same is not None and same is not account:
+    """No other live account has the same name (as ``names.name_key`` compares)."""
+    same = next((a for a in matching.exact_matches(name, limit=2) if a is not account), None)
+    if same is not None:
         raise ValidationError({"name": f"An account named “{same.name}” already exists."})
 
 
 def create_account(user: User, data: dict) -> Account:
-    """A new account from form-like ``data``; the creator owns it unless an owner is given."""
+    """A new account from form-like ``data``; the creator owns it unless an owner is given.
+    When accounts with a similar name exist, the user confirms first (``account_confirm_new``)."""
     values = parse_account(data)
     _check_unique_name(values["name"])
+    if not matching.confirmed(data) and matching.near_matches(values["name"]):
+        raise ValidationError(
+            {"name": "Accounts with a similar name exist: open one of them, or confirm that "
+             "this is a new account."}
+        )
     values.setdefault("owner", None)
     account = Account(**values)
     account.owner = account.owner or user

@@ -5,11 +5,12 @@ from flask_login import current_user
 
 from ..errors import ConflictError, ValidationError
 from ..extensions import htmx
-from . import services
+from . import matching, services
 from .concurrency import token
 from .forms import AccountForm, conflicts, set_owner_choices
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+bp.add_app_template_global(matching.matches, "account_matches")
 
 
 def page_number() -> int:

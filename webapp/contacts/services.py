@@ -11,11 +11,11 @@ from sqlalchemy.orm import joinedload
 from .. import permissions
 from ..accounts import concurrency
 from ..accounts.fields import apply, differences, parse_contact
-from ..accounts.services import PER_PAGE, find_by_name, like_pattern
+from ..accounts.matching import choose_account, new_account
+from ..accounts.services import PER_PAGE, like_pattern
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import Account, Contact, Opportunity, OpportunityContact, User
-from ..opportunities.fields import row, text
 from ..plugins import registry
 
 DEALS_SHOWN = 100
@@ -112,41 +112,24 @@ def contact_deals(user: User, contact: Contact) -> list[tuple[Opportunity, str |
     return [(opp, role) for opp, role in db.session.execute(query)]
 
 
-def _account_choice(data: dict) -> tuple[Account | None, str | None]:
-    """The picked account (unknown id -> ValidationError) and the typed account name."""
-    account = row("account_id", Account, data.get("account_id"), "account")
-    return account, text("account_name", data.get("account_name"))
-
-
-def resolve_account(user: User, account: Account | None, name: str | None) -> Account | None:
-    """The picked account, else the live account named exactly ``name``, else a new one."""
-    if account is not None or not name:
-        return account
-    found = find_by_name(name)
-    if found is not None:
-        return found
-    account = Account(name=name, owner=user)
-    db.session.add(account)
-    return account
-
-
 def _values(user: User, data: dict) -> dict:
-    """Parsed contact fields plus the account (every error of the form at once; nothing is
-    added to the session unless all is valid)."""
+    """Parsed contact fields plus the account, picked or typed (``accounts.matching``; every
+    error of the form at once; nothing is added to the session unless all is valid)."""
     errors, values, choice = {}, {}, None
     try:
         values = parse_contact(data)
     except ValidationError as exc:
         errors.update(exc.errors)
-    if "account_id" in data or "account_name" in data:
+    has_account = "account_id" in data or "account_name" in data
+    if has_account:
         try:
-            choice = _account_choice(data)
+            choice = choose_account(data)
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
-    if choice is not None:
-        values["account"] = resolve_account(user, *choice)
+    if has_account:
+        values["account"] = new_account(choice, user) if isinstance(choice, str) else choice
     return values
 
 

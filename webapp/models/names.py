@@ -10,13 +10,14 @@ import unicodedata
 KEY_LENGTH = 200
 
 # Legal forms dropped from the end of a company name (written without dots or spaces).
-LEGAL_FORMS = frozenset(
-    """
-    srl srls spa sapa sas snc scarl scrl coop onlus
-    ltd limited plc llp lp llc inc incorporated corp corporation co company
-    gmbh ag kg ohg ug ev mbh sa sarl sas sasu sl slu bv nv ab oy as asa aps pty
-    """.split()
-)
+# fmt: off
+LEGAL_FORMS = frozenset((
+    "srl", "srls", "spa", "sapa", "sas", "snc", "scarl", "scrl", "coop", "onlus",
+    "ltd", "limited", "plc", "llp", "lp", "llc", "inc", "incorporated", "corp", "corporation",
+    "co", "company", "gmbh", "ag", "kg", "ohg", "ug", "ev", "mbh", "sa", "sarl", "sasu", "sl",
+    "slu", "bv", "nv", "ab", "oy", "as", "asa", "aps", "pty",
+))
+# fmt: on
 
 
 def _fold(text: str) -> str:

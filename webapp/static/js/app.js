@@ -18,14 +18,18 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// Account picker: choosing a result fills the hidden account_id; typing again clears it.
+// Account picker: choosing a result (or a listed candidate) fills the hidden account_id;
+// typing again clears it.
 document.addEventListener("click", (event) => {
   const option = event.target.closest("[data-pick-account]");
   if (!option) return;
   const picker = option.closest(".account-picker");
   picker.querySelector('input[name="account_id"]').value = option.dataset.pickAccount;
-  picker.querySelector('input[name="account_name"]').value = option.dataset.accountName;
+  const input = picker.querySelector('input[name="account_name"]');
+  input.value = option.dataset.accountName;
+  input.classList.remove("is-invalid");
   picker.querySelector(".account-results").innerHTML = "";
+  picker.querySelector("[data-account-matches]")?.remove();
 });
 document.addEventListener("input", (event) => {
   if (event.target.matches('.account-picker input[name="account_name"]')) {
