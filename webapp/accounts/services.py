@@ -237,3 +237,14 @@ def update_account(user: User, account: Account, data: dict, updated_at) -> dict
     apply(account, changes)
     db.session.commit()
     return changes
+
+
+def merge_candidates(user: User, account: Account, text: str = "", limit: int = 10) -> list:
+    """Accounts to merge ``account`` with: those matching ``text``, else its likely duplicates
+    (the same or a similar name)."""
+    if text.strip():
+        rows = list_accounts(user, text, per_page=limit + 1).items
+    else:
+        found = matching.matches(account.name)
+        rows = found.exact + found.near
+    return [row for row in rows if row.id != account.id][:limit]

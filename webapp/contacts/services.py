@@ -164,3 +164,21 @@ def update_contact(user: User, contact: Contact, data: dict, updated_at) -> dict
     registry().pm.hook.contact_saved(contact=contact, changes=changes, user=user)
     db.session.commit()
     return changes
+
+
+def merge_candidates(user: User, contact: Contact, text_: str = "", limit: int = 10) -> list:
+    """Contacts to merge ``contact`` with: those matching ``text_``, else its likely duplicates
+    (the same name in the same account, or the same email)."""
+    if text_.strip():
+        rows = list_contacts(user, text_, per_page=limit + 1).items
+    else:
+        same = and_(Contact.account_id == contact.account_id, Contact.name_key == contact.name_key)
+        if contact.email:
+            same = or_(same, Contact.email == contact.email)
+        rows = db.session.scalars(
+            select(Contact)
+            .where(same, Contact.deleted_at.is_(None), Contact.id != contact.id)
+            .order_by(Contact.id)
+            .limit(limit)
+        )
+    return [row for row in rows if row.id != contact.id][:limit]
