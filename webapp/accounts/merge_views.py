@@ -46,8 +46,8 @@ def _defaults(spec: MergeKind, record, other) -> dict:
 
 def merge_page(spec: MergeKind, record_id: int):
     record = spec.get(current_user, record_id)
-    allowed = can_merge(current_user)
-    other = _other(spec, record) if allowed else None
+    allowed = can_merge(current_user)  # the page says so; the service enforces it
+    other = _other(spec, record)
     status, errors, counts = 200, {}, None
     if request.method == "POST" and other is not None:
         survivor_id = request.form.get("survivor", type=int)
@@ -68,7 +68,7 @@ def merge_page(spec: MergeKind, record_id: int):
         "allowed": allowed,
         "query": query,
         "errors": errors,
-        "candidates": [] if other or not allowed else spec.candidates(current_user, record, query),
+        "candidates": spec.candidates(current_user, record, query) if allowed and not other else [],
         "rows": comparison(record, other, spec.fields) if other else [],
         "chosen": _chosen(spec, record, other) if other else {},
     }

@@ -14,6 +14,7 @@ from .merge_views import MergeKind, merge_page
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 bp.add_app_template_global(matching.matches, "account_matches")
+bp.add_app_template_global(lambda: can_merge(current_user), "may_merge")
 ACCOUNTS = MergeKind(
     "account",
     ACCOUNT_FIELDS,
