@@ -30,7 +30,10 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search_accounts(user: User, text: str, limit: int = 8) -> list[Account]:
+SUGGESTIONS = 8
+
+
+def search_accounts(user: User, text: str, limit: int = SUGGESTIONS) -> list[Account]:
     """Accounts whose name contains ``text`` (case-insensitive), best prefix matches first."""
     text = (text or "").strip()
     if not text:

@@ -77,6 +77,8 @@ def search():
     """Search-as-you-type results for the account picker (an htmx fragment)."""
     query = request.args.get("account_name") or request.args.get("q", "")
     accounts = services.search_accounts(current_user, query)
+    if len(accounts) < services.SUGGESTIONS:  # "Fiume Foods srl" also suggests "Fiume Foods"
+        accounts += [a for a in matching.near_matches(query) if a not in accounts]
     return render_template("accounts/_search_results.html", accounts=accounts, query=query)
 
 

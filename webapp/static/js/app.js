@@ -31,6 +31,16 @@ document.addEventListener("click", (event) => {
   picker.querySelector(".account-results").innerHTML = "";
   picker.querySelector("[data-account-matches]")?.remove();
 });
+// Escape closes open suggestions and keeps the typed name (not the search field's clearing,
+// nor the dialog's closing); with no suggestions open it does what it usually does.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !event.target.matches('.account-picker input[name="account_name"]')) return;
+  const results = event.target.closest(".account-picker").querySelector(".account-results");
+  if (results.childElementCount) {
+    event.preventDefault();
+    results.innerHTML = "";
+  }
+});
 document.addEventListener("input", (event) => {
   if (event.target.matches('.account-picker input[name="account_name"]')) {
     event.target.closest(".account-picker").querySelector('input[name="account_id"]').value = "";
