@@ -279,3 +279,25 @@ def test_the_warning_links_to_merging_the_duplicates_for_managers(
         data={"name": "Near", "account_name": "Fiume Foods Ltd", "stage_id": pipeline.stages[0].id},
     )
     assert f"/accounts/{fiume.id}/merge?other={dupe.id}" in response.text
+
+
+def test_contact_form_asks_before_creating_a_likely_duplicate_contact(
+    client, auth, sales_user, fiume
+):
+    anna = factories.contact(fiume, "Rossi", first_name="Anna", email="anna@fiume.example")
+    auth.login(sales_user)
+    same_name = {"first_name": "ANNA", "last_name": "rossi", "account_id": str(fiume.id)}
+    response = client.post("/contacts/new", data=same_name)
+    assert response.status_code == 422 and "data-contact-matches" in response.text
+    assert f"/contacts/{anna.id}" in response.text and 'value="ANNA"' in response.text
+    same_email = {"last_name": "Verdi", "email": "anna@FIUME.example"}
+    response = client.post("/contacts/new", data=same_email)
+    assert response.status_code == 422 and f"/contacts/{anna.id}" in response.text
+    assert count(Contact) == 1
+    # Another person of the same name elsewhere is no duplicate; confirming creates.
+    assert (
+        client.post("/contacts/new", data={"first_name": "Anna", "last_name": "Rossi"}).status_code
+        == 302
+    )
+    response = client.post("/contacts/new", data={**same_name, "contact_confirm_new": "1"})
+    assert response.status_code == 302 and count(Contact) == 3

@@ -11,14 +11,17 @@ from sqlalchemy.orm import joinedload
 from .. import permissions
 from ..accounts import concurrency
 from ..accounts.fields import apply, differences, parse_contact
-from ..accounts.matching import choose_account, new_account
+from ..accounts.fields import email as parse_email
+from ..accounts.matching import choose_account, exact_matches, new_account, picked_account
 from ..accounts.services import PER_PAGE, like_pattern
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import Account, Contact, Opportunity, OpportunityContact, User
+from ..models.names import contact_key
 from ..plugins import registry
 
 DEALS_SHOWN = 100
+CONFIRM = "contact_confirm_new"
 
 
 def list_contacts(
@@ -112,9 +115,44 @@ def contact_deals(user: User, contact: Contact) -> list[tuple[Opportunity, str |
     return [(opp, role) for opp, role in db.session.execute(query)]
 
 
-def _values(user: User, data: dict) -> dict:
+def likely_duplicates(data: dict, limit: int = 6) -> list[Contact]:
+    """Live contacts that may be the person a contact form describes: the same full name (as
+    ``names.contact_key`` compares) in the same account, or the same email. Two index reads."""
+    key = contact_key(data.get("first_name"), data.get("last_name"))
+    try:
+        account = picked_account(data.get("account_id"))
+    except ValidationError:
+        account = None
+    if account is None and data.get("account_name"):
+        same = exact_matches(data["account_name"], limit=2)
+        account = same[0] if len(same) == 1 else None
+    try:
+        address = parse_email("email", data.get("email"))
+    except ValidationError:
+        address = None
+    found = []
+    if account is not None and key:
+        found += db.session.scalars(
+            select(Contact)
+            .where(Contact.account_id == account.id, Contact.name_key == key)
+            .where(Contact.deleted_at.is_(None))
+            .order_by(Contact.id)
+            .limit(limit)
+        )
+    if address:
+        found += db.session.scalars(
+            select(Contact)
+            .where(Contact.email == address, Contact.deleted_at.is_(None))
+            .order_by(Contact.id)
+            .limit(limit)
+        )
+    return list(dict.fromkeys(found))[:limit]
+
+
+def _values(user: User, data: dict, *, new: bool = False) -> dict:
     """Parsed contact fields plus the account, picked or typed (``accounts.matching``; every
-    error of the form at once; nothing is added to the session unless all is valid)."""
+    error of the form at once; nothing is added to the session unless all is valid). A
+    ``new`` contact like an existing one (``likely_duplicates``) needs ``contact_confirm_new``."""
     errors, values, choice = {}, {}, None
     try:
         values = parse_contact(data)
@@ -128,6 +166,13 @@ def _values(user: User, data: dict) -> dict:
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
+    if new and not str(data.get(CONFIRM, "")).strip() and likely_duplicates(data):
+        raise ValidationError(
+            {
+                "last_name": "A contact with this name in this account, or with this email, "
+                "already exists: open it, or confirm that this is another person."
+            }
+        )
     if has_account:
         values["account"] = new_account(choice, user) if isinstance(choice, str) else choice
     return values
@@ -136,7 +181,7 @@ def _values(user: User, data: dict) -> dict:
 def create_contact(user: User, data: dict) -> Contact:
     """A new contact (and its new account when only a name was given); owner: the creator
     unless given."""
-    values = _values(user, data)
+    values = _values(user, data, new=True)
     contact = Contact(**values)
     contact.owner = contact.owner or user
     db.session.add(contact)

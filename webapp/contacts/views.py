@@ -48,17 +48,21 @@ def new():
         account = db.session.get(Account, request.args.get("account_id", type=int) or 0)
         if account is not None and account.deleted_at is None:
             form.account_id.data, form.account_name.data = str(account.id), account.name
-    status = 200
+    status, duplicates = 200, []
     if form.validate_on_submit():
         try:
             contact = services.create_contact(current_user, request.form.to_dict())
         except ValidationError as exc:
             add_errors(form, exc.errors)
             status = 422
+            if "last_name" in exc.errors:
+                duplicates = services.likely_duplicates(request.form.to_dict())
         else:
             flash(f"Contact “{contact.full_name}” created.", "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
-    return render_template("contacts/form.html", form=form, contact=None), status
+    return render_template(
+        "contacts/form.html", form=form, contact=None, duplicates=duplicates
+    ), status
 
 
 @bp.get("/<int:contact_id>")
