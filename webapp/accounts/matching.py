@@ -61,7 +61,10 @@ def similarity(a: str, b: str) -> float:
     short, long = sorted((a, b), key=len)
     if len(short) >= 4 and long.startswith(short):
         return 0.9
-    return SequenceMatcher(None, a, b).ratio()
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
+        return 0.0  # cheap upper bounds already too low
+    return matcher.ratio()
 
 
 def _letters(key: str) -> str:
@@ -77,27 +80,29 @@ def near_matches(name: str | None, limit: int = SHOWN) -> list[Account]:
         return []
     prefix = core[:4]
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    live = Account.deleted_at.is_(None)
+    keys = select(Account.id, Account.name_key, Account.core_key, Account.name).where(
+        Account.deleted_at.is_(None)
+    )
     queries = (
-        select(Account).where(Account.core_key == core, live).limit(NEIGHBOURS),
-        select(Account)
-        .where(Account.core_key > core, Account.core_key < upper, live)
+        keys.where(Account.core_key == core).limit(NEIGHBOURS),
+        keys.where(Account.core_key > core, Account.core_key < upper)
         .order_by(Account.core_key)
         .limit(NEIGHBOURS),
-        select(Account)
-        .where(Account.core_key < core, Account.core_key >= prefix, live)
+        keys.where(Account.core_key < core, Account.core_key >= prefix)
         .order_by(Account.core_key.desc())
         .limit(NEIGHBOURS),
     )
-    found = {account.id: account for query in queries for account in db.session.scalars(query)}
-    scored = [
-        (similarity(core, account.core_key), account)
-        for account in found.values()
-        if account.name_key != key
-    ]
-    scored = [(score, account) for score, account in scored if score >= SIMILAR]
-    scored.sort(key=lambda pair: (-pair[0], pair[1].name, pair[1].id))
-    return [account for _score, account in scored[:limit]]
+    rows = {row.id: row for query in queries for row in db.session.execute(query)}
+    scored = [(similarity(core, row.core_key), row) for row in rows.values() if row.name_key != key]
+    scored = sorted(
+        ((score, row) for score, row in scored if score >= SIMILAR),
+        key=lambda pair: (-pair[0], pair[1].name, pair[1].id),
+    )[:limit]
+    if not scored:
+        return []
+    ids = [row.id for _score, row in scored]
+    found = {a.id: a for a in db.session.scalars(select(Account).where(Account.id.in_(ids)))}
+    return [found[i] for i in ids]
 
 
 def matches(name: str | None) -> Matches:
