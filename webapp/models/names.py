@@ -22,13 +22,16 @@ LEGAL_FORMS = frozenset((
 
 def _fold(text: str) -> str:
     """Lower case without accents (é -> e, ß -> ss)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _words(text: str) -> list[str]:
     """The folded words of ``text``, each reduced to its letters and digits."""
-    words = ("".join(ch for ch in word if ch.isalnum()) for word in _fold(text).split())
+    words = ("".join(filter(str.isalnum, word)) for word in _fold(text).split())
     return [word for word in words if word]
 
 
