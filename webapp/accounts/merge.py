@@ -72,14 +72,15 @@ class MergeCounts:
     activities: int = 0
 
 
-def check_pair(user: User, survivor, merged, noun: str) -> None:
-    """Permission, two different live records; raises before anything is written."""
+def check_pair(user: User, survivor, merged, *, missing: str, same: str) -> None:
+    """Permission, two different live records; raises (with the ``missing`` or ``same``
+    message) before anything is written."""
     permissions.require(can_merge(user), "Only administrators and managers may merge records.")
     for row in (survivor, merged):
         if row is None or row.deleted_at is not None:
-            raise NotFound(f"This {noun} does not exist or was deleted.")
+            raise NotFound(missing)
     if survivor.id == merged.id:
-        raise ValidationError({"other": f"Pick another {noun} to merge with."})
+        raise ValidationError({"other": same})
 
 
 def taken_values(merged, take: Iterable[str], fields: dict, parse, required: str) -> dict:
@@ -104,7 +105,13 @@ def merge_accounts(
 ) -> MergeCounts:
     """Merge ``merged`` into ``survivor``, which keeps its own values except the fields in
     ``take`` (form field names), taken from ``merged``. Returns what moved."""
-    check_pair(user, survivor, merged, "account")
+    check_pair(
+        user,
+        survivor,
+        merged,
+        missing="This account does not exist or was deleted.",
+        same="Pick another account to merge with.",
+    )
     values = taken_values(merged, take, ACCOUNT_FIELDS, parse_account, "name")
     if "name" in values:
         same = db.session.scalar(
@@ -120,7 +127,7 @@ def merge_accounts(
         setattr(survivor, attribute, value)
     counts = MergeCounts()
     deals = db.session.scalars(select(Opportunity).where(Opportunity.account_id == merged.id))
-    for deal in deals:
+    for deal in deals.all():
         deal.account = survivor
         record(
             deal,

@@ -48,7 +48,13 @@ def merge_contacts(
 ) -> MergeCounts:
     """Merge ``merged`` into ``survivor``, which keeps its own values except the fields in
     ``take``, taken from ``merged``. Returns what moved."""
-    check_pair(user, survivor, merged, "contact")
+    check_pair(
+        user,
+        survivor,
+        merged,
+        missing="This contact does not exist or was deleted.",
+        same="Pick another contact to merge with.",
+    )
     values = taken_values(merged, take, CONTACT_FIELDS, _parse, "last_name")
     changes = {}
     for attribute, value in values.items():
@@ -59,7 +65,7 @@ def merge_contacts(
     counts = MergeCounts()
     for deal in db.session.scalars(
         select(Opportunity).where(Opportunity.primary_contact_id == merged.id)
-    ):
+    ).all():
         deal.primary_contact = survivor
         record(deal, user, "merged", field="primary_contact", old=old, new=new, message=MERGED)
         counts.deals += 1
