@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from webapp.extensions import db
-from webapp.models import Opportunity, OpportunityContact, TimelineEntry
+from webapp.models import Account, Opportunity, OpportunityContact, TimelineEntry
 from webapp.opportunities import activities, notes, relations, services
 
 HX = {"HX-Request": "true"}
@@ -103,15 +103,41 @@ def test_bad_input_is_shown_in_place_with_the_typed_value(
     assert _timeline_count(deal) == before
 
 
-def test_a_typed_account_name_that_was_not_picked_is_refused(client, auth, sales_user, deal):
+def test_a_typed_account_name_links_the_account_of_that_name(client, auth, sales_user, deal):
+    fiume = factories.account("Fiume Foods")
+    accounts = db.session.scalar(select(func.count(Account.id)))
     auth.login(sales_user)
     response = client.post(
         f"/opportunities/{deal.id}/fields/account_id",
-        data={"account_id": "", "account_name": "Nobody Ltd", "version": "1"},
+        data={"account_id": "", "account_name": " fiume  FOODS", "version": "1"},
         headers=HX,
     )
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deal.id).account_id == fiume.id
+    assert db.session.scalar(select(func.count(Account.id))) == accounts
+
+
+def test_a_typed_name_like_an_existing_account_asks_first(client, auth, sales_user, deal):
+    fiume = factories.account("Fiume Foods", city="Torino")
+    accounts = db.session.scalar(select(func.count(Account.id)))
+    auth.login(sales_user)
+    url = f"/opportunities/{deal.id}/fields/account_id"
+    typed = {"account_id": "", "account_name": "Fiume Foods srl", "version": "1"}
+    response = client.post(url, data=typed, headers=HX)
     assert response.status_code == 422
-    assert "Pick an existing account" in response.text and 'value="Nobody Ltd"' in response.text
+    assert "similar name" in response.text and 'value="Fiume Foods srl"' in response.text
+    assert f'data-pick-account="{fiume.id}"' in response.text
+    assert 'name="account_confirm_new"' in response.text
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deal.id).version == 1
+    assert db.session.scalar(select(func.count(Account.id))) == accounts
+
+    response = client.post(url, data={**typed, "account_confirm_new": "1"}, headers=HX)
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deal.id).account.name == "Fiume Foods srl"
+    assert db.session.scalar(select(func.count(Account.id))) == accounts + 1
 
 
 def test_stale_save_shows_what_changed_and_keeps_the_input(client, auth, sales_user, manager, deal):
@@ -331,7 +357,7 @@ def test_page_query_count_does_not_grow_with_rows(client, auth, sales_user, deal
             services.add_line(sales_user, deal, {"product_id": product.id, "quantity": "1"})
             activities.create_activity(sales_user, deal, {"subject": f"Call {i}"})
             notes.add_note(sales_user, deal, f"note {i}")
-            relations.add_account(sales_user, deal, "competitor", {"account_name": f"R{i}"})
+            relations.add_account(sales_user, deal, "competitor", {"account_name": f"R{n}.{i}"})
 
     def measure():
         db.session.expire_all()

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import SALES_GROUP, Account, Contact, Group, Opportunity, User
 from ..models._base import ZERO
 from ..transactions import transactional
-from . import concurrency
+from . import concurrency, matching
 from .fields import apply, differences, parse_account
 
 PER_PAGE = 25
@@ -31,7 +31,10 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search_accounts(user: User, text: str, limit: int = 8) -> list[Account]:
+SUGGESTIONS = 8
+
+
+def search_accounts(user: User, text: str, limit: int = SUGGESTIONS) -> list[Account]:
     """Accounts whose name contains ``text`` (case-insensitive), best prefix matches first."""
     text = (text or "").strip()
     if not text:
@@ -196,27 +199,24 @@ def owner_choices() -> list[User]:
     )
 
 
-def find_by_name(name: str) -> Account | None:
-    """The (first) live account named exactly ``name``, ignoring case and outer spaces."""
-    return db.session.scalars(
-        select(Account)
-        .where(Account.deleted_at.is_(None), func.lower(Account.name) == name.strip().lower())
-        .order_by(Account.id)
-        .limit(1)
-    ).first()
-
-
 def _check_unique_name(name: str, account: Account | None = None) -> None:
-    same = find_by_name(name)
-    if same is not None and same is not account:
+    """No other live account has the same name (as ``names.name_key`` compares)."""
+    same = next((a for a in matching.exact_matches(name, limit=2) if a is not account), None)
+    if same is not None:
         raise ValidationError({"name": f"An account named “{same.name}” already exists."})
 
 
 @transactional
 def create_account(user: User, data: dict) -> Account:
-    """A new account from form-like ``data``; the creator owns it unless an owner is given."""
+    """A new account from form-like ``data``; the creator owns it unless an owner is given.
+    When accounts with a similar name exist, the user confirms first (``account_confirm_new``)."""
     values = parse_account(data)
     _check_unique_name(values["name"])
+    if not matching.confirmed(data) and matching.near_matches(values["name"]):
+        raise ValidationError(
+            {"name": "Accounts with a similar name exist: open one of them, or confirm that "
+             "this is a new account."}
+        )
     values.setdefault("owner", None)
     account = Account(**values)
     account.owner = account.owner or user
@@ -241,3 +241,14 @@ def update_account(user: User, account: Account, data: dict, updated_at) -> dict
     )
     apply(account, changes)
     return changes
+
+
+def merge_candidates(user: User, account: Account, text: str = "", limit: int = 10) -> list:
+    """Accounts to merge ``account`` with: those matching ``text``, else its likely duplicates
+    (the same or a similar name)."""
+    if text.strip():
+        rows = list_accounts(user, text, per_page=limit + 1).items
+    else:
+        found = matching.matches(account.name)
+        rows = found.exact + found.near
+    return [row for row in rows if row.id != account.id][:limit]

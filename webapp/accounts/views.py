@@ -5,11 +5,26 @@ from flask_login import current_user
 
 from ..errors import ConflictError, ValidationError
 from ..extensions import htmx
-from . import services
+from ..models import Account
+from . import matching, services
 from .concurrency import token
 from .forms import AccountForm, conflicts, set_owner_choices
+from .merge import ACCOUNT_FIELDS, can_merge, merge_accounts, merged_accounts, survivor_of
+from .merge_views import MergeKind, merge_page
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+bp.add_app_template_global(matching.matches, "account_matches")
+bp.add_app_template_global(lambda: can_merge(current_user), "may_merge")
+ACCOUNTS = MergeKind(
+    "account",
+    ACCOUNT_FIELDS,
+    services.get_account,
+    services.merge_candidates,
+    merge_accounts,
+    "accounts.merge",
+    "accounts.detail",
+    "account_id",
+)
 
 
 def page_number() -> int:
@@ -62,6 +77,8 @@ def search():
     """Search-as-you-type results for the account picker (an htmx fragment)."""
     query = request.args.get("account_name") or request.args.get("q", "")
     accounts = services.search_accounts(current_user, query)
+    if len(accounts) < services.SUGGESTIONS:  # "Fiume Foods srl" also suggests "Fiume Foods"
+        accounts += [a for a in matching.near_matches(query) if a not in accounts]
     return render_template("accounts/_search_results.html", accounts=accounts, query=query)
 
 
@@ -86,6 +103,10 @@ def new():
 
 @bp.get("/<int:account_id>")
 def detail(account_id: int):
+    survivor = survivor_of(Account, account_id)
+    if survivor is not None and survivor.id != account_id:  # merged: its survivor's page
+        flash("This account was merged into the one shown here.", "info")
+        return redirect(url_for("accounts.detail", account_id=survivor.id))
     account = services.get_account(current_user, account_id)
     return render_template(
         "accounts/detail.html",
@@ -93,7 +114,15 @@ def detail(account_id: int):
         groups=services.account_deals(current_user, account),
         contacts=services.account_contacts(account),
         can_edit=services.can_edit_account(current_user, account),
+        can_merge=can_merge(current_user),
+        merged=merged_accounts(account),
     )
+
+
+@bp.route("/<int:account_id>/merge", methods=["GET", "POST"])
+def merge(account_id: int):
+    """Merge with another account: pick it, compare side by side, confirm."""
+    return merge_page(ACCOUNTS, account_id)
 
 
 @bp.route("/<int:account_id>/edit", methods=["GET", "POST"])

@@ -7,13 +7,12 @@ through the opportunity services (permission, validation, timeline) before the m
 
 from sqlalchemy import select
 
-from ..contacts.services import resolve_account
+from ..accounts.matching import CONFIRM, choose_account, new_account
 from ..errors import ValidationError
 from ..extensions import db
 from ..leads.services import sources
 from ..locale import current_locale
 from ..models import CONTACT_ROLES, Contact, Opportunity, User
-from ..opportunities import fields as parsing
 from ..opportunities.relations import ROLE_LABELS, add_contact, set_contact_role
 from ..opportunities.services import update_opportunity
 from ..parsing import editable
@@ -98,14 +97,17 @@ def fill(user: User, opp: Opportunity, form, names: list[str]) -> None:
         for role, contact_id in roles.items()
         if not contact_id
     }
-    if "account_id" in data and not data["account_id"] and form.get("account_name"):
-        account = resolve_account(user, None, parsing.text("account_name", form["account_name"]))
-        db.session.flush()  # a new account needs its id; a refusal rolls it back with the move
-        data["account_id"] = str(account.id)
-    if "account_id" in data and not data["account_id"]:
-        errors["account_id"] = "Choose an account or type a new name."
+    account = None
+    if "account_id" in data:  # picked or typed: accounts.matching, written after all checks
+        picker = {key: form.get(key, "") for key in ("account_id", "account_name", CONFIRM)}
+        try:
+            account = choose_account(picker, field="account_id", required=True)
+        except ValidationError as exc:
+            errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
+    if account is not None:
+        data["account_id"] = new_account(account, user) if isinstance(account, str) else account
     if data:
         update_opportunity(user, opp, data)
     for role, contact_id in roles.items():

@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from ..accounts.matching import CONFIRM
 from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
 from ..models import Opportunity, Stage
@@ -99,6 +100,7 @@ def quick_create(pipeline_id: int, stage_id: int):
         "name": form.get("name", ""),
         "account_id": form.get("account_id", ""),
         "account_name": form.get("account_name", ""),
+        CONFIRM: form.get(CONFIRM, ""),
         "amount": form.get("amount", ""),
         "stage_id": stage_id,
     }

@@ -11,15 +11,18 @@ from sqlalchemy.orm import joinedload
 from .. import permissions
 from ..accounts import concurrency
 from ..accounts.fields import apply, differences, parse_contact
-from ..accounts.services import PER_PAGE, find_by_name, like_pattern
+from ..accounts.fields import email as parse_email
+from ..accounts.matching import choose_account, exact_matches, new_account, picked_account
+from ..accounts.services import PER_PAGE, like_pattern
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import Account, Contact, Opportunity, OpportunityContact, User
-from ..opportunities.fields import row, text
+from ..models.names import contact_key
 from ..plugins import registry
 from ..transactions import transactional
 
 DEALS_SHOWN = 100
+CONFIRM = "contact_confirm_new"
 
 
 def list_contacts(
@@ -113,41 +116,66 @@ def contact_deals(user: User, contact: Contact) -> list[tuple[Opportunity, str |
     return [(opp, role) for opp, role in db.session.execute(query)]
 
 
-def _account_choice(data: dict) -> tuple[Account | None, str | None]:
-    """The picked account (unknown id -> ValidationError) and the typed account name."""
-    account = row("account_id", Account, data.get("account_id"), "account")
-    return account, text("account_name", data.get("account_name"))
+def likely_duplicates(data: dict, limit: int = 6) -> list[Contact]:
+    """Live contacts that may be the person a contact form describes: the same full name (as
+    ``names.contact_key`` compares) in the same account, or the same email. Two index reads."""
+    key = contact_key(data.get("first_name"), data.get("last_name"))
+    try:
+        account = picked_account(data.get("account_id"))
+    except ValidationError:
+        account = None
+    if account is None and data.get("account_name"):
+        same = exact_matches(data["account_name"], limit=2)
+        account = same[0] if len(same) == 1 else None
+    try:
+        address = parse_email("email", data.get("email"))
+    except ValidationError:
+        address = None
+    found = []
+    if account is not None and key:
+        found += db.session.scalars(
+            select(Contact)
+            .where(Contact.account_id == account.id, Contact.name_key == key)
+            .where(Contact.deleted_at.is_(None))
+            .order_by(Contact.id)
+            .limit(limit)
+        )
+    if address:
+        found += db.session.scalars(
+            select(Contact)
+            .where(Contact.email == address, Contact.deleted_at.is_(None))
+            .order_by(Contact.id)
+            .limit(limit)
+        )
+    return list(dict.fromkeys(found))[:limit]
 
 
-def resolve_account(user: User, account: Account | None, name: str | None) -> Account | None:
-    """The picked account, else the live account named exactly ``name``, else a new one."""
-    if account is not None or not name:
-        return account
-    found = find_by_name(name)
-    if found is not None:
-        return found
-    account = Account(name=name, owner=user)
-    db.session.add(account)
-    return account
-
-
-def _values(user: User, data: dict) -> dict:
-    """Parsed contact fields plus the account (every error of the form at once; nothing is
-    added to the session unless all is valid)."""
+def _values(user: User, data: dict, *, new: bool = False) -> dict:
+    """Parsed contact fields plus the account, picked or typed (``accounts.matching``; every
+    error of the form at once; nothing is added to the session unless all is valid). A
+    ``new`` contact like an existing one (``likely_duplicates``) needs ``contact_confirm_new``."""
     errors, values, choice = {}, {}, None
     try:
         values = parse_contact(data)
     except ValidationError as exc:
         errors.update(exc.errors)
-    if "account_id" in data or "account_name" in data:
+    has_account = "account_id" in data or "account_name" in data
+    if has_account:
         try:
-            choice = _account_choice(data)
+            choice = choose_account(data)
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
-    if choice is not None:
-        values["account"] = resolve_account(user, *choice)
+    if new and not str(data.get(CONFIRM, "")).strip() and likely_duplicates(data):
+        raise ValidationError(
+            {
+                "last_name": "A contact with this name in this account, or with this email, "
+                "already exists: open it, or confirm that this is another person."
+            }
+        )
+    if has_account:
+        values["account"] = new_account(choice, user) if isinstance(choice, str) else choice
     return values
 
 
@@ -155,7 +183,7 @@ def _values(user: User, data: dict) -> dict:
 def create_contact(user: User, data: dict) -> Contact:
     """A new contact (and its new account when only a name was given); owner: the creator
     unless given."""
-    values = _values(user, data)
+    values = _values(user, data, new=True)
     contact = Contact(**values)
     contact.owner = contact.owner or user
     db.session.add(contact)
@@ -182,3 +210,21 @@ def update_contact(user: User, contact: Contact, data: dict, updated_at) -> dict
     db.session.flush()
     registry().pm.hook.contact_saved(contact=contact, changes=changes, user=user)
     return changes
+
+
+def merge_candidates(user: User, contact: Contact, text_: str = "", limit: int = 10) -> list:
+    """Contacts to merge ``contact`` with: those matching ``text_``, else its likely duplicates
+    (the same name in the same account, or the same email)."""
+    if text_.strip():
+        rows = list_contacts(user, text_, per_page=limit + 1).items
+    else:
+        same = and_(Contact.account_id == contact.account_id, Contact.name_key == contact.name_key)
+        if contact.email:
+            same = or_(same, Contact.email == contact.email)
+        rows = db.session.scalars(
+            select(Contact)
+            .where(same, Contact.deleted_at.is_(None), Contact.id != contact.id)
+            .order_by(Contact.id)
+            .limit(limit)
+        )
+    return [row for row in rows if row.id != contact.id][:limit]

@@ -5,15 +5,28 @@ from flask_login import current_user
 
 from ..accounts.concurrency import token
 from ..accounts.forms import set_owner_choices
+from ..accounts.merge import can_merge, survivor_of
+from ..accounts.merge_views import MergeKind, merge_page
 from ..accounts.services import owner_choices
 from ..accounts.views import add_errors, page_number, submit_edit
 from ..errors import ValidationError
 from ..extensions import db, htmx
-from ..models import Account
+from ..models import Account, Contact
 from . import services
 from .forms import ContactForm
+from .merge import CONTACT_FIELDS, merge_contacts, merged_contacts
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+CONTACTS = MergeKind(
+    "contact",
+    CONTACT_FIELDS,
+    services.get_contact,
+    services.merge_candidates,
+    merge_contacts,
+    "contacts.merge",
+    "contacts.detail",
+    "contact_id",
+)
 
 
 @bp.get("")
@@ -35,28 +48,44 @@ def new():
         account = db.session.get(Account, request.args.get("account_id", type=int) or 0)
         if account is not None and account.deleted_at is None:
             form.account_id.data, form.account_name.data = str(account.id), account.name
-    status = 200
+    status, duplicates = 200, []
     if form.validate_on_submit():
         try:
             contact = services.create_contact(current_user, request.form.to_dict())
         except ValidationError as exc:
             add_errors(form, exc.errors)
             status = 422
+            if "last_name" in exc.errors:
+                duplicates = services.likely_duplicates(request.form.to_dict())
         else:
             flash(f"Contact “{contact.full_name}” created.", "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
-    return render_template("contacts/form.html", form=form, contact=None), status
+    return render_template(
+        "contacts/form.html", form=form, contact=None, duplicates=duplicates
+    ), status
 
 
 @bp.get("/<int:contact_id>")
 def detail(contact_id: int):
+    survivor = survivor_of(Contact, contact_id)
+    if survivor is not None and survivor.id != contact_id:  # merged: its survivor's page
+        flash("This contact was merged into the one shown here.", "info")
+        return redirect(url_for("contacts.detail", contact_id=survivor.id))
     contact = services.get_contact(current_user, contact_id)
     return render_template(
         "contacts/detail.html",
         contact=contact,
         deals=services.contact_deals(current_user, contact),
         can_edit=services.can_edit_contact(current_user, contact),
+        can_merge=can_merge(current_user),
+        merged=merged_contacts(contact),
     )
+
+
+@bp.route("/<int:contact_id>/merge", methods=["GET", "POST"])
+def merge(contact_id: int):
+    """Merge with another contact: pick it, compare side by side, confirm."""
+    return merge_page(CONTACTS, contact_id)
 
 
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])

@@ -37,6 +37,7 @@ from ..models import (
     opportunity_tags,
 )
 from ..models._base import utcnow
+from ..models.names import contact_key, core_key, name_key
 from ..pipelines.services import create_pipeline
 from ..setup.services import ensure_defaults
 
@@ -274,6 +275,28 @@ def _ending_at(entered: list, last) -> list:
     return [first + (t - first) * ratio for t in entered]
 
 
+def _account_names(rng: random.Random, n: int) -> list[tuple[str, str]]:
+    """``n`` distinct (account name, company) pairs: each prefix x suffix once, in a shuffled
+    order, then the same companies numbered ("Fiume Foods 2")."""
+    companies = [f"{prefix} {suffix}" for prefix in PREFIXES for suffix in SUFFIXES]
+    rng.shuffle(companies)
+    names = []
+    for i in range(n):
+        company = companies[i % len(companies)]
+        rank = i // len(companies)
+        names.append((f"{company} {rank + 1}" if rank else company, company))
+    return names
+
+
+def _people(rng: random.Random, n: int) -> list[tuple[str, str]]:
+    """``n`` (first name, last name) pairs, no full name twice."""
+    people: dict[str, tuple[str, str]] = {}
+    while len(people) < n:
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        people.setdefault(contact_key(first, last), (first, last))
+    return list(people.values())
+
+
 def _next_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
@@ -289,32 +312,33 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
     n_accounts = max(20, count // 8)
     account_id, contact_id = _next_id(Account), _next_id(Contact)
     accounts, contacts, contacts_of = [], [], {}
-    for i in range(n_accounts):
+    for i, (name, company) in enumerate(_account_names(rng, n_accounts)):
         aid = account_id + i
         city, country = rng.choice(CITIES)
-        name = f"{rng.choice(PREFIXES)} {rng.choice(SUFFIXES)}"
         accounts.append(
             {
                 "id": aid,
-                "name": f"{name} {i + 1}" if i >= 300 else name,
+                "name": name,
+                "name_key": name_key(name),
+                "core_key": core_key(name),
                 "industry": rng.choice(INDUSTRIES),
                 "city": city,
                 "country": country,
-                "website": f"https://www.{name.lower().replace(' ', '')}.example",
+                "website": f"https://www.{company.lower().replace(' ', '')}.example",
                 "owner_id": rng.choice(ref["sellers"]).id,
                 "created_at": now,
                 "updated_at": now,
             }
         )
         contacts_of[aid] = []
-        for _ in range(rng.randint(1, 3)):
-            first, last = rng.choice(FIRST), rng.choice(LAST)
+        for first, last in _people(rng, rng.randint(1, 3)):
             contacts.append(
                 {
                     "id": contact_id,
                     "account_id": aid,
                     "first_name": first,
                     "last_name": last,
+                    "name_key": contact_key(first, last),
                     "title": rng.choice(
                         ("CEO", "CFO", "CTO", "Buyer", "IT manager", "Head of sales")
                     ),

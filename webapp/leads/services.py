@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload
 from .. import permissions
 from ..accounts import concurrency
 from ..accounts.fields import apply, differences, email, owner, parse_contact
-from ..accounts.services import PER_PAGE, find_by_name, like_pattern
+from ..accounts.matching import choose_account, exact_matches, new_account
+from ..accounts.services import PER_PAGE, like_pattern
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
 from ..models import (
@@ -213,8 +214,10 @@ def set_status(user: User, lead: Lead, status: str) -> None:
 
 
 def matching_account(lead: Lead) -> Account | None:
-    """The live account named exactly like the lead's company (what conversion links to)."""
-    return find_by_name(lead.company) if lead.company else None
+    """The one live account named like the lead's company (what conversion links to); None
+    when there is none or several (the user then picks)."""
+    same = exact_matches(lead.company, limit=2) if lead.company else []
+    return same[0] if len(same) == 1 else None
 
 
 def matching_contact(lead: Lead) -> Contact | None:
@@ -248,17 +251,14 @@ def _check_conversion(user: User, lead: Lead, data: dict) -> dict:
         fields.parse({key: data.get(key) for key in ("name", "amount", "close_date")})
     except ValidationError as exc:
         errors.update(exc.errors)
-    try:
-        account = fields.row("account_id", Account, data.get("account_id"), "account")
-        account_name = fields.text("account_name", data.get("account_name"))
-        if account is None and not account_name:
-            errors["account_name"] = "Pick an account or type the name of a new one."
+    account = None
+    try:  # picked, or typed: accounts.matching (a new name is created in convert_lead)
+        account = choose_account(data, required=True)
     except ValidationError as exc:
         errors.update(exc.errors)
-        account = account_name = None
     if errors:
         raise ValidationError(errors)
-    return {"account": account, "account_name": account_name}
+    return {"account": account}
 
 
 @transactional
@@ -269,10 +269,9 @@ def convert_lead(user: User, lead: Lead, data: dict) -> Opportunity:
     the lead converted with links to all three, and note on the deal's timeline that it
     came from the lead. On any error nothing is written."""
     checked = _check_conversion(user, lead, data)
-    account = checked["account"] or find_by_name(checked["account_name"])
-    if account is None:
-        account = Account(name=checked["account_name"], owner_id=lead.owner_id or user.id)
-        db.session.add(account)
+    account = checked["account"]
+    if isinstance(account, str):
+        account = new_account(account, lead.owner or user)
     contact = matching_contact(lead)
     if contact is None:
         contact = Contact(

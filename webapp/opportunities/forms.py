@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -8,7 +8,8 @@ class OpportunityForm(FlaskForm):
     the amount and the date in the user's locale (so they are plain text here)."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    account_id = HiddenField("Account")
+    # Rendered by the account picker, not by hidden_tag(): one account_id per form.
+    account_id = StringField("Account")
     account_name = StringField("Account", validators=[Optional(), Length(max=200)])
     amount = StringField("Amount", validators=[Optional(), Length(max=64)])
     stage_id = SelectField("Stage", coerce=str, validators=[DataRequired()])

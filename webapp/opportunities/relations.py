@@ -2,13 +2,12 @@
 partner and competitor accounts."""
 
 from .. import permissions
+from ..accounts.matching import resolve_account
 from ..errors import NotFound, ValidationError
-from ..extensions import db
 from ..models import (
     ACCOUNT_ROLES,
     CONTACT_ROLES,
     KEY_CONTACT_ROLES,
-    Account,
     Contact,
     Opportunity,
     OpportunityAccount,
@@ -100,26 +99,20 @@ def remove_contact(user: User, opp: Opportunity, link_id) -> None:
 
 @transactional
 def add_account(user: User, opp: Opportunity, role: str, data: dict) -> OpportunityAccount:
-    """Link a partner or competitor: an existing account (``account_id``) or a new one
-    created from ``account_name``."""
+    """Link a partner or competitor: the account picked (``account_id``) or typed
+    (``account_name``), matched or created through ``accounts.matching``."""
     permissions.require_edit(user, opp)
     if role not in ACCOUNT_ROLES:
         raise NotFound("Unknown kind of account link.")
-    account = fields.row("account_id", Account, data.get("account_id"), "account")
-    name = fields.text("account_name", data.get("account_name"))
+    note = fields.text("note", data.get("note"), max_len=255)
+    account = resolve_account(user, data, field="account_id")
     if account is None:
-        if not name:
-            raise ValidationError({"account_id": "Choose an account or type a new name."})
-        account = Account(name=name, owner_id=user.id)
-        db.session.add(account)
-        db.session.flush()
-    elif account.id == opp.account_id:
+        raise ValidationError({"account_id": "Choose an account or type a new name."})
+    if account.id is not None and account.id == opp.account_id:
         raise ValidationError({"account_id": "That is the deal's own account."})
     elif any(ln.account_id == account.id and ln.role == role for ln in opp.account_links):
         raise ValidationError({"account_id": f"{account.name} is already a {role}."})
-    link = OpportunityAccount(
-        account=account, role=role, note=fields.text("note", data.get("note"), max_len=255)
-    )
+    link = OpportunityAccount(account=account, role=role, note=note)
     opp.account_links.append(link)
     record(opp, user, role, message=f"Added {role} {account.name}", new=account.name)
     return link

@@ -10,11 +10,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from .. import permissions
+from ..accounts.matching import resolve_account
 from ..errors import ConflictError, GateError, NotFound, ValidationError
 from ..extensions import db
 from ..models import (
     SALES_GROUP,
-    Account,
     LostReason,
     Opportunity,
     OpportunityContact,
@@ -93,21 +93,18 @@ def _resolve_stage(data: dict, user: User) -> Stage:
 
 @transactional
 def create_opportunity(user: User, data: dict) -> Opportunity:
-    """Create a deal from form-like ``data``; ``account_name`` creates a new account."""
-    parsed = fields.parse(data)
+    """Create a deal from form-like ``data``; the account picked or typed goes through
+    ``accounts.matching`` (an existing one is linked, a new one needs no likely duplicate)."""
+    parsed = fields.parse({key: value for key, value in data.items() if key != "account_id"})
     stage = _resolve_stage(data, user)
     pipeline = stage.pipeline
     permissions.require(
         permissions.can_create_in(user, pipeline.business_line_id),
         "You may not create deals in this business line.",
     )
-    account = parsed.pop("account_id", None)
-    account_name = fields.text("account_name", data.get("account_name"))
-    if account is None and account_name:
-        account = Account(name=account_name, owner_id=user.id)
-        db.session.add(account)
     owner = parsed.pop("owner_id", None) or user
     _check_owner(owner, pipeline.business_line_id)
+    account = resolve_account(user, data)
 
     now = utcnow()
     opp = Opportunity(
@@ -163,6 +160,8 @@ def update_opportunity(user: User, opp: Opportunity, data: dict, version=None) -
     """Apply the fields present in ``data``; returns {field: (old, new)} of what changed."""
     permissions.require_edit(user, opp)
     check_version(opp, version)
+    if "account_name" in data:  # the account picker: picked or typed (accounts.matching)
+        data = {**data, "account_id": resolve_account(user, data, field="account_id")}
     parsed = fields.parse(data)
     if "owner_id" in parsed and parsed["owner_id"] is not None:
         _check_owner(parsed["owner_id"], opp.business_line_id)

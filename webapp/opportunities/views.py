@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from ..accounts.matching import CONFIRM
 from ..board.services import visible_pipelines
 from ..errors import ConflictError, ValidationError
 from ..extensions import db, htmx
@@ -135,8 +136,8 @@ def field(opportunity_id: int, name: str):
 
     typed = request.form.getlist(name) if name == "tag_ids" else request.form.get(name, "")
     data = {name: typed}
-    if name == "account_id" and not typed and request.form.get("account_name", "").strip():
-        data = {name: "unknown"}  # typed a name without picking an existing account
+    if name == "account_id":  # the picker: picked, or typed (matched in the service)
+        data.update({key: request.form.get(key, "") for key in ("account_name", CONFIRM)})
     try:
         version = page.version_for_save(
             opp, current_user, name, request.form.get("version"), request.form.get("seen", type=int)
@@ -144,8 +145,6 @@ def field(opportunity_id: int, name: str):
         services.update_opportunity(current_user, opp, data, version)
     except ValidationError as exc:
         error = exc.errors.get(name) or exc.message
-        if name == "account_id" and data[name] == "unknown":
-            error = "Pick an existing account from the list."
         return render_template(
             "opportunities/_field.html",
             editing=True,

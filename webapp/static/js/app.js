@@ -18,14 +18,28 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// Account picker: choosing a result fills the hidden account_id; typing again clears it.
+// Account picker: choosing a result (or a listed candidate) fills the hidden account_id;
+// typing again clears it.
 document.addEventListener("click", (event) => {
   const option = event.target.closest("[data-pick-account]");
   if (!option) return;
   const picker = option.closest(".account-picker");
   picker.querySelector('input[name="account_id"]').value = option.dataset.pickAccount;
-  picker.querySelector('input[name="account_name"]').value = option.dataset.accountName;
+  const input = picker.querySelector('input[name="account_name"]');
+  input.value = option.dataset.accountName;
+  input.classList.remove("is-invalid");
   picker.querySelector(".account-results").innerHTML = "";
+  picker.querySelector("[data-account-matches]")?.remove();
+});
+// Escape closes open suggestions and keeps the typed name (not the search field's clearing,
+// nor the dialog's closing); with no suggestions open it does what it usually does.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !event.target.matches('.account-picker input[name="account_name"]')) return;
+  const results = event.target.closest(".account-picker").querySelector(".account-results");
+  if (results.childElementCount) {
+    event.preventDefault();
+    results.innerHTML = "";
+  }
 });
 document.addEventListener("input", (event) => {
   if (event.target.matches('.account-picker input[name="account_name"]')) {
