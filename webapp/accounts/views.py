@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..errors import ConflictError, ValidationError
 from ..extensions import htmx
+from ..inputs import id_param
 from . import services
 from .concurrency import token
 from .forms import AccountForm, conflicts, set_owner_choices
@@ -13,10 +14,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 
 def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return id_param(request.args, "page") or 1
 
 
 def add_errors(form, errors: dict) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 from .. import permissions
 from ..errors import NotFound
 from ..extensions import db
+from ..inputs import integer, integers
 from ..models import (
     Account,
     Activity,
@@ -56,14 +57,13 @@ class BoardFilters:
     def from_args(cls, args) -> "BoardFilters":
         """From a MultiDict of query arguments; unknown or malformed values are ignored."""
         owner = (args.get("owner") or "me").strip()
-        if owner not in ("me", "all") and not owner.isdigit():
-            owner = "me"
-        account = (args.get("account_id") or "").strip()
+        if owner not in ("me", "all"):
+            owner = str(integer(owner, minimum=1) or "me")
         close = args.get("close") or ""
         return cls(
             owner=owner,
-            tag_ids=sorted({int(t) for t in args.getlist("tag") if t.strip().isdigit()}),
-            account_id=int(account) if account.isdigit() else None,
+            tag_ids=sorted(set(integers(args.getlist("tag")))),
+            account_id=integer(args.get("account_id"), minimum=1),
             close=close if close in CLOSE_PERIODS else "",
         )
 
@@ -361,11 +361,12 @@ def placement(opp: Opportunity, stage_id: int, before_id=None, after_id=None) ->
     column (the service then puts it on top). Makes room by shifting the cards below when
     there is no gap; the caller commits or rolls back with the move."""
     anchor_id, above = (before_id, True) if before_id else (after_id, False)
-    if not str(anchor_id or "").isdigit() or int(anchor_id) == opp.id:
+    anchor_id = integer(anchor_id, minimum=1)
+    if anchor_id is None or anchor_id == opp.id:
         return None
     anchor = db.session.execute(
         select(Opportunity.position, Opportunity.id).where(
-            Opportunity.id == int(anchor_id),
+            Opportunity.id == anchor_id,
             Opportunity.stage_id == int(stage_id),
             Opportunity.status == "open",
         )

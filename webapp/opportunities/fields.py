@@ -3,8 +3,10 @@
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from .. import inputs
 from ..errors import ValidationError
 from ..extensions import db
+from ..inputs import MAX_ID
 from ..models import Account, Contact, Source, User
 
 MAX_MONEY = Decimal("999999999999.99")
@@ -14,15 +16,11 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def text(field: str, value, *, required: bool = False, max_len: int = 200) -> str | None:
-    if _blank(value):
-        if required:
-            raise ValidationError({field: "This field is required."})
-        return None
-    value = str(value).strip()
-    if len(value) > max_len:
-        raise ValidationError({field: f"At most {max_len} characters."})
-    return value
+def text(
+    field: str, value, *, required: bool = False, max_len: int = 200, multiline: bool = False
+) -> str | None:
+    """Stripped text or None; see ``inputs.text`` (length, control characters)."""
+    return inputs.text(field, value, max_len=max_len, required=required, multiline=multiline)
 
 
 def money(field: str, value, *, required: bool = False) -> Decimal | None:
@@ -46,10 +44,9 @@ def money(field: str, value, *, required: bool = False) -> Decimal | None:
 def integer(field: str, value, *, minimum: int | None = None, maximum: int | None = None):
     if _blank(value):
         return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValidationError({field: "Enter a whole number."}) from None
+    number = inputs.integer(value, minimum=-MAX_ID - 1)
+    if number is None:
+        raise ValidationError({field: "Enter a whole number."})
     if minimum is not None and number < minimum:
         raise ValidationError({field: f"Must be at least {minimum}."})
     if maximum is not None and number > maximum:
@@ -74,10 +71,8 @@ def row(field: str, model, value, label: str):
         return None
     if isinstance(value, model):
         return value
-    try:
-        found = db.session.get(model, int(value))
-    except (TypeError, ValueError):
-        found = None
+    number = value if isinstance(value, int) else inputs.integer(value, minimum=1)
+    found = None if number is None else db.session.get(model, number)
     if found is None or getattr(found, "deleted_at", None) is not None:
         raise ValidationError({field: f"Unknown {label}."})
     return found
@@ -85,7 +80,7 @@ def row(field: str, model, value, label: str):
 
 PARSERS = {
     "name": lambda v: text("name", v, required=True),
-    "description": lambda v: text("description", v, max_len=20000),
+    "description": lambda v: text("description", v, max_len=20000, multiline=True),
     "currency": lambda v: (text("currency", v, max_len=3) or "EUR").upper(),
     "amount": lambda v: money("amount", v) or Decimal("0.00"),
     "objective": lambda v: money("objective", v),

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import permissions
 from ..errors import ConflictError, GateError, NotFound, ValidationError
 from ..extensions import db
+from ..inputs import integers
 from ..models import (
     SALES_GROUP,
     Account,
@@ -154,7 +155,7 @@ def create_opportunity(user: User, data: dict) -> Opportunity:
 
 
 def _tags(tag_ids) -> list[Tag]:
-    ids = [int(t) for t in tag_ids if str(t).strip().isdigit()]
+    ids = integers(tag_ids)
     return list(db.session.scalars(select(Tag).where(Tag.id.in_(ids)))) if ids else []
 
 
