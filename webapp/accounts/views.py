@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..errors import ConflictError, ValidationError
 from ..extensions import htmx
-from ..inputs import id_param
+from ..inputs import id_param, search_text
 from . import services
 from .concurrency import token
 from .forms import AccountForm, conflicts, set_owner_choices
@@ -46,7 +46,7 @@ def submit_edit(form, row, update) -> tuple[int, dict | None]:
 @bp.get("")
 def index():
     """The accounts list; the active search swaps only the list."""
-    query = request.args.get("q", "")
+    query = search_text(request.args.get("q"))
     accounts = services.list_accounts(current_user, query, page_number())
     totals = services.open_deal_totals(current_user, [a.id for a in accounts.items])
     context = {"accounts": accounts, "query": query, "totals": totals}
@@ -58,7 +58,7 @@ def index():
 @bp.get("/search")
 def search():
     """Search-as-you-type results for the account picker (an htmx fragment)."""
-    query = request.args.get("account_name") or request.args.get("q", "")
+    query = search_text(request.args.get("account_name") or request.args.get("q"))
     accounts = services.search_accounts(current_user, query)
     return render_template("accounts/_search_results.html", accounts=accounts, query=query)
 

@@ -9,7 +9,7 @@ from ..accounts.services import owner_choices
 from ..accounts.views import add_errors, page_number, submit_edit
 from ..errors import ValidationError
 from ..extensions import db, htmx
-from ..inputs import id_param
+from ..inputs import id_param, search_text
 from ..models import Account
 from . import services
 from .forms import ContactForm
@@ -20,7 +20,7 @@ bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 @bp.get("")
 def index():
     """The contacts list; the active search swaps only the list."""
-    query = request.args.get("q", "")
+    query = search_text(request.args.get("q"))
     contacts = services.list_contacts(current_user, query, page_number())
     if htmx and htmx.target == "contact-list":
         return render_template("contacts/_list.html", contacts=contacts, query=query)

@@ -17,7 +17,7 @@ from flask_login import current_user
 from ..board.services import visible_pipelines
 from ..errors import ConflictError, ValidationError
 from ..extensions import db, htmx
-from ..inputs import id_param
+from ..inputs import id_param, search_text
 from ..models import Account, Contact
 from . import activities, documents, inline, listing, notes, page, relations, services
 from .forms import OpportunityForm
@@ -54,7 +54,7 @@ def _prefill(args) -> dict:
 def index():
     """The list of deals (``q``, ``owner=me|all``, ``status``, ``page``); htmx: the table."""
     filters = {
-        "text": request.args.get("q", ""),
+        "text": search_text(request.args.get("q")),
         "owner": "all" if request.args.get("owner") == "all" else "me",
         "status": request.args.get("status")
         if request.args.get("status") in listing.STATUSES
