@@ -21,7 +21,6 @@ from .errors import ValidationError
 MAX_ID = 2**31 - 1  # PostgreSQL ``integer``
 _DIGITS = re.compile(r"-?[0-9]+")
 MULTILINE_ALLOWED = frozenset("\t\n\r")
-UNREADABLE = "\ufffd"  # what bytes that are not UTF-8 become in a form or query string
 MAX_SEARCH = 200
 
 
@@ -86,15 +85,12 @@ def text(
     field: str, value, *, max_len: int, required: bool = False, multiline: bool = False
 ) -> str | None:
     """Stripped text or None when blank; a ValidationError (keyed by ``field``) when it is
-    required and blank, longer than ``max_len``, holds control characters or bytes that were
-    not UTF-8."""
+    required and blank, longer than ``max_len`` or holds control characters."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise ValidationError({field: "This field is required."})
         return None
     value = str(value).strip()
-    if UNREADABLE in value:
-        raise ValidationError({field: "Part of this text could not be read; type it again."})
     if control_characters(value, multiline=multiline):
         if multiline:
             message = "Remove the control characters (such as NUL) from this text."
@@ -109,7 +105,7 @@ def text(
 def search_text(value) -> str:
     """What to search for: ``value`` without control characters, at most MAX_SEARCH long."""
     value = "".join(c for c in str(value or "") if not control_characters(c))
-    return value.replace(UNREADABLE, "").strip()[:MAX_SEARCH]
+    return value.strip()[:MAX_SEARCH]
 
 
 def max_length(column) -> int:
