@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import permissions
 from ..errors import ConflictError, GateError, NotFound, ValidationError
 from ..extensions import db
-from ..inputs import integers
+from ..inputs import fits_column, integers
 from ..models import (
     SALES_GROUP,
     Account,
@@ -241,6 +241,8 @@ def _line_numbers(data: dict, errors: dict) -> tuple:
         quantity = fields.money("quantity", data.get("quantity") or "1")
         if quantity == 0:
             errors["quantity"] = "The quantity must be more than zero."
+        elif not fits_column(quantity, OpportunityLine.quantity):
+            errors["quantity"] = "That quantity is too large."
     except ValidationError:
         errors["quantity"] = "The quantity must be a positive number."
     try:
