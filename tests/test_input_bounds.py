@@ -255,3 +255,19 @@ def test_login_ignores_a_next_with_control_characters_or_another_host(client, sa
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_multi_line_text_keeps_its_line_breaks(client, auth, sales_user, deal):
+    auth.login(sales_user)
+    body = "Called Anna.\r\n\tShe wants a second offer."
+    response = client.post(f"/opportunities/{deal.id}/notes", data={"body": body}, headers=HTMX)
+    assert response.status_code == 200
+    response = client.post(
+        "/accounts/new", data={"name": "Fiume Foods", "address": "Via Roma 1\nTorino"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Note.body)) == "Called Anna.\r\n\tShe wants a second offer."
+    assert db.session.scalar(select(Account.address).where(Account.name == "Fiume Foods")) == (
+        "Via Roma 1\nTorino"
+    )

@@ -402,7 +402,7 @@ def move_stage(
     elif to_stage.kind == "lost":
         opp.closed_at = now
         opp.lost_reason = reason
-        opp.lost_note = fields.text("lost_note", lost_note, max_len=2000)
+        opp.lost_note = fields.text("lost_note", lost_note, max_len=2000, multiline=True)
         record(opp, user, "lost", message="Closed lost", new=reason)
     elif was_closed:
         opp.closed_at, opp.lost_reason, opp.lost_note = None, None, None
