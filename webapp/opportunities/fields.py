@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from .. import inputs
 from ..errors import ValidationError
 from ..extensions import db
-from ..inputs import MAX_ID
 from ..models import Account, Contact, Source, User
 
 MAX_MONEY = Decimal("999999999999.99")
@@ -44,9 +43,10 @@ def money(field: str, value, *, required: bool = False) -> Decimal | None:
 def integer(field: str, value, *, minimum: int | None = None, maximum: int | None = None):
     if _blank(value):
         return None
-    number = inputs.integer(value, minimum=-MAX_ID - 1)
-    if number is None:
-        raise ValidationError({field: "Enter a whole number."})
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError({field: "Enter a whole number."}) from None
     if minimum is not None and number < minimum:
         raise ValidationError({field: f"Must be at least {minimum}."})
     if maximum is not None and number > maximum:
