@@ -26,7 +26,7 @@ def test_list_filters_and_search(
     found = client.get("/opportunities?q=zeta&owner=all", headers=HX).text
     assert found.startswith('<div id="deal-list">')
     assert "Alpha rollout" in found and "Beta pilot" not in found and "1 deal<" in found
-    assert "No deals match." in client.get("/opportunities?q=%25_nothing").text
+    assert "No deal matches “%_nothing”." in client.get("/opportunities?q=%25_nothing").text
 
 
 def test_list_hides_other_business_lines(client, auth, create_opportunity):

@@ -46,7 +46,10 @@ def register_cli(app: Flask) -> None:
                 click.echo("The database already has data: demo seed skipped.")
                 return
             raise click.ClickException("The database already has data; seed an empty database.")
-        report = seed_demo(count, seed=seed)
+        try:
+            report = seed_demo(count, seed=seed)
+        except ValidationError as exc:
+            raise click.ClickException(exc.message) from None
         click.echo(
             f"Seeded {report['opportunities']} opportunities, {report['accounts']} accounts, "
             f"{report['users']} users in {report['seconds']:.1f} s."

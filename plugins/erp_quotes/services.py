@@ -24,6 +24,7 @@ from webapp.models._base import utcnow
 from webapp.opportunities import services as opportunities
 from webapp.plugins import flatten, hook, registry
 from webapp.timeline.services import record
+from webapp.transactions import intent, transactional
 
 from . import signatures
 from .models import PENDING, ErpQuote, ErpWebhookDelivery
@@ -173,11 +174,12 @@ def request_quote(user: User, opp: Opportunity) -> ErpQuote:
         request=draft.to_json(),
         created_by_id=user.id,
     )
-    db.session.add(quote)
+    # The request is kept (its own transaction) before the ERP is called, so a timed-out call
+    # can be retried and adopted by its reference instead of quoting twice.
     try:
-        db.session.commit()
+        with intent():
+            db.session.add(quote)
     except IntegrityError:  # someone asked for the same version at the same moment
-        db.session.rollback()
         raise ValidationError(
             {"quote": "Another quote request for this deal was just made: refresh and retry."}
         ) from None
@@ -200,12 +202,11 @@ def _send(user: User, quote: ErpQuote, provider: QuoteProvider, *, first_attempt
         if remote is None:
             remote = provider.create_quote(draft)
     except ErpError as exc:
-        db.session.rollback()
-        quote.last_error = exc.message
-        db.session.commit()
+        with intent():
+            quote.last_error = exc.message
         raise
-    _confirm(quote, remote, user)
-    opportunities.commit(quote.opportunity)
+    with intent(quote.opportunity):
+        _confirm(quote, remote, user)
     return quote
 
 
@@ -224,13 +225,13 @@ def _confirm(quote: ErpQuote, remote: RemoteQuote, user: User | None) -> None:
     apply_remote(quote, remote, user=user, announce=False)
 
 
+@transactional
 def discard_quote(user: User, quote: ErpQuote) -> None:
     """Drop a pending request the ERP never confirmed."""
     permissions.require_edit(user, quote.opportunity)
     if not quote.is_pending:
         raise ValidationError({"quote": "Only a pending request can be discarded."})
     db.session.delete(quote)
-    db.session.commit()
 
 
 # --- reading quotes back --------------------------------------------------------------------
@@ -248,18 +249,19 @@ def refresh_quotes(user: User, opp: Opportunity) -> list[ErpQuote]:
 
 
 def _refresh(opp: Opportunity, quotes: list[ErpQuote], user: User | None) -> int:
-    """Read ``quotes`` back from the ERP, committing each; the number that changed."""
+    """Read ``quotes`` back from the ERP, each in its own transaction (what was read before
+    an ERP failure is kept); the number that changed."""
     provider = provider_for(opp)
     changed = 0
     for quote in quotes:
-        if quote.is_pending:
-            remote = provider.find_quote(quote.reference)
-            if remote is not None:
-                _confirm(quote, remote, user)
-                changed += 1
-        else:
-            changed += apply_remote(quote, provider.fetch_quote(quote.external_id), user=user)
-        opportunities.commit(opp)
+        with intent(opp):
+            if quote.is_pending:
+                remote = provider.find_quote(quote.reference)
+                if remote is not None:
+                    _confirm(quote, remote, user)
+                    changed += 1
+            else:
+                changed += apply_remote(quote, provider.fetch_quote(quote.external_id), user=user)
     return changed
 
 
@@ -293,7 +295,6 @@ def refresh_open_deals() -> dict[str, object]:
         try:
             report["changed"] += _refresh(opp, quotes, None)
         except DomainError as exc:
-            db.session.rollback()
             report["failures"].append(f"{opp.name} (#{opp.id}): {exc.message}")
     return report
 
@@ -366,6 +367,7 @@ def _accept(quote: ErpQuote, user: User | None) -> None:
             opp.updated_by_id = user.id
 
 
+@transactional
 def take_new_total(user: User, quote: ErpQuote) -> ErpQuote:
     """After drift: accept the ERP's current total of a still-accepted quote."""
     permissions.require_edit(user, quote.opportunity)
@@ -373,7 +375,6 @@ def take_new_total(user: User, quote: ErpQuote) -> ErpQuote:
         raise ValidationError({"quote": f"Quote {quote.number} has nothing new to take."})
     quote.accepted_at = None
     _accept(quote, user)
-    opportunities.commit(quote.opportunity)
     return quote
 
 
@@ -416,18 +417,18 @@ def receive_webhook(body: bytes, signature: str | None, now: float | None = None
     except ErpError as exc:
         raise WebhookRejected(exc.message) from None
 
-    db.session.add(ErpWebhookDelivery(signature=digest, signed_at=_utc(timestamp)))
-    db.session.execute(
-        delete(ErpWebhookDelivery).where(
-            ErpWebhookDelivery.signed_at < utcnow() - timedelta(seconds=2 * signatures.TOLERANCE)
-        )
-    )
-    if not _is_older(remote, quote):
-        apply_remote(quote, remote, user=None)
     try:
-        opportunities.commit(quote.opportunity)
+        with intent(quote.opportunity):
+            db.session.add(ErpWebhookDelivery(signature=digest, signed_at=_utc(timestamp)))
+            db.session.execute(
+                delete(ErpWebhookDelivery).where(
+                    ErpWebhookDelivery.signed_at
+                    < utcnow() - timedelta(seconds=2 * signatures.TOLERANCE)
+                )
+            )
+            if not _is_older(remote, quote):
+                apply_remote(quote, remote, user=None)
     except IntegrityError:
-        db.session.rollback()
         raise WebhookRejected("Replayed call: this signature was already received.", 409) from None
     return quote
 

@@ -24,6 +24,7 @@ from webapp.opportunities import fields
 from webapp.pipelines.services import create_pipeline
 from webapp.plugins import flatten, hook, is_enabled
 from webapp.timeline.services import record
+from webapp.transactions import transactional
 
 from . import gates
 
@@ -48,6 +49,7 @@ def pipeline_templates(business_line_id: int) -> list[dict]:
     return flatten(hook("register_pipeline_templates", business_line_id=business_line_id)())
 
 
+@transactional
 def instantiate(
     user: User | None, business_line_id: int, key: str, name: str | None = None
 ) -> Pipeline:
@@ -74,17 +76,17 @@ def instantiate(
         template=key,
         position=(last or 0) + 1 if existing else 0,
     )
-    db.session.commit()
     return pipeline
 
 
+@transactional
 def rename_pipeline(user: User, pipeline: Pipeline, name: str) -> Pipeline:
     require_manage(user, pipeline.business_line_id)
     pipeline.name = fields.text("name", name, required=True, max_len=120)
-    db.session.commit()
     return pipeline
 
 
+@transactional
 def make_default(user: User, pipeline: Pipeline) -> Pipeline:
     """The business line's default pipeline (the board opens it first)."""
     require_manage(user, pipeline.business_line_id)
@@ -94,7 +96,6 @@ def make_default(user: User, pipeline: Pipeline) -> Pipeline:
         .values(is_default=False)
     )
     pipeline.is_default = True
-    db.session.commit()
     return pipeline
 
 
@@ -108,6 +109,7 @@ def deal_counts(pipeline: Pipeline) -> dict[int, int]:
     return dict(rows.all())
 
 
+@transactional
 def delete_pipeline(user: User, pipeline: Pipeline) -> None:
     """Only a pipeline that never held a deal may go (deals keep their history)."""
     require_manage(user, pipeline.business_line_id)
@@ -124,7 +126,6 @@ def delete_pipeline(user: User, pipeline: Pipeline) -> None:
         )
         if heir is not None:
             heir.is_default = True
-    db.session.commit()
 
 
 def _stage_values(data: dict) -> dict:
@@ -152,6 +153,7 @@ def _stage_values(data: dict) -> dict:
     return values
 
 
+@transactional
 def add_stage(user: User, pipeline: Pipeline, data: dict) -> Stage:
     """A new open stage, placed after the last open stage (before won and lost)."""
     require_manage(user, pipeline.business_line_id)
@@ -169,10 +171,10 @@ def add_stage(user: User, pipeline: Pipeline, data: dict) -> Stage:
     ordered = [s for s in stages if s.kind == "open"] + [stage] + [s for s in stages if s.is_closed]
     pipeline.stages.append(stage)
     _renumber(ordered)
-    db.session.commit()
     return stage
 
 
+@transactional
 def update_stage(user: User, stage: Stage, data: dict) -> Stage:
     """Rename, set probability, rotting days and gate. Deals that follow the stage's
     probability (not overridden) take the new one."""
@@ -189,7 +191,6 @@ def update_stage(user: User, stage: Stage, data: dict) -> Stage:
         stage.requirements = values["requirements"]
     if stage.probability != old_probability:
         _follow_probability(stage, old_probability, user)
-    db.session.commit()
     return stage
 
 
@@ -230,6 +231,7 @@ def _renumber(stages: list[Stage]) -> None:
         stage.position = position
 
 
+@transactional
 def reorder_stages(user: User, pipeline: Pipeline, stage_ids: list) -> list[Stage]:
     """Put the open stages in the order given; won and lost stay last."""
     require_manage(user, pipeline.business_line_id)
@@ -242,8 +244,8 @@ def reorder_stages(user: User, pipeline: Pipeline, stage_ids: list) -> list[Stag
         raise ValidationError({"order": "The order must list every open stage once."})
     ordered = [open_stages[i] for i in ids] + [s for s in pipeline.stages if s.is_closed]
     _renumber(ordered)
-    db.session.commit()
-    db.session.refresh(pipeline)
+    db.session.flush()
+    db.session.refresh(pipeline)  # its stages in the new order
     return pipeline.stages
 
 
@@ -259,6 +261,7 @@ def move_stage_by(user: User, stage: Stage, step: int) -> list[Stage]:
     return reorder_stages(user, pipeline, ids)
 
 
+@transactional
 def delete_stage(user: User, stage: Stage, move_to=None) -> int:
     """Delete an open stage: when it holds deals they move to ``move_to`` (another open
     stage of the pipeline), each with a timeline entry. The stage's time-in-stage history is
@@ -292,7 +295,6 @@ def delete_stage(user: User, stage: Stage, move_to=None) -> int:
     )
     pipeline.stages.remove(stage)
     _renumber(pipeline.stages)
-    db.session.commit()
     return len(deals)
 
 
@@ -371,6 +373,7 @@ def overview(user: User) -> list[dict]:
     return result
 
 
+@transactional
 def adopt_gates(user: User | None, pipeline: Pipeline, key: str) -> None:
     """Give an existing pipeline the gates of the template ``key``, stage by stage name."""
     require_manage(user, pipeline.business_line_id)
@@ -379,4 +382,3 @@ def adopt_gates(user: User | None, pipeline: Pipeline, key: str) -> None:
     for stage in pipeline.stages:
         if wanted.get(stage.name):
             stage.requirements = list(wanted[stage.name])
-    db.session.commit()

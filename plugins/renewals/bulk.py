@@ -16,6 +16,7 @@ from webapp import permissions
 from webapp.errors import DomainError, ValidationError
 from webapp.extensions import db
 from webapp.models import BusinessLine, Opportunity, PluginEnablement, User
+from webapp.transactions import transactional
 
 from . import services
 from .lineage import PLUGIN
@@ -58,6 +59,7 @@ def policy_for(business_line_id: int) -> RenewalPolicy:
     )
 
 
+@transactional
 def save_policy(user: User, business_line_id: int, data: dict) -> RenewalPolicy:
     permissions.require(
         permissions.manages(user, business_line_id),
@@ -82,7 +84,6 @@ def save_policy(user: User, business_line_id: int, data: dict) -> RenewalPolicy:
         db.session.add(policy)
     policy.auto_renew = data.get("auto_renew") in ("on", "1", "true", True)
     policy.days_before, policy.uplift = days, uplift
-    db.session.commit()
     return policy
 
 

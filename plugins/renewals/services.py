@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp import permissions
@@ -18,9 +18,10 @@ from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.models import SALES_GROUP, Opportunity, User
 from webapp.opportunities import fields
-from webapp.opportunities.services import commit, create_opportunity
+from webapp.opportunities.services import create_opportunity
 from webapp.plugins import flatten, hook
 from webapp.timeline.services import record
+from webapp.transactions import transactional
 
 from .cloners import OpportunityCloner, ordered
 from .models import KINDS, DealLink
@@ -149,6 +150,22 @@ def duplicate(user: User, source: Opportunity, kind: str, options: dict) -> Oppo
     Only users who may view the source may duplicate it; the owner must be a valid owner
     (checked by create_opportunity). Raises ValidationError with field errors.
     """
+    shared: dict = {}
+    try:
+        return _duplicate(user, source, kind, options, shared)
+    except BaseException as exc:
+        for path in shared.get("files_written", []):  # nothing saved: no files either
+            path.unlink(missing_ok=True)
+        if isinstance(exc, IntegrityError):
+            raise ValidationError({"kind": "This deal already has a renewal."}) from None
+        raise
+
+
+@transactional
+def _duplicate(
+    user: User, source: Opportunity, kind: str, options: dict, shared: dict
+) -> Opportunity:
+    """The duplication as one intent; ``shared`` is what the cloners pass on."""
     if source.deleted_at is not None:
         raise NotFound("This deal is in the trash.")
     permissions.require_view(user, source)
@@ -156,35 +173,26 @@ def duplicate(user: User, source: Opportunity, kind: str, options: dict) -> Oppo
     data = {**defaults(source, kind, user, cloners), **options, "kind": kind}
     opts = parse_options(source, data, cloners)
     new = create_opportunity(user, _creation_data(source, opts))
-    selected = [c for c in cloners if c.name in opts.parts]
-    shared: dict = {"options": _shared_options(opts, user)}
-    try:
-        for cloner in selected:
-            shared[cloner.name] = cloner.run(source, new, shared) or {}
-        _link(source, new, opts.kind, user)
-        label = KIND_LABELS[opts.kind]
-        record(
-            new,
-            user,
-            "duplicated",
-            message=f"{label} of “{source.name}”",
-            data={"source_id": source.id, "kind": opts.kind, "parts": opts.parts},
-        )
-        record(
-            source,
-            user,
-            "duplicated",
-            message=f"{label} created: “{new.name}”",
-            data={"opportunity_id": new.id, "kind": opts.kind},
-        )
-        hook("opportunity_duplicated", new)(source=source, new=new, kind=opts.kind, user=user)
-        commit(new)
-    except IntegrityError:
-        _discard(new.id, shared)
-        raise ValidationError({"kind": "This deal already has a renewal."}) from None
-    except Exception:
-        _discard(new.id, shared)
-        raise
+    shared["options"] = _shared_options(opts, user)
+    for cloner in [c for c in cloners if c.name in opts.parts]:
+        shared[cloner.name] = cloner.run(source, new, shared) or {}
+    _link(source, new, opts.kind, user)
+    label = KIND_LABELS[opts.kind]
+    record(
+        new,
+        user,
+        "duplicated",
+        message=f"{label} of “{source.name}”",
+        data={"source_id": source.id, "kind": opts.kind, "parts": opts.parts},
+    )
+    record(
+        source,
+        user,
+        "duplicated",
+        message=f"{label} created: “{new.name}”",
+        data={"opportunity_id": new.id, "kind": opts.kind},
+    )
+    hook("opportunity_duplicated", new)(source=source, new=new, kind=opts.kind, user=user)
     return new
 
 
@@ -245,12 +253,3 @@ def _link(source: Opportunity, new: Opportunity, kind: str, user: User) -> DealL
     db.session.add(link)
     db.session.flush()
     return link
-
-
-def _discard(new_id: int, shared: dict) -> None:
-    """Remove a deal created by a duplication that failed afterwards (and files it wrote)."""
-    db.session.rollback()
-    db.session.execute(delete(Opportunity).where(Opportunity.id == new_id))
-    db.session.commit()
-    for path in shared.get("files_written", []):
-        path.unlink(missing_ok=True)

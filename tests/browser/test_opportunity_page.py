@@ -116,23 +116,42 @@ def test_upload_and_download_a_document(page, login, sales_user, deal, tmp_path)
 
 
 def test_stage_bar_and_lost_dialog(page, login, sales_user, pipeline, deal, lost_reason):
+    """Moves answer in place (no reload); Mark lost opens the board's lost-reason dialog;
+    Escape closes it with nothing saved."""
     _open(page, login, sales_user, deal)
+    page.evaluate("window.samePage = true")  # gone if the page reloads
     demo = pipeline.stages[2]
     page.locator(f"button[data-stage='{demo.name}']").click()
     expect(page.locator(f"button[data-stage='{demo.name}']")).to_have_attribute(
         "aria-current", "step"
     )
     expect(page.get_by_test_id("deal-status")).to_have_text(demo.name)
+    expect(page.locator("[data-panel=timeline]")).to_contain_text(demo.name)
+    db.session.expire_all()
+    version = db.session.get(Opportunity, deal.id).version
+    expect(page.locator("#deal-header")).to_have_attribute("data-version", str(version))
+
     page.get_by_role("button", name="Mark lost…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    dialog.get_by_label("Lost reason").select_option(label="Price too high")
-    dialog.get_by_label("Note").fill("Went with Rival")
-    dialog.get_by_role("button", name="Mark lost").click()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deal.id).status == "open"
+
+    page.get_by_role("button", name="Mark lost…").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Why was it lost?").select_option(label="Price too high")
+    dialog.get_by_label("Note (optional)").fill("Went with Rival")
+    dialog.get_by_role("button", name="Close as lost").click()
+    expect(dialog).to_be_hidden()
     expect(page.get_by_test_id("deal-status")).to_have_text("Lost")
     expect(page.get_by_text("Lost: Price too high — Went with Rival")).to_be_visible()
+    assert page.evaluate("window.samePage") is True
     db.session.expire_all()
-    assert db.session.get(Opportunity, deal.id).status == "lost"
+    stored = db.session.get(Opportunity, deal.id)
+    assert stored.status == "lost" and stored.lost_reason_id == lost_reason.id
+    assert stored.lost_note == "Went with Rival"
 
 
 def test_quick_create_from_the_navigation(page, login, sales_user, pipeline):

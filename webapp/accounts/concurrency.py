@@ -29,7 +29,8 @@ def _parse(value) -> datetime:
 def claim(row, submitted, message: str) -> None:
     """Raise ConflictError(row) unless ``row`` still has the ``submitted`` token; else bump it.
 
-    Call after validating the input and before changing ``row``; nothing is written on error.
+    Call inside the service's intent, after validating the input and before changing ``row``;
+    nothing is written on error.
     """
     if submitted in (None, ""):
         raise ValidationError({"updated_at": "The form is out of date; reload the page."})
@@ -41,6 +42,4 @@ def claim(row, submitted, message: str) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
-        db.session.refresh(row)
-        raise ConflictError(row, message)
+        raise ConflictError(row, message)  # the intent rolls back; ``row`` reloads as stored

@@ -16,6 +16,7 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import SALES_GROUP, Account, Contact, Group, Opportunity, User
 from ..models._base import ZERO
+from ..transactions import transactional
 from . import concurrency
 from .fields import apply, differences, parse_account
 
@@ -211,6 +212,7 @@ def _check_unique_name(name: str, account: Account | None = None) -> None:
         raise ValidationError({"name": f"An account named “{same.name}” already exists."})
 
 
+@transactional
 def create_account(user: User, data: dict) -> Account:
     """A new account from form-like ``data``; the creator owns it unless an owner is given."""
     values = parse_account(data)
@@ -219,10 +221,10 @@ def create_account(user: User, data: dict) -> Account:
     account = Account(**values)
     account.owner = account.owner or user
     db.session.add(account)
-    db.session.commit()
     return account
 
 
+@transactional
 def update_account(user: User, account: Account, data: dict, updated_at) -> dict:
     """Apply ``data``; ConflictError when the account changed since ``updated_at``."""
     require_edit_account(user, account)
@@ -238,5 +240,4 @@ def update_account(user: User, account: Account, data: dict, updated_at) -> dict
         "your input is kept below next to the current values.",
     )
     apply(account, changes)
-    db.session.commit()
     return changes

@@ -9,6 +9,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import BusinessLine, PluginEnablement, User
 from ..plugins import PluginInfo, registry
+from ..transactions import transactional
 
 
 @dataclass
@@ -41,6 +42,7 @@ def plugin_matrix(user: User | None = None) -> PluginMatrix:
     )
 
 
+@transactional
 def set_plugin_enabled(
     user: User | None, business_line_id: int, plugin: str, enabled: bool
 ) -> bool:
@@ -57,6 +59,5 @@ def set_plugin_enabled(
         row = PluginEnablement(business_line_id=business_line_id, plugin=plugin)
         db.session.add(row)
     row.enabled = bool(enabled)
-    db.session.commit()
     registry().forget_enablement()
     return row.enabled

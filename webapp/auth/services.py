@@ -5,6 +5,8 @@ from sqlalchemy import func, select
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import ROLES, SALES_GROUP, BusinessLine, Group, User
+from ..setup.services import ensure_defaults
+from ..transactions import transactional
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -23,6 +25,7 @@ def sales_group() -> Group:
     return group
 
 
+@transactional
 def create_user(
     email: str,
     password: str,
@@ -32,7 +35,8 @@ def create_user(
     business_lines: list[BusinessLine] | None = None,
     sales: bool = True,
 ) -> User:
-    """Create a user; by default in the sales group and every business line."""
+    """Create a user; by default in the sales group and every business line. The first
+    user of a fresh install also brings the default business line and pipeline."""
     email = (email or "").strip().lower()
     if "@" not in email:
         raise ValidationError({"email": "Enter a valid email address."})
@@ -42,6 +46,7 @@ def create_user(
         raise ValidationError({"password": "The password needs at least 8 characters."})
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise ValidationError({"email": "A user with this email already exists."})
+    ensure_defaults()
     user = User(email=email, name=name or email.split("@")[0].title(), role=role, active=True)
     user.set_password(password)
     if business_lines is None:
@@ -50,5 +55,4 @@ def create_user(
     if sales:
         user.groups = [sales_group()]
     db.session.add(user)
-    db.session.commit()
     return user

@@ -83,10 +83,9 @@ def value(opp: Opportunity, name: str) -> str:
     return current.isoformat() if hasattr(current, "isoformat") else str(current)
 
 
-def fill(user: User, opp: Opportunity, form, names: list[str], version) -> int:
-    """Save the dialog's answers; returns the deal's version for the move that follows.
-
-    Fields are saved in one update (all errors at once); then each role is given to the chosen
+def fill(user: User, opp: Opportunity, form, names: list[str]) -> None:
+    """Apply the dialog's answers within the move's transaction (the caller checked the
+    version): the fields in one update (all errors at once), then each role to the chosen
     contact, added to the deal when not on it yet."""
     data = {n: form.get(n, "") for n in names if n in FIELDS}
     roles = {role_of(n): form.get(n, "") for n in names if role_of(n)}
@@ -97,18 +96,17 @@ def fill(user: User, opp: Opportunity, form, names: list[str], version) -> int:
     }
     if "account_id" in data and not data["account_id"] and form.get("account_name"):
         account = resolve_account(user, None, parsing.text("account_name", form["account_name"]))
-        db.session.flush()  # a new account needs its id; a failure below rolls it back
+        db.session.flush()  # a new account needs its id; a refusal rolls it back with the move
         data["account_id"] = str(account.id)
     if "account_id" in data and not data["account_id"]:
         errors["account_id"] = "Choose an account or type a new name."
     if errors:
         raise ValidationError(errors)
     if data:
-        update_opportunity(user, opp, data, version)
+        update_opportunity(user, opp, data)
     for role, contact_id in roles.items():
         link = next((ln for ln in opp.contact_links if str(ln.contact_id) == contact_id), None)
         if link is None:
             add_contact(user, opp, contact_id, role)
         elif link.role != role:
             set_contact_role(user, opp, link.id, role)
-    return opp.version

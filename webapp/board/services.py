@@ -3,7 +3,9 @@
 A board render runs a fixed number of statements whatever the number of deals: the column
 totals (one aggregate, read from ix_opportunities_board_totals), the first cards of every
 column (one UNION ALL of per-stage LIMIT queries on ix_opportunities_board) with their owners
-and accounts joined, their tags (one), and their next open activities (one).
+and accounts joined, their tags (one), and their next open activities (one). An admin or
+manager whose URL names no owner costs one more: do they own an open deal here
+(ix_opportunities_board_owner_totals)?
 """
 
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from ..models import (
 )
 from ..models._base import utcnow
 from ..models.user import user_business_lines
+from ..transactions import transactional
 
 PAGE_SIZE = 25
 CLOSE_PERIODS = {
@@ -52,6 +55,8 @@ class BoardFilters:
     tag_ids: list[int] = field(default_factory=list)
     account_id: int | None = None
     close: str = ""
+    # True when the URL named no owner and the user, owning no open deal here, sees all.
+    everyone_by_default: bool = False
 
     @classmethod
     def from_args(cls, args) -> "BoardFilters":
@@ -85,6 +90,34 @@ class BoardFilters:
         """True when anything beyond the owner narrows the board."""
         return bool(self.tag_ids or self.account_id or self.close)
 
+    @property
+    def is_default(self) -> bool:
+        """True when the board shows what it shows without any filter in the URL."""
+        default_owner = "all" if self.everyone_by_default else "me"
+        return not self.narrowed and self.owner == default_owner
+
+
+def board_filters(user: User, pipeline: Pipeline, args) -> BoardFilters:
+    """The filters of a board request. Without an owner in the URL the board shows the
+    user's deals, except to an admin or manager who owns no open deal in this pipeline:
+    they see everyone's (one indexed query, only in that case)."""
+    filters = BoardFilters.from_args(args)
+    if (args.get("owner") or "").strip() or user.role not in ("admin", "manager"):
+        return filters
+    owns_some = db.session.scalar(
+        select(Opportunity.id)
+        .where(
+            Opportunity.status == "open",
+            Opportunity.owner_id == user.id,
+            Opportunity.pipeline_id == pipeline.id,
+            Opportunity.deleted_at.is_(None),
+        )
+        .limit(1)
+    )
+    if owns_some is None:
+        filters.owner, filters.everyone_by_default = "all", True
+    return filters
+
 
 @dataclass
 class Totals:
@@ -113,11 +146,24 @@ class Board:
     closing: list[Stage]  # the won/lost drop zones
     next_activities: dict[int, Activity]
 
+    @property
+    def deal_count(self) -> int:
+        """The open deals matching the filters, over every column."""
+        return sum(column.totals.count for column in self.columns)
+
+
+class NoPipeline(NotFound):
+    """The user (or the business line asked for) has no pipeline yet."""
+
+    def __init__(self):
+        super().__init__("No pipeline is set up yet.")
+
 
 def get_pipeline(
     user: User, pipeline_id: int | None = None, business_line_id: int | None = None
 ) -> Pipeline:
-    """The pipeline asked for, else the default one of a business line, else the user's."""
+    """The pipeline asked for, else the default one of a business line, else the user's.
+    NotFound for a pipeline id that does not exist, NoPipeline when there is none to show."""
     from ..opportunities.services import default_pipeline
 
     if pipeline_id:
@@ -132,7 +178,7 @@ def get_pipeline(
     else:
         pipeline = default_pipeline(user)
     if pipeline is None:
-        raise NotFound("No pipeline is set up yet.")
+        raise NotFound("This pipeline does not exist.") if pipeline_id else NoPipeline()
     permissions.require(
         permissions.can_view_business_line(user, pipeline.business_line_id),
         "You may not see this pipeline.",
@@ -347,34 +393,55 @@ def more_cards(
     return Column(stage=stage, totals=totals, cards=cards, offset=max(0, offset))
 
 
-def check_movable(user: User, opp: Opportunity, version) -> None:
-    """Permission and version checks of a move, before its card placement touches rows."""
-    from ..opportunities.services import check_version
+@transactional
+def move_card(user: User, opp: Opportunity, data) -> Opportunity:
+    """A move as the user asked for it, in one transaction: the move dialog's answers to a
+    stage gate (``field`` names and their values), the card's place between its new
+    neighbours (``before_id``/``after_id``) and the stage move itself (``stage_id``,
+    ``version``, ``lost_reason_id`` or ``lost_reason``, ``lost_note``). ``data`` is a
+    MultiDict of the form. Refused anywhere (gate, lost reason, permission, stale version):
+    nothing is written, and the deal takes one version step when it succeeds."""
+    from ..opportunities.services import check_version, move_stage
+    from . import gate
 
     permissions.require_edit(user, opp)
-    check_version(opp, version)
+    check_version(opp, data.get("version"))  # once: the steps below share the transaction
+    answers = gate.known(data.getlist("field"))
+    if answers:
+        gate.fill(user, opp, data, answers)
+    position = None
+    if data.get("before_id") or data.get("after_id"):
+        position = placement(opp, data.get("stage_id"), data.get("before_id"), data.get("after_id"))
+    return move_stage(
+        user,
+        opp,
+        data.get("stage_id"),
+        lost_reason_id=data.get("lost_reason_id") or data.get("lost_reason"),
+        lost_note=data.get("lost_note"),
+        position=position,
+    )
 
 
 def placement(opp: Opportunity, stage_id: int, before_id=None, after_id=None) -> int | None:
     """The position for ``opp`` dropped in ``stage_id`` just above the card ``before_id``
     (or, without one, just below ``after_id``); None when neither names a card of that
     column (the service then puts it on top). Makes room by shifting the cards below when
-    there is no gap; the caller commits or rolls back with the move."""
+    there is no gap, within the caller's transaction."""
     anchor_id, above = (before_id, True) if before_id else (after_id, False)
-    anchor_id = integer(anchor_id, minimum=1)
-    if anchor_id is None or anchor_id == opp.id:
+    anchor_id, stage_id = integer(anchor_id, minimum=1), integer(stage_id, minimum=1)
+    if anchor_id is None or stage_id is None or anchor_id == opp.id:
         return None
     anchor = db.session.execute(
         select(Opportunity.position, Opportunity.id).where(
             Opportunity.id == anchor_id,
-            Opportunity.stage_id == int(stage_id),
+            Opportunity.stage_id == stage_id,
             Opportunity.status == "open",
         )
     ).first()
     if anchor is None:
         return None
     column = [
-        Opportunity.stage_id == int(stage_id),
+        Opportunity.stage_id == stage_id,
         Opportunity.status == "open",
         Opportunity.id != opp.id,
     ]

@@ -17,11 +17,8 @@ from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
 from ..inputs import integer
 from ..models import Opportunity, Stage
-from ..opportunities.services import (
-    create_opportunity,
-    get_opportunity,
-    move_stage,
-)
+from ..opportunities.answers import changed
+from ..opportunities.services import create_opportunity, get_opportunity
 from ..templating import compact_money, run_hook
 from . import gate, services
 from .services import CLOSE_PERIODS, BoardFilters
@@ -51,10 +48,13 @@ def board(pipeline_id: int | None = None):
     args = request.args
     pipeline_id = _int(args.get("pipeline")) or pipeline_id
     business_line_id = _int(args.get("business_line"))
-    pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id)
-    if business_line_id and pipeline.business_line_id != business_line_id:
-        pipeline = services.get_pipeline(current_user, None, business_line_id)
-    filters = BoardFilters.from_args(args)
+    try:
+        pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id)
+        if business_line_id and pipeline.business_line_id != business_line_id:
+            pipeline = services.get_pipeline(current_user, None, business_line_id)
+    except services.NoPipeline:
+        return render_template("board/no_pipeline.html")
+    filters = services.board_filters(current_user, pipeline, args)
     context = _page_context(current_user, pipeline, filters)
     if htmx and htmx.target == "board-page":
         return render_template("board/_page.html", **context)
@@ -107,7 +107,6 @@ def quick_create(pipeline_id: int, stage_id: int):
     try:
         opp = create_opportunity(current_user, data)
     except ValidationError as exc:
-        db.session.rollback()
         quick = {"stage_id": stage_id, "values": data, "errors": exc.errors}
         if htmx:
             response = render_template(
@@ -140,38 +139,22 @@ def move(opportunity_id: int):
     """Move a deal to another stage (the board's drop, the card's stage selector, the move
     dialog, the opportunity page). Form: stage_id, version, lost_reason_id (or lost_reason),
     lost_note; from the board also before_id/after_id (the card's neighbours), board=1,
-    filters (the board's query string), and from the dialog the gate ``field`` values."""
+    filters (the board's query string); from the opportunity page deal=1; from the dialog
+    the gate ``field`` values. One intent: ``services.move_card``."""
     opp = get_opportunity(current_user, opportunity_id)
     form = request.form
-    on_board = form.get("board") == "1"
+    where = "board" if form.get("board") == "1" else "deal" if form.get("deal") == "1" else ""
     from_stage_id = opp.stage_id
-    version = form.get("version")
     try:
-        answers = gate.known(form.getlist("field"))
-        if answers:
-            version = gate.fill(current_user, opp, form, answers, version)
-        position = None
-        if form.get("before_id") or form.get("after_id"):
-            services.check_movable(current_user, opp, version)
-            position = services.placement(
-                opp, _int(form.get("stage_id")) or 0, form.get("before_id"), form.get("after_id")
-            )
-        move_stage(
-            current_user,
-            opp,
-            form.get("stage_id"),
-            version,
-            lost_reason_id=form.get("lost_reason_id") or form.get("lost_reason"),
-            lost_note=form.get("lost_note"),
-            position=position,
-        )
+        services.move_card(current_user, opp, form)
     except DomainError as exc:
-        db.session.rollback()
-        return _move_failed(opp, exc, on_board, from_stage_id)
+        return _move_failed(opp, exc, where, from_stage_id)
     if not htmx:
         flash(f"“{opp.name}” moved to {opp.stage.name}.", "success")
         return redirect(_back())
-    if not on_board:
+    if where == "deal":
+        return changed("", opp, closeDialog=True)
+    if where != "board":
         return render_template("board/_card.html", card=opp, next_activities=_next(opp))
     triggers = {"boardSettled": {"id": opp.id}, "closeDialog": True}
     triggers["boardTotals"] = _board_totals(opp, from_stage_id)
@@ -186,13 +169,14 @@ def move(opportunity_id: int):
     return html, 200, {"HX-Trigger": json.dumps(triggers)}
 
 
-def _move_failed(opp: Opportunity, exc: DomainError, on_board: bool, from_stage_id: int):
-    """Conflict: the card as stored; lost reason or gate: the move dialog; else a message."""
+def _move_failed(opp: Opportunity, exc: DomainError, where: str, from_stage_id: int):
+    """Lost reason or gate: the move dialog; conflict: the card (board) or the header (deal
+    page) as stored, with the message; else a message in place."""
     wants_dialog = isinstance(exc, GateError) or (
         isinstance(exc, ValidationError)
         and any(k in ("lost_reason_id", "lost_note") or gate.spec(k) for k in exc.errors)
     )
-    if wants_dialog and (on_board or not htmx):
+    if wants_dialog and (where or not htmx):
         context = _dialog_context(opp, exc)
         if htmx:
             return (
@@ -201,9 +185,10 @@ def _move_failed(opp: Opportunity, exc: DomainError, on_board: bool, from_stage_
                 {"HX-Retarget": "#modal-root", "HX-Reswap": "innerHTML"},
             )
         return render_template("board/move.html", **context), 422
-    if isinstance(exc, ConflictError) and on_board and htmx:
+    if isinstance(exc, ConflictError) and htmx and where:
         current = db.session.get(Opportunity, opp.id)
-        db.session.refresh(current)
+        if where == "deal":
+            return changed("", current, 409, notice=exc.message, closeDialog=True)
         triggers = {
             "boardSettled": {"id": opp.id},
             "closeDialog": True,
@@ -215,7 +200,9 @@ def _move_failed(opp: Opportunity, exc: DomainError, on_board: bool, from_stage_
             html = render_template("board/_card.html", card=current, next_activities=_next(current))
         return html, 409, {"HX-Trigger": json.dumps(triggers)}
     if htmx:
-        headers = {"HX-Retarget": "#board-alerts", "HX-Reswap": "innerHTML"} if on_board else {}
+        headers = {}
+        if where == "board":
+            headers = {"HX-Retarget": "#board-alerts", "HX-Reswap": "innerHTML"}
         return render_template("errors/_alert.html", message=exc.message), exc.status, headers
     return render_template(
         "errors.html", message=exc.message, status=exc.status, back=request.referrer

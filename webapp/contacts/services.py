@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import Account, Contact, Opportunity, OpportunityContact, User
 from ..opportunities.fields import row, text
 from ..plugins import registry
+from ..transactions import transactional
 
 DEALS_SHOWN = 100
 
@@ -150,6 +151,7 @@ def _values(user: User, data: dict) -> dict:
     return values
 
 
+@transactional
 def create_contact(user: User, data: dict) -> Contact:
     """A new contact (and its new account when only a name was given); owner: the creator
     unless given."""
@@ -159,10 +161,10 @@ def create_contact(user: User, data: dict) -> Contact:
     db.session.add(contact)
     db.session.flush()
     registry().pm.hook.contact_saved(contact=contact, changes={}, user=user)
-    db.session.commit()
     return contact
 
 
+@transactional
 def update_contact(user: User, contact: Contact, data: dict, updated_at) -> dict:
     """Apply ``data``; ConflictError when the contact changed since ``updated_at``.
     Returns {field: (old, new)} and tells the plugins through ``contact_saved``."""
@@ -179,5 +181,4 @@ def update_contact(user: User, contact: Contact, data: dict, updated_at) -> dict
     apply(contact, changes)
     db.session.flush()
     registry().pm.hook.contact_saved(contact=contact, changes=changes, user=user)
-    db.session.commit()
     return changes

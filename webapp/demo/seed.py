@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, text
 
 from ..auth.services import create_user
+from ..errors import ValidationError
 from ..extensions import db
 from ..models import (
     Account,
@@ -25,6 +26,7 @@ from ..models import (
     Opportunity,
     OpportunityContact,
     OpportunityLine,
+    Pipeline,
     PluginEnablement,
     Product,
     Source,
@@ -36,6 +38,7 @@ from ..models import (
 )
 from ..models._base import utcnow
 from ..pipelines.services import create_pipeline
+from ..setup.services import ensure_defaults
 
 DEMO_PASSWORD = "opportuno-demo"
 CHUNK = 5000
@@ -170,16 +173,6 @@ TAGS = (
     ("upsell", "primary"),
     ("partner-led", "secondary"),
 )
-LOST_REASONS = (
-    "Price too high",
-    "Chose a competitor",
-    "No budget",
-    "No decision",
-    "Missing feature",
-    "Timing",
-    "Unresponsive",
-)
-SOURCES = ("Website form", "Email", "Phone", "Trade fair", "Referral", "Partner", "Webinar")
 ACTIVITY_TYPES = (
     ("call", "Call"),
     ("meeting", "Meeting / visit"),
@@ -219,17 +212,18 @@ def _bulk(table, rows: list[dict]) -> None:
 
 
 def _reference_data(rng: random.Random) -> dict:
-    lines = [
-        BusinessLine(name="Software", slug="software"),
-        BusinessLine(name="Services", slug="services"),
-    ]
-    db.session.add_all(lines)
-    pipelines = [
-        create_pipeline(lines[0], "New business", is_default=True),
-        create_pipeline(lines[1], "Services", is_default=True),
-    ]
-    db.session.add_all(LostReason(name=n, position=i) for i, n in enumerate(LOST_REASONS))
-    db.session.add_all(Source(name=n) for n in SOURCES)
+    software = ensure_defaults()  # a fresh install's line, pipeline, lost reasons, sources
+    if software is None:
+        raise ValidationError("The database has its own business lines; seed an empty one.")
+    software.name, software.slug = "Software", "software"
+    default = db.session.scalar(
+        select(Pipeline).where(Pipeline.business_line_id == software.id, Pipeline.is_default)
+    )
+    default.name = "New business"
+    services = BusinessLine(name="Services", slug="services")
+    db.session.add(services)
+    lines = [software, services]
+    pipelines = [default, create_pipeline(services, "Services", is_default=True)]
     db.session.add_all(ActivityType(key=k, name=n) for k, n in ACTIVITY_TYPES)
     db.session.add_all(Tag(name=n, color=c) for n, c in TAGS)
     db.session.add_all(

@@ -5,10 +5,9 @@ A user sees the leads they own, the leads of their business lines and unassigned
 (anyone who sees it while it has no owner).
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
-from sqlalchemy import event, func, or_, select, true
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -31,6 +30,7 @@ from ..models._base import utcnow
 from ..opportunities import fields
 from ..opportunities.services import create_opportunity
 from ..timeline.services import record
+from ..transactions import transactional
 
 OPEN_STATUSES = ("new", "contacted", "qualified")
 
@@ -158,6 +158,7 @@ def _lead_values(user: User, data: dict) -> dict:
     return values
 
 
+@transactional
 def create_lead(user: User, data: dict) -> Lead:
     """A new lead (status "new"); the creator owns it unless an owner is given; the business
     line defaults to the creator's first one."""
@@ -168,7 +169,6 @@ def create_lead(user: User, data: dict) -> Lead:
     values["owner_id"] = values["owner_id"] or user.id
     lead = Lead(**values, status="new")
     db.session.add(lead)
-    db.session.commit()
     return lead
 
 
@@ -181,6 +181,7 @@ def require_change_lead(user: User, lead: Lead) -> None:
         )
 
 
+@transactional
 def update_lead(user: User, lead: Lead, data: dict, updated_at) -> dict:
     """Apply ``data``; ConflictError when the lead changed since ``updated_at``. An empty
     business line keeps the current one. Returns {field: (old, new)}."""
@@ -198,10 +199,10 @@ def update_lead(user: User, lead: Lead, data: dict, updated_at) -> dict:
         "your input is kept below next to the current values.",
     )
     apply(lead, changes)
-    db.session.commit()
     return changes
 
 
+@transactional
 def set_status(user: User, lead: Lead, status: str) -> None:
     """Move an unconverted lead between new, contacted, qualified and disqualified
     (conversion is its own step)."""
@@ -209,7 +210,6 @@ def set_status(user: User, lead: Lead, status: str) -> None:
     if status not in LEAD_STATUSES or status == "converted":
         raise ValidationError({"status": "Unknown lead status."})
     lead.status = status
-    db.session.commit()
 
 
 def matching_account(lead: Lead) -> Account | None:
@@ -238,30 +238,6 @@ def conversion_links(lead: Lead) -> dict:
     }
 
 
-@contextmanager
-def _when_deal_flushed(callback: Callable[[Opportunity], None]) -> Iterator[None]:
-    """Within the block, run ``callback(deal)`` right after a new deal is first flushed: its
-    id is known and the transaction that creates it is still open, so what the callback
-    writes is committed together with the deal (or not at all)."""
-    session = db.session()
-    flushed: list[Opportunity] = []
-
-    def collect(session, _context):
-        flushed.extend(obj for obj in session.new if isinstance(obj, Opportunity))
-
-    def run(session, _context):
-        while flushed:
-            callback(flushed.pop())
-
-    event.listen(session, "after_flush", collect)
-    event.listen(session, "after_flush_postexec", run)
-    try:
-        yield
-    finally:
-        event.remove(session, "after_flush", collect)
-        event.remove(session, "after_flush_postexec", run)
-
-
 def _check_conversion(user: User, lead: Lead, data: dict) -> dict:
     """Every error of the conversion form at once, before anything is written."""
     permissions.require(can_convert_lead(user, lead), "You may not convert this lead.")
@@ -285,6 +261,7 @@ def _check_conversion(user: User, lead: Lead, data: dict) -> dict:
     return {"account": account, "account_name": account_name}
 
 
+@transactional
 def convert_lead(user: User, lead: Lead, data: dict) -> Opportunity:
     """Convert ``lead`` in one transaction: link or create the account (the one picked, else
     the one with exactly that name, else a new one), link or create the contact (matched by
@@ -292,43 +269,40 @@ def convert_lead(user: User, lead: Lead, data: dict) -> Opportunity:
     the lead converted with links to all three, and note on the deal's timeline that it
     came from the lead. On any error nothing is written."""
     checked = _check_conversion(user, lead, data)
-    try:
-        account = checked["account"] or find_by_name(checked["account_name"])
-        if account is None:
-            account = Account(name=checked["account_name"], owner_id=lead.owner_id or user.id)
-            db.session.add(account)
-        contact = matching_contact(lead)
-        if contact is None:
-            contact = Contact(
-                first_name=lead.first_name,
-                last_name=lead.last_name,
-                email=lead.email,
-                phone=lead.phone,
-                title=lead.title,
-                notes=lead.description,
-                owner_id=lead.owner_id or user.id,
-            )
-            db.session.add(contact)
-        contact.account = contact.account or account
-        db.session.flush()
-        lead.status, lead.converted_at = "converted", utcnow()
-        lead.account_id, lead.contact_id = account.id, contact.id
-        deal_data = {
-            "name": data.get("name"),
-            "amount": data.get("amount"),
-            "close_date": data.get("close_date"),
-            "stage_id": data.get("stage_id"),
-            "account_id": account.id,
-            "primary_contact_id": contact.id,
-            "source_id": lead.source_id,
-            "description": lead.description,
-        }
-        source = db.session.get(Source, lead.source_id) if lead.source_id else None
-        with _when_deal_flushed(lambda deal: _link(lead, deal, source, user)):
-            return create_opportunity(user, deal_data)
-    except Exception:
-        db.session.rollback()
-        raise
+    account = checked["account"] or find_by_name(checked["account_name"])
+    if account is None:
+        account = Account(name=checked["account_name"], owner_id=lead.owner_id or user.id)
+        db.session.add(account)
+    contact = matching_contact(lead)
+    if contact is None:
+        contact = Contact(
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            email=lead.email,
+            phone=lead.phone,
+            title=lead.title,
+            notes=lead.description,
+            owner_id=lead.owner_id or user.id,
+        )
+        db.session.add(contact)
+    contact.account = contact.account or account
+    db.session.flush()
+    lead.status, lead.converted_at = "converted", utcnow()
+    lead.account_id, lead.contact_id = account.id, contact.id
+    deal_data = {
+        "name": data.get("name"),
+        "amount": data.get("amount"),
+        "close_date": data.get("close_date"),
+        "stage_id": data.get("stage_id"),
+        "account_id": account.id,
+        "primary_contact_id": contact.id,
+        "source_id": lead.source_id,
+        "description": lead.description,
+    }
+    source = db.session.get(Source, lead.source_id) if lead.source_id else None
+    deal = create_opportunity(user, deal_data)
+    _link(lead, deal, source, user)
+    return deal
 
 
 def _link(lead: Lead, deal: Opportunity, source: Source | None, user: User) -> None:

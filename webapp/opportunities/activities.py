@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import ACTIVITY_KINDS, Activity, Contact, Opportunity, User
 from ..models._base import utcnow
 from ..timeline.services import record
+from ..transactions import transactional
 from . import fields
 
 
@@ -40,6 +41,7 @@ def _get(opp: Opportunity, activity_id) -> Activity:
     return activity
 
 
+@transactional
 def create_activity(user: User, opp: Opportunity, data: dict) -> Activity:
     """Plan a call, meeting or task on the deal (anyone who may edit the deal)."""
     permissions.require_edit(user, opp)
@@ -65,10 +67,10 @@ def create_activity(user: User, opp: Opportunity, data: dict) -> Activity:
     )
     db.session.add(activity)
     record(opp, user, "activity", message=f"Planned {kind}: {subject}", new=due)
-    db.session.commit()
     return activity
 
 
+@transactional
 def complete_activity(user: User, opp: Opportunity, activity_id) -> Activity:
     """Mark an activity done (again: nothing happens)."""
     permissions.require_edit(user, opp)
@@ -76,10 +78,10 @@ def complete_activity(user: User, opp: Opportunity, activity_id) -> Activity:
     if not activity.done:
         activity.done, activity.done_at = True, utcnow()
         record(opp, user, "activity", message=f"Completed {activity.kind}: {activity.subject}")
-        db.session.commit()
     return activity
 
 
+@transactional
 def reschedule_activity(user: User, opp: Opportunity, activity_id, due_at) -> Activity:
     """Move an open activity to another due date-time."""
     permissions.require_edit(user, opp)
@@ -99,5 +101,4 @@ def reschedule_activity(user: User, opp: Opportunity, activity_id, due_at) -> Ac
         new=due,
         message=f"Rescheduled {activity.kind}: {activity.subject}",
     )
-    db.session.commit()
     return activity

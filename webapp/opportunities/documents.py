@@ -12,6 +12,7 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import Document, Opportunity, User
 from ..timeline.services import record
+from ..transactions import intent
 
 ZIP = b"PK\x03\x04"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -107,13 +108,12 @@ def upload_document(
         size=len(data),
         uploaded_by_id=user.id,
     )
-    db.session.add(doc)
-    record(opp, user, "document", message=f"Uploaded {name}", new=name)
     try:
-        db.session.commit()
+        with intent():
+            db.session.add(doc)
+            record(opp, user, "document", message=f"Uploaded {name}", new=name)
     except Exception:
-        db.session.rollback()
-        target.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)  # no row: no file either
         raise
     return doc
 

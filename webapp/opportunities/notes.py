@@ -5,9 +5,11 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Note, Opportunity, User
 from ..timeline.services import record
+from ..transactions import transactional
 from . import fields
 
 
+@transactional
 def add_note(user: User, opp: Opportunity, body) -> Note:
     """Anyone who may see the deal may leave a note on it."""
     permissions.require_view(user, opp)
@@ -15,10 +17,10 @@ def add_note(user: User, opp: Opportunity, body) -> Note:
     note = Note(opportunity_id=opp.id, author_id=user.id, body=text)
     db.session.add(note)
     record(opp, user, "note", message=text[:500])
-    db.session.commit()
     return note
 
 
+@transactional
 def set_pinned(user: User, opp: Opportunity, note_id, pinned: bool) -> Note:
     """Pin a note on top of the deal (or unpin it); editors of the deal only."""
     permissions.require_edit(user, opp)
@@ -28,5 +30,4 @@ def set_pinned(user: User, opp: Opportunity, note_id, pinned: bool) -> Note:
     if note.pinned != pinned:
         note.pinned = pinned
         record(opp, user, "note", message=("Pinned" if pinned else "Unpinned") + " a note")
-        db.session.commit()
     return note

@@ -16,6 +16,7 @@ from ..models import (
     User,
 )
 from ..timeline.services import record
+from ..transactions import transactional
 from . import fields
 
 ROLE_LABELS = {
@@ -40,6 +41,7 @@ def _role(value) -> str:
     return value
 
 
+@transactional
 def add_contact(user: User, opp: Opportunity, contact_id, role) -> OpportunityContact:
     permissions.require_edit(user, opp)
     errors = {}
@@ -59,7 +61,6 @@ def add_contact(user: User, opp: Opportunity, contact_id, role) -> OpportunityCo
     link = OpportunityContact(contact=contact, role=role)
     opp.contact_links.append(link)
     record(opp, user, "contact", message=f"Added {contact.full_name} ({ROLE_LABELS[role]})")
-    db.session.commit()
     return link
 
 
@@ -70,6 +71,7 @@ def _contact_link(opp: Opportunity, link_id) -> OpportunityContact:
     return link
 
 
+@transactional
 def set_contact_role(user: User, opp: Opportunity, link_id, role) -> OpportunityContact:
     permissions.require_edit(user, opp)
     link = _contact_link(opp, link_id)
@@ -85,18 +87,18 @@ def set_contact_role(user: User, opp: Opportunity, link_id, role) -> Opportunity
             message=f"Role of {link.contact.full_name}",
         )
         link.role = role
-        db.session.commit()
     return link
 
 
+@transactional
 def remove_contact(user: User, opp: Opportunity, link_id) -> None:
     permissions.require_edit(user, opp)
     link = _contact_link(opp, link_id)
     opp.contact_links.remove(link)
     record(opp, user, "contact", message=f"Removed {link.contact.full_name}")
-    db.session.commit()
 
 
+@transactional
 def add_account(user: User, opp: Opportunity, role: str, data: dict) -> OpportunityAccount:
     """Link a partner or competitor: an existing account (``account_id``) or a new one
     created from ``account_name``."""
@@ -120,10 +122,10 @@ def add_account(user: User, opp: Opportunity, role: str, data: dict) -> Opportun
     )
     opp.account_links.append(link)
     record(opp, user, role, message=f"Added {role} {account.name}", new=account.name)
-    db.session.commit()
     return link
 
 
+@transactional
 def remove_account(user: User, opp: Opportunity, link_id) -> None:
     permissions.require_edit(user, opp)
     link = next((ln for ln in opp.account_links if ln.id == int(link_id)), None)
@@ -131,4 +133,3 @@ def remove_account(user: User, opp: Opportunity, link_id) -> None:
         raise NotFound("This account is not linked to the deal.")
     opp.account_links.remove(link)
     record(opp, user, link.role, message=f"Removed {link.role} {link.account.name}")
-    db.session.commit()

@@ -1,13 +1,13 @@
 """Domain operations on opportunities, shared by the HTML views, the API, the CLI and plugins.
 
 Every operation checks permission through ``permissions``, writes the timeline, calls the
-plugin hooks of the deal's business line and commits; on any error nothing is written.
+plugin hooks of the deal's business line; each is one intent (``webapp.transactions``): it commits
+once, and on any error nothing is written.
 """
 
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import permissions
 from ..errors import ConflictError, GateError, NotFound, ValidationError
@@ -29,6 +29,7 @@ from ..models import (
 from ..models._base import ZERO, utcnow
 from ..plugins import flatten, hook
 from ..timeline.services import record
+from ..transactions import transactional
 from . import fields
 
 
@@ -63,16 +64,6 @@ def check_version(opp: Opportunity, version) -> None:
         raise ConflictError(opp)
 
 
-def commit(opp: Opportunity | None = None) -> None:
-    """Commit, turning a concurrent update (SQLAlchemy's version check) into ConflictError."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        current = db.session.get(Opportunity, opp.id) if opp is not None else None
-        raise ConflictError(current) from None
-
-
 def _check_owner(owner: User, business_line_id: int) -> None:
     if not owner.active or not owner.in_group(SALES_GROUP):
         raise ValidationError(
@@ -101,6 +92,7 @@ def _resolve_stage(data: dict, user: User) -> Stage:
     return stage
 
 
+@transactional
 def create_opportunity(user: User, data: dict) -> Opportunity:
     """Create a deal from form-like ``data``; ``account_name`` creates a new account."""
     parsed = fields.parse(data)
@@ -150,7 +142,6 @@ def create_opportunity(user: User, data: dict) -> Opportunity:
     )
     record(opp, user, "created", message=f"Created in {stage.name}", new=opp.name)
     hook("opportunity_saved", opp)(opportunity=opp, changes={}, user=user, created=True)
-    commit(opp)
     return opp
 
 
@@ -168,6 +159,7 @@ def _top_position(stage_id: int) -> int:
     return (lowest or 0) - 1
 
 
+@transactional
 def update_opportunity(user: User, opp: Opportunity, data: dict, version=None) -> dict:
     """Apply the fields present in ``data``; returns {field: (old, new)} of what changed."""
     permissions.require_edit(user, opp)
@@ -209,7 +201,6 @@ def update_opportunity(user: User, opp: Opportunity, data: dict, version=None) -
     for key, (old, new) in changes.items():
         record(opp, user, "updated", field=key, old=old, new=new)
     hook("opportunity_saved", opp)(opportunity=opp, changes=changes, user=user, created=False)
-    commit(opp)
     return changes
 
 
@@ -260,6 +251,7 @@ def _line_numbers(data: dict, errors: dict) -> tuple:
     return quantity, unit_price, discount
 
 
+@transactional
 def add_line(user: User, opp: Opportunity, data: dict) -> OpportunityLine:
     """Add a product line (qty, unit price, discount %); the amount follows if left at zero."""
     permissions.require_edit(user, opp)
@@ -286,10 +278,10 @@ def add_line(user: User, opp: Opportunity, data: dict) -> OpportunityLine:
     record(opp, user, "line", message=f"Added {line.description} x {quantity}", new=line.subtotal)
     sync_amount(opp, user)
     opp.updated_by_id = user.id
-    commit(opp)
     return line
 
 
+@transactional
 def update_line(user: User, opp: Opportunity, line_id, data: dict) -> OpportunityLine:
     """Change a line's quantity, unit price or discount; the amount follows if left at zero."""
     permissions.require_edit(user, opp)
@@ -316,10 +308,10 @@ def update_line(user: User, opp: Opportunity, line_id, data: dict) -> Opportunit
     )
     sync_amount(opp, user)
     opp.updated_by_id = user.id
-    commit(opp)
     return line
 
 
+@transactional
 def remove_line(user: User, opp: Opportunity, line_id: int) -> None:
     permissions.require_edit(user, opp)
     line = next((ln for ln in opp.lines if ln.id == int(line_id)), None)
@@ -330,9 +322,9 @@ def remove_line(user: User, opp: Opportunity, line_id: int) -> None:
     record(opp, user, "line", message=f"Removed {line.description}", old=line.subtotal)
     sync_amount(opp, user)
     opp.updated_by_id = user.id
-    commit(opp)
 
 
+@transactional
 def move_stage(
     user: User,
     opp: Opportunity,
@@ -364,7 +356,6 @@ def move_stage(
     if to_stage.id == from_stage.id:
         if position is not None and position != opp.position:
             opp.position = position
-            commit(opp)
         return opp
 
     problems = flatten(
@@ -414,7 +405,6 @@ def move_stage(
     )
     if to_stage.is_closed:
         hook("opportunity_closed", opp)(opportunity=opp, won=to_stage.kind == "won", user=user)
-    commit(opp)
     return opp
 
 
@@ -455,6 +445,7 @@ def close_lost(
     return move_stage(user, opp, stage.id, version, lost_reason_id=lost_reason_id, lost_note=note)
 
 
+@transactional
 def delete_opportunity(user: User, opp: Opportunity, version=None) -> None:
     """Move the deal to the trash (kept, with its history)."""
     permissions.require(permissions.can_delete(user, opp), "You may not delete this deal.")
@@ -462,4 +453,3 @@ def delete_opportunity(user: User, opp: Opportunity, version=None) -> None:
     opp.deleted_at = utcnow()
     opp.updated_by_id = user.id
     record(opp, user, "deleted", message="Moved to the trash")
-    commit(opp)

@@ -20,10 +20,10 @@ from ..extensions import db, htmx
 from ..inputs import id_param, search_text
 from ..models import Account, Contact
 from . import activities, documents, inline, listing, notes, page, relations, services
+from .answers import changed, panel_context
 from .forms import OpportunityForm
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
-CHANGED = "dealChanged"  # HX-Trigger event: the header and the timeline refresh themselves
 
 
 def _stage_choices(user) -> list[tuple[str, str]]:
@@ -78,7 +78,6 @@ def new():
         try:
             opp = services.create_opportunity(current_user, request.form.to_dict())
         except ValidationError as exc:
-            db.session.rollback()
             for name, message in exc.errors.items():
                 getattr(form, name, form.name).errors.append(message)
         else:
@@ -97,7 +96,7 @@ def detail(opportunity_id: int):
     return render_template(
         "opportunities/detail.html",
         opp=opp,
-        **_panel_context(opp),
+        **panel_context(opp),
         timeline=page.timeline(opp),
         activities=page.activities(opp),
         notes=page.notes(opp),
@@ -105,29 +104,10 @@ def detail(opportunity_id: int):
     )
 
 
-def _panel_context(opp) -> dict:
-    return {
-        "can_edit": page.can_edit(current_user, opp),
-        "products": page.products(),
-        "lost_reasons": page.lost_reasons(),
-        "candidates": page.candidate_contacts(opp),
-        "max_upload": current_app.config["MAX_UPLOAD_BYTES"],
-        "allowed_types": sorted(documents.ALLOWED),
-        "role_labels": relations.ROLE_LABELS,
-        "missing_roles": relations.missing_key_roles(opp),
-        "fields": inline.FIELDS,
-        # The account page (contract: GET /accounts/<id>) once that feature is present.
-        "account_url": f"/accounts/{opp.account_id}"
-        if opp.account_id and "accounts.detail" in current_app.view_functions
-        else None,
-        "field_display": inline.display,
-    }
-
-
 @bp.get("/<int:opportunity_id>/header")
 def header(opportunity_id: int):
     opp = page.load_opportunity(current_user, opportunity_id)
-    return render_template("opportunities/_header.html", opp=opp, **_panel_context(opp))
+    return render_template("opportunities/_header.html", opp=opp, **panel_context(opp))
 
 
 # --- Overview: one field at a time ---------------------------------------------------------
@@ -164,7 +144,6 @@ def field(opportunity_id: int, name: str):
         )
         services.update_opportunity(current_user, opp, data, version)
     except ValidationError as exc:
-        db.session.rollback()
         error = exc.errors.get(name) or exc.message
         if name == "account_id" and data[name] == "unknown":
             error = "Pick an existing account from the list."
@@ -179,7 +158,7 @@ def field(opportunity_id: int, name: str):
         ), 422
     except ConflictError as exc:
         context["opp"] = exc.current
-        return _changed(
+        return changed(
             render_template(
                 "opportunities/_field.html",
                 editing=True,
@@ -193,18 +172,9 @@ def field(opportunity_id: int, name: str):
             exc.current,
             409,  # the header shows the current values
         )
-    return _changed(
+    return changed(
         render_template("opportunities/_field.html", editing=False, typed=typed, **context), opp
     )
-
-
-def _changed(html: str, opp, status: int = 200):
-    """The answer to a change: ``html``, the header swapped out of band (new values and
-    version at once, no second request) and the dealChanged event for the other parts."""
-    header = render_template("opportunities/_header.html", opp=opp, oob=True, **_panel_context(opp))
-    response = make_response(html + header, status)
-    response.headers["HX-Trigger"] = CHANGED
-    return response
 
 
 # --- Panels ------------------------------------------------------------------------------
@@ -232,12 +202,12 @@ def _panel(opp, name: str, *, errors=None, form=None, status: int = 200):
         "edit_line": id_param(request.values, "edit_line")
         if request.method == "GET" or status != 200
         else None,
-        **_panel_context(opp),
+        **panel_context(opp),
         **(loaders[name]() if name in loaders else {}),
     }
     html = render_template(f"opportunities/{template}.html", **context)
     if status == 200 and request.method == "POST":
-        return _changed(html, opp)
+        return changed(html, opp)
     return make_response(html, status)
 
 
@@ -247,7 +217,6 @@ def _act(opportunity_id: int, panel: str, action, *, for_edit: bool = True):
     try:
         action(opp)
     except ValidationError as exc:
-        db.session.rollback()
         return _panel(opp, panel, errors=exc.errors, form=request.form, status=422)
     except ConflictError as exc:
         return _panel(

@@ -12,6 +12,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import SALES_GROUP, Contact, Group, Opportunity, Setting, User
 from ..timeline.services import record
+from ..transactions import transactional
 
 SYNC_OPEN = "owners.sync_open"
 SYNC_CLOSED = "owners.sync_closed"
@@ -31,6 +32,7 @@ def sync_settings() -> dict[str, bool]:
     return {"open": values[SYNC_OPEN], "closed": values[SYNC_CLOSED]}
 
 
+@transactional
 def save_sync_settings(user: User, *, open_deals: bool, closed_deals: bool) -> dict[str, bool]:
     """Admins choose whether owners stay in sync for open and for closed deals."""
     permissions.require_admin(user)
@@ -42,7 +44,6 @@ def save_sync_settings(user: User, *, open_deals: bool, closed_deals: bool) -> d
             db.session.add(Setting(key=key, business_line_id=None, value=bool(value)))
         else:
             setting.value = bool(value)
-    db.session.commit()
     return sync_settings()
 
 

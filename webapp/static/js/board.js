@@ -122,6 +122,17 @@
     }
   });
 
+  // "Create your first deal" (the empty board) opens a column's quick create.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-open-quick]");
+    const quick = link && document.getElementById(link.dataset.openQuick);
+    if (!quick) return;
+    event.preventDefault();
+    quick.open = true;
+    quick.scrollIntoView({ block: "nearest" });
+    quick.querySelector("input[name=name]")?.focus();
+  });
+
   // Picking an account in the filter bar applies it, once app.js has filled the picker.
   document.addEventListener("click", (event) => {
     const option = event.target.closest("#board-filters [data-pick-account]");

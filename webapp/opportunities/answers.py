@@ -1,0 +1,44 @@
+"""How the opportunity page is answered after a change: the fragment asked for, the header
+swapped out of band (new values and version at once, no second request) and the
+``dealChanged`` event that the other panels refresh on."""
+
+import json
+
+from flask import current_app, make_response, render_template
+from flask_login import current_user
+
+from . import documents, inline, page, relations
+
+CHANGED = "dealChanged"  # HX-Trigger event: the header and the timeline refresh themselves
+
+
+def panel_context(opp) -> dict:
+    """What the header and the panels need beside the deal."""
+    return {
+        "can_edit": page.can_edit(current_user, opp),
+        "products": page.products(),
+        "lost_reasons": page.lost_reasons(),
+        "candidates": page.candidate_contacts(opp),
+        "max_upload": current_app.config["MAX_UPLOAD_BYTES"],
+        "allowed_types": sorted(documents.ALLOWED),
+        "role_labels": relations.ROLE_LABELS,
+        "missing_roles": relations.missing_key_roles(opp),
+        "fields": inline.FIELDS,
+        # The account page (contract: GET /accounts/<id>) once that feature is present.
+        "account_url": f"/accounts/{opp.account_id}"
+        if opp.account_id and "accounts.detail" in current_app.view_functions
+        else None,
+        "field_display": inline.display,
+    }
+
+
+def changed(html: str, opp, status: int = 200, notice: str | None = None, **triggers):
+    """``html`` plus the header out of band (showing ``notice`` under its stage bar), with
+    dealChanged and any other ``triggers``."""
+    header = render_template(
+        "opportunities/_header.html", opp=opp, oob=True, notice=notice, **panel_context(opp)
+    )
+    response = make_response(html + header, status)
+    events = json.dumps({CHANGED: True, **triggers}) if triggers else CHANGED
+    response.headers["HX-Trigger"] = events
+    return response

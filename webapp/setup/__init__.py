@@ -1,0 +1,1 @@
+"""What a fresh install needs before anyone configures anything."""
