@@ -101,7 +101,7 @@ def test_panel_marks_overdue_and_keeps_bad_input(client, auth, create_opportunit
         headers=HX,
     )
     assert bad.status_code == 422
-    assert 'value="Keep me"' in bad.text and "Enter a date and time" in bad.text
+    assert 'value="Keep me"' in bad.text and "someday is not a date and time" in bad.text
     done = client.post(
         f"/opportunities/{opp.id}/activities/"
         f"{db.session.scalars(select(Activity.id).where(Activity.subject == 'Late call')).one()}"

@@ -341,7 +341,7 @@ def test_quick_create_errors_keep_the_typed_input(client, auth, sales_user, pipe
     assert response.status_code == 422
     assert response.headers["HX-Retarget"] == f"#quick-{stage.id}"
     html = response.get_data(as_text=True)
-    assert "This field is required." in html and "Enter an amount" in html
+    assert "This field is required." in html and "lots is not a number in English" in html
     assert 'value="Typed account"' in html and 'value="lots"' in html
     assert db.session.scalar(select(db.func.count()).select_from(Opportunity)) == 0
     # Without JavaScript: the board page, the form open with the same errors and values.

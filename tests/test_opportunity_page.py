@@ -79,7 +79,7 @@ def test_inline_edit_saves_one_field_and_writes_the_timeline(client, auth, sales
     ("name", "typed", "message"),
     [
         ("amount", "-50", "cannot be negative"),
-        ("amount", "twelve", "Enter an amount"),
+        ("amount", "twelve", "twelve is not a number in English"),
         ("close_date", "31/12/2027", "YYYY-MM-DD"),
         ("probability", "150", "at most 100"),
         ("name", "", "required"),

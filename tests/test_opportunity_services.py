@@ -50,7 +50,14 @@ def test_create_with_unknown_account_creates_nothing(create_opportunity):
 
 @pytest.mark.parametrize(
     ("amount", "message"),
-    [("-5", "cannot be negative"), ("abc", "Enter an amount"), ("1e400", "too large")],
+    [
+        ("-5", "cannot be negative"),
+        ("abc", "abc is not a number in English: write it like 1500.50 or 1,500.50."),
+        ("1e400", "not a number"),
+        ("sNaN", "not a number"),
+        ("1.500,50", "1.500,50 is not a number in English: write 1500.50 or 1,500.50."),
+        ("1000000000000", "too large"),
+    ],
 )
 def test_bad_amount_is_refused(create_opportunity, amount, message):
     with pytest.raises(ValidationError) as exc:

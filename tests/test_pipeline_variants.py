@@ -297,7 +297,7 @@ def test_editor_htmx_add_stage_and_errors_keep_input(brevo, admin, client, auth)
     )
     assert bad.status_code == 422
     body = bad.get_data(as_text=True)
-    assert 'value="Trial"' in body and "Enter a whole number." in body
+    assert 'value="Trial"' in body and "abc is not a number in English" in body
     ok = client.post(
         f"/admin/pipelines/{brevo.id}/stages",
         data={"name": "Trial", "probability": "30"},

@@ -110,8 +110,8 @@ def test_bad_input_rerenders_the_form_with_422_and_keeps_typed_values(
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'value="My typed name"' in html and 'value="soon"' in html
-    assert "Enter a date as YYYY-MM-DD." in html
-    assert "The uplift is a percentage" in html
+    assert "soon is not a date in English: write it as MM/DD/YYYY or YYYY-MM-DD." in html
+    assert "x is not a number in English" in html
     assert "<dialog" not in html  # the form replaces itself inside the open dialog
     assert deals() == before
 

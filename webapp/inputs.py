@@ -109,12 +109,6 @@ def fits(number: Decimal, precision: int, scale: int) -> bool:
     return number.is_finite() and abs(number) < Decimal(10) ** (precision - scale)
 
 
-def fits_column(number: Decimal, column) -> bool:
-    """``fits`` for the ``Numeric`` column of an ORM attribute (``OpportunityLine.quantity``)."""
-    kind = column.property.columns[0].type
-    return fits(number, kind.precision, kind.scale)
-
-
 # --- the last check before the database -------------------------------------------------------
 
 

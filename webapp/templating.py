@@ -1,13 +1,16 @@
-"""Jinja set-up: money/date filters, plugin slots (``run_hook``), error pages."""
+"""Jinja set-up: money/date/editable filters, plugin slots (``run_hook``), error pages."""
 
 from decimal import Decimal
 
 from flask import Flask, current_app, render_template, request
 from flask_login import current_user
+from jinja2 import Undefined
 from markupsafe import Markup
 
+from . import parsing
 from .errors import DomainError
 from .extensions import htmx
+from .locale import current_locale
 from .plugins import flatten, registry
 
 
@@ -28,6 +31,14 @@ def compact_money(value) -> str:
         if abs(value) >= limit:
             return f"{value / limit:.1f}".rstrip("0").rstrip(".") + suffix
     return f"{value:.0f}"
+
+
+def editable(value) -> str:
+    """A number as an input holds it, for the user's locale to read back (``1500,50`` in
+    Italian); text (what the user typed) passes unchanged."""
+    if isinstance(value, str | Undefined) or value is None:
+        return value or ""
+    return parsing.editable(value, current_locale())
 
 
 def run_hook(name: str, opportunity=None, business_line_id: int | None = None, **kwargs) -> list:
@@ -62,6 +73,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["compact_money"] = compact_money
+    app.jinja_env.filters["editable"] = editable
     app.jinja_env.globals["run_hook"] = run_hook
 
     @app.context_processor

@@ -16,6 +16,7 @@ from webapp import permissions
 from webapp.errors import DomainError, ValidationError
 from webapp.extensions import db
 from webapp.models import BusinessLine, Opportunity, PluginEnablement, User
+from webapp.opportunities import fields
 from webapp.transactions import transactional
 
 from . import services
@@ -67,13 +68,13 @@ def save_policy(user: User, business_line_id: int, data: dict) -> RenewalPolicy:
     )
     errors = {}
     try:
-        days = int(str(data.get("days_before") or "").strip())
-        if not 1 <= days <= 365:
-            raise ValueError
-    except ValueError:
-        errors["days_before"] = "Enter a number of days between 1 and 365."
+        days = fields.integer("days_before", data.get("days_before"))
+        if days is None or not 1 <= days <= 365:
+            errors["days_before"] = "Enter a number of days between 1 and 365."
+    except ValidationError as exc:
+        errors.update(exc.errors)
     try:
-        uplift = parse_uplift(data.get("uplift"))
+        uplift = services.parse_uplift(data.get("uplift"))
     except ValidationError as exc:
         errors.update(exc.errors)
     if errors:
@@ -85,19 +86,6 @@ def save_policy(user: User, business_line_id: int, data: dict) -> RenewalPolicy:
     policy.auto_renew = data.get("auto_renew") in ("on", "1", "true", True)
     policy.days_before, policy.uplift = days, uplift
     return policy
-
-
-def parse_uplift(value) -> Decimal:
-    text = str(value or "").strip().rstrip("%").strip().replace(",", ".")
-    if not text:
-        return Decimal(0)
-    try:
-        uplift = Decimal(text)
-    except ArithmeticError:
-        uplift = None
-    if uplift is None or not uplift.is_finite() or not Decimal(-100) < uplift <= 1000:
-        raise ValidationError({"uplift": "The uplift is a percentage, e.g. 3 or 4.5."})
-    return uplift
 
 
 def candidates(date_from: date, date_to: date, business_line_ids: list[int]) -> list:

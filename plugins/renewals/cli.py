@@ -7,7 +7,7 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.models import User
 
-from . import bulk
+from . import bulk, services
 
 
 @click.group()
@@ -53,7 +53,7 @@ def generate(date_from, date_to, uplift, dry_run, email):
                 user,
                 date_from.date(),
                 date_to.date(),
-                uplift=bulk.parse_uplift(uplift) if uplift is not None else None,
+                uplift=services.parse_uplift(uplift) if uplift is not None else None,
                 dry_run=dry_run,
             )
     except ValidationError as exc:

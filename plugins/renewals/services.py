@@ -8,7 +8,7 @@ anything after it fails the new deal is removed again: nothing half-written stay
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -85,7 +85,7 @@ def defaults(source: Opportunity, kind: str, user: User, cloners=None) -> dict:
     cloners = cloners if cloners is not None else cloners_for(source)
     amount = ""
     if kind != "upsell" and source.amount_manual:
-        amount = f"{source.amount:.2f}"
+        amount = source.amount
     return {
         "kind": kind,
         "name": default_name(source, kind, close),
@@ -95,6 +95,16 @@ def defaults(source: Opportunity, kind: str, user: User, cloners=None) -> dict:
         "owner_id": str(default_owner_id(source, user)),
         "parts": [c.name for c in cloners if kind in c.default_for],
     }
+
+
+def parse_uplift(value, *, locale: str | None = None) -> Decimal:
+    """A price uplift in percent (``4,5`` in Italian, ``3%``), above -100 and below 1000."""
+    uplift = fields.number("uplift", value, kind="percent", locale=locale)
+    if uplift is None:
+        return Decimal(0)
+    if not Decimal(-100) < uplift < Decimal(1000):
+        raise ValidationError({"uplift": "The uplift is a percentage, e.g. 3 or 4.5."})
+    return uplift.quantize(Decimal("0.01"))
 
 
 def parse_options(source: Opportunity, data: dict, cloners: list[OpportunityCloner]):
@@ -115,14 +125,11 @@ def parse_options(source: Opportunity, data: dict, cloners: list[OpportunityClon
         except ValidationError as exc:
             errors.update(exc.errors)
     uplift = Decimal(0)
-    raw_uplift = str(data.get("uplift") or "").strip().rstrip("%").strip()
-    if raw_uplift and kind == "renewal":
+    if kind == "renewal":
         try:
-            uplift = Decimal(raw_uplift.replace(",", "."))
-            if not uplift.is_finite() or not Decimal(-100) < uplift <= Decimal(1000):
-                raise InvalidOperation
-        except InvalidOperation:
-            errors["uplift"] = "The uplift is a percentage, e.g. 3 or 4.5."
+            uplift = parse_uplift(data.get("uplift"))
+        except ValidationError as exc:
+            errors.update(exc.errors)
     parts = [p for p in data.get("parts") or [] if p]
     known = {c.name: c for c in cloners}
     unknown = [p for p in parts if p not in known]

@@ -115,7 +115,7 @@ def index():
             current_user,
             day("date_from", values["date_from"]),
             day("date_to", values["date_to"]),
-            uplift=bulk.parse_uplift(uplift) if uplift else None,
+            uplift=services.parse_uplift(uplift) if uplift else None,
             dry_run=dry_run,
         )
     except ValidationError as exc:

@@ -38,12 +38,15 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """new_page(): a page in a fresh browser context (own cookies), on the live server."""
+    """new_page(locale=None): a page in a fresh browser context (own cookies), on the live
+    server; ``locale`` (e.g. ``it-IT``) is what Chromium sends as Accept-Language."""
     contexts = []
 
-    def make():
+    def make(locale: str | None = None):
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1400, "height": 900}
+            base_url=live_server.url,
+            viewport={"width": 1400, "height": 900},
+            **({"locale": locale} if locale else {}),
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -55,7 +55,7 @@ def test_renew_through_the_dialog(
     dialog.get_by_label("Name").fill("")
     dialog.get_by_label("Price uplift %").fill("a lot")
     dialog.get_by_role("button", name="Create renewal").click()
-    expect(dialog.get_by_text("The uplift is a percentage, e.g. 3 or 4.5.")).to_be_visible()
+    expect(dialog.get_by_text("a lot is not a number in English")).to_be_visible()
     expect(dialog.get_by_text("This field is required.")).to_be_visible()
     expect(dialog.get_by_label("Price uplift %")).to_have_value("a lot")
     assert db.session.scalar(select(Opportunity).where(Opportunity.id != source.id)) is None

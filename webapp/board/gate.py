@@ -11,24 +11,26 @@ from ..contacts.services import resolve_account
 from ..errors import ValidationError
 from ..extensions import db
 from ..leads.services import sources
+from ..locale import current_locale
 from ..models import CONTACT_ROLES, Contact, Opportunity, User
 from ..opportunities import fields as parsing
 from ..opportunities.relations import ROLE_LABELS, add_contact, set_contact_role
 from ..opportunities.services import update_opportunity
+from ..parsing import editable
 
 ROLE_PREFIX = "contact_role:"
 CONTACTS_SHOWN = 200
 
-# Opportunity field -> (label, input kind).
+# Opportunity field -> (label, input kind: money, whole, date, text, source, account...).
 FIELDS = {
-    "amount": ("Amount", "number"),
+    "amount": ("Amount", "money"),
     "close_date": ("Expected close date", "date"),
-    "probability": ("Probability (%)", "number"),
-    "objective": ("Objective", "number"),
-    "revenue_low": ("Revenue estimate, low", "number"),
-    "revenue_high": ("Revenue estimate, high", "number"),
+    "probability": ("Probability (%)", "whole"),
+    "objective": ("Objective", "money"),
+    "revenue_low": ("Revenue estimate, low", "money"),
+    "revenue_high": ("Revenue estimate, high", "money"),
     "contract_start": ("Contract start", "date"),
-    "contract_months": ("Contract length (months)", "number"),
+    "contract_months": ("Contract length (months)", "whole"),
     "description": ("Description", "text"),
     "source_id": ("Source", "source"),
     "account_id": ("Account", "account"),
@@ -80,6 +82,8 @@ def value(opp: Opportunity, name: str) -> str:
     current = getattr(opp, name, None)
     if current is None:
         return ""
+    if FIELDS[name][1] == "money":
+        return editable(current, current_locale())  # read back unchanged: 1500,50 in Italian
     return current.isoformat() if hasattr(current, "isoformat") else str(current)
 
 

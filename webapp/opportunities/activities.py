@@ -13,16 +13,9 @@ from . import fields
 
 
 def parse_due(value) -> datetime | None:
-    """A due date-time from a form (``YYYY-MM-DDTHH:MM`` or a plain date)."""
-    if fields._blank(value):
-        return None
-    text = str(value).strip()
-    try:
-        return datetime.fromisoformat(text if "T" in text or " " in text else f"{text}T09:00")
-    except ValueError:
-        raise ValidationError(
-            {"due_at": "Enter a date and time such as 2026-05-04 14:30."}
-        ) from None
+    """A due date-time from a form (``YYYY-MM-DDTHH:MM``, the locale's date and a time, or a
+    date alone: 09:00)."""
+    return fields.moment("due_at", value)
 
 
 def _collect(errors: dict, parse):

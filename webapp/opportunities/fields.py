@@ -1,14 +1,23 @@
-"""Parsing of opportunity field values from forms, the API or the CLI into typed values."""
+"""Parsing of opportunity field values from forms, the API or the CLI into typed values.
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
+Typed numbers and dates are read in the user's locale (``webapp.locale.current_locale``:
+``1.500,50`` in Italian, ``1,500.50`` in English); callers outside a request read English,
+whose plain form (``1500.50``, ``2026-12-31``) is the canonical one machines send, or pass
+``locale=`` explicitly. Decimal, int, date and datetime values from code pass as they are.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
 
 from .. import inputs
 from ..errors import ValidationError
 from ..extensions import db
+from ..locale import current_locale
 from ..models import Account, Contact, Source, User
+from ..parsing import ParseError, read_date, read_datetime, read_number
 
-MAX_MONEY = Decimal("999999999999.99")
+MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_QUANTITY = Decimal("9999999999.99")  # Numeric(12, 2)
 
 
 def _blank(value) -> bool:
@@ -22,17 +31,38 @@ def text(
     return inputs.text(field, value, max_len=max_len, required=required, multiline=multiline)
 
 
-def money(field: str, value, *, required: bool = False) -> Decimal | None:
+def number(
+    field: str, value, *, kind: str = "number", locale: str | None = None
+) -> Decimal | None:
+    """A typed number read in ``locale`` (default: the user's), None when blank; ``kind``:
+    ``number``, ``whole`` or ``percent`` (a trailing % allowed). Numbers from code pass."""
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError({field: "Enter a number."})
+    if isinstance(value, Decimal | int):
+        found = Decimal(value)
+    elif isinstance(value, float):
+        found = Decimal(str(value))
+    else:
+        try:
+            found = read_number(value, locale or current_locale(), kind=kind)
+        except ParseError as exc:
+            raise ValidationError({field: exc.message}) from None
+    if not found.is_finite():
+        raise ValidationError({field: "Enter a number."})
+    return found
+
+
+def money(
+    field: str, value, *, required: bool = False, locale: str | None = None
+) -> Decimal | None:
+    """An amount or a price: not negative, at most MAX_MONEY, to the cent."""
     if _blank(value):
         if required:
             raise ValidationError({field: "This field is required."})
         return None
-    try:
-        amount = Decimal(str(value).strip().replace(" ", "").replace(",", ""))
-    except InvalidOperation:
-        raise ValidationError({field: "Enter an amount such as 12500 or 12500.50."}) from None
-    if not amount.is_finite():
-        raise ValidationError({field: "Enter an amount such as 12500 or 12500.50."})
+    amount = number(field, value, locale=locale)
     if amount < 0:
         raise ValidationError({field: "The amount cannot be negative."})
     if amount > MAX_MONEY:
@@ -40,29 +70,48 @@ def money(field: str, value, *, required: bool = False) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def integer(field: str, value, *, minimum: int | None = None, maximum: int | None = None):
+def integer(
+    field: str,
+    value,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    locale: str | None = None,
+):
     if _blank(value):
         return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValidationError({field: "Enter a whole number."}) from None
-    if minimum is not None and number < minimum:
+    whole = int(number(field, value, kind="whole", locale=locale))
+    if minimum is not None and whole < minimum:
         raise ValidationError({field: f"Must be at least {minimum}."})
-    if maximum is not None and number > maximum:
+    if maximum is not None and whole > maximum:
         raise ValidationError({field: f"Must be at most {maximum}."})
-    return number
+    return whole
 
 
-def day(field: str, value) -> date | None:
+def day(field: str, value, *, locale: str | None = None) -> date | None:
+    """A date: ISO or the locale's short form (``12/31/2026`` in English)."""
     if _blank(value):
         return None
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError({field: "Enter a date as YYYY-MM-DD."}) from None
+        return read_date(value, locale or current_locale())
+    except ParseError as exc:
+        raise ValidationError({field: exc.message}) from None
+
+
+def moment(field: str, value, *, locale: str | None = None) -> datetime | None:
+    """A date and time (a date alone is 09:00), forms as ``day`` plus ``14:30``."""
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return read_datetime(value, locale or current_locale())
+    except ParseError as exc:
+        raise ValidationError({field: exc.message}) from None
 
 
 def row(field: str, model, value, label: str):

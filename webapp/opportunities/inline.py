@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
+from ..locale import current_locale
 from ..models import SALES_GROUP, Contact, Group, Opportunity, Source, Tag, User
 from ..models.user import user_business_lines, user_groups
+from ..parsing import editable
 from ..templating import money
 
 Choices = Callable[[Opportunity], list[tuple[str, str]]]
@@ -101,6 +103,8 @@ def value(opp: Opportunity, name: str) -> str | list[str]:
         return ""
     if name == "probability" and not opp.probability_overridden:
         return ""
+    if FIELDS[name].kind == "money":
+        return editable(current, current_locale())  # read back unchanged: 1500,50 in Italian
     return current.isoformat() if hasattr(current, "isoformat") else str(current)
 
 

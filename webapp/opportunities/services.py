@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from .. import permissions
 from ..errors import ConflictError, GateError, NotFound, ValidationError
 from ..extensions import db
-from ..inputs import fits_column, integers
+from ..inputs import integers
 from ..models import (
     SALES_GROUP,
     Account,
@@ -229,23 +229,26 @@ def _line_numbers(data: dict, errors: dict) -> tuple:
     product line; raises ValidationError with ``errors`` plus any of these."""
     quantity = unit_price = discount = None
     try:
-        quantity = fields.money("quantity", data.get("quantity") or "1")
-        if quantity == 0:
+        quantity = fields.number("quantity", data.get("quantity") or "1")
+        if quantity < 0:
+            errors["quantity"] = "The quantity must be a positive number."
+        elif quantity == 0:
             errors["quantity"] = "The quantity must be more than zero."
-        elif not fits_column(quantity, OpportunityLine.quantity):
+        elif quantity > fields.MAX_QUANTITY:
             errors["quantity"] = "That quantity is too large."
-    except ValidationError:
-        errors["quantity"] = "The quantity must be a positive number."
+        quantity = quantity.quantize(Decimal("0.01"))
+    except ValidationError as exc:
+        errors.update(exc.errors)
     try:
         unit_price = fields.money("unit_price", data.get("unit_price"))
     except ValidationError as exc:
         errors.update(exc.errors)
     try:
-        discount = fields.money("discount", data.get("discount")) or ZERO
-        if discount > 100:
+        discount = fields.number("discount", data.get("discount"), kind="percent") or ZERO
+        if not ZERO <= discount <= 100:
             errors["discount"] = "The discount is a percentage between 0 and 100."
-    except ValidationError:
-        errors["discount"] = "The discount is a percentage between 0 and 100."
+    except ValidationError as exc:
+        errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
     return quantity, unit_price, discount
