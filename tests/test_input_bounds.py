@@ -203,7 +203,7 @@ def test_text_and_numbers_the_columns_cannot_hold_are_refused_with_a_message(
             "Remove the",
             "At most",
             "too large",
-            "Enter an amount",
+            "is not a number",
         )
     ), page[:2000]
     db.session.expire_all()
