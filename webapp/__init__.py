@@ -8,6 +8,7 @@ from sqlalchemy.orm import lazyload
 
 from . import config, schema  # noqa: F401  (schema wires Alembic)
 from .extensions import csrf, db, htmx, login_manager, migrate
+from .inputs import init_inputs
 from .plugins import EXTENSION_KEY, build_plugin_manager, flatten
 from .transactions import init_transactions
 
@@ -59,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     init_transactions(db.session)
+    init_inputs(app, db.session)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp import permissions
 from webapp.errors import DomainError, NotFound, ValidationError
 from webapp.extensions import db
+from webapp.inputs import control_characters
 from webapp.models import Opportunity, PluginEnablement, User
 from webapp.models._base import utcnow
 from webapp.opportunities import services as opportunities
@@ -398,19 +399,19 @@ def receive_webhook(body: bytes, signature: str | None, now: float | None = None
         select(ErpWebhookDelivery.id).where(ErpWebhookDelivery.signature == digest)
     ):
         raise WebhookRejected("Replayed call: this signature was already received.", 409)
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        raise WebhookRejected("The body is not JSON.") from None
+    payload = _json(body)
     document = payload.get("data") if isinstance(payload, dict) else None
     document = document if isinstance(document, dict) else payload
-    if not isinstance(document, dict) or not document.get("name"):
+    name = document.get("name") if isinstance(document, dict) else None
+    if isinstance(name, int) and not isinstance(name, bool):
+        name = str(name)
+    if not isinstance(name, str) or not name:
         raise WebhookRejected("The body must be a quotation document with its “name”.")
-    quote = db.session.scalars(
-        select(ErpQuote).where(ErpQuote.external_id == str(document["name"]))
-    ).first()
+    if len(name) > RemoteQuote.LIMITS["external_id"] or control_characters(name):
+        raise WebhookRejected("The quotation's “name” is not a valid quote name.")
+    quote = db.session.scalars(select(ErpQuote).where(ErpQuote.external_id == name)).first()
     if quote is None or not is_enabled(quote.opportunity):
-        raise WebhookRejected(f"Unknown quote “{document['name']}”.", 404)
+        raise WebhookRejected(f"Unknown quote “{name}”.", 404)
     try:
         remote = provider_for(quote.opportunity).parse_document(document)
     except ErpError as exc:
@@ -430,6 +431,34 @@ def receive_webhook(body: bytes, signature: str | None, now: float | None = None
     except IntegrityError:
         raise WebhookRejected("Replayed call: this signature was already received.", 409) from None
     return quote
+
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 20
+
+
+def _json(body: bytes):
+    """The JSON body, or WebhookRejected (400) when it is not JSON, too large or too deep."""
+    if len(body) > MAX_BODY_BYTES:
+        raise WebhookRejected("The body is too large for a quotation.", 413)
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        raise WebhookRejected("The JSON body is nested too deeply.") from None
+    except ValueError:
+        raise WebhookRejected("The body is not JSON.") from None
+    level, nodes = 0, [payload]
+    while nodes:
+        level += 1
+        if level > MAX_JSON_DEPTH:
+            raise WebhookRejected("The JSON body is nested too deeply.")
+        nodes = [
+            child
+            for node in nodes
+            if isinstance(node, dict | list)
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+    return payload
 
 
 def _utc(timestamp: int) -> datetime:

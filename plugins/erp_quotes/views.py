@@ -15,7 +15,6 @@ from .settings import erp_settings
 
 bp = Blueprint("erp_quotes", __name__, url_prefix="/erp-quotes")
 DEAL_CHANGED = "dealChanged"  # the opportunity page's header and timeline listen for it
-MAX_WEBHOOK_BYTES = 256 * 1024
 
 
 def render_panel(opp, user, *, error: str | None = None, notice: str | None = None) -> Markup:
@@ -148,8 +147,9 @@ def close_won(opportunity_id: int):
 @csrf.exempt
 def webhook():
     """The ERP's status changes, signed (see signatures.py); no login session."""
-    if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
+    if (request.content_length or 0) > services.MAX_BODY_BYTES:
         return jsonify(ok=False, error="The body is too large for a quotation."), 413
+    request.max_content_length = services.MAX_BODY_BYTES  # a body without a length, too
     try:
         quote = services.receive_webhook(
             request.get_data(cache=False), request.headers.get(signatures.HEADER)

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from webapp.errors import ValidationError
 from webapp.extensions import htmx
+from webapp.inputs import id_param
 
 from . import gates, services
 
@@ -26,10 +27,7 @@ def index():
 
 @bp.post("/")
 def create():
-    try:
-        business_line_id = int(request.form.get("business_line_id", ""))
-    except ValueError:
-        business_line_id = 0
+    business_line_id = id_param(request.form, "business_line_id") or 0
     try:
         pipeline = services.instantiate(
             current_user,

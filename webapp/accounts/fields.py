@@ -61,16 +61,20 @@ def _optional(max_len: int):
     return lambda key, value: text(key, value, max_len=max_len)
 
 
+def _multiline(max_len: int):
+    return lambda key, value: text(key, value, max_len=max_len, multiline=True)
+
+
 ACCOUNT_FIELDS = {
     "name": ("name", _required(200)),
     "industry": ("industry", _optional(120)),
     "website": ("website", website),
     "phone": ("phone", _optional(60)),
     "email": ("email", email),
-    "address": ("address", _optional(2000)),
+    "address": ("address", _multiline(2000)),
     "city": ("city", _optional(120)),
     "country": ("country", _optional(80)),
-    "description": ("description", _optional(20000)),
+    "description": ("description", _multiline(20000)),
     "owner_id": ("owner", owner),
 }
 
@@ -81,7 +85,7 @@ CONTACT_FIELDS = {
     "phone": ("phone", _optional(60)),
     "mobile": ("mobile", _optional(60)),
     "title": ("title", _optional(120)),
-    "notes": ("notes", _optional(20000)),
+    "notes": ("notes", _multiline(20000)),
     "owner_id": ("owner", owner),
 }
 

@@ -12,6 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..errors import ValidationError
+from ..inputs import id_param, search_text
 from .merge import can_merge, comparison
 
 
@@ -30,7 +31,7 @@ class MergeKind:
 
 
 def _other(spec: MergeKind, record):
-    other_id = request.values.get("other", type=int)
+    other_id = id_param(request.values, "other")
     if not other_id or other_id == record.id:
         return None
     return spec.get(current_user, other_id)
@@ -50,9 +51,9 @@ def merge_page(spec: MergeKind, record_id: int):
     other = _other(spec, record)
     status, errors, counts = 200, {}, None
     if request.method == "POST" and other is not None:
-        survivor_id = request.form.get("survivor", type=int)
+        survivor_id = id_param(request.form, "survivor")
         survivor, merged = (other, record) if survivor_id == other.id else (record, other)
-        take = [f for f in spec.fields if request.form.get(f"keep_{f}", type=int) == merged.id]
+        take = [f for f in spec.fields if id_param(request.form, f"keep_{f}") == merged.id]
         try:
             counts = spec.merge(current_user, survivor, merged, take)
         except ValidationError as exc:
@@ -60,7 +61,7 @@ def merge_page(spec: MergeKind, record_id: int):
         else:
             flash(_done_message(spec, counts), "success")
             return redirect(url_for(spec.detail, **{spec.id_arg: survivor.id}))
-    query = request.args.get("q", "")
+    query = search_text(request.args.get("q"))
     context = {
         "spec": spec,
         "record": record,
@@ -77,10 +78,10 @@ def merge_page(spec: MergeKind, record_id: int):
 
 def _chosen(spec: MergeKind, record, other) -> dict:
     """The selected survivor and per-field sources: the submitted ones, else the defaults."""
-    chosen = {"survivor": request.form.get("survivor", type=int) or record.id}
+    chosen = {"survivor": id_param(request.form, "survivor") or record.id}
     defaults = _defaults(spec, record, other)
     for field in spec.fields:
-        chosen[field] = request.form.get(f"keep_{field}", type=int) or defaults[field]
+        chosen[field] = id_param(request.form, f"keep_{field}") or defaults[field]
     return chosen
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..errors import ConflictError, ValidationError
 from ..extensions import htmx
+from ..inputs import id_param, search_text
 from ..models import Account
 from . import matching, services
 from .concurrency import token
@@ -28,10 +29,7 @@ ACCOUNTS = MergeKind(
 
 
 def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return id_param(request.args, "page") or 1
 
 
 def add_errors(form, errors: dict) -> None:
@@ -63,7 +61,7 @@ def submit_edit(form, row, update) -> tuple[int, dict | None]:
 @bp.get("")
 def index():
     """The accounts list; the active search swaps only the list."""
-    query = request.args.get("q", "")
+    query = search_text(request.args.get("q"))
     accounts = services.list_accounts(current_user, query, page_number())
     totals = services.open_deal_totals(current_user, [a.id for a in accounts.items])
     context = {"accounts": accounts, "query": query, "totals": totals}
@@ -75,7 +73,7 @@ def index():
 @bp.get("/search")
 def search():
     """Search-as-you-type results for the account picker (an htmx fragment)."""
-    query = request.args.get("account_name") or request.args.get("q", "")
+    query = search_text(request.args.get("account_name") or request.args.get("q"))
     accounts = services.search_accounts(current_user, query)
     if len(accounts) < services.SUGGESTIONS:  # "Fiume Foods srl" also suggests "Fiume Foods"
         accounts += [a for a in matching.near_matches(query) if a not in accounts]

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..inputs import control_characters
 from .forms import LoginForm
 from .guard import public
 from .services import authenticate
@@ -11,9 +12,12 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths (no open redirect)."""
+    """Only same-site relative paths (no open redirect), without control characters (a
+    CRLF would split the Location header)."""
     if (
         target
+        and not control_characters(target)
+        and "\\" not in target
         and urlsplit(target).netloc == ""
         and target.startswith("/")
         and not target.startswith("//")

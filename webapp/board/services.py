@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 from .. import permissions
 from ..errors import NotFound
 from ..extensions import db
+from ..inputs import integer, integers
 from ..models import (
     Account,
     Activity,
@@ -61,14 +62,13 @@ class BoardFilters:
     def from_args(cls, args) -> "BoardFilters":
         """From a MultiDict of query arguments; unknown or malformed values are ignored."""
         owner = (args.get("owner") or "me").strip()
-        if owner not in ("me", "all") and not owner.isdigit():
-            owner = "me"
-        account = (args.get("account_id") or "").strip()
+        if owner not in ("me", "all"):
+            owner = str(integer(owner, minimum=1) or "me")
         close = args.get("close") or ""
         return cls(
             owner=owner,
-            tag_ids=sorted({int(t) for t in args.getlist("tag") if t.strip().isdigit()}),
-            account_id=int(account) if account.isdigit() else None,
+            tag_ids=sorted(set(integers(args.getlist("tag")))),
+            account_id=integer(args.get("account_id"), minimum=1),
             close=close if close in CLOSE_PERIODS else "",
         )
 
@@ -428,7 +428,7 @@ def placement(opp: Opportunity, stage_id: int, before_id=None, after_id=None) ->
     column (the service then puts it on top). Makes room by shifting the cards below when
     there is no gap, within the caller's transaction."""
     anchor_id, above = (before_id, True) if before_id else (after_id, False)
-    anchor_id, stage_id = _row_id(anchor_id), _row_id(stage_id)
+    anchor_id, stage_id = integer(anchor_id, minimum=1), integer(stage_id, minimum=1)
     if anchor_id is None or stage_id is None or anchor_id == opp.id:
         return None
     anchor = db.session.execute(
@@ -479,12 +479,3 @@ def placement(opp: Opportunity, stage_id: int, before_id=None, after_id=None) ->
         .values(position=Opportunity.__table__.c.position + 2)
     )
     return at + 1
-
-
-def _row_id(value) -> int | None:
-    """A row id typed in a form: ASCII digits within the database's integer range."""
-    value = str(value or "").strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > 10:
-        return None
-    number = int(value)
-    return number if 0 < number < 2**31 else None

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ..accounts.matching import CONFIRM
 from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
+from ..inputs import integer
 from ..models import Opportunity, Stage
 from ..opportunities.answers import changed
 from ..opportunities.services import create_opportunity, get_opportunity
@@ -77,7 +78,7 @@ def more(pipeline_id: int, stage_id: int):
     stage = services.column_stage(pipeline, stage_id)
     filters = BoardFilters.from_args(request.args)
     column = services.more_cards(
-        current_user, pipeline, stage, filters, _int(request.args.get("offset")) or 0
+        current_user, pipeline, stage, filters, integer(request.args.get("offset")) or 0
     )
     context = {
         "column": column,
@@ -277,5 +278,5 @@ def _card_context() -> dict:
 
 
 def _int(value) -> int | None:
-    value = (value or "").strip() if isinstance(value, str) else value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    """An id from the form or query string, else None (see ``inputs.integer``)."""
+    return integer(value, minimum=1)

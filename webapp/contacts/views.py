@@ -11,6 +11,7 @@ from ..accounts.services import owner_choices
 from ..accounts.views import add_errors, page_number, submit_edit
 from ..errors import ValidationError
 from ..extensions import db, htmx
+from ..inputs import id_param, search_text
 from ..models import Account, Contact
 from . import services
 from .forms import ContactForm
@@ -32,7 +33,7 @@ CONTACTS = MergeKind(
 @bp.get("")
 def index():
     """The contacts list; the active search swaps only the list."""
-    query = request.args.get("q", "")
+    query = search_text(request.args.get("q"))
     contacts = services.list_contacts(current_user, query, page_number())
     if htmx and htmx.target == "contact-list":
         return render_template("contacts/_list.html", contacts=contacts, query=query)
@@ -45,7 +46,7 @@ def new():
     set_owner_choices(form, owner_choices())
     if not request.form:
         form.owner_id.data = str(current_user.id)
-        account = db.session.get(Account, request.args.get("account_id", type=int) or 0)
+        account = db.session.get(Account, id_param(request.args, "account_id") or 0)
         if account is not None and account.deleted_at is None:
             form.account_id.data, form.account_name.data = str(account.id), account.name
     status, duplicates = 200, []

@@ -129,7 +129,7 @@ LEAD_FIELDS: dict[str, Callable] = {
     "email": email,
     "phone": lambda k, v: fields.text(k, v, max_len=60),
     "title": lambda k, v: fields.text(k, v, max_len=120),
-    "description": lambda k, v: fields.text(k, v, max_len=20000),
+    "description": lambda k, v: fields.text(k, v, max_len=20000, multiline=True),
     "source_id": lambda k, v: fields.row(k, Source, v, "source"),
     "owner_id": owner,
 }

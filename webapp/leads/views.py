@@ -10,6 +10,7 @@ from ..accounts.views import add_errors, page_number, submit_edit
 from ..board.services import visible_pipelines
 from ..errors import ValidationError
 from ..extensions import htmx
+from ..inputs import search_text
 from . import services
 from .forms import ConvertForm, LeadForm, choices
 
@@ -26,7 +27,7 @@ STATUS_FILTERS = (
 @bp.get("")
 def index():
     """The leads list; the active search and the status filter swap only the list."""
-    query, status = request.args.get("q", ""), request.args.get("status", "open")
+    query, status = search_text(request.args.get("q")), request.args.get("status", "open")
     leads = services.list_leads(current_user, query, status, page_number())
     context = {"leads": leads, "query": query, "status": status, "filters": STATUS_FILTERS}
     if htmx and htmx.target == "lead-list":

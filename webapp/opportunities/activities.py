@@ -55,7 +55,7 @@ def create_activity(user: User, opp: Opportunity, data: dict) -> Activity:
         subject=subject,
         due_at=due,
         contact=contact,
-        note=fields.text("note", data.get("note"), max_len=5000),
+        note=fields.text("note", data.get("note"), max_len=5000, multiline=True),
         owner_id=user.id,
     )
     db.session.add(activity)

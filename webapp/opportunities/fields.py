@@ -9,6 +9,7 @@ whose plain form (``1500.50``, ``2026-12-31``) is the canonical one machines sen
 from datetime import date, datetime
 from decimal import Decimal
 
+from .. import inputs
 from ..errors import ValidationError
 from ..extensions import db
 from ..locale import current_locale
@@ -23,15 +24,11 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def text(field: str, value, *, required: bool = False, max_len: int = 200) -> str | None:
-    if _blank(value):
-        if required:
-            raise ValidationError({field: "This field is required."})
-        return None
-    value = str(value).strip()
-    if len(value) > max_len:
-        raise ValidationError({field: f"At most {max_len} characters."})
-    return value
+def text(
+    field: str, value, *, required: bool = False, max_len: int = 200, multiline: bool = False
+) -> str | None:
+    """Stripped text or None; see ``inputs.text`` (length, control characters)."""
+    return inputs.text(field, value, max_len=max_len, required=required, multiline=multiline)
 
 
 def number(
@@ -123,10 +120,8 @@ def row(field: str, model, value, label: str):
         return None
     if isinstance(value, model):
         return value
-    try:
-        found = db.session.get(model, int(value))
-    except (TypeError, ValueError):
-        found = None
+    number = value if isinstance(value, int) else inputs.integer(value, minimum=1)
+    found = None if number is None else db.session.get(model, number)
     if found is None or getattr(found, "deleted_at", None) is not None:
         raise ValidationError({field: f"Unknown {label}."})
     return found
@@ -134,7 +129,7 @@ def row(field: str, model, value, label: str):
 
 PARSERS = {
     "name": lambda v: text("name", v, required=True),
-    "description": lambda v: text("description", v, max_len=20000),
+    "description": lambda v: text("description", v, max_len=20000, multiline=True),
     "currency": lambda v: (text("currency", v, max_len=3) or "EUR").upper(),
     "amount": lambda v: money("amount", v) or Decimal("0.00"),
     "objective": lambda v: money("objective", v),

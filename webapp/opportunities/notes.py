@@ -13,7 +13,7 @@ from . import fields
 def add_note(user: User, opp: Opportunity, body) -> Note:
     """Anyone who may see the deal may leave a note on it."""
     permissions.require_view(user, opp)
-    text = fields.text("body", body, required=True, max_len=10000)
+    text = fields.text("body", body, required=True, max_len=10000, multiline=True)
     note = Note(opportunity_id=opp.id, author_id=user.id, body=text)
     db.session.add(note)
     record(opp, user, "note", message=text[:500])

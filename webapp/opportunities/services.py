@@ -13,6 +13,7 @@ from .. import permissions
 from ..accounts.matching import resolve_account
 from ..errors import ConflictError, GateError, NotFound, ValidationError
 from ..extensions import db
+from ..inputs import integers
 from ..models import (
     SALES_GROUP,
     LostReason,
@@ -142,7 +143,7 @@ def create_opportunity(user: User, data: dict) -> Opportunity:
 
 
 def _tags(tag_ids) -> list[Tag]:
-    ids = [int(t) for t in tag_ids if str(t).strip().isdigit()]
+    ids = integers(tag_ids)
     return list(db.session.scalars(select(Tag).where(Tag.id.in_(ids)))) if ids else []
 
 
@@ -394,7 +395,7 @@ def move_stage(
     elif to_stage.kind == "lost":
         opp.closed_at = now
         opp.lost_reason = reason
-        opp.lost_note = fields.text("lost_note", lost_note, max_len=2000)
+        opp.lost_note = fields.text("lost_note", lost_note, max_len=2000, multiline=True)
         record(opp, user, "lost", message="Closed lost", new=reason)
     elif was_closed:
         opp.closed_at, opp.lost_reason, opp.lost_note = None, None, None

@@ -18,6 +18,7 @@ from ..accounts.matching import CONFIRM
 from ..board.services import visible_pipelines
 from ..errors import ConflictError, ValidationError
 from ..extensions import db, htmx
+from ..inputs import id_param, search_text
 from ..models import Account, Contact
 from . import activities, documents, inline, listing, notes, page, relations, services
 from .answers import changed, panel_context
@@ -37,14 +38,14 @@ def _stage_choices(user) -> list[tuple[str, str]]:
 def _prefill(args) -> dict:
     """Pre-filled values from ``?account_id=&contact_id=`` (the account and contact pages)."""
     data = {}
-    contact_id = args.get("contact_id", type=int) or args.get("primary_contact_id", type=int)
+    contact_id = id_param(args, "contact_id") or id_param(args, "primary_contact_id")
     contact = db.session.get(Contact, contact_id or 0)
     if contact is not None and contact.deleted_at is None:
         data["primary_contact_id"] = contact.id
         data["contact_name"] = contact.full_name
         if contact.account is not None:
             data["account_id"], data["account_name"] = contact.account.id, contact.account.name
-    account = db.session.get(Account, args.get("account_id", type=int) or 0)
+    account = db.session.get(Account, id_param(args, "account_id") or 0)
     if account is not None and account.deleted_at is None:
         data["account_id"], data["account_name"] = account.id, account.name
     return data
@@ -54,14 +55,14 @@ def _prefill(args) -> dict:
 def index():
     """The list of deals (``q``, ``owner=me|all``, ``status``, ``page``); htmx: the table."""
     filters = {
-        "text": request.args.get("q", ""),
+        "text": search_text(request.args.get("q")),
         "owner": "all" if request.args.get("owner") == "all" else "me",
         "status": request.args.get("status")
         if request.args.get("status") in listing.STATUSES
         else "open",
     }
     deals = listing.list_opportunities(
-        current_user, **filters, page=request.args.get("page", 1, type=int)
+        current_user, **filters, page=id_param(request.args, "page") or 1
     )
     template = "opportunities/_list.html" if htmx else "opportunities/index.html"
     return render_template(template, deals=deals, filters=filters)
@@ -140,7 +141,7 @@ def field(opportunity_id: int, name: str):
         data.update({key: request.form.get(key, "") for key in ("account_name", CONFIRM)})
     try:
         version = page.version_for_save(
-            opp, current_user, name, request.form.get("version"), request.form.get("seen", type=int)
+            opp, current_user, name, request.form.get("version"), id_param(request.form, "seen")
         )
         services.update_opportunity(current_user, opp, data, version)
     except ValidationError as exc:
@@ -150,7 +151,7 @@ def field(opportunity_id: int, name: str):
             editing=True,
             typed=typed,
             error=error,
-            seen=request.form.get("seen", type=int),
+            seen=id_param(request.form, "seen"),
             typed_name=request.form.get("account_name"),
             **context,
         ), 422
@@ -161,7 +162,7 @@ def field(opportunity_id: int, name: str):
                 "opportunities/_field.html",
                 editing=True,
                 typed=typed,
-                conflict=page.changes_since(exc.current, request.form.get("seen", type=int)),
+                conflict=page.changes_since(exc.current, id_param(request.form, "seen")),
                 seen=page.latest_entry_id(exc.current),
                 current_display=inline.display(exc.current, name),
                 typed_name=request.form.get("account_name"),
@@ -188,7 +189,7 @@ def _panel(opp, name: str, *, errors=None, form=None, status: int = 200):
         "activities": lambda: {"activities": page.activities(opp)},
         "notes": lambda: {"notes": page.notes(opp)},
         "documents": lambda: {"documents": page.documents(opp)},
-        "timeline": lambda: {"timeline": page.timeline(opp, request.args.get("before", type=int))},
+        "timeline": lambda: {"timeline": page.timeline(opp, id_param(request.args, "before"))},
     }
     template = {"partners": "_accounts", "competitors": "_accounts"}.get(name, f"_{name}")
     context = {
@@ -197,7 +198,7 @@ def _panel(opp, name: str, *, errors=None, form=None, status: int = 200):
         "form": form or {},
         "role": name[:-1] if name in ("partners", "competitors") else None,
         # The product line being edited: asked for, or kept open after a refused save.
-        "edit_line": request.values.get("edit_line", type=int)
+        "edit_line": id_param(request.values, "edit_line")
         if request.method == "GET" or status != 200
         else None,
         **panel_context(opp),
@@ -241,7 +242,7 @@ def panel(opportunity_id: int, name: str):
         return render_template(
             "opportunities/_timeline_entries.html",
             opp=opp,
-            timeline=page.timeline(opp, request.args.get("before", type=int)),
+            timeline=page.timeline(opp, id_param(request.args, "before")),
         )
     return _panel(opp, name)
 

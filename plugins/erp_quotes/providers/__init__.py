@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from webapp.errors import DomainError
+from webapp.inputs import control_characters, fits
 
 
 class ErpError(DomainError):
@@ -105,6 +106,51 @@ class RemoteQuote:
     quoted_on: date | None = None
     modified: str | None = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    # The longest value each text field may hold (the columns of ErpQuote).
+    LIMITS: ClassVar[dict[str, int]] = {
+        "external_id": 140,
+        "erp_status": 40,
+        "currency": 3,
+        "modified": 40,
+    }
+
+    def __post_init__(self):
+        """Refuse (ErpRejected) what the ERP sent that we cannot store as it is."""
+        for name, limit in self.LIMITS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not isinstance(value, str) or len(value) > limit or control_characters(value):
+                raise ErpRejected(f"The ERP sent an invalid “{name}”.")
+        if self.total is not None and not fits(self.total, 14, 2):
+            raise ErpRejected("The ERP sent an invalid total.")
+
+
+def amount(value, name: str) -> Decimal | None:
+    """A money amount the ERP sent (a JSON number or a numeric string), or None when absent;
+    ErpRejected for anything else (text, a list, NaN, too large)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ErpRejected(f"The ERP sent an invalid “{name}”.")
+    try:
+        number = Decimal(str(value).strip()).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        raise ErpRejected(f"The ERP sent an invalid “{name}”.") from None
+    if not fits(number, 14, 2):
+        raise ErpRejected(f"The ERP sent an invalid “{name}”.")
+    return number
+
+
+def text(value, name: str) -> str | None:
+    """A text field the ERP sent (a string or a number), or None when absent or empty;
+    ErpRejected for a list, an object or a boolean."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ErpRejected(f"The ERP sent an invalid “{name}”.")
+    return str(value)
 
 
 class QuoteProvider:

@@ -24,12 +24,12 @@ ordered: the quote was accepted) is "accepted", ``Lost``, ``Expired`` map to the
 import json
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import quote
 
 import httpx
 
-from . import ErpRejected, QuoteDraft, QuoteProvider, RemoteQuote, http
+from . import ErpRejected, QuoteDraft, QuoteProvider, RemoteQuote, amount, http, text
 
 DOCTYPE = "Quotation"
 READ_FIELDS = [
@@ -52,13 +52,6 @@ STATUS_MAP = {
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _decimal(value) -> Decimal | None:
-    try:
-        return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return None
-
-
 def _date(value) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10]) if value else None
@@ -67,7 +60,13 @@ def _date(value) -> date | None:
 
 
 def our_status(status: str | None, docstatus) -> str:
-    docstatus = int(docstatus or 0)
+    """Our status from ERPNext's ``status`` and ``docstatus`` (0 draft, 1 submitted, 2
+    cancelled); ErpRejected for any other docstatus."""
+    if docstatus in (None, ""):
+        docstatus = 0
+    if isinstance(docstatus, bool) or docstatus not in (0, 1, 2, "0", "1", "2"):
+        raise ErpRejected("The ERP sent an invalid “docstatus”.")
+    docstatus = int(docstatus)
     if docstatus == 2:
         return "cancelled"
     if docstatus == 0:
@@ -120,17 +119,18 @@ class ERPNextProvider(QuoteProvider):
             raise ErpRejected("The ERP sent an answer we could not read.") from None
 
     def parse_document(self, document: dict) -> RemoteQuote:
-        name = document.get("name")
+        name = text(document.get("name"), "name")
         if not name:
             raise ErpRejected("The ERP sent a quotation without a name.")
+        status = text(document.get("status"), "status")
         return RemoteQuote(
-            external_id=str(name),
-            status=our_status(document.get("status"), document.get("docstatus")),
-            erp_status=str(document.get("status") or "Draft"),
-            total=_decimal(document.get("grand_total")),
-            currency=document.get("currency"),
-            quoted_on=_date(document.get("transaction_date")),
-            modified=str(document["modified"]) if document.get("modified") else None,
+            external_id=name,
+            status=our_status(status, document.get("docstatus")),
+            erp_status=status or "Draft",
+            total=amount(document.get("grand_total"), "grand_total"),
+            currency=text(document.get("currency"), "currency"),
+            quoted_on=_date(text(document.get("transaction_date"), "transaction_date")),
+            modified=text(document.get("modified"), "modified"),
             raw=document,
         )
 

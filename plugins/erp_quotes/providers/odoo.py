@@ -18,9 +18,8 @@ accepted) -> accepted, ``cancel`` -> cancelled.
 
 import itertools
 from datetime import date
-from decimal import Decimal
 
-from . import ErpRejected, QuoteDraft, QuoteProvider, RemoteQuote, http
+from . import ErpRejected, QuoteDraft, QuoteProvider, RemoteQuote, amount, http, text
 
 MODEL = "sale.order"
 READ_FIELDS = [
@@ -96,22 +95,21 @@ class OdooProvider(QuoteProvider):
         )
 
     def parse_document(self, document: dict) -> RemoteQuote:
-        name = document.get("name")
+        name = text(document.get("name"), "name")
         if not name:
             raise ErpRejected("The ERP sent a quotation without a name.")
         currency = document.get("currency_id")
         if isinstance(currency, list | tuple):  # many2one: [id, "EUR"]
             currency = currency[1] if len(currency) > 1 else None
-        total = document.get("amount_total")
-        state = str(document.get("state") or "draft")
+        state = text(document.get("state"), "state") or "draft"
         return RemoteQuote(
-            external_id=str(name),
+            external_id=name,
             status=STATES.get(state, "open"),
             erp_status=state,
-            total=None if total is None else Decimal(str(total)).quantize(Decimal("0.01")),
+            total=amount(document.get("amount_total"), "amount_total"),
             currency=currency if isinstance(currency, str) else None,
-            quoted_on=_date(document.get("date_order")),
-            modified=str(document["write_date"]) if document.get("write_date") else None,
+            quoted_on=_date(text(document.get("date_order"), "date_order")),
+            modified=text(document.get("write_date"), "write_date"),
             raw=document,
         )
 
