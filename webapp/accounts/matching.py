@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..errors import ValidationError
 from ..extensions import db
+from ..inputs import integer
 from ..models import Account, User
 from ..models.names import core_key, name_key
 from ..opportunities.fields import text
@@ -124,10 +125,8 @@ def picked_account(value, field: str = "account_id") -> Account | None:
         return None
     if isinstance(value, Account):
         return value
-    try:
-        account = db.session.get(Account, int(str(value).strip()))
-    except (TypeError, ValueError, OverflowError):
-        account = None
+    number = value if isinstance(value, int) else integer(str(value).strip(), minimum=1)
+    account = None if number is None else db.session.get(Account, number)
     for _ in range(10):  # follow a short chain of merges
         if account is None or account.deleted_at is None or account.merged_into_id is None:
             break
