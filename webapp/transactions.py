@@ -27,11 +27,6 @@ _DEPTH = "intent_depth"
 _BUMPED = "versions_bumped"
 
 
-def in_intent() -> bool:
-    """True while an intent is running on the current session."""
-    return db.session.info.get(_DEPTH, 0) > 0
-
-
 @contextmanager
 def intent(conflict_with=None) -> Iterator[None]:
     """Run the block as (part of) one transaction; ``conflict_with`` is the versioned row a

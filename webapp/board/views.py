@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ..accounts.matching import CONFIRM
 from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
-from ..inputs import integer
+from ..inputs import id_param, integer
 from ..models import Opportunity, Stage
 from ..opportunities.answers import changed
 from ..opportunities.services import create_opportunity, get_opportunity
@@ -47,8 +47,8 @@ def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
 def board(pipeline_id: int | None = None):
     """The board of a pipeline; the filter bar's htmx requests get the board fragment."""
     args = request.args
-    pipeline_id = _int(args.get("pipeline")) or pipeline_id
-    business_line_id = _int(args.get("business_line"))
+    pipeline_id = id_param(args, "pipeline") or pipeline_id
+    business_line_id = id_param(args, "business_line")
     try:
         pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id)
         if business_line_id and pipeline.business_line_id != business_line_id:
@@ -213,7 +213,7 @@ def _move_failed(opp: Opportunity, exc: DomainError, where: str, from_stage_id: 
 
 def _dialog_context(opp: Opportunity, exc: DomainError) -> dict:
     form = request.form
-    stage = db.session.get(Stage, _int(form.get("stage_id")) or 0)
+    stage = db.session.get(Stage, id_param(form, "stage_id") or 0)
     if isinstance(exc, GateError):
         problems, fields = exc.problems, exc.fields
     else:  # the dialog re-posted: keep its problems, show the new errors
@@ -241,7 +241,7 @@ def _board_totals(opp: Opportunity, from_stage_id: int) -> dict:
     filters = BoardFilters.from_args(MultiDict(parse_qsl(request.form.get("filters", ""))))
     open_ids = {s.id for s in opp.pipeline.stages if s.kind == "open"}
     # The stages as stored before and after, and as the (maybe stale) board showed them.
-    shown = {_int(request.form.get(k)) for k in ("stage_id", "origin_stage_id")}
+    shown = {id_param(request.form, k) for k in ("stage_id", "origin_stage_id")}
     stage_ids = ({from_stage_id, opp.stage_id} | shown) & open_ids
     totals = services.column_totals(current_user, opp.pipeline, filters, stage_ids)
     return _totals_payload(totals)
@@ -276,7 +276,3 @@ def _back() -> str:
 def _card_context() -> dict:
     return {"card_slots": CardSlots()}
 
-
-def _int(value) -> int | None:
-    """An id from the form or query string, else None (see ``inputs.integer``)."""
-    return integer(value, minimum=1)
