@@ -3,6 +3,7 @@
 from .account import Account, Contact
 from .catalog import ActivityType, LostReason, Product, Source, Tag
 from .engagement import ACTIVITY_KINDS, Activity, Document, Note
+from .imports import ImportMapping, ImportReject, ImportRun
 from .lead import LEAD_STATUSES, Lead
 from .opportunity import (
     ACCOUNT_ROLES,
@@ -16,7 +17,15 @@ from .opportunity import (
     opportunity_tags,
 )
 from .pipeline import STAGE_KINDS, Pipeline, Stage
-from .settings import ApiToken, AutomationRule, CustomField, PluginEnablement, SavedView, Setting
+from .settings import (
+    ApiToken,
+    AutomationRule,
+    CustomField,
+    PluginEnablement,
+    SavedView,
+    SavedViewDefault,
+    Setting,
+)
 from .timeline import TimelineEntry
 from .user import ROLES, SALES_GROUP, BusinessLine, Group, User
 
@@ -39,6 +48,9 @@ __all__ = [
     "CustomField",
     "Document",
     "Group",
+    "ImportMapping",
+    "ImportReject",
+    "ImportRun",
     "Lead",
     "LostReason",
     "Note",
@@ -50,6 +62,7 @@ __all__ = [
     "PluginEnablement",
     "Product",
     "SavedView",
+    "SavedViewDefault",
     "Setting",
     "Source",
     "Stage",

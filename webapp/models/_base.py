@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Numeric, TypeDecorator
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Numeric, String, TypeDecorator
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 
 def utcnow() -> datetime:
@@ -33,3 +33,21 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+class TrashMixin:
+    """Records deleted from a normal page go to the trash: who and when, restorable."""
+
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @declared_attr
+    def deleted_by(cls):
+        return relationship("User", foreign_keys=[cls.deleted_by_id], viewonly=True)
+
+
+class ImportedMixin:
+    """Where a record came from: its id in the system it was imported from, and the import
+    run that created it (that run's undo moves it to the trash)."""
+
+    external_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"), index=True)

@@ -6,12 +6,12 @@ from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import TimestampMixin, UTCDateTime
+from ._base import ImportedMixin, TimestampMixin, TrashMixin, UTCDateTime
 from .names import contact_key, core_key, name_key
 from .user import User
 
 
-class Account(TimestampMixin, db.Model):
+class Account(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     __tablename__ = "accounts"
     __table_args__ = (
         Index("ix_accounts_name", "name"),
@@ -37,7 +37,7 @@ class Account(TimestampMixin, db.Model):
     # Set when the account was merged into another one (and put in the trash).
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
 
-    owner: Mapped[User | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys="[Account.owner_id]")
     contacts: Mapped[list["Contact"]] = relationship(
         back_populates="account", order_by="Contact.last_name"
     )
@@ -46,7 +46,7 @@ class Account(TimestampMixin, db.Model):
         return f"<Account {self.name}>"
 
 
-class Contact(TimestampMixin, db.Model):
+class Contact(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_name", "last_name", "first_name"),
@@ -68,7 +68,7 @@ class Contact(TimestampMixin, db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
 
     account: Mapped[Account | None] = relationship(back_populates="contacts")
-    owner: Mapped[User | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys="[Contact.owner_id]")
 
     @property
     def full_name(self) -> str:

@@ -6,13 +6,13 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import TimestampMixin, UTCDateTime
+from ._base import ImportedMixin, TimestampMixin, TrashMixin, UTCDateTime
 from .user import User
 
 LEAD_STATUSES = ("new", "contacted", "qualified", "converted", "disqualified")
 
 
-class Lead(TimestampMixin, db.Model):
+class Lead(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     __tablename__ = "leads"
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(120), default="")
@@ -32,7 +32,7 @@ class Lead(TimestampMixin, db.Model):
     opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    owner: Mapped[User | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys="[Lead.owner_id]")
 
     @property
     def full_name(self) -> str:

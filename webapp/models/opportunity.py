@@ -20,7 +20,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import ZERO, Money, TimestampMixin, UTCDateTime, utcnow
+from ._base import (
+    ZERO,
+    ImportedMixin,
+    Money,
+    TimestampMixin,
+    TrashMixin,
+    UTCDateTime,
+    utcnow,
+)
 from .account import Account, Contact
 from .catalog import LostReason, Product, Source, Tag
 from .pipeline import Pipeline, Stage
@@ -47,7 +55,7 @@ opportunity_tags = Table(
 )
 
 
-class Opportunity(TimestampMixin, db.Model):
+class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     """One real sale, moved through the stages of a pipeline until won or lost."""
 
     __tablename__ = "opportunities"

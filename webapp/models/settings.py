@@ -46,15 +46,30 @@ class CustomField(db.Model):
 
 
 class SavedView(db.Model):
-    """A named list filter."""
+    """A named list: its filters and sort (``query``) and columns, private or team-shared."""
 
     __tablename__ = "saved_views"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Which list it belongs to: opportunity, account, contact or lead.
+    entity: Mapped[str] = mapped_column(
+        String(30), default="opportunity", server_default="opportunity"
+    )
     name: Mapped[str] = mapped_column(String(120))
     query: Mapped[dict] = mapped_column(JSON)
     columns: Mapped[list | None] = mapped_column(JSON)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SavedViewDefault(db.Model):
+    """The view a user's list opens with, one per list."""
+
+    __tablename__ = "saved_view_defaults"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    entity: Mapped[str] = mapped_column(String(30), primary_key=True)
+    view_id: Mapped[int] = mapped_column(ForeignKey("saved_views.id", ondelete="CASCADE"))
 
 
 class AutomationRule(db.Model):
