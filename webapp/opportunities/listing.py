@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from .. import permissions
 from ..extensions import db
+from ..inputs import search_text
 from ..models import Account, Opportunity, User
 
 PER_PAGE = 50
@@ -25,29 +26,46 @@ class DealPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def list_opportunities(
-    user: User, *, text: str = "", owner: str = "me", status: str = "open", page: int = 1
-) -> DealPage:
-    """Deals the user may see, by expected close date; two queries whatever the page size."""
-    where = [Opportunity.deleted_at.is_(None), permissions.visible_opportunities(user)]
-    if owner != "all":
-        where.append(Opportunity.owner_id == user.id)
-    if status in ("open", "won", "lost"):
-        where.append(Opportunity.status == status)
-    text = (text or "").strip().lower()
-    query = select(Opportunity)
+def filters_from(args) -> dict:
+    """The list's filters read from query parameters (``q``, ``owner=me|all``, ``status``)."""
+    return {
+        "text": search_text(args.get("q")),
+        "owner": "all" if args.get("owner") == "all" else "me",
+        "status": args.get("status") if args.get("status") in STATUSES else "open",
+    }
+
+
+def matching_deals(user: User, args) -> Select:
+    """The deals the user may see that match the list's filters in ``args``, unordered.
+
+    The one definition of "the deals this list shows": the page, mass actions on every
+    matching deal and the export all start from it.
+    """
+    filters = filters_from(args)
+    query = select(Opportunity).where(
+        Opportunity.deleted_at.is_(None), permissions.visible_opportunities(user)
+    )
+    if filters["owner"] != "all":
+        query = query.where(Opportunity.owner_id == user.id)
+    if filters["status"] in ("open", "won", "lost"):
+        query = query.where(Opportunity.status == filters["status"])
+    text = filters["text"].strip().lower()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.outerjoin(Account, Account.id == Opportunity.account_id)
-        where.append(
+        query = query.outerjoin(Account, Account.id == Opportunity.account_id).where(
             func.lower(Opportunity.name).like(pattern, escape="\\")
             | func.lower(Account.name).like(pattern, escape="\\")
         )
-    total = db.session.scalar(query.with_only_columns(func.count(Opportunity.id)).where(*where))
+    return query
+
+
+def list_opportunities(user: User, args, page: int = 1) -> DealPage:
+    """One page of the list, by expected close date; two queries whatever the page size."""
+    query = matching_deals(user, args)
+    total = db.session.scalar(query.with_only_columns(func.count(Opportunity.id)))
     page = max(1, page)
     rows = db.session.scalars(
-        query.where(*where)
-        .options(
+        query.options(
             joinedload(Opportunity.account),
             joinedload(Opportunity.stage),
             joinedload(Opportunity.owner).options(

@@ -18,7 +18,7 @@ from ..accounts.matching import CONFIRM
 from ..board.services import visible_pipelines
 from ..errors import ConflictError, ValidationError
 from ..extensions import db, htmx
-from ..inputs import id_param, search_text
+from ..inputs import id_param
 from ..models import Account, Contact
 from . import activities, documents, inline, listing, notes, page, relations, services
 from .answers import changed, panel_context
@@ -54,15 +54,9 @@ def _prefill(args) -> dict:
 @bp.get("")
 def index():
     """The list of deals (``q``, ``owner=me|all``, ``status``, ``page``); htmx: the table."""
-    filters = {
-        "text": search_text(request.args.get("q")),
-        "owner": "all" if request.args.get("owner") == "all" else "me",
-        "status": request.args.get("status")
-        if request.args.get("status") in listing.STATUSES
-        else "open",
-    }
+    filters = listing.filters_from(request.args)
     deals = listing.list_opportunities(
-        current_user, **filters, page=id_param(request.args, "page") or 1
+        current_user, request.args, page=id_param(request.args, "page") or 1
     )
     template = "opportunities/_list.html" if htmx else "opportunities/index.html"
     return render_template(template, deals=deals, filters=filters)
