@@ -59,6 +59,10 @@ def register_cli(app: Flask) -> None:
             f"(also manager@example.com and sales1@example.com)"
         )
 
+    from .exports.cli import register_export_cli
+
+    register_export_cli(app)
+
     from .plugins import registry
 
     with app.app_context():

@@ -8,7 +8,7 @@ The deals shown in a folder are limited by ``permissions.visible_opportunities``
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -50,13 +50,10 @@ def search_accounts(user: User, text: str, limit: int = SUGGESTIONS) -> list[Acc
     return list(db.session.scalars(query))
 
 
-def list_accounts(user: User, text: str = "", page: int = 1, per_page: int = PER_PAGE):
-    """One page of accounts (name, city, industry or email matching ``text``), by name."""
-    query = (
-        select(Account)
-        .options(joinedload(Account.owner).lazyload("*"))
-        .where(Account.deleted_at.is_(None))
-    )
+def matching_accounts(user: User, text: str = "") -> Select:
+    """The accounts the list shows for the search ``text`` (name, city, industry or email),
+    not in the trash, unordered: the list's page and the export start from it."""
+    query = select(Account).where(Account.deleted_at.is_(None))
     text = (text or "").strip()
     if text:
         pattern = like_pattern(text)
@@ -68,6 +65,12 @@ def list_accounts(user: User, text: str = "", page: int = 1, per_page: int = PER
                 )
             )
         )
+    return query
+
+
+def list_accounts(user: User, text: str = "", page: int = 1, per_page: int = PER_PAGE):
+    """One page of accounts (name, city, industry or email matching ``text``), by name."""
+    query = matching_accounts(user, text).options(joinedload(Account.owner).lazyload("*"))
     return db.paginate(
         query.order_by(Account.name, Account.id), page=page, per_page=per_page, error_out=False
     )
@@ -214,8 +217,10 @@ def create_account(user: User, data: dict) -> Account:
     _check_unique_name(values["name"])
     if not matching.confirmed(data) and matching.near_matches(values["name"]):
         raise ValidationError(
-            {"name": "Accounts with a similar name exist: open one of them, or confirm that "
-             "this is a new account."}
+            {
+                "name": "Accounts with a similar name exist: open one of them, or confirm that "
+                "this is a new account."
+            }
         )
     values.setdefault("owner", None)
     account = Account(**values)

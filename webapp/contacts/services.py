@@ -5,7 +5,7 @@ the contact's owner edit them (anyone while unowned). Deals shown are limited by
 ``permissions.visible_opportunities``. Every change calls the ``contact_saved`` hook.
 """
 
-from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -29,10 +29,23 @@ def list_contacts(
     user: User, text_: str = "", page: int = 1, per_page: int = PER_PAGE, account_id=None
 ):
     """One page of contacts matching ``text_`` (name, email, title or account name)."""
+    query = matching_contacts(user, text_).options(
+        joinedload(Contact.account), joinedload(Contact.owner).lazyload("*")
+    )
+    return db.paginate(
+        query.order_by(Contact.last_name, Contact.first_name, Contact.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
+def matching_contacts(user: User, text_: str = "") -> Select:
+    """The contacts the list shows for the search ``text_``, not in the trash, unordered:
+    the list's page and the export start from it."""
     query = (
         select(Contact)
         .outerjoin(Account, Contact.account_id == Account.id)
-        .options(joinedload(Contact.account), joinedload(Contact.owner).lazyload("*"))
         .where(Contact.deleted_at.is_(None))
     )
     words = (text_ or "").split()
@@ -52,12 +65,7 @@ def list_contacts(
                 )
             )
         )
-    return db.paginate(
-        query.order_by(Contact.last_name, Contact.first_name, Contact.id),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-    )
+    return query
 
 
 def get_contact(user: User, contact_id: int) -> Contact:

@@ -7,7 +7,7 @@ A user sees the leads they own, the leads of their business lines and unassigned
 
 from collections.abc import Callable
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -65,17 +65,11 @@ def can_convert_lead(user: User, lead: Lead) -> bool:
     )
 
 
-def list_leads(
-    user: User, text: str = "", status: str = "open", page: int = 1, per_page: int = PER_PAGE
-):
-    """One page of the leads ``user`` sees, newest first; ``status`` is a lead status,
-    "open" (new, contacted, qualified) or "all"; every word of ``text`` must match the
-    name, company or email."""
-    query = (
-        select(Lead)
-        .options(joinedload(Lead.owner).lazyload("*"))
-        .where(Lead.deleted_at.is_(None), visible_leads(user))
-    )
+def matching_leads(user: User, text: str = "", status: str = "open") -> Select:
+    """The leads ``user`` sees, not in the trash, of ``status`` (a lead status, "open" (new,
+    contacted, qualified) or "all"), every word of ``text`` matching the name, company or
+    email; unordered: the list's page and the export start from it."""
+    query = select(Lead).where(Lead.deleted_at.is_(None), visible_leads(user))
     if status == "open":
         query = query.where(Lead.status.in_(OPEN_STATUSES))
     elif status in LEAD_STATUSES:
@@ -90,6 +84,14 @@ def list_leads(
                 )
             )
         )
+    return query
+
+
+def list_leads(
+    user: User, text: str = "", status: str = "open", page: int = 1, per_page: int = PER_PAGE
+):
+    """One page of the leads ``user`` sees (``matching_leads``), newest first."""
+    query = matching_leads(user, text, status).options(joinedload(Lead.owner).lazyload("*"))
     return db.paginate(
         query.order_by(Lead.created_at.desc(), Lead.id.desc()),
         page=page,
