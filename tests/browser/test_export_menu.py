@@ -1,0 +1,65 @@
+"""The export menu of the deals list in Chromium: the current filter of the page, the rows
+checked in the list (``ids`` boxes of the mass actions) and the XLSX download."""
+
+import csv
+import os
+
+from openpyxl import load_workbook
+
+
+def test_export_menu_sends_filter_and_checked_rows(
+    new_page, login, sales_user, create_opportunity, tmp_path
+):
+    alpha = create_opportunity(name="Alpha rollout", account_name="Zeta Industries")
+    create_opportunity(name="Beta pilot")
+    gamma = create_opportunity(name="Gamma upgrade")
+    page = login(new_page(), sales_user)
+    page.goto("/opportunities")
+
+    # No row boxes on the page: "Selected rows" is off; the search typed in the list goes.
+    page.get_by_label("Search deals").fill("zeta")
+    page.wait_for_url("**q=zeta**")
+    page.get_by_text("Export", exact=True).click()
+    assert page.get_by_label("Selected rows").is_disabled()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+    with open(download.value.path(), encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [r[0] for r in rows[1:]] == ["Alpha rollout"]
+    assert download.value.suggested_filename.startswith("deals-")
+
+    # Row boxes as the mass actions add them (outside the export form, form="mass-form").
+    page.goto("/opportunities")
+    page.evaluate(
+        """ids => {
+            const form = document.createElement("form"); form.id = "mass-form";
+            document.body.append(form);
+            for (const row of document.querySelectorAll("tr[data-deal]")) {
+                const box = document.createElement("input");
+                box.type = "checkbox"; box.name = "ids"; box.value = row.dataset.deal;
+                box.setAttribute("form", "mass-form"); box.checked = ids.includes(+box.value);
+                box.setAttribute("aria-label", "Select");
+                row.firstElementChild.prepend(box);
+            }
+        }""",
+        [alpha.id, gamma.id],
+    )
+    page.get_by_text("Export", exact=True).click()
+    selected = page.get_by_label("Selected rows")
+    assert selected.is_enabled() and selected.is_checked()
+    assert "(2)" in page.locator("[data-export-count]").inner_text()
+    page.get_by_label("Excel (XLSX)").check()
+    page.get_by_label("All fields, custom ones included").check()
+    page.screenshot(path=str(tmp_path / "export-menu.png"), full_page=False)
+    if os.environ.get("SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["SCREENSHOTS"], "export-menu.png"))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    book = load_workbook(saved, read_only=True)
+    values = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    book.close()
+    assert values[0][:2] == ["External ID", "Name"]
+    assert sorted(r[1] for r in values[1:]) == ["Alpha rollout", "Gamma upgrade"]
