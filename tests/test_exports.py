@@ -6,18 +6,18 @@ import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from tests import factories
 from webapp.extensions import db
+from webapp.imports import reading
 from webapp.imports.mapping import guess_mapping
 from webapp.imports.reading import open_table
 from webapp.imports.values import RowConverter
-from webapp.leads.services import create_lead
-from webapp.models import Contact, CustomField, Lead, Opportunity, Source
+from webapp.models import CustomField, Opportunity, Source
 from webapp.models._base import utcnow
 from webapp.opportunities import services
 
@@ -125,3 +125,224 @@ def test_csv_of_every_field_reads_back_as_the_database(client, auth, sales_user,
     two = by_id[f"opportuno:{second.id}"]
     assert two["Status"] == "lost" and two["Lost reason"] == "Price too high"
     assert two["Close date"] == "" and two["Amount"] == "0.00" and two["Tags"] == ""
+
+
+def test_xlsx_has_typed_cells_a_bold_header_and_widths(client, auth, sales_user, deals):
+    auth.login(sales_user)
+    response = client.get("/opportunities/export?scope=all&columns=all&format=xlsx")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f'attachment; filename="deals-{date.today()}.xlsx"'
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["External ID", "Name", "Account"] and header[-3:] == [
+        "PO number",
+        "Budget",
+        "Renewal",
+    ]
+    assert all(c.font.b for c in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["B"].width >= 10
+    rows = {r[0].value: {h: c for h, c in zip(header, r, strict=True)} for r in sheet.iter_rows(2)}
+    assert len(rows) == 2
+    one = rows["VT-100"]
+    assert one["Amount"].value == 1500.5 and one["Amount"].data_type == "n"
+    assert one["Close date"].value == datetime(2026, 12, 31) and one["Close date"].is_date
+    assert one["Budget"].value == -250.5 and one["Budget"].data_type == "n"
+    assert one["Renewal"].value == datetime(2027, 6, 30)
+    assert one["Description"].value == 'Line one\nline "two"; end'
+    assert one["Tags"].value == "Hot, VIP" and one["Owner"].value == "sales@example.com"
+    assert one["Probability"].value == deals["first"].probability
+    book.close()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_injection_is_neutralised_and_numbers_stay_numbers(
+    client, auth, sales_user, create_opportunity, fmt
+):
+    made = [create_opportunity(name=text) for text in HOSTILE_TEXTS[:4]]
+    for text in HOSTILE_TEXTS[4:]:  # the form strips them; an import or the API may not
+        made.append(create_opportunity(name="plain"))
+        made[-1].description = text
+    made[0].amount = Decimal("-200.00")  # a refund: a negative number, not text
+    db.session.add(CustomField(entity="opportunity", key="x", label="=HYPERLINK(1)"))
+    made[1].custom = {"x": "-cmd"}
+    db.session.commit()
+    auth.login(sales_user)
+    response = client.get(f"/opportunities/export?scope=all&columns=all&format={fmt}")
+    if fmt == "csv":
+        rows = read_csv(response)
+        cells = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+        assert rows[0][-1] == "'=HYPERLINK(1)"
+        amount = next(c["Amount"] for c in cells if c["Name"] == "'=cmd|' /C calc'!A0")
+        assert amount == "-200.00"
+    else:
+        assert b"<f>" not in _sheet_xml(response.data)
+        rows = read_xlsx(response.data)
+        cells = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+        assert rows[0][-1] == "'=HYPERLINK(1)"
+        amount = next(c["Amount"] for c in cells if c["Name"] == "'=cmd|' /C calc'!A0")
+        assert amount == -200.0
+    names = sorted(c["Name"] for c in cells if c["Name"] != "plain")
+    assert names == sorted("'" + t for t in HOSTILE_TEXTS[:4])
+    descriptions = sorted(c["Description"] for c in cells if c["Name"] == "plain")
+    # XLSX: a line break is LF in a cell, as Excel writes it.
+    assert descriptions == sorted(["'\tx", "'\rx" if fmt == "csv" else "'\nx"])
+    assert "'-cmd" in [c["'=HYPERLINK(1)"] for c in cells]
+
+
+def _sheet_xml(data: bytes) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_permissions_other_business_line_and_trash(client, auth, deals):
+    auth.login(deals["outsider"])
+    for scope in ("all", "filter"):
+        rows = read_csv(client.get(f"/opportunities/export?scope={scope}&owner=all&status=all"))
+        assert rows[1:] == [], scope
+    ids = ",".join(str(deals[k].id) for k in ("first", "second", "trashed"))
+    assert read_csv(client.get(f"/opportunities/export?scope=selected&ids={ids}"))[1:] == []
+
+
+def test_scopes_selected_filter_and_all(client, auth, sales_user, deals):
+    auth.login(sales_user)
+    first, second, trashed = deals["first"], deals["second"], deals["trashed"]
+
+    def names(query):
+        response = client.get("/opportunities/export?" + query)
+        assert response.status_code == 200, response.text
+        return sorted(r[0] for r in read_csv(response)[1:])
+
+    assert names("scope=all") == ["Acme support, 2027", "Beta pilot"]
+    # The list's default filter: my open deals; its search and status parameters.
+    assert names("scope=filter") == ["Acme support, 2027"]
+    assert names("") == ["Acme support, 2027"]
+    assert names("scope=filter&status=lost") == ["Beta pilot"]
+    assert names("scope=filter&status=all&q=acme%20s.p") == ["Acme support, 2027"]
+    assert names(f"scope=selected&ids={second.id},{trashed.id}") == ["Beta pilot"]
+    assert names(f"scope=selected&ids={second.id}&ids={first.id}") == [
+        "Acme support, 2027",
+        "Beta pilot",
+    ]
+
+
+def test_visible_columns_follow_cols_and_ignore_unknown_keys(client, auth, sales_user, deals):
+    auth.login(sales_user)
+    response = client.get(
+        "/opportunities/export?scope=all&cols=amount,name,bogus,custom.budget,amount"
+    )
+    rows = read_csv(response)
+    assert rows[0] == ["Amount", "Name", "Budget"]
+    assert ["1500.50", "Acme support, 2027", "-250.5"] in rows
+    default = read_csv(client.get("/opportunities/export?scope=all&columns=visible"))[0]
+    assert default == ["Name", "Account", "Stage", "Owner", "Amount", "Close date"]
+
+
+def test_italian_semicolon_option_writes_decimal_commas(client, auth, sales_user, deals):
+    auth.login(sales_user)
+    response = client.get("/opportunities/export?scope=all&columns=all&sep=%3B")
+    text = response.data.decode("utf-8-sig")
+    assert text.startswith("External ID;Name;Account;")
+    rows = read_csv(response, sep=";")
+    one = next(dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] == "VT-100")
+    assert one["Amount"] == "1500,50" and one["Budget"] == "-250,5"
+    assert one["Close date"] == "2026-12-31" and one["Name"] == "Acme support, 2027"
+
+
+def _read_back(tmp_path, data: bytes, name: str, locale: str) -> list[dict]:
+    """The exported file through the import's reader, header mapping and cell converter."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    table = open_table(path, filename=name)
+    mapping = guess_mapping("opportunity", table.headers)
+    assert len(mapping) == len(table.headers), "every exported header maps to its field"
+    converter = RowConverter("opportunity", mapping, date_order="ymd", locale=locale)
+    found = []
+    for _line, cells in table.rows:
+        values, errors = converter.convert(cells)
+        assert errors == []
+        found.append(values)
+    return found
+
+
+@pytest.mark.parametrize(("sep", "locale"), [(",", "en"), (";", "it")])
+def test_round_trip_through_the_import_reader(
+    tmp_path, client, auth, sales_user, deals, sep, locale
+):
+    auth.login(sales_user)
+    response = client.get(f"/opportunities/export?scope=all&columns=all&sep={sep}")
+    read = _read_back(tmp_path, response.data, "deals.csv", locale)
+    first = db.session.get(Opportunity, deals["first"].id)
+    one = next(v for v in read if v["external_id"] == "VT-100")
+    assert one == {
+        "external_id": "VT-100",
+        "name": first.name,
+        "account": first.account.name,
+        "contact": first.primary_contact.full_name,
+        "amount": first.amount,
+        "currency": first.currency,
+        "stage": first.stage.name,
+        "pipeline": first.pipeline.name,
+        "owner": first.owner.email,
+        "close_date": first.close_date,
+        "probability": Decimal(first.probability),
+        "status": first.status,
+        "source": first.source.name,
+        "tags": [t.name for t in first.tags],
+        "description": first.description,
+        "custom.po_number": first.custom["po_number"],
+        "custom.budget": Decimal(first.custom["budget"]),
+        "custom.renewal": date.fromisoformat(first.custom["renewal"]),
+    }
+    second = next(v for v in read if v["external_id"] != "VT-100")
+    assert second["external_id"] == f"opportuno:{deals['second'].id}"
+    assert second["lost_reason"] == "Price too high" and "close_date" not in second
+
+
+def test_xlsx_round_trip_through_the_import_reader(tmp_path, client, auth, sales_user, deals):
+    auth.login(sales_user)
+    source = Path(reading.__file__).read_text()
+    if "openpyxl" not in source and "load_workbook" not in source:
+        pytest.skip("the import's first-cut reader does not read XLSX yet")
+    data = client.get("/opportunities/export?scope=all&columns=all&format=xlsx").data
+    read = _read_back(tmp_path, data, "deals.xlsx", "en")
+    one = next(v for v in read if v["external_id"] == "VT-100")
+    assert one["amount"] == Decimal("1500.50") and one["close_date"] == date(2026, 12, 31)
+    assert one["tags"] == ["Hot", "VIP"] and one["custom.budget"] == Decimal("-250.5")
+
+
+def test_queries_do_not_grow_with_rows(client, auth, sales_user, create_opportunity, count_queries):
+    tag = factories.tag("Hot")
+    auth.login(sales_user)
+
+    def measure(fmt):
+        db.session.expire_all()
+        with count_queries() as queries:
+            response = client.get(f"/opportunities/export?scope=all&columns=all&format={fmt}")
+            assert response.status_code == 200
+        return len(queries)
+
+    def add(n):
+        for i in range(n):
+            create_opportunity(name=f"Deal {i}", account_name=f"Account {i}", tag_ids=[tag.id])
+
+    add(2)
+    few = measure("csv"), measure("xlsx")
+    add(40)
+    assert (measure("csv"), measure("xlsx")) == few
+
+
+def test_batches_cover_every_row_once(app, sales_user, create_opportunity, count_queries):
+    from webapp.exports.choice import selection
+
+    made = [create_opportunity(name=f"Deal {i}").id for i in range(7)]
+    chosen = selection(sales_user, "opportunity", "all", {})
+    with count_queries() as queries:
+        batches = [[r["id"] for r in b] for b in chosen.batches(size=3)]
+    assert batches == [made[0:3], made[3:6], made[6:7]]
+    assert len(queries) == 2 * 3  # the rows and their tags, per batch

@@ -2,10 +2,13 @@
 query parameters). CSV streams batch by batch; XLSX is written to a temporary file first (a
 zip cannot be streamed before it is complete) and then streamed from it."""
 
+import os
 import tempfile
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
-from flask import Blueprint, Response, request, send_file, stream_with_context
+from flask import Blueprint, Response, request, stream_with_context
 from flask_login import current_user
 
 from . import choice as choices
@@ -19,14 +22,38 @@ def _download(entity: str):
     chosen = choices.from_args(current_user, entity, request.args)
     name = f"{choices.FILE_NAMES[entity]}-{date.today().isoformat()}.{chosen.format}"
     if chosen.format == "xlsx":
-        target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response)
-        write_xlsx(chosen, target, sheet=choices.FILE_NAMES[entity].capitalize())
-        target.seek(0)
-        return send_file(target, mimetype=XLSX_TYPE, as_attachment=True, download_name=name)
-    response = Response(stream_with_context(csv_chunks(chosen)), mimetype="text/csv; charset=utf-8")
+        path = _xlsx_file(chosen, sheet=choices.FILE_NAMES[entity].capitalize())
+        response = Response(_chunks_of(path), mimetype=XLSX_TYPE)
+        response.call_on_close(lambda: path.unlink(missing_ok=True))
+    else:
+        csv_file = stream_with_context(csv_chunks(chosen))
+        response = Response(csv_file, mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _xlsx_file(chosen, sheet: str) -> Path:
+    """The XLSX written to a temporary file (errors surface before the response starts)."""
+    handle, name = tempfile.mkstemp(prefix="opportuno-export-", suffix=".xlsx")
+    os.close(handle)
+    path = Path(name)
+    try:
+        write_xlsx(chosen, name, sheet=sheet)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _chunks_of(path: Path, size: int = 256 * 1024) -> Iterator[bytes]:
+    """The file's bytes, then the file is removed."""
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(size):
+                yield chunk
+    finally:
+        path.unlink(missing_ok=True)
 
 
 @bp.get("/opportunities/export")

@@ -6,7 +6,8 @@ XLSX: XlsxWriter in ``constant_memory`` mode (each row goes to disk as it is wri
 memory does not grow with the rows; about twice as fast as openpyxl's write-only mode without
 lxml); every cell is written with its type (text never becomes a formula), a bold frozen
 header row with a filter, dates and amounts as real dates and numbers, fixed column widths
-by kind (a streamed sheet cannot measure its data first).
+by kind (a streamed sheet cannot measure its data first). Line breaks in text are LF, as
+Excel writes them in a cell.
 """
 
 import csv
@@ -94,4 +95,11 @@ def _write(ws, row: int, col: int, cell, formats) -> None:
     elif isinstance(cell, date) and not isinstance(cell, datetime):
         ws.write_datetime(row, col, datetime(cell.year, cell.month, cell.day), formats["date"])
     else:
-        ws.write_string(row, col, neutralised(str(cell))[:XLSX_TEXT_LIMIT])
+        ws.write_string(row, col, xlsx_text(cell))
+
+
+def xlsx_text(cell) -> str:
+    """Text for an XLSX cell: neutralised, line breaks as Excel writes them (LF: a CR would be
+    stored as ``_x000D_``, which openpyxl reads back literally), cut to Excel's limit."""
+    text = neutralised(str(cell)).replace("\r\n", "\n").replace("\r", "\n")
+    return text[:XLSX_TEXT_LIMIT]
