@@ -17,7 +17,7 @@ from webapp.imports import reading
 from webapp.imports.mapping import guess_mapping
 from webapp.imports.reading import open_table
 from webapp.imports.values import RowConverter
-from webapp.models import CustomField, Opportunity, Source
+from webapp.models import CustomField, Lead, Opportunity, Source
 from webapp.models._base import utcnow
 from webapp.opportunities import services
 
@@ -346,3 +346,138 @@ def test_batches_cover_every_row_once(app, sales_user, create_opportunity, count
         batches = [[r["id"] for r in b] for b in chosen.batches(size=3)]
     assert batches == [made[0:3], made[3:6], made[6:7]]
     assert len(queries) == 2 * 3  # the rows and their tags, per batch
+
+
+def test_accounts_contacts_export_every_field_and_the_search(client, auth, sales_user, tmp_path):
+    acme = factories.account(
+        "Acme S.p.A.", city="Milano", phone="+39 02 1234", owner_id=sales_user.id
+    )
+    factories.account("Zeta srl", city="Roma")
+    gone = factories.account("Gone srl")
+    gone.deleted_at = utcnow()
+    anna = factories.contact(acme, "Bianchi", first_name="Anna", email="anna@acme.it")
+    anna.external_id = "C-1"
+    factories.contact(None, "Verdi", first_name="Luca", title="=CEO")
+    db.session.commit()
+    auth.login(sales_user)
+
+    rows = read_csv(client.get("/accounts/export?scope=all&columns=all"))
+    assert rows[0] == [
+        "External ID", "Name", "Industry", "Website", "Phone", "Email", "Address", "City",
+        "Country", "Owner", "Description",
+    ]  # fmt: skip
+    by_name = {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert sorted(by_name) == ["Acme S.p.A.", "Zeta srl"]  # not the trashed one
+    assert by_name["Acme S.p.A."]["Phone"] == "'+39 02 1234"
+    assert by_name["Acme S.p.A."]["Owner"] == "sales@example.com"
+    assert by_name["Acme S.p.A."]["External ID"] == f"opportuno:{acme.id}"
+    searched = read_csv(client.get("/accounts/export?q=roma"))
+    assert searched == [["Name", "Industry", "City", "Owner"], ["Zeta srl", "", "Roma", ""]]
+
+    rows = read_csv(client.get("/contacts/export?scope=all&columns=all&format=csv"))
+    assert rows[0] == [
+        "External ID", "First name", "Last name", "Email", "Phone", "Mobile", "Title",
+        "Account", "Owner", "Notes",
+    ]  # fmt: skip
+    contacts = {r[2]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert contacts["Bianchi"]["Account"] == "Acme S.p.A."
+    assert contacts["Bianchi"]["External ID"] == "C-1"
+    assert contacts["Verdi"]["Title"] == "'=CEO" and contacts["Verdi"]["Account"] == ""
+    assert [r[1] for r in read_csv(client.get("/contacts/export?q=acme"))[1:]] == ["Bianchi"]
+    xlsx = read_xlsx(client.get("/contacts/export?scope=all&format=xlsx").data)
+    assert xlsx[0] == ["First name", "Last name", "Account", "Email", "Phone"]
+    assert sorted(r[1] for r in xlsx[1:]) == ["Bianchi", "Verdi"]
+
+
+def test_leads_export_what_the_user_sees_with_the_status_filter(
+    client, auth, sales_user, business_line, deals
+):
+    outsider = deals["outsider"]
+    other_line = outsider.business_lines[0]
+    db.session.add_all(
+        [
+            Lead(last_name="Neri", company="Neri Spa", business_line_id=business_line.id),
+            Lead(last_name="Bassi", status="converted", business_line_id=business_line.id),
+            Lead(last_name="Hidden", business_line_id=other_line.id, owner_id=outsider.id),
+            Lead(last_name="Trashed", business_line_id=business_line.id, deleted_at=utcnow()),
+        ]
+    )
+    db.session.commit()
+    auth.login(sales_user)
+    rows = read_csv(client.get("/leads/export?scope=all&columns=all"))
+    assert rows[0][:4] == ["External ID", "First name", "Last name", "Company"]
+    assert sorted(r[2] for r in rows[1:]) == ["Bassi", "Neri"]
+    assert [r[1] for r in read_csv(client.get("/leads/export"))[1:]] == ["Neri"]
+    converted = read_csv(client.get("/leads/export?status=converted&columns=all"))
+    assert [r[2] for r in converted[1:]] == ["Bassi"] and converted[1][8] == "converted"
+    auth.logout()
+    auth.login(outsider)
+    assert [r[2] for r in read_csv(client.get("/leads/export?scope=all&columns=all"))[1:]] == [
+        "Hidden"
+    ]
+
+
+def test_cli_exports_every_field_as_csv_or_xlsx(runner, deals, tmp_path):
+    out = tmp_path / "deals.csv"
+    result = runner.invoke(args=["export", "opportunities", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Wrote 2 rows of opportunities to {out}."
+    rows = read_csv(out.read_bytes())
+    assert rows[0][-3:] == ["PO number", "Budget", "Renewal"] and len(rows) == 3
+
+    out = tmp_path / "deals.xlsx"
+    result = runner.invoke(args=["export", "opportunities", str(out), "--as", "HW@example.com"])
+    assert result.exit_code == 0 and "Wrote 0 rows" in result.output
+    assert read_xlsx(out.read_bytes())[1:] == []
+
+    out = tmp_path / "deals-it.csv"
+    result = runner.invoke(args=["export", "opportunities", str(out), "--sep", ";"])
+    rows = read_csv(out.read_bytes(), sep=";")
+    assert "1500,50" in rows[1] + rows[2]
+
+    out = tmp_path / "accounts.xlsx"
+    result = runner.invoke(args=["export", "accounts", str(out)])
+    assert result.exit_code == 0 and "Wrote 1 row of accounts" in result.output
+    assert read_xlsx(out.read_bytes())[1][1] == "Acme S.p.A."
+
+    for args, message in (
+        (["export", "opportunities", str(tmp_path / "deals.pdf")], ".csv or .xlsx"),
+        (["export", "opportunities", str(out), "--as", "nobody@example.com"], "No active user"),
+        (["export", "deals", str(out)], "Invalid value"),
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and message in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "format=pdf",
+        "sep=|",
+        "scope=mine",
+        "columns=some",
+        "scope=selected",
+        "scope=selected&ids=",
+        "scope=selected&ids=1,x",
+        "scope=selected&ids=" + "9" * 25,
+        "scope=selected&ids=%D9%A3",
+        "scope=selected&ids=%C2%B2",
+        "scope=selected&ids=-1",
+        "scope=selected&ids=" + ",".join(["1"] * 5001),
+        "format=%00",
+    ],
+)
+def test_bad_parameters_are_refused_with_a_message(client, auth, sales_user, deals, query):
+    auth.login(sales_user)
+    for path in ("/opportunities/export", "/leads/export"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 422, (path, query)
+        assert "alert" in response.text or "<h1" in response.text
+
+
+def test_hostile_text_is_harmless(client, auth, sales_user, deals):
+    auth.login(sales_user)
+    for query in ("q=a%00b", "q=" + "x" * (1 << 20), "cols=" + "name," * 100000, "status=%00"):
+        response = client.get(f"/opportunities/export?{query}")
+        assert response.status_code == 200
+        read_csv(response)
