@@ -481,3 +481,15 @@ def test_hostile_text_is_harmless(client, auth, sales_user, deals):
         response = client.get(f"/opportunities/export?{query}")
         assert response.status_code == 200
         read_csv(response)
+
+
+def test_many_custom_columns_by_key(client, auth, sales_user, deals):
+    keys = [f"custom.field_number_{i:02}" for i in range(30)]
+    db.session.add_all(
+        CustomField(entity="opportunity", key=k.removeprefix("custom."), label=k, position=9)
+        for k in keys
+    )
+    db.session.commit()
+    auth.login(sales_user)
+    rows = read_csv(client.get("/opportunities/export?scope=all&cols=" + ",".join(keys)))
+    assert rows[0] == keys

@@ -29,6 +29,7 @@ SEPARATORS = {",": ".", ";": ","}  # separator -> decimal mark (Italian Excel: 1
 SCOPES = ("filter", "selected", "all")
 COLUMNS = ("all", "visible")
 MAX_SELECTED = 5000
+MAX_COLS_TEXT = 10_000
 # The list's columns when the request names none (the lists of issue 12 send ``cols``).
 DEFAULT_VISIBLE = {
     "opportunity": ("name", "account", "stage", "owner", "amount", "close_date"),
@@ -117,8 +118,8 @@ def columns(entity: str, mode: str, cols: str | None) -> list[DataField]:
     if mode == "all":
         return fields
     by_key = {f.key: f for f in fields}
-    keys = [k.strip() for k in search_text(cols).split(",") if k.strip()] if cols else []
-    chosen = list(dict.fromkeys(k for k in keys if k in by_key))
+    keys = str(cols or "")[:MAX_COLS_TEXT].split(",")  # only exact keys count
+    chosen = list(dict.fromkeys(k.strip() for k in keys if k.strip() in by_key))
     return [by_key[k] for k in chosen or DEFAULT_VISIBLE[entity]]
 
 
