@@ -23,6 +23,8 @@ def csv_text(value, decimal_mark: str = ".") -> str:
     grouping (``1500.50`` or ``1500,50``), text neutralised, nothing for None."""
     if value is None:
         return ""
+    if type(value) is str:  # the most common cell first
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if isinstance(value, Decimal):
         return format(value, "f").replace(".", decimal_mark)
     if isinstance(value, int):

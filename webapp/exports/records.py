@@ -7,7 +7,7 @@ full name. Batches follow the id (keyset), so memory stays bounded at any size.
 """
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -155,8 +155,12 @@ class Selection:
                 .order_by(model.id)
                 .limit(size)
             )
-            rows = db.session.execute(rows_query.where(model.id.in_(ids)).order_by(model.id))
-            records = [dict(row._mapping) for row in rows]
+            # Plain rows from the connection: no ORM objects, no identity map to fill.
+            rows = db.session.connection().execute(
+                rows_query.where(model.id.in_(ids)).order_by(model.id)
+            )
+            keys = list(rows.keys())
+            records = [dict(zip(keys, row, strict=True)) for row in rows]
             if not records:
                 return
             if self.entity == "opportunity":
@@ -187,30 +191,32 @@ def _add_tags(records: list[dict]) -> None:
         record["tags"] = names.get(record["id"], [])
 
 
-def value(record: dict, field: DataField):
-    """The typed value of ``field`` in ``record`` as the file carries it: str, Decimal, int,
-    date or None."""
-    key = field.key
+def getter(field: DataField) -> Callable[[dict], object]:
+    """How to read ``field`` from a record as the file carries it: a function returning str,
+    Decimal, int, date or None."""
+    key, kind = field.key, field.kind
     if key == "external_id":
-        return record["external_id"] or f"{ID_PREFIX}{record['id']}"
-    if key == "contact" and "contact_last_name" in record:
-        names = (record["contact_first_name"], record["contact_last_name"])
-        return " ".join(n for n in names if n) or None
+        return lambda r: r["external_id"] or f"{ID_PREFIX}{r['id']}"
+    if key == "contact" and kind == "contact":
+        return _contact_name
     if key == "tags":
-        return ", ".join(record.get("tags", ())) or None
+        return lambda r: ", ".join(r["tags"]) or None
     if key.startswith("custom."):
-        return _custom(record.get("custom") or {}, key.removeprefix("custom."), field.kind)
-    found = record.get(key)
-    if found is None or found == "":
-        return None
-    if field.kind == "money":
-        return Decimal(found)
-    return found
+        name = key.removeprefix("custom.")
+        return lambda r: _custom((r.get("custom") or {}).get(name), kind)
+    if kind == "money":
+        return lambda r: None if r.get(key) is None else Decimal(r[key])
+    # A field this export does not read yet (the registry grew) is an empty column.
+    return lambda r: r.get(key) if r.get(key) != "" else None
 
 
-def _custom(values: dict, key: str, kind: str):
+def _contact_name(record: dict) -> str | None:
+    names = (record["contact_first_name"], record["contact_last_name"])
+    return " ".join(n for n in names if n) or None
+
+
+def _custom(found, kind: str):
     """A custom field's stored (JSON) value, typed by its kind when it reads as one."""
-    found = values.get(key)
     if found is None or found == "":
         return None
     if isinstance(found, bool):

@@ -21,7 +21,7 @@ import xlsxwriter
 
 from .cells import XLSX_TEXT_LIMIT, csv_text, neutralised
 from .choice import ExportChoice
-from .records import value
+from .records import getter
 
 BOM = "\ufeff"
 WIDTHS = {"date": 12, "money": 14, "percent": 11, "integer": 10, "email": 28, "user": 26}
@@ -29,8 +29,9 @@ WIDTHS = {"date": 12, "money": 14, "percent": 11, "integer": 10, "email": 28, "u
 
 def _rows(choice: ExportChoice) -> Iterator[list]:
     """Batches of rows of typed values, in the order of ``choice.fields``."""
+    getters = [getter(f) for f in choice.fields]
     for records in choice.selection.batches():
-        yield [[value(r, f) for f in choice.fields] for r in records]
+        yield [[get(r) for get in getters] for r in records]
 
 
 def csv_chunks(choice: ExportChoice, counter: list[int] | None = None) -> Iterator[bytes]:
