@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "webapp.contacts.views",
     "webapp.leads.views",
     "webapp.admin.views",
+    "webapp.imports.run_views",
 )
 
 
@@ -41,6 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = plugins
     _init_plugin_resources(app, plugins)
     _register_blueprints(app, plugins)
+    from .jobs import init_jobs
+
+    init_jobs(app)
 
     from .auth.guard import init_guard
     from .templating import init_templating
