@@ -81,8 +81,13 @@ def register(cli) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
     @click.option("--mapping", help='JSON {"File header": "field key"} (default: guessed).')
-    @click.option("--mode", type=click.Choice(sorted(MODES)), default="all", show_default=True,
-                  help="all: nothing is written when a row is rejected; good: the good rows.")  # fmt: skip
+    @click.option(
+        "--mode",
+        type=click.Choice(sorted(MODES)),
+        default="all",
+        show_default=True,
+        help="all: nothing is written when a row is rejected; good: the good rows.",
+    )
     @click.option("--as", "email", help="The importing user (default: the first admin).")
     @click.option("--queue", is_flag=True, help="Hand the import to the worker and return.")
     @click.option("--encoding", help="The file's encoding (default: detected).")

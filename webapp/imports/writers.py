@@ -225,6 +225,13 @@ class DealWriter(Writer):
 
     def prepare(self, rows: list[dict]) -> None:
         super().prepare(rows)
+        self.current_tags: dict[int, set] = {}
+        ids = [row.id for row in self.existing.values()]
+        if ids and any("tags" in v for v in rows):
+            links = opportunity_tags.c
+            query = select(links.opportunity_id, links.tag_id).where(links.opportunity_id.in_(ids))
+            for opp, tag in db.session.execute(query):
+                self.current_tags.setdefault(opp, set()).add(tag)
         self.refs.load_accounts({v["account"] for v in rows if v.get("account")})
         emails = {v["contact"] for v in rows if "@" in (v.get("contact") or "")}
         self.refs.load_contacts(emails, self._contact_names(rows))
@@ -398,7 +405,9 @@ class DealWriter(Writer):
             if not isinstance(account, int) or account != current.account_id:
                 changes["account_id"] = account
         if "tags" in values:
-            changes["_tags"] = self.refs.tag_refs(values["tags"])
+            tags = self.refs.tag_refs(values["tags"])
+            if {row_id(t) for t in tags} != self.current_tags.get(current.id, set()):
+                changes["_tags"] = tags
         return changes
 
     def write_inserts(self) -> None:
@@ -561,6 +570,8 @@ class AccountWriter(Writer):
             raise Rejected(
                 self.label("name"), f"The account “{values['name']}” is already in the file."
             )
+        if found is not None:
+            del values["name"]  # matched by its name: the name as stored stays
         return _current(Account, found)
 
     def new(self, values: dict) -> NewRow:
