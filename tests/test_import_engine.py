@@ -166,9 +166,7 @@ def test_reimporting_the_same_file_changes_nothing_then_updates(
     }
     assert {"amount", "stage_id"} <= fields
     history = db.session.scalars(
-        select(StageHistory)
-        .where(StageHistory.opportunity_id == deal.id)
-        .order_by(StageHistory.id)
+        select(StageHistory).where(StageHistory.opportunity_id == deal.id).order_by(StageHistory.id)
     ).all()
     assert [h.left_at is None for h in history] == [False, True]
     assert db.session.scalar(select(func.count()).select_from(Opportunity)) == 3
@@ -185,9 +183,7 @@ def test_accounts_match_by_name_and_legal_form_without_duplicates(run_file, pipe
     assert len(account_ids) == 1
 
 
-def test_unknown_stage_and_owner_are_rejected_with_line_column_reason(
-    run_file, pipeline, manager
-):
+def test_unknown_stage_and_owner_are_rejected_with_line_column_reason(run_file, pipeline, manager):
     factories.account("Acme S.p.A.")
     text = (
         "Nome;Azienda;Fase;Proprietario;Importo\n"
@@ -218,7 +214,9 @@ def test_all_or_nothing_writes_nothing_when_the_bad_row_comes_late(run_file, pip
     before = table_counts()
     run = run_file(manager, "Name;Account;Stage\n" + "\n".join(lines) + "\n")
     assert (run.created_count, run.rejected_count, run.processed_rows) == (0, 1, len(lines))
-    assert rejects(run) == [(len(lines) + 1, "Stage", "Unknown stage “Nowhere” in the pipeline “Sales”.")]
+    assert rejects(run) == [
+        (len(lines) + 1, "Stage", "Unknown stage “Nowhere” in the pipeline “Sales”.")
+    ]
     assert table_counts() == before
 
 
@@ -279,7 +277,9 @@ def test_accounts_contacts_and_leads(run_file, pipeline, manager):
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 2
     assert db.session.scalar(select(func.count()).select_from(Account)) == 3
 
-    run = run_file(manager, "Nome;Cognome;E-mail;Stato\nIda;Neri;ida@x.example;contacted\n", entity="lead")
+    run = run_file(
+        manager, "Nome;Cognome;E-mail;Stato\nIda;Neri;ida@x.example;contacted\n", entity="lead"
+    )
     lead = db.session.scalars(select(Lead)).one()
     assert (lead.status, lead.import_run_id, run.created_count) == ("contacted", run.id, 1)
     bad = run_file(manager, "Nome;Cognome;Stato\nIda;Neri;sleepy\n", entity="lead")

@@ -93,7 +93,9 @@ def undo(run_id: int):
         moved = runs.undo_run(current_user, run_id, confirmed)
     except ValidationError as exc:
         run = runs.get_run(current_user, run_id)
-        return render_template("imports/run.html", **_context(run, error=exc.message)), 422
+        return render_template(
+            "imports/run.html", **_context(run, error=" ".join(exc.errors.values()))
+        ), 422
     flash(
         f"Undone: {sum(moved.values())} records created by this import moved to the trash.",
         "success",

@@ -24,7 +24,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def get_run(user: User, run_id: int) -> ImportRun:
     """The run, when ``user`` started it or is an admin; NotFound otherwise (no hint)."""
-    run = db.session.get(ImportRun, run_id)
+    run = db.session.get(ImportRun, run_id, populate_existing=True)  # a worker changes it
     if run is None or not (run.user_id == user.id or permissions.is_admin(user)):
         raise NotFound("This import does not exist.")
     return run
