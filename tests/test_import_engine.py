@@ -269,7 +269,11 @@ def test_accounts_contacts_and_leads(run_file, pipeline, manager):
     cities = dict(db.session.execute(select(Account.name, Account.city)).all())
     assert cities == {"Fiume Foods S.r.l.": "Milano", "Delta Spa": "Roma"}
 
-    text = "Nome;Cognome;E-mail;Azienda\nAnna;Bianchi;anna@x.example;Delta Spa\nLuca;Verdi;;Nuova Srl\n"
+    text = (
+        "Nome;Cognome;E-mail;Azienda\n"
+        "Anna;Bianchi;anna@x.example;Delta Spa\n"
+        "Luca;Verdi;;Nuova Srl\n"
+    )
     run = run_file(manager, text, entity="contact")
     assert run.created_count == 2
     again = run_file(manager, text.replace("Bianchi", "Bianchi-Rossi"), entity="contact")

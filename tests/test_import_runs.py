@@ -31,9 +31,11 @@ def uploaded(app, tmp_path, pipeline):
             filename="deals.csv",
             stored_path=str(path),
             status="uploaded",
-            options={"delimiter": ";", "mapping": {"0": "external_id", "1": "name", "2": "stage",
-                                                    "3": "amount"}},
-        )  # fmt: skip
+            options={
+                "delimiter": ";",
+                "mapping": {"0": "external_id", "1": "name", "2": "stage", "3": "amount"},
+            },
+        )
         db.session.add(run)
         db.session.commit()
         return run

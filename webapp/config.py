@@ -37,4 +37,5 @@ def load(instance_path: Path) -> dict:
         # Background jobs (webapp.jobs): sqlite:///<file> (default: instance/tasks.db),
         # redis://host:port/db for several app servers, or "immediate".
         "TASK_QUEUE_URL": os.environ.get("TASK_QUEUE_URL", ""),
+        "TASK_QUEUE_NAME": os.environ.get("TASK_QUEUE_NAME", "opportuno"),
     }

@@ -53,7 +53,7 @@ def init_jobs(app: Flask) -> None:
     for module in JOB_MODULES:
         importlib.import_module(module)
     url = app.config.get("TASK_QUEUE_URL") or default_url(app.instance_path)
-    huey = make_huey(url, app.config.get("TASK_QUEUE_NAME", "opportuno"))
+    huey = make_huey(url, app.config.get("TASK_QUEUE_NAME") or "opportuno")
     tasks = {}
     for name, func in _JOBS.items():
 

@@ -15,6 +15,7 @@ would lock the run's row), the count of rows done is published through the job s
 also written to ``import_runs.processed_rows`` with each batch.
 """
 
+import csv
 from itertools import islice
 
 from flask import current_app
@@ -59,6 +60,12 @@ def execute(run_id: int, on_progress=None) -> ImportRun | None:
         _run(run, on_progress)
     except UnreadableFile as error:
         _failed(run_id, str(error))
+    except UnicodeError:
+        _failed(run_id, "The file is not in the chosen encoding: choose another one.")
+    except csv.Error as error:
+        _failed(run_id, f"The file cannot be read as CSV ({error}).")
+    except OSError:
+        _failed(run_id, "The uploaded file is no longer there: upload it again.")
     except Exception:
         current_app.logger.exception("Import run %s failed", run_id)
         _failed(run_id, "The import stopped on an unexpected error; nothing more was written.")
