@@ -7,6 +7,7 @@ values wait for the batch write, which fills in its ``id``; rows that name it ag
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import or_, select
 
@@ -21,8 +22,13 @@ from ..models import (
     Source,
     Tag,
     User,
+    names,
 )
-from ..models.names import contact_key, core_key, name_key
+
+# The keys of the names a file repeats (an account on many deals) are computed once.
+name_key = lru_cache(maxsize=65536)(names.name_key)
+core_key = lru_cache(maxsize=65536)(names.core_key)
+contact_key = lru_cache(maxsize=65536)(names.contact_key)
 
 AMBIGUOUS = object()  # several live accounts have that name
 
@@ -68,6 +74,8 @@ class References:
     contacts_by_email: dict = field(default_factory=dict)  # folded email -> id | NewRow | None
     contacts_by_name: dict = field(default_factory=dict)  # (account id, key) -> id | None
     default_pipeline: Pipeline | None = None
+    _owners: dict = field(default_factory=dict)
+    _stages: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for user in db.session.scalars(select(User)):
@@ -95,6 +103,18 @@ class References:
         """The user a cell names (email or name); the importing user when blank."""
         if not text:
             return self.user
+        key = (text, column, business_line_id)
+        if key not in self._owners:
+            try:
+                self._owners[key] = self._owner(text, column, business_line_id)
+            except Rejected as refusal:
+                self._owners[key] = refusal
+        found = self._owners[key]
+        if isinstance(found, Rejected):
+            raise Rejected(found.column, found.reason)
+        return found
+
+    def _owner(self, text: str, column: str, business_line_id: int | None) -> User:
         owner = self.users.get(folded(text))
         if owner is None:
             raise Rejected(column, f"Unknown user “{text}”.")
@@ -116,13 +136,17 @@ class References:
             raise Rejected(column, f"Unknown pipeline “{text}”.")
         return pipeline
 
-    @staticmethod
-    def stage(pipeline: Pipeline, text: str | None, column: str):
-        if not text:
-            return pipeline.open_stages[0] if pipeline.open_stages else None
-        wanted = folded(text)
-        stage = next((s for s in pipeline.stages if folded(s.name) == wanted), None)
-        if stage is None:
+    def stage(self, pipeline: Pipeline, text: str | None, column: str):
+        key = (pipeline.id, text)
+        if key not in self._stages:
+            if not text:
+                stage = pipeline.open_stages[0] if pipeline.open_stages else None
+            else:
+                wanted = folded(text)
+                stage = next((s for s in pipeline.stages if folded(s.name) == wanted), None)
+            self._stages[key] = stage
+        stage = self._stages[key]
+        if stage is None and text:
             raise Rejected(column, f"Unknown stage “{text}” in the pipeline “{pipeline.name}”.")
         return stage
 
@@ -214,16 +238,15 @@ class References:
         if names:
             accounts = {account for account, _key in names}
             found = {}
+            # By account only (an index range per account), the names matched here: an IN
+            # on both columns makes SQLite probe every (account, name) combination.
             for cid, account, key in db.session.execute(
                 select(Contact.id, Contact.account_id, Contact.name_key)
-                .where(
-                    Contact.account_id.in_(accounts),
-                    Contact.name_key.in_({key for _a, key in names}),
-                    Contact.deleted_at.is_(None),
-                )
+                .where(Contact.account_id.in_(accounts), Contact.deleted_at.is_(None))
                 .order_by(Contact.id)
             ):
-                found.setdefault((account, key), cid)
+                if (account, key) in names:
+                    found.setdefault((account, key), cid)
             for pair in names:
                 self.contacts_by_name[pair] = found.get(pair)
 

@@ -9,7 +9,7 @@ versions, board positions, the deal's timeline and first stage history row.
 
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from .. import permissions
 from ..accounts.services import can_edit_account
@@ -29,9 +29,16 @@ from ..models import (
 )
 from ..models._base import utcnow
 from ..models.lead import LEAD_STATUSES
-from ..models.names import contact_key, core_key, name_key
 from ..timeline.services import display
-from .references import NewRow, References, Rejected, row_id
+from .references import (
+    NewRow,
+    References,
+    Rejected,
+    contact_key,
+    core_key,
+    name_key,
+    row_id,
+)
 
 STATUS_WORDS = {
     "open": "open", "aperta": "open", "aperto": "open", "in corso": "open",
@@ -179,16 +186,39 @@ def _jsonable(value):
 
 
 def _insert_returning(table, rows: list[NewRow]) -> None:
-    """INSERT the rows in one executemany and give each its new id."""
+    """INSERT the rows in one executemany and give each its new id.
+
+    PostgreSQL: the ids are taken from the table's sequence first (one query) and inserted
+    with the rows. SQLite: the rows get consecutive rowids (one writer; the transaction holds
+    the write lock from this insert to its commit), read back as the highest id.
+    """
     if not rows:
         return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+        ids = db.session.scalars(
+            text(f"SELECT nextval({sequence}) FROM generate_series(1, :n)"), {"n": len(rows)}
+        ).all()
+        for row, new_id in zip(rows, ids, strict=True):
+            row.values["id"] = new_id
     keys = sorted({key for row in rows for key in row.values})
     params = [{key: row.values.get(key) for key in keys} for row in rows]
-    result = db.session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), params
-    )
-    for row, new_id in zip(rows, result.scalars(), strict=True):
-        row.id = new_id
+    if dialect == "postgresql":
+        _executemany(table, params)
+        for row in rows:
+            row.id = row.values["id"]
+    elif dialect == "sqlite":
+        _executemany(table, params)
+        last = db.session.scalar(select(func.max(table.c.id)))
+        for row, new_id in zip(rows, range(last - len(rows) + 1, last + 1), strict=True):
+            row.id = new_id
+    else:
+        result = db.session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), params
+        )
+        for row, new_id in zip(rows, result.scalars(), strict=True):
+            row.id = new_id
 
 
 def _write_updates(table, updates: list[dict], now, user_id, *, versioned=False) -> None:
@@ -222,6 +252,8 @@ class DealWriter(Writer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.positions: dict[int, int] = {}  # stage id -> next top position
+        self.may_create: dict[int, bool] = {}  # business line id -> allowed
+        self.manages: dict[int, bool] = {}
 
     def prepare(self, rows: list[dict]) -> None:
         super().prepare(rows)
@@ -292,7 +324,9 @@ class DealWriter(Writer):
         pipeline = self.refs.pipeline(values.get("pipeline"), self.label("pipeline"))
         stage = self._stage(pipeline, values)
         line = pipeline.business_line_id
-        if not permissions.can_create_in(self.user, line):
+        if line not in self.may_create:
+            self.may_create[line] = permissions.can_create_in(self.user, line)
+        if not self.may_create[line]:
             raise Rejected(None, "You may not create deals in this business line.")
         owner_id = self.resolve_owner(values, line)
         source = self.refs.source(values.get("source"), self.label("source"))
@@ -352,7 +386,10 @@ class DealWriter(Writer):
         return self.positions[stage_id]
 
     def changes(self, current, values: dict) -> dict:
-        if not permissions.can_edit(self.user, current):
+        line = current.business_line_id
+        if line not in self.manages:
+            self.manages[line] = permissions.manages(self.user, line)
+        if not (self.manages[line] or permissions.can_edit(self.user, current)):
             raise Rejected(None, "You may not edit this deal: it belongs to someone else.")
         if (
             values.get("pipeline")
@@ -546,8 +583,62 @@ class DealWriter(Writer):
 
 
 def _executemany(table, rows: list[dict]) -> None:
-    if rows:
-        db.session.execute(insert(table), rows)
+    """INSERT ``rows`` (dicts with the same keys) in one DBAPI executemany.
+
+    The statement and its bind processors (dates, numbers, JSON: exactly what SQLAlchemy
+    applies) are compiled once per table and set of columns; the rows then go to the driver
+    as they are, without SQLAlchemy's per-row parameter handling (most of the time of a
+    large Core executemany). Columns with a Python-side default get it as Core would."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    keys = tuple(rows[0])
+    sql, names, processors, defaults = _statement(connection.dialect, table, keys)
+    fill = {key: default() for key, default in defaults}
+    if connection.dialect.positional:
+        plan = list(zip(names, processors, strict=True))
+        params = [
+            tuple(
+                proc(row[n] if n in row else fill[n]) if proc else (row[n] if n in row else fill[n])
+                for n, proc in plan
+            )
+            for row in rows
+        ]
+    else:
+        plan = [(n, p) for n, p in zip(names, processors, strict=True)]
+        params = [
+            {n: (p(v) if p else v) for n, p in plan for v in (row[n] if n in row else fill[n],)}
+            for row in rows
+        ]
+    connection.exec_driver_sql(sql, params)
+
+
+_STATEMENTS: dict[tuple, tuple] = {}
+
+
+def _statement(dialect, table, keys: tuple) -> tuple:
+    cache_key = (dialect.name, table.name, keys)
+    if cache_key not in _STATEMENTS:
+        defaults = [
+            (c.key, _default(c.default))
+            for c in table.columns
+            if c.key not in keys and c.default is not None and not c.primary_key
+        ]
+        columns = [*keys, *(key for key, _d in defaults)]
+        statement = insert(table).values({k: bindparam(k, type_=table.c[k].type) for k in columns})
+        compiled = statement.compile(dialect=dialect)
+        names = list(compiled.positiontup) if dialect.positional else list(compiled.binds)
+        binds = compiled.binds
+        processors = [binds[n].type._cached_bind_processor(dialect) for n in names]
+        _STATEMENTS[cache_key] = (compiled.string, names, processors, defaults)
+    return _STATEMENTS[cache_key]
+
+
+def _default(default):
+    """A column's Python-side default as a function of nothing."""
+    if default.is_callable:
+        return lambda: default.arg(None)
+    return lambda: default.arg
 
 
 # --- accounts, contacts, leads --------------------------------------------------------------
