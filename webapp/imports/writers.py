@@ -8,6 +8,8 @@ versions, board positions, the deal's timeline and first stage history row.
 """
 
 from decimal import Decimal
+from functools import lru_cache
+from operator import itemgetter
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 
@@ -202,8 +204,12 @@ def _insert_returning(table, rows: list[NewRow]) -> None:
         ).all()
         for row, new_id in zip(rows, ids, strict=True):
             row.values["id"] = new_id
-    keys = sorted({key for row in rows for key in row.values})
-    params = [{key: row.values.get(key) for key in keys} for row in rows]
+    first = rows[0].values.keys()
+    if all(row.values.keys() == first for row in rows):
+        params = [row.values for row in rows]
+    else:
+        keys = sorted({key for row in rows for key in row.values})
+        params = [{key: row.values.get(key) for key in keys} for row in rows]
     if dialect == "postgresql":
         _executemany(table, params)
         for row in rows:
@@ -494,7 +500,7 @@ class DealWriter(Writer):
         return {
             "opportunity_id": opp_id, "user_id": self.user.id, "created_at": self.now,
             "action": action, "field": field, "old_value": display(old),
-            "new_value": display(new), "message": message, "data": {"import_run": self.run.id},
+            "new_value": display(new), "message": message,
         }  # fmt: skip
 
     def write_updates(self) -> None:
@@ -594,22 +600,22 @@ def _executemany(table, rows: list[dict]) -> None:
     connection = db.session.connection()
     keys = tuple(rows[0])
     sql, names, processors, defaults = _statement(connection.dialect, table, keys)
-    fill = {key: default() for key, default in defaults}
-    if connection.dialect.positional:
-        plan = list(zip(names, processors, strict=True))
-        params = [
-            tuple(
-                proc(row[n] if n in row else fill[n]) if proc else (row[n] if n in row else fill[n])
-                for n, proc in plan
-            )
-            for row in rows
-        ]
-    else:
-        plan = [(n, p) for n, p in zip(names, processors, strict=True)]
-        params = [
-            {n: (p(v) if p else v) for n, p in plan for v in (row[n] if n in row else fill[n],)}
-            for row in rows
-        ]
+    if defaults:
+        fill = {key: default() for key, default in defaults}
+        rows = [{**fill, **row} for row in rows]
+    get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    processed = [(i, p) for i, p in enumerate(processors) if p is not None]
+    params = []
+    for row in rows:
+        values = get(row)
+        if processed:
+            values = list(values)
+            for i, process in processed:
+                values[i] = process(values[i])
+            values = tuple(values)
+        params.append(
+            values if connection.dialect.positional else dict(zip(names, values, strict=True))
+        )
     connection.exec_driver_sql(sql, params)
 
 
@@ -629,9 +635,25 @@ def _statement(dialect, table, keys: tuple) -> tuple:
         compiled = statement.compile(dialect=dialect)
         names = list(compiled.positiontup) if dialect.positional else list(compiled.binds)
         binds = compiled.binds
-        processors = [binds[n].type._cached_bind_processor(dialect) for n in names]
+        processors = [_remembered(binds[n].type._cached_bind_processor(dialect)) for n in names]
         _STATEMENTS[cache_key] = (compiled.string, names, processors, defaults)
     return _STATEMENTS[cache_key]
+
+
+def _remembered(process):
+    """A bind processor that converts each repeated value once (the run's timestamp on every
+    row, the same stage or date): values that cannot be hashed (JSON) are converted each time."""
+    if process is None:
+        return None
+    remember = lru_cache(maxsize=4096)(process)
+
+    def convert(value):
+        try:
+            return remember(value)
+        except TypeError:
+            return process(value)
+
+    return convert
 
 
 def _default(default):
