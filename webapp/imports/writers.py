@@ -613,10 +613,27 @@ def _executemany(table, rows: list[dict]) -> None:
             for i, process in processed:
                 values[i] = process(values[i])
             values = tuple(values)
-        params.append(
-            values if connection.dialect.positional else dict(zip(names, values, strict=True))
-        )
-    connection.exec_driver_sql(sql, params)
+        params.append(values)
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table, names, params)
+    elif connection.dialect.positional:
+        connection.exec_driver_sql(sql, params)
+    else:
+        connection.exec_driver_sql(sql, [dict(zip(names, v, strict=True)) for v in params])
+
+
+def _copy(connection, table, names: list[str], rows: list[tuple]) -> None:
+    """PostgreSQL: the rows through COPY, in the connection's transaction (an executemany
+    sends one statement per row)."""
+    preparer = connection.dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(table.c[n].name) for n in names)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 _STATEMENTS: dict[tuple, tuple] = {}
