@@ -310,3 +310,17 @@ def test_unreadable_file_fails_the_run(app, manager, pipeline, tmp_path):
     run = engine.execute(record.id)
     assert run.status == "failed" and run.error
     assert engine.execute(record.id).status == "failed"  # not run twice
+
+
+def test_custom_fields_are_imported_and_updated(run_file, pipeline, manager):
+    from webapp.models import CustomField
+
+    db.session.add(CustomField(entity="opportunity", key="region", label="Region", type="text"))
+    db.session.commit()
+    run_file(manager, "ID;Name;Region\nC-1;Deal;Nord\n")
+    deal = db.session.scalars(select(Opportunity)).one()
+    assert deal.custom == {"region": "Nord"}
+    again = run_file(manager, "ID;Name;Region\nC-1;Deal;Sud\n")
+    assert again.updated_count == 1
+    db.session.expire_all()
+    assert db.session.scalars(select(Opportunity)).one().custom == {"region": "Sud"}
