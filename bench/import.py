@@ -10,7 +10,8 @@ runs it in the foreground (all-or-nothing: one transaction). It is then imported
 (the same external ids: nothing changes). Printed: rows per second, total time, and the
 process's peak RSS (``resource.getrusage``; the SQLite database work included, not
 PostgreSQL's), and this process's CPU time: on a shared machine the wall-clock rate understates
-what the code does alone (for SQLite the CPU time includes the database work). SQLite files live under /tmp/opportuno-bench/; PostgreSQL uses
+what the code does alone (for SQLite the CPU time includes the database work).
+SQLite files live under /tmp/opportuno-bench/; PostgreSQL uses
 BENCH_POSTGRES_URL (default: the database ``test_importrun``, its public schema re-created).
 """
 
@@ -108,9 +109,15 @@ def run_backend(backend: str, path: Path, rows: int, mode: str) -> None:
         for _ in table.rows:
             pass
         for attempt in ("first import", "same file again"):
-            run = ImportRun(user_id=admin.id, entity="opportunity", filename=path.name,
-                            stored_path=str(path), status="queued", mode=mode,
-                            options={"mapping": {str(i): k for i, k in mapping.items()}})  # fmt: skip
+            run = ImportRun(
+                user_id=admin.id,
+                entity="opportunity",
+                filename=path.name,
+                stored_path=str(path),
+                status="queued",
+                mode=mode,
+                options={"mapping": {str(i): k for i, k in mapping.items()}},
+            )
             db.session.add(run)
             db.session.commit()
             started, cpu = time.perf_counter(), time.process_time()
