@@ -214,10 +214,8 @@ def create_account(user: User, data: dict) -> Account:
     _check_unique_name(values["name"])
     if not matching.confirmed(data) and matching.near_matches(values["name"]):
         raise ValidationError(
-            {
-                "name": "Accounts with a similar name exist: open one of them, or confirm that "
-                "this is a new account."
-            }
+            {"name": "Accounts with a similar name exist: open one of them, or confirm that "
+             "this is a new account."}
         )
     values.setdefault("owner", None)
     account = Account(**values)

@@ -275,3 +275,4 @@ def _back() -> str:
 @bp.context_processor
 def _card_context() -> dict:
     return {"card_slots": CardSlots()}
+
