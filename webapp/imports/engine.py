@@ -27,13 +27,20 @@ from ..datafields import fields_for
 from ..extensions import db
 from ..models import ImportReject, ImportRun
 from ..models._base import utcnow
+from .deals import DealWriter
 from .mapping import guess_mapping
+from .people import AccountWriter, ContactWriter, LeadWriter
 from .reading import UnreadableFile, open_table
 from .references import References, Rejected
 from .values import RowConverter
-from .writers import WRITERS
 
 BATCH = 2000
+WRITERS = {
+    "opportunity": DealWriter,
+    "account": AccountWriter,
+    "contact": ContactWriter,
+    "lead": LeadWriter,
+}
 
 
 def progress_key(run_id: int) -> str:
