@@ -22,6 +22,9 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
 	@echo "Opportuno on http://$(HOST):$(PORT)  (demo login: admin@example.com / opportuno-demo)"
+	@# The background-job worker (imports) runs beside the server and stops with it.
+	$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --no-control-socket --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
 
 test: $(VENV)/.installed
@@ -43,6 +46,7 @@ test-postgres: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.board
+	$(BIN)/python -m bench.import
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -43,6 +43,8 @@ def test_config(database_url, tmp_path_factory) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        # Jobs run at once in the test's process; tests of the worker choose a real queue.
+        "TASK_QUEUE_URL": "immediate",
     }
 
 

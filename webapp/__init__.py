@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "webapp.leads.views",
     "webapp.admin.views",
     "webapp.exports.views",
+    "webapp.imports.run_views",
 )
 
 
@@ -42,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = plugins
     _init_plugin_resources(app, plugins)
     _register_blueprints(app, plugins)
+    from .jobs import init_jobs
+
+    init_jobs(app)
 
     from .auth.guard import init_guard
     from .templating import init_templating

@@ -63,6 +63,18 @@ def register_cli(app: Flask) -> None:
 
     register_export_cli(app)
 
+    from .imports.cli import register as register_import
+
+    register_import(app.cli)
+
+    @app.cli.command("worker")
+    @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
+    def worker(workers):
+        """Run the background jobs (imports, automation, mail) until stopped (Ctrl-C)."""
+        from .jobs import consumer
+
+        consumer(workers).run()
+
     from .plugins import registry
 
     with app.app_context():

@@ -34,4 +34,8 @@ def load(instance_path: Path) -> dict:
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         "MAX_UPLOAD_BYTES": int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         "DEFAULT_CURRENCY": os.environ.get("DEFAULT_CURRENCY", "EUR"),
+        # Background jobs (webapp.jobs): sqlite:///<file> (default: instance/tasks.db),
+        # redis://host:port/db for several app servers, or "immediate".
+        "TASK_QUEUE_URL": os.environ.get("TASK_QUEUE_URL", ""),
+        "TASK_QUEUE_NAME": os.environ.get("TASK_QUEUE_NAME", "opportuno"),
     }

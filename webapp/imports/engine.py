@@ -1,0 +1,193 @@
+"""Running an import: the file's rows streamed in batches through the converter and the
+record kind's writer (``writers``), with the run's counts, rejects and progress.
+
+Modes:
+- ``good_rows``: each batch is its own transaction (its good rows, its rejects, the progress);
+- ``all_or_nothing``: the domain rows of the whole file are written in ONE transaction,
+  committed at the end with the run's counts. At the first rejected row that transaction is
+  rolled back and the run goes on checking only, so the report lists every rejected row and
+  nothing is written;
+- ``dry_run`` (either mode): every row checked, nothing written but the report.
+
+Progress: while the all-or-nothing transaction is open (SQLite has one writer; PostgreSQL
+would lock the run's row), the count of rows done is published through the job store
+(``jobs.publish``), which another process reads (``progress``); in every other case it is
+also written to ``import_runs.processed_rows`` with each batch.
+"""
+
+import csv
+import gc
+from itertools import islice
+
+from flask import current_app
+from sqlalchemy import delete, insert, update
+
+from .. import jobs
+from ..datafields import fields_for
+from ..extensions import db
+from ..models import ImportReject, ImportRun
+from ..models._base import utcnow
+from .deals import DealWriter
+from .mapping import guess_mapping
+from .people import AccountWriter, ContactWriter, LeadWriter
+from .reading import UnreadableFile, open_table
+from .references import References, Rejected
+from .values import RowConverter
+
+BATCH = 2000
+WRITERS = {
+    "opportunity": DealWriter,
+    "account": AccountWriter,
+    "contact": ContactWriter,
+    "lead": LeadWriter,
+}
+
+
+def progress_key(run_id: int) -> str:
+    return f"import-progress:{run_id}"
+
+
+def progress(run: ImportRun) -> int:
+    """Rows processed so far, as another process sees it."""
+    if run.status != "running":
+        return run.processed_rows
+    return max(run.processed_rows or 0, jobs.peek(progress_key(run.id), 0))
+
+
+def execute(run_id: int, on_progress=None) -> ImportRun | None:
+    """Run the import ``run_id`` (status queued or uploaded); returns the finished run.
+    ``on_progress(processed, total)`` is called after each batch (the CLI's bar)."""
+    run = db.session.get(ImportRun, run_id)
+    if run is None or run.status not in ("uploaded", "queued"):
+        return run  # already run (a job delivered twice) or gone
+    run.status, run.started_at, run.error = "running", utcnow(), None
+    run.processed_rows = run.created_count = run.updated_count = run.rejected_count = 0
+    db.session.execute(delete(ImportReject).where(ImportReject.run_id == run_id))
+    db.session.commit()
+    collecting = gc.isenabled()
+    gc.disable()  # the batches make many short-lived dicts and no cycles: no GC pauses
+    try:
+        _run(run, on_progress)
+    except UnreadableFile as error:
+        _failed(run_id, str(error))
+    except UnicodeError:
+        _failed(run_id, "The file is not in the chosen encoding: choose another one.")
+    except csv.Error as error:
+        _failed(run_id, f"The file cannot be read as CSV ({error}).")
+    except OSError:
+        _failed(run_id, "The uploaded file is no longer there: upload it again.")
+    except Exception:
+        current_app.logger.exception("Import run %s failed", run_id)
+        _failed(run_id, "The import stopped on an unexpected error; nothing more was written.")
+    finally:
+        if collecting:
+            gc.enable()
+    return db.session.get(ImportRun, run_id)
+
+
+def _failed(run_id: int, message: str) -> None:
+    db.session.rollback()
+    run = db.session.get(ImportRun, run_id)
+    run.status, run.error, run.finished_at = "failed", message, utcnow()
+    db.session.commit()
+
+
+def _open(run: ImportRun):
+    options = run.options or {}
+    return open_table(
+        run.stored_path,
+        filename=run.filename,
+        encoding=options.get("encoding"),
+        delimiter=options.get("delimiter"),
+    )
+
+
+def _run(run: ImportRun, on_progress) -> None:
+    run_id, options = run.id, run.options or {}
+    table = _open(run)
+    total = run.total_rows or sum(1 for _ in _open(run).rows)
+    mapping = {int(k): v for k, v in (options.get("mapping") or {}).items()}
+    mapping = mapping or guess_mapping(run.entity, table.headers)
+    converter = RowConverter(run.entity, mapping, date_order=options.get("date_order") or "dmy")
+    headers = table.headers
+    labels = {f.key: f.label for f in fields_for(run.entity)}
+    labels.update({key: headers[i] for i, key in mapping.items() if i < len(headers)})
+    by_label = {f.label: labels[f.key] for f in fields_for(run.entity)}
+    refs = References(run.user)
+    writer = WRITERS[run.entity](run, refs, labels, write=not run.dry_run)
+    atomic = run.mode == "all_or_nothing"
+    processed = rejected = 0
+    run.total_rows = total
+    db.session.commit()
+
+    rows = iter(table.rows)
+    while batch := list(islice(rows, BATCH)):
+        rejects, good = [], []
+        for line, cells in batch:
+            values, errors = converter.convert(cells)
+            if errors:
+                rejects += [
+                    _reject(run_id, line, by_label.get(c, c), why, cells) for c, why in errors
+                ]
+            else:
+                good.append((line, cells, values))
+        writer.prepare([values for _line, _cells, values in good])
+        for line, cells, values in good:
+            try:
+                writer.plan(line, values)
+            except Rejected as refusal:
+                rejects.append(_reject(run_id, line, refusal.column, refusal.reason, cells))
+        processed += len(batch)
+        rejected += len({r["line"] for r in rejects})
+        if rejects and atomic and writer.write:
+            db.session.rollback()  # one bad row: nothing of this file is written
+            writer.write = False
+        writer.flush()
+        if not (atomic and writer.write):
+            counts = (0, 0) if atomic and not run.dry_run else (writer.created, writer.updated)
+            _checkpoint(run_id, rejects, processed, rejected, *counts)
+        jobs.publish(progress_key(run_id), processed)
+        if on_progress:
+            on_progress(processed, total)
+
+    nothing = atomic and rejected and not run.dry_run
+    db.session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id)
+        .values(
+            status="done",
+            finished_at=utcnow(),
+            total_rows=processed,
+            processed_rows=processed,
+            rejected_count=rejected,
+            created_count=0 if nothing else writer.created,
+            updated_count=0 if nothing else writer.updated,
+        )
+    )
+    db.session.commit()  # all-or-nothing: the domain rows with the counts, at once
+
+
+def _checkpoint(run_id: int, rejects: list[dict], processed, rejected, created, updated) -> None:
+    if rejects:
+        db.session.execute(insert(ImportReject), rejects)
+    db.session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id)
+        .values(
+            processed_rows=processed,
+            rejected_count=rejected,
+            created_count=created,
+            updated_count=updated,
+        )
+    )
+    db.session.commit()
+
+
+def _reject(run_id: int, line: int, column: str | None, reason: str, cells: list[str]) -> dict:
+    return {
+        "run_id": run_id,
+        "line": line,
+        "column": column[:120] if column else None,
+        "reason": reason[:500],
+        "values": [cell[:1000] for cell in cells[:200]],
+    }

@@ -1,0 +1,114 @@
+"""The pages of import runs: the history, one run (progress, counts, rejects, undo), starting
+a run from the mapping page, the undo and the rejected rows as CSV."""
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+
+from .. import jobs
+from ..errors import ValidationError
+from ..extensions import htmx
+from . import runs
+from .engine import progress
+from .jobs import run_import
+
+bp = Blueprint("import_runs", __name__, url_prefix="/imports")
+
+ENTITY_NAMES = {
+    "opportunity": "Deals",
+    "account": "Accounts",
+    "contact": "Contacts",
+    "lead": "Leads",
+}
+STATUS_NAMES = {
+    "uploaded": "Waiting for its mapping",
+    "queued": "Queued",
+    "running": "Running",
+    "done": "Done",
+    "failed": "Failed",
+    "undone": "Undone",
+}
+STATUS_BADGES = {"queued": "info", "running": "primary", "done": "success", "failed": "danger"}
+
+
+@bp.context_processor
+def names() -> dict:
+    return {
+        "entity_names": ENTITY_NAMES,
+        "status_names": STATUS_NAMES,
+        "status_badges": STATUS_BADGES,
+    }
+
+
+@bp.get("")
+def history():
+    return render_template("imports/history.html", runs=runs.history(current_user))
+
+
+def _context(run, **extra) -> dict:
+    return {
+        "run": run,
+        "processed": progress(run),
+        "rejects": runs.first_rejects(run),
+        "reject_count": runs.reject_lines(run),
+        "undoable": runs.undoable(run) and runs.can_undo(current_user, run),
+        **extra,
+    }
+
+
+@bp.get("/<int:run_id>")
+def show(run_id: int):
+    """The run; htmx polls the status part while the run is queued or running."""
+    run = runs.get_run(current_user, run_id)
+    if htmx and htmx.target == "run-status":
+        return render_template("imports/_run_status.html", **_context(run))
+    return render_template("imports/run.html", **_context(run))
+
+
+@bp.post("/<int:run_id>/run")
+def start(run_id: int):
+    """Start the run (the mapping page's form): mode and dry run; the worker does the rest."""
+    mode = request.form.get("mode", "all_or_nothing")
+    dry_run = request.form.get("dry_run", "").strip().lower() in ("1", "on", "true", "yes")
+    run = runs.queue_run(current_user, run_id, mode[:30], dry_run)
+    jobs.enqueue(run_import, run.id)
+    target = url_for("import_runs.show", run_id=run.id)
+    if htmx:
+        return Response(status=204, headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+@bp.post("/<int:run_id>/undo")
+def undo(run_id: int):
+    confirmed = request.form.get("confirm", "").strip().lower() in ("1", "on", "true", "yes")
+    try:
+        moved = runs.undo_run(current_user, run_id, confirmed)
+    except ValidationError as exc:
+        run = runs.get_run(current_user, run_id)
+        return render_template(
+            "imports/run.html", **_context(run, error=" ".join(exc.errors.values()))
+        ), 422
+    flash(
+        f"Undone: {sum(moved.values())} records created by this import moved to the trash.",
+        "success",
+    )
+    return redirect(url_for("import_runs.show", run_id=run_id))
+
+
+@bp.get("/<int:run_id>/rejects.csv")
+def rejects_csv(run_id: int):
+    run = runs.get_run(current_user, run_id)
+    name = f"import-{run.id}-rejected-rows.csv"
+    return Response(
+        stream_with_context(runs.rejects_csv(run)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,178 @@
+"""Import runs as the pages and the CLI see them: who may see one, starting it, its history,
+its undo, and its rejected rows as a CSV to fix and import again."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from .. import permissions
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import Account, Contact, ImportReject, ImportRun, Lead, Opportunity, User
+from ..models._base import utcnow
+from ..models.imports import IMPORT_MODES
+from ..transactions import transactional
+from .reading import UnreadableFile, open_table
+
+UNDO_MODELS = (Opportunity, Contact, Account, Lead)
+HISTORY = 50
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def get_run(user: User, run_id: int) -> ImportRun:
+    """The run, when ``user`` started it or is an admin; NotFound otherwise (no hint)."""
+    run = db.session.get(ImportRun, run_id, populate_existing=True)  # a worker changes it
+    if run is None or not (run.user_id == user.id or permissions.is_admin(user)):
+        raise NotFound("This import does not exist.")
+    return run
+
+
+def history(user: User, limit: int = HISTORY) -> list[ImportRun]:
+    """The latest runs: the user's own, every run for admins."""
+    query = (
+        select(ImportRun)
+        .options(selectinload(ImportRun.user))
+        .order_by(ImportRun.id.desc())
+        .limit(limit)
+    )
+    if not permissions.is_admin(user):
+        query = query.where(ImportRun.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def can_start(run: ImportRun) -> bool:
+    """A run starts once; after a dry run it may run for real."""
+    return run.status == "uploaded" or (run.status == "done" and run.dry_run)
+
+
+@transactional
+def queue_run(user: User, run_id: int, mode: str, dry_run: bool) -> ImportRun:
+    """Mark the run queued with its mode; the caller then hands it to the worker (after this
+    transaction committed, so the worker reads it)."""
+    run = get_run(user, run_id)
+    if mode not in IMPORT_MODES:
+        raise ValidationError({"mode": "Choose all-or-nothing or import the good rows."})
+    if not can_start(run):
+        raise ValidationError({"mode": "This import has already run."})
+    if not (run.options or {}).get("mapping"):
+        raise ValidationError({"mode": "Map the columns of the file first."})
+    run.mode, run.dry_run, run.status = mode, dry_run, "queued"
+    run.total_rows = run.processed_rows = 0
+    return run
+
+
+def undoable(run: ImportRun) -> bool:
+    return run.status == "done" and not run.dry_run and run.created_count > 0
+
+
+def can_undo(user: User, run: ImportRun) -> bool:
+    return run.user_id == user.id or permissions.is_admin(user)
+
+
+@transactional
+def undo_run(user: User, run_id: int, confirmed: bool) -> dict[str, int]:
+    """Move the records the run created to the trash (one transaction); records it updated
+    stay as they are. Returns how many of each kind went to the trash."""
+    run = get_run(user, run_id)
+    permissions.require(can_undo(user, run), "Only who ran the import or an admin may undo it.")
+    if not undoable(run):
+        raise ValidationError({"confirm": "This import has nothing to undo."})
+    if not confirmed:
+        raise ValidationError({"confirm": "Tick the box to confirm the undo."})
+    now, moved = utcnow(), {}
+    for model in UNDO_MODELS:
+        result = db.session.execute(
+            update(model)
+            .where(model.import_run_id == run.id, model.deleted_at.is_(None))
+            .values(deleted_at=now, deleted_by_id=user.id),
+            execution_options={"synchronize_session": False},
+        )
+        moved[model.__tablename__] = result.rowcount
+    run.status, run.undone_at, run.undone_by_id = "undone", now, user.id
+    return moved
+
+
+def first_rejects(run: ImportRun, limit: int = 50) -> list[ImportReject]:
+    return list(
+        db.session.scalars(
+            select(ImportReject)
+            .where(ImportReject.run_id == run.id)
+            .order_by(ImportReject.line, ImportReject.id)
+            .limit(limit)
+        )
+    )
+
+
+def reject_lines(run: ImportRun) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(ImportReject).where(ImportReject.run_id == run.id)
+    )
+
+
+def neutral(cell) -> str:
+    """A cell a spreadsheet will not run as a formula (a leading ``'``)."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _headers(run: ImportRun) -> list[str]:
+    try:
+        return _table_headers(run)
+    except (OSError, UnreadableFile, UnicodeError, ValueError):
+        return []
+
+
+def _table_headers(run: ImportRun) -> list[str]:
+    options = run.options or {}
+    if not run.stored_path:
+        return []
+    table = open_table(
+        run.stored_path,
+        filename=run.filename,
+        encoding=options.get("encoding"),
+        delimiter=options.get("delimiter"),
+    )
+    next(iter(table.rows), None)  # enter the reader's file, then leave it closed
+    close = getattr(table.rows, "close", None)
+    if close:
+        close()
+    return list(table.headers)
+
+
+def rejects_csv(run: ImportRun) -> Iterator[str]:
+    """The rejected rows as CSV (UTF-8 with BOM): line, column, reason, then the row's cells
+    under the file's headers, every cell neutralised against formula injection."""
+    headers = _headers(run)
+    sample = db.session.scalars(
+        select(ImportReject.values).where(ImportReject.run_id == run.id).limit(1000)
+    )
+    widest = max((len(values or []) for values in sample), default=0)
+    headers += [f"Column {i + 1}" for i in range(len(headers), widest)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(["Line", "Column", "Reason", *(neutral(h) for h in headers)])
+    yield "\ufeff" + flush()
+    query = (
+        select(ImportReject)
+        .where(ImportReject.run_id == run.id)
+        .order_by(ImportReject.line, ImportReject.id)
+        .execution_options(yield_per=1000)
+    )
+    for reject in db.session.scalars(query):
+        writer.writerow(
+            [reject.line, neutral(reject.column), neutral(reject.reason),
+             *(neutral(c) for c in reject.values or [])]
+        )  # fmt: skip
+        if buffer.tell() > 64 * 1024:
+            yield flush()
+    yield flush()

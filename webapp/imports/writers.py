@@ -1,0 +1,163 @@
+"""How rows of each record kind are checked and written, a batch at a time.
+
+A writer's ``prepare`` reads what the batch's rows refer to (a query per kind of lookup, not
+per row); ``plan`` checks one row and queues its insert or update (raising ``Rejected`` before
+queueing anything); ``flush`` writes the queued rows in bulk (``bulk``), keeping what the ORM
+path keeps: name keys, versions, board positions, the deal's timeline and first stage history.
+The kinds: ``deals`` (opportunities) and ``people`` (accounts, contacts, leads).
+"""
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Account, Contact
+from ..models._base import utcnow
+from .bulk import insert_returning, write_updates
+from .references import NewRow, References, Rejected, row_id
+
+
+class Writer:
+    """Shared by the four record kinds: the run's context, counts and queued writes."""
+
+    model = None
+    # Plain columns a file may set (field key == column name).
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, run, refs: References, labels: dict[str, str], *, write: bool):
+        self.run, self.refs, self.user = run, refs, refs.user
+        self.labels = labels  # field key -> header label, for the reasons
+        self.write = write
+        self.now = utcnow()
+        self.created = self.updated = 0
+        self.seen: dict[str, int] = {}  # external id -> line it first appeared on
+        self._reset()
+
+    def _reset(self) -> None:
+        self.inserts: list[NewRow] = []
+        self.updates: list[dict] = []
+        self.existing: dict[str, object] = {}
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key, key)
+
+    # --- the three steps --------------------------------------------------------------------
+
+    def prepare(self, rows: list[dict]) -> None:
+        """Read the records the batch's external ids name."""
+        ids = {v["external_id"] for v in rows if v.get("external_id")}
+        if ids:
+            table = self.model.__table__
+            query = (
+                select(table)
+                .where(table.c.external_id.in_(ids), table.c.deleted_at.is_(None))
+                .order_by(table.c.id)
+            )
+            for row in db.session.execute(query):
+                self.existing.setdefault(row.external_id, row)
+
+    def plan(self, line: int, values: dict) -> None:
+        external = values.get("external_id")
+        if external:
+            external = external[:120]
+            values["external_id"] = external
+            if external in self.seen:
+                raise Rejected(
+                    self.label("external_id"),
+                    f"The external ID “{external}” is already on line {self.seen[external]}.",
+                )
+            self.seen[external] = line
+        current = self.existing.get(external) if external else None
+        if current is None:
+            current = self.match(values)
+        if current is None:
+            row = self.new(values)
+            self.inserts.append(row)
+            self.created += 1
+        else:
+            changes = self.changes(current, values)
+            if changes:
+                self.updates.append({"id": current.id, "current": current, "changes": changes})
+                self.updated += 1
+
+    def flush(self) -> None:
+        """Write the queued rows (only when the run writes), then forget them."""
+        if self.write:
+            self.write_inserts()
+            self.write_updates()
+        self._reset()
+
+    # --- per kind ---------------------------------------------------------------------------
+
+    def match(self, values: dict):
+        """An existing record the row describes (after its external id): None by default."""
+        return None
+
+    def new(self, values: dict) -> NewRow:
+        raise NotImplementedError
+
+    def changes(self, current, values: dict) -> dict:
+        """{column: new value} of what the row changes on ``current`` (permission checked)."""
+        raise NotImplementedError
+
+    def write_inserts(self) -> None:
+        insert_returning(self.model.__table__, self.inserts)
+
+    def write_updates(self) -> None:
+        write_updates(self.model.__table__, self.updates, self.now, self.user.id)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def plain_changes(self, current, values: dict) -> dict:
+        changes = {}
+        for key in self.columns:
+            if key in values and values[key] != getattr(current, key):
+                changes[key] = values[key]
+        custom = {k[7:]: jsonable(v) for k, v in values.items() if k.startswith("custom.")}
+        if custom:
+            merged = {**(current.custom or {}), **custom} if hasattr(current, "custom") else None
+            if merged is not None and merged != (current.custom or {}):
+                changes["custom"] = merged
+        return changes
+
+    def base_values(self, values: dict) -> dict:
+        row = {key: values.get(key) for key in self.columns}
+        row.update(
+            external_id=values.get("external_id"),
+            import_run_id=self.run.id,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        return row
+
+    def resolve_owner(self, values: dict, business_line_id=None) -> int:
+        return self.refs.owner(values.get("owner"), self.label("owner"), business_line_id).id
+
+    def write_new_accounts(self, accounts) -> None:
+        rows = [a for a in dict.fromkeys(accounts) if isinstance(a, NewRow) and a.id is None]
+        for row in rows:
+            row.values.update(import_run_id=self.run.id, created_at=self.now, updated_at=self.now)
+        insert_returning(Account.__table__, rows)
+
+    def write_new_contacts(self, contacts) -> None:
+        rows = [c for c in dict.fromkeys(contacts) if isinstance(c, NewRow) and c.id is None]
+        for row in rows:
+            row.values["account_id"] = row_id(row.values.pop("account", None))
+            row.values.update(import_run_id=self.run.id, created_at=self.now, updated_at=self.now)
+        insert_returning(Contact.__table__, rows)
+
+
+def jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def current_row(model, found):
+    """The stored row of an id the lookups found (None passes through)."""
+    if found is None:
+        return None
+    return db.session.execute(select(model.__table__).where(model.id == found)).one()
