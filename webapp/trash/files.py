@@ -1,5 +1,6 @@
 """Files removed only once the transaction that deleted their rows has committed."""
 
+import contextlib
 import os
 
 from sqlalchemy import event
@@ -18,10 +19,8 @@ def unlink_after_commit(folder: str, names: list[str]) -> None:
 @event.listens_for(Session, "after_commit")
 def _unlink(session: Session) -> None:
     for path in session.info.pop(_PENDING, []):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        except FileNotFoundError:
-            pass
 
 
 @event.listens_for(Session, "after_rollback")

@@ -75,19 +75,39 @@ class Kind:
 
 KINDS = {
     "deals": Kind(
-        "deals", Opportunity, "deal", "Deals", "opportunities.detail", "opportunity_id",
+        "deals",
+        Opportunity,
+        "deal",
+        "Deals",
+        "opportunities.detail",
+        "opportunity_id",
         (Opportunity.name,),
     ),
     "accounts": Kind(
-        "accounts", Account, "account", "Accounts", "accounts.detail", "account_id",
+        "accounts",
+        Account,
+        "account",
+        "Accounts",
+        "accounts.detail",
+        "account_id",
         (Account.name, Account.city, Account.email),
     ),
     "contacts": Kind(
-        "contacts", Contact, "contact", "Contacts", "contacts.detail", "contact_id",
+        "contacts",
+        Contact,
+        "contact",
+        "Contacts",
+        "contacts.detail",
+        "contact_id",
         (Contact.first_name, Contact.last_name, Contact.email),
     ),
     "leads": Kind(
-        "leads", Lead, "lead", "Leads", "leads.detail", "lead_id",
+        "leads",
+        Lead,
+        "lead",
+        "Leads",
+        "leads.detail",
+        "lead_id",
         (Lead.first_name, Lead.last_name, Lead.company, Lead.email),
     ),
 }
@@ -108,7 +128,7 @@ def label(row) -> str:
     return row.full_name
 
 
-def _get(kind: Kind, record_id, *, trashed: bool):
+def get(kind: Kind, record_id, *, trashed: bool):
     row = db.session.get(kind.model, integer(record_id, minimum=1) or 0)
     if row is None or (row.deleted_at is not None) != trashed:
         where = "in the trash" if trashed else "outside the trash"
@@ -116,11 +136,11 @@ def _get(kind: Kind, record_id, *, trashed: bool):
     return row
 
 
-def _require_trash(user: User, kind: Kind, row) -> None:
+def require_trash(user: User, kind: Kind, row) -> None:
     if not db.session.scalar(
-        select(func.count()).select_from(kind.model).where(
-            kind.model.id == row.id, rules.visible(user, kind.model)
-        )
+        select(func.count())
+        .select_from(kind.model)
+        .where(kind.model.id == row.id, rules.visible(user, kind.model))
     ):
         raise NotFound(f"This {kind.singular} does not exist.")
     if not rules.can_trash(user, row):
@@ -134,13 +154,13 @@ def _require_trash(user: User, kind: Kind, row) -> None:
 def trash(user: User, kind_key: str, record_id, version=None):
     """Move one record to the trash (see the module's rules); returns it."""
     kind = kind_of(kind_key)
-    row = _get(kind, record_id, trashed=False)
+    row = get(kind, record_id, trashed=False)
     if kind.model is Opportunity:
         from ..opportunities.services import delete_opportunity
 
         delete_opportunity(user, row, version)
         return row
-    _require_trash(user, kind, row)
+    require_trash(user, kind, row)
     now = utcnow()
     if kind.model is Account:
         live_deals = db.session.scalar(
@@ -176,8 +196,8 @@ def stamp_trashed(user: User, opp: Opportunity) -> None:
 def restore(user: User, kind_key: str, record_id):
     """Take one record out of the trash, exactly as it was; returns it."""
     kind = kind_of(kind_key)
-    row = _get(kind, record_id, trashed=True)
-    _require_trash(user, kind, row)
+    row = get(kind, record_id, trashed=True)
+    require_trash(user, kind, row)
     if getattr(row, "merged_into_id", None):
         raise DomainError(
             f"This {kind.singular} was merged into another one: its deals and links belong to "
@@ -273,15 +293,15 @@ def consequences(kind: Kind, row) -> list[tuple[str, int]]:
     """What goes with ``row`` when it is purged: (description, how many), the ones present."""
     counts = []
     if kind.model is Opportunity:
-        for text, model, column in (
-            ("timeline entries", TimelineEntry, TimelineEntry.opportunity_id),
-            ("stage history rows", StageHistory, StageHistory.opportunity_id),
-            ("product lines", OpportunityLine, OpportunityLine.opportunity_id),
-            ("contact links", OpportunityContact, OpportunityContact.opportunity_id),
-            ("partner and competitor links", OpportunityAccount, OpportunityAccount.opportunity_id),
-            ("activities", Activity, Activity.opportunity_id),
-            ("notes", Note, Note.opportunity_id),
-            ("documents and their files", Document, Document.opportunity_id),
+        for text, column in (
+            ("timeline entries", TimelineEntry.opportunity_id),
+            ("stage history rows", StageHistory.opportunity_id),
+            ("product lines", OpportunityLine.opportunity_id),
+            ("contact links", OpportunityContact.opportunity_id),
+            ("partner and competitor links", OpportunityAccount.opportunity_id),
+            ("activities", Activity.opportunity_id),
+            ("notes", Note.opportunity_id),
+            ("documents and their files", Document.opportunity_id),
         ):
             counts.append((text, db.session.scalar(select(func.count()).where(column == row.id))))
         counts.append(
@@ -308,7 +328,7 @@ def purge(user: User, kind_key: str, record_id, folder: str | None = None) -> st
     kind = kind_of(kind_key)
     if not rules.can_purge(user):
         raise PermissionDenied("Only administrators may delete records for good.")
-    row = _get(kind, record_id, trashed=True)
+    row = get(kind, record_id, trashed=True)
     problems = blockers(kind, row)
     if problems:
         raise DomainError(f"“{label(row)}” cannot be deleted for good yet: " + " ".join(problems))
@@ -316,11 +336,15 @@ def purge(user: User, kind_key: str, record_id, folder: str | None = None) -> st
     model = kind.model
     if model is Opportunity:
         stored = list(
-            db.session.scalars(select(Document.stored_name).where(Document.opportunity_id == row.id))
+            db.session.scalars(
+                select(Document.stored_name).where(Document.opportunity_id == row.id)
+            )
         )
         if folder:
             files.unlink_after_commit(folder, stored)
-        db.session.execute(update(Lead).where(Lead.opportunity_id == row.id).values(opportunity_id=None))
+        db.session.execute(
+            update(Lead).where(Lead.opportunity_id == row.id).values(opportunity_id=None)
+        )
     elif model is Account:
         db.session.execute(update(Lead).where(Lead.account_id == row.id).values(account_id=None))
         db.session.execute(
@@ -369,7 +393,9 @@ def list_trash(user: User, filters: TrashFilters, page: int = 1):
         .where(model.deleted_at.is_not(None), rules.visible(user, model))
     )
     for word in filters.text.split():
-        pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         query = query.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in kind.search)))
     if filters.who:
         query = query.where(model.deleted_by_id == filters.who)
