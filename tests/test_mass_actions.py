@@ -156,7 +156,7 @@ def test_all_matching_uses_the_list_filter(sales_user, manager, create_opportuni
     target = mass.Target(matching=True, filters=MultiDict({"q": "alpha", "owner": "all"}))
     assert mass.count(manager, target) == 2
     assert mass.set_close_date(manager, target, "2027-01-15").changed == 2
-    assert reload(other).close_date != "2027-01-15" and str(reload(other).close_date) != "2027-01-15"
+    assert str(reload(other).close_date) != "2027-01-15"
 
 
 def test_an_unexpected_error_midway_writes_nothing(
@@ -212,7 +212,9 @@ def test_reads_do_not_grow_with_deals(sales_user, pipeline, create_opportunity, 
     assert run(3) == run(12)
 
 
-def test_views_confirm_with_count_then_report(client, auth, sales_user, pipeline, create_opportunity):
+def test_views_confirm_with_count_then_report(
+    client, auth, sales_user, pipeline, create_opportunity
+):
     deals = [create_opportunity(name=f"Deal {n}") for n in range(2)]
     auth.login(sales_user)
     form = {"action": "stage", "ids": [d.id for d in deals], "f.owner": "me"}

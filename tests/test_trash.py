@@ -133,7 +133,9 @@ def test_only_trashed_records_can_be_purged_or_restored(admin, create_opportunit
 def test_trashed_records_vanish_from_pages(client, auth, manager, pipeline, create_opportunity):
     account = factories.account("Visible srl")
     kept = create_opportunity(name="Kept one", account_id=account.id, owner=manager, user=manager)
-    gone = create_opportunity(name="Trashed one", account_id=account.id, owner=manager, user=manager)
+    gone = create_opportunity(
+        name="Trashed one", account_id=account.id, owner=manager, user=manager
+    )
     trash.trash(manager, "deals", gone.id)
     auth.login(manager)
     for url in (
@@ -164,7 +166,9 @@ def test_delete_button_asks_then_trashes(client, auth, manager, create_opportuni
     assert fresh(Opportunity, opp.id).deleted_by_id == manager.id
 
 
-def test_purge_dialog_says_what_goes_or_what_blocks(client, auth, admin, manager, create_opportunity):
+def test_purge_dialog_says_what_goes_or_what_blocks(
+    client, auth, admin, manager, create_opportunity
+):
     account = factories.account("Blocked srl")
     opp = create_opportunity(name="Blocking deal", account_id=account.id)
     trash.trash(manager, "deals", opp.id)

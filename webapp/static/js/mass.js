@@ -11,7 +11,9 @@
     const checked = [...boxes()].filter((box) => box.checked).length;
     const all = scope.value === "matching";
     const total = Number(form.dataset.massTotal || 0).toLocaleString("en");
-    form.hidden = !checked && !all;
+    const shown = checked > 0 || all;
+    form.classList.toggle("d-none", !shown);
+    form.classList.toggle("d-flex", shown);
     form.querySelector("[data-mass-count]").textContent = all
       ? `All ${total} deals matching the filter are selected.`
       : `${checked} selected.`;
