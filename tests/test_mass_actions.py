@@ -199,15 +199,27 @@ def test_a_deal_changed_meanwhile_rolls_everything_back(sales_user, create_oppor
     assert all(str(reload(d).close_date) != "2027-06-06" for d in deals)
 
 
-def test_reads_do_not_grow_with_deals(sales_user, pipeline, create_opportunity, count_queries):
-    """Reads are batched (no N+1); writes are one executemany per table where the driver
-    batches them (PostgreSQL), one statement per row on SQLite."""
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda user, target, pipeline: mass.change_stage(user, target, pipeline.stages[1].id),
+        lambda user, target, pipeline: mass.set_close_date(user, target, "2031-01-31"),
+        lambda user, target, pipeline: mass.change_tags(user, target, ["1"], add=True),
+        lambda user, target, pipeline: mass.add_note(user, target, "Hello"),
+    ],
+    ids=["stage", "close_date", "tags", "note"],
+)
+def test_statements_do_not_grow_with_deals(
+    action, sales_user, pipeline, create_opportunity, count_queries
+):
+    """Reads and writes are batched: the same statements for 3 deals and for 12."""
+    assert factories.tag("Bulk").id == 1
 
     def run(n):
         target = ids(*[create_opportunity(name=f"N{n}-{i}") for i in range(n)])
         with count_queries() as statements:
-            mass.change_stage(sales_user, target, pipeline.stages[1].id)
-        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+            assert action(sales_user, target, pipeline).changed == n
+        return len(statements)
 
     assert run(3) == run(12)
 
