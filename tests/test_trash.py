@@ -183,3 +183,53 @@ def test_purge_dialog_says_what_goes_or_what_blocks(
     assert "timeline entries" in dialog and "Delete for good" in dialog
     client.post(f"/trash/deals/{opp.id}/purge")
     assert fresh(Opportunity, opp.id) is None
+
+
+def test_purge_removes_document_files_only_after_the_commit(
+    admin, manager, create_opportunity, tmp_path
+):
+    import io
+
+    from webapp.models import Document
+    from webapp.opportunities.documents import upload_document
+
+    opp = create_opportunity(name="With a file")
+    upload_document(
+        manager, opp, io.BytesIO(b"plain notes"), "notes.txt", folder=str(tmp_path), limit=10**6
+    )
+    db.session.commit()
+    stored = tmp_path / db.session.scalar(select(Document.stored_name))
+    assert stored.exists()
+    trash.trash(manager, "deals", opp.id)
+    trash.purge(admin, "deals", opp.id, folder=str(tmp_path))
+    assert not stored.exists()
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+
+
+def test_trash_shows_only_what_the_user_may_see(
+    client, auth, manager, create_user, create_opportunity
+):
+    elsewhere = factories.business_line("Hardware")
+    outsider = create_user(
+        email="hw@example.com", name="Hal Hardware", role="manager", business_lines=[elsewhere]
+    )
+    opp = create_opportunity(name="Software secret")
+    trash.trash(manager, "deals", opp.id)
+    auth.login(outsider)
+    assert "Software secret" not in client.get("/trash?kind=deals").get_data(True)
+    assert client.post(f"/trash/deals/{opp.id}/restore").status_code == 404
+    assert fresh(Opportunity, opp.id).deleted_at is not None
+
+
+def test_trashed_account_and_contact_leave_lists_and_searches(client, auth, manager):
+    account = factories.account("Hidden Co")
+    contact = factories.contact(account, last_name="Hiddenperson")
+    trash.trash(manager, "accounts", account.id)
+    auth.login(manager)
+    assert "Hidden Co" not in client.get("/accounts").get_data(True)
+    assert "Hidden Co" not in client.get("/accounts/search?q=hidden").get_data(True)
+    assert "Hiddenperson" not in client.get("/contacts?q=hidden").get_data(True)
+    assert client.get(f"/accounts/{account.id}").status_code == 404
+    assert client.get(f"/contacts/{contact.id}").status_code == 404
+    page = client.get("/trash?kind=contacts").get_data(True)
+    assert "Hiddenperson" in page
