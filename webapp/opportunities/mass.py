@@ -9,6 +9,7 @@ called per deal aside).
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import wraps
 
 from sqlalchemy import Select, bindparam, delete, func, insert, inspect, select, tuple_, update
 from sqlalchemy.orm import lazyload, selectinload
@@ -26,14 +27,13 @@ from ..models import (
     Stage,
     StageHistory,
     Tag,
-    TimelineEntry,
     User,
     opportunity_tags,
 )
 from ..models._base import utcnow
 from ..owners.services import can_own
 from ..plugins import flatten, hook
-from ..timeline.services import record
+from ..timeline.services import batch, record
 from ..transactions import transactional
 from . import fields
 from .listing import matching_deals
@@ -161,8 +161,7 @@ def _write_deals(deals, now) -> None:
     groups = defaultdict(list)
     for opp in deals:
         state = inspect(opp)
-        changed = [a.key for a in state.attrs if a.key in columns or a.key in foreign]
-        changed = [key for key in changed if state.attrs[key].history.has_changes()]
+        changed = [key for key in state.committed_state if key in columns or key in foreign]
         if not changed:
             continue
         values = {}
@@ -176,12 +175,9 @@ def _write_deals(deals, now) -> None:
         row = {f"v_{key}": value for key, value in values.items()}
         row.update(k_id=opp.id, k_version=opp.version)
         groups[tuple(sorted(values))].append(row)
-        for key in changed:
-            set_committed_value(opp, key, getattr(opp, key))
-            if key in foreign:
-                set_committed_value(opp, foreign[key], values[foreign[key]])
-        set_committed_value(opp, "updated_at", now)
-        set_committed_value(opp, "version", values["version"])
+        for key, value in values.items():
+            state.dict[key] = value  # the row as written (foreign keys of the relations set)
+        state._commit_all(state.dict, db.session.identity_map)  # written: nothing to flush
     table = Opportunity.__table__
     for keys, rows in groups.items():
         statement = (
@@ -217,10 +213,22 @@ def _chunks(ids):
     return (ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK))
 
 
+def _batched(action):
+    """The action's timeline entries are written together (``timeline.services.batch``)."""
+
+    @wraps(action)
+    def run(*args, **kwargs):
+        with batch():
+            return action(*args, **kwargs)
+
+    return run
+
+
 # --- The actions ---------------------------------------------------------------------------
 
 
 @transactional
+@_batched
 def change_stage(user: User, target: Target, stage_id, lost_reason_id=None, lost_note=None):
     """Move the deals to a stage, as the board would: deals of another pipeline, deals a
     stage gate stops (listed with what they need) and deals the user may not edit stay;
@@ -280,7 +288,7 @@ def change_stage(user: User, target: Target, stage_id, lost_reason_id=None, lost
         enter_stage(user, opp, stage, now, top + offset, reason, lost_note)
         moved.append((opp, from_stage))
     _write_deals(moving, now)
-    _insert_pending(StageHistory, TimelineEntry)
+    _insert_pending(StageHistory)
     for opp, from_stage in moved:
         hook("opportunity_stage_changed", opp)(
             opportunity=opp, from_stage=from_stage, to_stage=stage, user=user
@@ -292,6 +300,7 @@ def change_stage(user: User, target: Target, stage_id, lost_reason_id=None, lost
 
 
 @transactional
+@_batched
 def change_owner(user: User, target: Target, owner_id):
     """Give the deals to another owner: an active member of the sales group who works in
     each deal's business line (the others are reported)."""
@@ -319,7 +328,6 @@ def change_owner(user: User, target: Target, owner_id):
     for opp, old_id in changed:
         record(opp, user, "updated", field="owner_id", old=olds.get(old_id), new=owner)
     _write_deals([opp for opp, _ in changed], utcnow())
-    _insert_pending(TimelineEntry)
     for opp, old_id in changed:
         hook("opportunity_saved", opp)(
             opportunity=opp,
@@ -340,6 +348,7 @@ def _tags(tag_ids) -> list[Tag]:
 
 
 @transactional
+@_batched
 def change_tags(user: User, target: Target, tag_ids, *, add: bool):
     """Add the tags to the deals (or remove them from the deals)."""
     tags = _tags(tag_ids)
@@ -368,7 +377,6 @@ def change_tags(user: User, target: Target, tag_ids, *, add: bool):
         record(opp, user, "updated", field="tags", old=old, new=new)
         report.changed += 1
     _write_deals(deals, now)
-    _insert_pending(TimelineEntry)
     if added:
         db.session.execute(insert(opportunity_tags), added)
     links = tuple_(opportunity_tags.c.opportunity_id, opportunity_tags.c.tag_id)
@@ -378,6 +386,7 @@ def change_tags(user: User, target: Target, tag_ids, *, add: bool):
 
 
 @transactional
+@_batched
 def set_close_date(user: User, target: Target, value):
     """Set the expected close date of the deals (read in the user's locale)."""
     close = fields.day("close_date", value)
@@ -393,11 +402,11 @@ def set_close_date(user: User, target: Target, value):
         record(opp, user, "updated", field="close_date", old=old, new=close)
         report.changed += 1
     _write_deals(deals, utcnow())
-    _insert_pending(TimelineEntry)
     return report
 
 
 @transactional
+@_batched
 def add_note(user: User, target: Target, body):
     """Leave the same note on each deal (anyone who sees a deal may note it)."""
     text = fields.text("body", body, required=True, max_len=10000, multiline=True)
@@ -406,11 +415,12 @@ def add_note(user: User, target: Target, body):
         db.session.add(Note(opportunity_id=opp.id, author_id=user.id, body=text))
         record(opp, user, "note", message=text[:500])
         report.changed += 1
-    _insert_pending(Note, TimelineEntry)
+    _insert_pending(Note)
     return report
 
 
 @transactional
+@_batched
 def trash(user: User, target: Target):
     """Move the deals to the trash (``permissions.can_delete``; the others are reported)."""
     from ..trash.services import stamp_trashed
@@ -421,7 +431,6 @@ def trash(user: User, target: Target):
         stamp_trashed(user, opp)
         report.changed += 1
     _write_deals(deals, utcnow())
-    _insert_pending(TimelineEntry)
     return report
 
 
