@@ -205,7 +205,7 @@ def _insert_pending(*models) -> None:
     session.flush()  # the deals' own changes first, as one flush
     for model, values in batches:
         if values:
-            session.execute(insert(model), values)
+            session.execute(insert(model.__table__), values)  # Core: one executemany
 
 
 def _chunks(ids):

@@ -78,4 +78,5 @@ def batch() -> Iterator[None]:
         session.info.pop(_BATCH, None)
     if rows:
         keys = [key for key in rows[0] if any(row[key] is not None for row in rows)]
-        session.execute(insert(TimelineEntry), [{key: row[key] for key in keys} for row in rows])
+        rows = [{key: row[key] for key in keys} for row in rows]
+        session.execute(insert(TimelineEntry.__table__), rows)  # Core: one executemany
