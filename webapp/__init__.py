@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "webapp.admin.views",
     "webapp.exports.views",
     "webapp.imports.run_views",
+    "webapp.trash.views",
 )
 
 

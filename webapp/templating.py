@@ -58,6 +58,7 @@ NAV = (
     ("contacts.index", "Contacts", None),
     ("leads.index", "Leads", None),
     ("reports.forecast", "Reports", None),
+    ("trash.index", "Trash", None),
     ("admin.index", "Admin", ("admin", "manager")),
 )
 

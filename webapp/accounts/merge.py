@@ -149,7 +149,7 @@ def merge_accounts(
     counts.leads = db.session.execute(
         update(Lead).where(Lead.account_id == merged.id).values(account_id=survivor.id)
     ).rowcount
-    merged.deleted_at, merged.merged_into_id = now, survivor.id
+    merged.deleted_at, merged.deleted_by_id, merged.merged_into_id = now, user.id, survivor.id
     survivor.updated_at = now
     db.session.flush()
     return counts

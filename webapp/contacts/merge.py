@@ -79,7 +79,7 @@ def merge_contacts(
     counts.leads = db.session.execute(
         update(Lead).where(Lead.contact_id == merged.id).values(contact_id=survivor.id)
     ).rowcount
-    merged.deleted_at, merged.merged_into_id = now, survivor.id
+    merged.deleted_at, merged.deleted_by_id, merged.merged_into_id = now, user.id, survivor.id
     survivor.updated_at = now
     db.session.flush()
     registry().pm.hook.contact_saved(contact=survivor, changes=changes, user=user)

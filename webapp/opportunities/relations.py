@@ -29,8 +29,8 @@ ROLE_LABELS = {
 
 
 def missing_key_roles(opp: Opportunity) -> list[str]:
-    """Key roles of the buying committee nobody holds yet."""
-    held = {link.role for link in opp.contact_links}
+    """Key roles of the buying committee nobody holds yet (contacts in the trash hold none)."""
+    held = {link.role for link in opp.contact_links if link.contact.deleted_at is None}
     return [role for role in KEY_CONTACT_ROLES if role not in held]
 
 

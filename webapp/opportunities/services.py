@@ -377,16 +377,39 @@ def move_stage(
     db.session.add(
         StageHistory(opportunity_id=opp.id, stage_id=to_stage.id, entered_at=now, user_id=user.id)
     )
+    position = _top_position(to_stage.id) if position is None else position
+    enter_stage(user, opp, to_stage, now, position, reason, lost_note)
+    db.session.flush()
+    hook("opportunity_stage_changed", opp)(
+        opportunity=opp, from_stage=from_stage, to_stage=to_stage, user=user
+    )
+    if to_stage.is_closed:
+        hook("opportunity_closed", opp)(opportunity=opp, won=to_stage.kind == "won", user=user)
+    return opp
+
+
+def enter_stage(
+    user: User,
+    opp: Opportunity,
+    to_stage: Stage,
+    now,
+    position: int,
+    reason: LostReason | None = None,
+    lost_note: str | None = None,
+) -> None:
+    """Put the deal in ``to_stage`` and write its timeline: probability, status, closing,
+    won amount, lost reason, reopening. The callers (``move_stage``, mass actions) check
+    permission, gates and the lost reason, and keep the stage history."""
+    from_stage = opp.stage
     opp.stage = to_stage
     opp.stage_entered_at = now
-    opp.position = _top_position(to_stage.id) if position is None else position
+    opp.position = position
     opp.updated_by_id = user.id
     if not opp.probability_overridden or to_stage.is_closed:
         opp.probability = to_stage.probability
     was_closed = opp.status != "open"
     opp.status = to_stage.kind
     record(opp, user, "stage", field="stage", old=from_stage, new=to_stage)
-
     if to_stage.kind == "won":
         opp.closed_at = now
         opp.lost_reason, opp.lost_note = None, None
@@ -400,14 +423,6 @@ def move_stage(
     elif was_closed:
         opp.closed_at, opp.lost_reason, opp.lost_note = None, None, None
         record(opp, user, "reopened", message="Reopened")
-
-    db.session.flush()
-    hook("opportunity_stage_changed", opp)(
-        opportunity=opp, from_stage=from_stage, to_stage=to_stage, user=user
-    )
-    if to_stage.is_closed:
-        hook("opportunity_closed", opp)(opportunity=opp, won=to_stage.kind == "won", user=user)
-    return opp
 
 
 def _amount_at_won(opp: Opportunity, user: User) -> None:
@@ -452,6 +467,6 @@ def delete_opportunity(user: User, opp: Opportunity, version=None) -> None:
     """Move the deal to the trash (kept, with its history)."""
     permissions.require(permissions.can_delete(user, opp), "You may not delete this deal.")
     check_version(opp, version)
-    opp.deleted_at = utcnow()
-    opp.updated_by_id = user.id
-    record(opp, user, "deleted", message="Moved to the trash")
+    from ..trash.services import stamp_trashed
+
+    stamp_trashed(user, opp)

@@ -395,3 +395,6 @@ def download_document(opportunity_id: int, document_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
     return response
+
+
+from . import mass_views  # noqa: E402,F401  (the list's mass actions, on this blueprint)

@@ -1,10 +1,17 @@
 """Write timeline entries; every service that changes a deal calls ``record``."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import insert
+
 from ..extensions import db
 from ..models import Opportunity, TimelineEntry, User
+from ..models._base import utcnow
+
+_BATCH = "timeline_batch"
 
 
 def display(value) -> str | None:
@@ -34,17 +41,42 @@ def record(
     new=None,
     message: str | None = None,
     data: dict | None = None,
-) -> TimelineEntry:
-    """Add one entry to the deal's timeline (flushed with the caller's transaction)."""
-    entry = TimelineEntry(
-        opportunity_id=opp.id,
-        user_id=user.id if user else None,
-        action=action,
-        field=field,
-        old_value=display(old),
-        new_value=display(new),
-        message=message,
-        data=data,
-    )
+) -> TimelineEntry | None:
+    """Add one entry to the deal's timeline (flushed with the caller's transaction; inside
+    ``batch()``, written with the others at the end of the block)."""
+    values = {
+        "opportunity_id": opp.id,
+        "user_id": user.id if user else None,
+        "action": action,
+        "field": field,
+        "old_value": display(old),
+        "new_value": display(new),
+        "message": message,
+        "data": data,
+    }
+    batched = db.session.info.get(_BATCH)
+    if batched is not None:
+        batched.append({**values, "created_at": utcnow()})
+        return None
+    entry = TimelineEntry(**values)
     db.session.add(entry)
     return entry
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Entries recorded within the block are inserted together at its end, as one
+    executemany (mass actions on thousands of deals); nothing is written if it fails."""
+    session = db.session
+    if _BATCH in session.info:  # already batching: the outer block writes
+        yield
+        return
+    rows = session.info[_BATCH] = []
+    try:
+        yield
+    finally:
+        session.info.pop(_BATCH, None)
+    if rows:
+        keys = [key for key in rows[0] if any(row[key] is not None for row in rows)]
+        rows = [{key: row[key] for key in keys} for row in rows]
+        session.execute(insert(TimelineEntry.__table__), rows)  # Core: one executemany
