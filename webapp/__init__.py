@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "webapp.contacts.views",
     "webapp.leads.views",
     "webapp.admin.views",
+    "webapp.listing.views",
 )
 
 
