@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, literal, or_, select, tuple_
 
 from ..extensions import db
 from ..inputs import integer
@@ -30,6 +30,7 @@ class Column:
     label: str
     sort: Callable | None = None
     align: str = ""
+    nullable: bool = True  # False when the sort value is never NULL (simpler, indexable)
 
     @property
     def sortable(self) -> bool:
@@ -48,7 +49,14 @@ class ListSpec:
     per_page: int = 50
     # Query parameters that are not filters (the table's state and the cursor).
     state_keys: tuple[str, ...] = (
-        "cols", "col", "widths", "sort", "after", "before", "last", "view"
+        "cols",
+        "col",
+        "widths",
+        "sort",
+        "after",
+        "before",
+        "last",
+        "view",
     )
 
     def column_list(self, extra: dict[str, Column] | None = None) -> dict[str, Column]:
@@ -162,30 +170,26 @@ class ListResult:
         return [k for k in self.columns if k not in self.state.columns]
 
 
-def _ordering(sort_expr, descending: bool, id_column, *, reverse: bool) -> list:
-    """ORDER BY (nulls last, ties by ascending id); ``reverse`` reads the same order
-    backwards (for the previous and last pages)."""
-    down = descending != reverse
-    nulls = sort_expr.is_(None)
-    return [
-        nulls.desc() if reverse else nulls.asc(),
-        sort_expr.desc() if down else sort_expr.asc(),
-        id_column.desc() if reverse else id_column.asc(),
-    ]
+def _ordering(sort_expr, id_column, downward: bool) -> list:
+    """ORDER BY the sort value then the id, both in one direction, so one index read
+    forwards or backwards serves either; a blank value counts as the smallest (first going
+    up, last going down), as SQLite stores it in its indexes."""
+    if downward:
+        return [sort_expr.desc().nulls_last(), id_column.desc()]
+    return [sort_expr.asc().nulls_first(), id_column.asc()]
 
 
-def _beyond(sort_expr, value, descending: bool, id_column, cursor: int, *, backwards: bool):
-    """The rows after (``backwards``: before) the cursor row whose sort value is ``value``,
-    in the order of ``_ordering``."""
-    if backwards:
-        if value is None:
-            return or_(sort_expr.is_not(None), and_(sort_expr.is_(None), id_column < cursor))
-        further = sort_expr > value if descending else sort_expr < value
-        return and_(sort_expr.is_not(None), or_(further, and_(sort_expr == value, id_column < cursor)))
-    if value is None:
-        return and_(sort_expr.is_(None), id_column > cursor)
-    further = sort_expr < value if descending else sort_expr > value
-    return or_(sort_expr.is_(None), further, and_(sort_expr == value, id_column > cursor))
+def _beyond(sort_expr, id_column, value, cursor: int, nullable: bool, downward: bool):
+    """The rows that come after the cursor row (sort value ``value``, id ``cursor``) read in
+    the ``downward`` direction: a row-value comparison an index can serve."""
+    if value is None:  # the cursor is among the blanks
+        if downward:
+            return and_(sort_expr.is_(None), id_column < cursor)
+        return or_(sort_expr.is_not(None), and_(sort_expr.is_(None), id_column > cursor))
+    row, at = tuple_(sort_expr, id_column), tuple_(literal(value), literal(cursor))
+    if not downward:
+        return row > at
+    return or_(row < at, sort_expr.is_(None)) if nullable else row < at
 
 
 def keyset_page(
@@ -196,6 +200,7 @@ def keyset_page(
     per_page: int,
     options=(),
     descending: bool | None = None,
+    nullable: bool = True,
 ) -> Page:
     """One page of ``query`` (a select of ``model``, filtered, unordered) sorted on
     ``sort_expr`` (``descending`` defaults to the state's): the first page, the page after
@@ -205,18 +210,17 @@ def keyset_page(
     descending = state.descending if descending is None else descending
     backwards = bool(state.before) or state.last
     cursor = state.before or state.after
+    downward = descending != backwards
     if cursor and not state.last:
-        found = db.session.execute(select(sort_expr, id_column).where(id_column == cursor)).first()
-        if found is None:  # a cursor row since deleted: start over
-            cursor, backwards = None, False
+        value = db.session.execute(select(sort_expr).where(id_column == cursor)).first()
+        if value is None:  # a cursor row since deleted: start over
+            cursor, backwards, downward = None, False, descending
         else:
-            query = query.where(
-                _beyond(sort_expr, found[0], descending, id_column, cursor, backwards=backwards)
-            )
+            query = query.where(_beyond(sort_expr, id_column, value[0], cursor, nullable, downward))
     rows = list(
         db.session.scalars(
             query.options(*options)
-            .order_by(*_ordering(sort_expr, descending, id_column, reverse=backwards))
+            .order_by(*_ordering(sort_expr, id_column, downward))
             .limit(per_page + 1)
         ).unique()
     )

@@ -65,7 +65,11 @@ def create():
     entity = _entity()
     try:
         view = saved.create_view(
-            current_user, entity, request.form.get("name"), _state(), bool(request.form.get("shared"))
+            current_user,
+            entity,
+            request.form.get("name"),
+            _state(),
+            bool(request.form.get("shared")),
         )
     except ValidationError as exc:
         flash(exc.errors.get("name") or exc.message or "The view could not be saved.", "error")

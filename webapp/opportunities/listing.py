@@ -36,6 +36,7 @@ from ..models.user import user_groups
 from ..parsing import ParseError, read_date, read_number
 
 PER_PAGE = 50
+MAX_AMOUNT = Decimal(10) ** 15
 STATUSES = ("open", "won", "lost", "all")
 LIST_CLOSE_PERIODS = {**CLOSE_PERIODS, "custom": "Custom dates"}
 
@@ -59,35 +60,53 @@ def _next_due():
 COLUMNS = {
     c.key: c
     for c in (
-        Column("name", "Deal", lambda: Opportunity.name),
+        Column("name", "Deal", lambda: Opportunity.name, nullable=False),
         Column("account", "Account", _name_of(Account, Opportunity.account_id)),
         Column(
             "primary_contact",
             "Primary contact",
-            lambda: select(Contact.last_name)
-            .where(Contact.id == Opportunity.primary_contact_id)
-            .scalar_subquery(),
+            lambda: (
+                select(Contact.last_name)
+                .where(Contact.id == Opportunity.primary_contact_id)
+                .scalar_subquery()
+            ),
         ),
         Column(
             "stage",
             "Stage",
-            lambda: select(Stage.position).where(Stage.id == Opportunity.stage_id).scalar_subquery(),
+            lambda: (
+                select(Stage.position).where(Stage.id == Opportunity.stage_id).scalar_subquery()
+            ),
+            nullable=False,
         ),
-        Column("pipeline", "Pipeline", _name_of(Pipeline, Opportunity.pipeline_id)),
-        Column("business_line", "Business line", _name_of(BusinessLine, Opportunity.business_line_id)),
-        Column("owner", "Owner", _name_of(User, Opportunity.owner_id)),
-        Column("amount", "Amount", lambda: Opportunity.amount, "end"),
-        Column("weighted", "Forecast", _weighted, "end"),
-        Column("probability", "Probability", lambda: Opportunity.probability, "end"),
+        Column("pipeline", "Pipeline", _name_of(Pipeline, Opportunity.pipeline_id), nullable=False),
+        Column(
+            "business_line",
+            "Business line",
+            _name_of(BusinessLine, Opportunity.business_line_id),
+            nullable=False,
+        ),
+        Column("owner", "Owner", _name_of(User, Opportunity.owner_id), nullable=False),
+        Column("amount", "Amount", lambda: Opportunity.amount, "end", nullable=False),
+        Column("weighted", "Forecast", _weighted, "end", nullable=False),
+        Column(
+            "probability", "Probability", lambda: Opportunity.probability, "end", nullable=False
+        ),
         Column("close_date", "Close date", lambda: Opportunity.close_date),
-        Column("status", "Status", lambda: Opportunity.status),
+        Column("status", "Status", lambda: Opportunity.status, nullable=False),
         Column("source", "Source", _name_of(Source, Opportunity.source_id)),
         Column("tags", "Tags"),
         Column("next_activity", "Next activity", _next_due),
         # Most days in stage = entered longest ago: the column sorts on the negated date.
-        Column("days_in_stage", "Days in stage", lambda: Opportunity.stage_entered_at, "end"),
-        Column("created", "Created", lambda: Opportunity.created_at),
-        Column("updated", "Updated", lambda: Opportunity.updated_at),
+        Column(
+            "days_in_stage",
+            "Days in stage",
+            lambda: Opportunity.stage_entered_at,
+            "end",
+            nullable=False,
+        ),
+        Column("created", "Created", lambda: Opportunity.created_at, nullable=False),
+        Column("updated", "Updated", lambda: Opportunity.updated_at, nullable=False),
     )
 }
 INVERTED = {"days_in_stage"}  # ascending on the column is descending on its expression
@@ -153,17 +172,22 @@ def filters_from(args) -> dict:
         typed = search_text(args.get(key))
         if typed:
             try:
-                filters[key] = read_number(typed, locale)
+                number = read_number(typed, locale)
             except ParseError as exc:
                 filters["errors"][key] = str(exc)
+            else:
+                if abs(number) < MAX_AMOUNT:
+                    filters[key] = number
+                else:
+                    filters["errors"][key] = "This number is too large."
     if close == "custom":
         for key in ("close_from", "close_to"):
             typed = search_text(args.get(key))
             if typed:
                 try:
                     filters[key] = read_date(typed, locale)
-                except ValidationError as exc:
-                    filters["errors"][key] = exc.message or "This is not a date."
+                except ParseError as exc:
+                    filters["errors"][key] = str(exc)
     return filters
 
 
@@ -319,7 +343,14 @@ def list_opportunities(user: User, args) -> ListResult:
     sort_column = columns[state.sort_key]
     descending = state.descending != (state.sort_key in INVERTED)
     page = keyset_page(
-        query, Opportunity, sort_column.sort(), state, SPEC.per_page, options, descending
+        query,
+        Opportunity,
+        sort_column.sort(),
+        state,
+        SPEC.per_page,
+        options,
+        descending,
+        nullable=sort_column.nullable,
     )
     page.totals = totals(query)
     nexts = next_activities(r.id for r in page.rows) if "next_activity" in shown else {}
