@@ -155,7 +155,8 @@ def test_filters(sales_user, manager, deals, pipeline, create_opportunity):
 def test_list_page_shows_filtered_rows_and_chosen_columns(client, auth, sales_user, deals):
     auth.login(sales_user)
     html = client.get("/opportunities?q=eta&cols=name,amount,tags,next_activity&sort=-amount").text
-    want = [o.id for o in sorted(deals, key=lambda o: (-o.amount, -o.id)) if "eta" in o.name.lower()]
+    by_amount = sorted(deals, key=lambda o: (-o.amount, -o.id))
+    want = [o.id for o in by_amount if "eta" in o.name.lower()]
     assert ids(html) == want
     head = html.split("<thead>")[1].split("</thead>")[0]
     assert re.findall(r'<th scope="col" data-col="([\w.]+)"', head) == [
@@ -166,7 +167,7 @@ def test_list_page_shows_filtered_rows_and_chosen_columns(client, auth, sales_us
     ]
     assert 'aria-sort="descending"' in head
     # The hooks other helpers fill.
-    assert 'name="ids" value="%d" form="mass-form"' % want[0] in html
+    assert f'name="ids" value="{want[0]}" form="mass-form"' in html
     assert "data-select-page" in html
     fragment = client.get("/opportunities?q=eta&cols=name,amount", headers=HX).text
     assert fragment.startswith('<div id="deal-list">') and 'hx-swap-oob="true"' in fragment
