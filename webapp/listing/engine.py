@@ -166,6 +166,23 @@ class ListResult:
             return f"-{key}"
         return key
 
+    def pairs(self, args, drop=(), **changes) -> list[tuple[str, str]]:
+        """The query parameters of this list as shown: the filters in ``args`` (a MultiDict,
+        e.g. ``request.args``) without the page cursor, the table's state in its canonical
+        form, then ``changes``; ``drop`` keys left out (None in ``changes`` removes a key)."""
+        skip = {*self.spec.state_keys, *drop, *changes}
+        pairs = [(k, v) for k, v in args.items(multi=True) if k not in skip and v != ""]
+        table = {**self.state.args(self.spec)}
+        if args.get("view"):
+            table["view"] = args.get("view")
+        pairs += [(k, v) for k, v in table.items() if k not in drop and k not in changes]
+        pairs += [(k, str(v)) for k, v in changes.items() if v not in (None, "")]
+        return pairs
+
+    def link(self, args, drop=(), **changes) -> str:
+        """``pairs(...)`` as a query string, for links."""
+        return urlencode(self.pairs(args, drop, **changes))
+
     def hidden_columns(self) -> list[str]:
         return [k for k in self.columns if k not in self.state.columns]
 
@@ -236,12 +253,3 @@ def keyset_page(
     else:
         page.has_previous, page.has_next = bool(cursor), more
     return page
-
-
-def link_args(args, drop=(), **changes) -> str:
-    """The query string of ``args`` (a MultiDict, e.g. ``request.args``) without the page
-    cursor and the ``drop`` keys, with ``changes`` (None removes a key)."""
-    skip = {"after", "before", "last", "col", *drop, *changes}
-    pairs = [(k, v) for k, v in args.items(multi=True) if k not in skip and v != ""]
-    pairs += [(k, v) for k, v in changes.items() if v not in (None, "")]
-    return urlencode(pairs)

@@ -24,7 +24,7 @@ LISTS = {
     "lead": "leads.index",
 }
 # Query parameters a view never stores: the page cursor and the view itself.
-TRANSIENT = ("after", "before", "last", "view", "csrf_token", "name", "shared", "entity")
+TRANSIENT = ("after", "before", "last", "view", "col", "csrf_token", "name", "shared", "entity")
 MAX_QUERY_VALUES = 200
 
 

@@ -7,10 +7,8 @@ from werkzeug.datastructures import MultiDict
 from ..errors import ValidationError
 from ..inputs import id_param
 from . import saved
-from .engine import link_args
 
 bp = Blueprint("saved_views", __name__, url_prefix="/views")
-bp.add_app_template_global(link_args, "link_args")
 
 
 def list_url(entity: str, args=()) -> str:
