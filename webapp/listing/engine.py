@@ -57,6 +57,7 @@ class ListSpec:
         "before",
         "last",
         "view",
+        "page",
     )
 
     def column_list(self, extra: dict[str, Column] | None = None) -> dict[str, Column]:
@@ -73,6 +74,7 @@ class ListState:
     after: int | None = None
     before: int | None = None
     last: bool = False
+    page: int = 1  # ``page=N`` (old links): an offset, when no cursor is given
 
     @classmethod
     def from_args(cls, spec: ListSpec, args, available: dict[str, Column]) -> "ListState":
@@ -97,6 +99,7 @@ class ListState:
             after=integer(args.get("after"), minimum=1),
             before=integer(args.get("before"), minimum=1),
             last=args.get("last") == "1",
+            page=integer(args.get("page"), minimum=1, maximum=10_000) or 1,
         )
 
     @property
@@ -234,11 +237,13 @@ def keyset_page(
             cursor, backwards, downward = None, False, descending
         else:
             query = query.where(_beyond(sort_expr, id_column, value[0], cursor, nullable, downward))
+    offset = (state.page - 1) * per_page if not (cursor or backwards) else 0
     rows = list(
         db.session.scalars(
             query.options(*options)
             .order_by(*_ordering(sort_expr, id_column, downward))
             .limit(per_page + 1)
+            .offset(offset)
         ).unique()
     )
     more = len(rows) > per_page
@@ -251,5 +256,5 @@ def keyset_page(
     if backwards:
         page.has_previous, page.has_next = more, bool(cursor)
     else:
-        page.has_previous, page.has_next = bool(cursor), more
+        page.has_previous, page.has_next = bool(cursor or offset), more
     return page
