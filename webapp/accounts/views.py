@@ -6,9 +6,9 @@ from flask_login import current_user
 from ..errors import ConflictError, ValidationError
 from ..extensions import htmx
 from ..inputs import id_param, search_text
-from ..models import Account
 from ..listing import saved
 from ..listing.views import opening
+from ..models import Account
 from . import listing, matching, services
 from .concurrency import token
 from .forms import AccountForm, conflicts, set_owner_choices
