@@ -16,7 +16,14 @@ depends_on = None
 
 def upgrade():
     op.create_index(
-        "ix_opportunities_list_close", "opportunities", ["deleted_at", "close_date", "id"]
+        "ix_opportunities_list_close",
+        "opportunities",
+        ["deleted_at", "status", "close_date", "id"],
+    )
+    op.create_index(
+        "ix_opportunities_list_owner_close",
+        "opportunities",
+        ["deleted_at", "owner_id", "status", "close_date", "id"],
     )
     op.create_index("ix_opportunities_list_amount", "opportunities", ["deleted_at", "amount", "id"])
     op.create_index(
@@ -29,4 +36,5 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_opportunities_list_totals", table_name="opportunities")
     op.drop_index("ix_opportunities_list_amount", table_name="opportunities")
+    op.drop_index("ix_opportunities_list_owner_close", table_name="opportunities")
     op.drop_index("ix_opportunities_list_close", table_name="opportunities")

@@ -173,8 +173,23 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
 
 
 # The deals list's sorts read from an index, forwards or backwards (migration 0006_list):
-# by close date (the default) and by amount, ties by id, among the deals not in the trash.
-Index("ix_opportunities_list_close", Opportunity.deleted_at, Opportunity.close_date, Opportunity.id)
+# by close date (the default: a status, and the user's own or everyone's) and by amount,
+# ties by id, among the deals not in the trash.
+Index(
+    "ix_opportunities_list_close",
+    Opportunity.deleted_at,
+    Opportunity.status,
+    Opportunity.close_date,
+    Opportunity.id,
+)
+Index(
+    "ix_opportunities_list_owner_close",
+    Opportunity.deleted_at,
+    Opportunity.owner_id,
+    Opportunity.status,
+    Opportunity.close_date,
+    Opportunity.id,
+)
 Index("ix_opportunities_list_amount", Opportunity.deleted_at, Opportunity.amount, Opportunity.id)
 # Its totals (count, sum, weighted sum) read from an index alone.
 Index(

@@ -24,7 +24,6 @@ from ..models import (
     Contact,
     CustomField,
     Opportunity,
-    OpportunityContact,
     Pipeline,
     Source,
     Stage,
@@ -197,23 +196,17 @@ def _like(text: str) -> str:
 
 
 def _search(text: str):
-    """Deals whose name, account name or a contact's name (primary or linked) holds ``text``."""
+    """Deals whose name, account's name or primary contact's full name holds ``text``."""
     pattern = _like(text)
 
     def like(column):
         return func.lower(column).like(pattern, escape="\\")
 
-    contact_name = like(Contact.first_name + " " + Contact.last_name) | like(Contact.last_name)
-    contacts = select(Contact.id).where(contact_name)
+    contacts = select(Contact.id).where(like(Contact.first_name + " " + Contact.last_name))
     return or_(
         like(Opportunity.name),
         Opportunity.account_id.in_(select(Account.id).where(like(Account.name))),
         Opportunity.primary_contact_id.in_(contacts),
-        Opportunity.id.in_(
-            select(OpportunityContact.opportunity_id).where(
-                OpportunityContact.contact_id.in_(contacts)
-            )
-        ),
     )
 
 
