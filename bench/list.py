@@ -48,30 +48,24 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
     mine = board.login(app, "sales1@example.com")
     everyone = board.login(app, "manager@example.com")
     hx = {"HX-Request": "true"}
+    everyone_url = "/opportunities?owner=all"
     requests = [
-        ("first page, my open deals", mine, "/opportunities"),
-        ("first page, everyone's", everyone, "/opportunities?owner=all&status=all"),
-        ("last page, everyone's", everyone, "/opportunities?owner=all&status=all&last=1"),
-        ("next page, everyone's", everyone, None),
-        (
-            "search q=rossi + stage",
-            everyone,
-            f"/opportunities?owner=all&status=all&q=rossi&stage={stage_id}",
-        ),
-        ("sort by amount desc", everyone, "/opportunities?owner=all&status=all&sort=-amount"),
-        (
-            "sort by amount, last page",
-            everyone,
-            "/opportunities?owner=all&status=all&sort=-amount&last=1",
-        ),
-        ("fragment (htmx), everyone's", everyone, "/opportunities?owner=all&status=all"),
+        ("first page, my open deals (default)", mine, "/opportunities"),
+        ("first page, everyone's open deals", everyone, everyone_url),
+        ("first page, everyone's, any status", everyone, "/opportunities?owner=all&status=all"),
+        ("last page, everyone's open deals", everyone, f"{everyone_url}&last=1"),
+        ("next page, everyone's open deals", everyone, None),
+        ("search q=rossi + stage", everyone, f"{everyone_url}&q=rossi&stage={stage_id}"),
+        ("sort by amount desc", everyone, f"{everyone_url}&sort=-amount"),
+        ("sort by amount, last page", everyone, f"{everyone_url}&sort=-amount&last=1"),
+        ("fragment (htmx), everyone's open", everyone, everyone_url),
     ]
     rows = []
     for name, client, url in requests:
         if url is None:  # the page after the first: a cursor taken from the first page
-            html = client.get("/opportunities?owner=all&status=all").text
+            html = client.get(everyone_url).text
             cursor = html.split('data-deal="')[50].split('"')[0]
-            url = f"/opportunities?owner=all&status=all&after={cursor}"
+            url = f"{everyone_url}&after={cursor}"
         headers = hx if "htmx" in name else {}
         rows.append(
             (

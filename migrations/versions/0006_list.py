@@ -21,6 +21,9 @@ def upgrade():
         ["deleted_at", "status", "close_date", "id"],
     )
     op.create_index(
+        "ix_opportunities_list_any_close", "opportunities", ["deleted_at", "close_date", "id"]
+    )
+    op.create_index(
         "ix_opportunities_list_owner_close",
         "opportunities",
         ["deleted_at", "owner_id", "status", "close_date", "id"],
@@ -37,4 +40,5 @@ def downgrade():
     op.drop_index("ix_opportunities_list_totals", table_name="opportunities")
     op.drop_index("ix_opportunities_list_amount", table_name="opportunities")
     op.drop_index("ix_opportunities_list_owner_close", table_name="opportunities")
+    op.drop_index("ix_opportunities_list_any_close", table_name="opportunities")
     op.drop_index("ix_opportunities_list_close", table_name="opportunities")

@@ -183,6 +183,12 @@ Index(
     Opportunity.id,
 )
 Index(
+    "ix_opportunities_list_any_close",
+    Opportunity.deleted_at,
+    Opportunity.close_date,
+    Opportunity.id,
+)
+Index(
     "ix_opportunities_list_owner_close",
     Opportunity.deleted_at,
     Opportunity.owner_id,
