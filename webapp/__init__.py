@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "webapp.exports.views",
     "webapp.imports.run_views",
     "webapp.trash.views",
+    "webapp.listing.views",
 )
 
 

@@ -6,8 +6,10 @@ from flask_login import current_user
 from ..errors import ConflictError, ValidationError
 from ..extensions import htmx
 from ..inputs import id_param, search_text
+from ..listing import saved
+from ..listing.views import opening
 from ..models import Account
-from . import matching, services
+from . import listing, matching, services
 from .concurrency import token
 from .forms import AccountForm, conflicts, set_owner_choices
 from .merge import ACCOUNT_FIELDS, can_merge, merge_accounts, merged_accounts, survivor_of
@@ -60,14 +62,24 @@ def submit_edit(form, row, update) -> tuple[int, dict | None]:
 
 @bp.get("")
 def index():
-    """The accounts list; the active search swaps only the list."""
-    query = search_text(request.args.get("q"))
-    accounts = services.list_accounts(current_user, query, page_number())
-    totals = services.open_deal_totals(current_user, [a.id for a in accounts.items])
-    context = {"accounts": accounts, "query": query, "totals": totals}
-    if htmx and htmx.target == "account-list":
+    """The accounts list (filters, columns, sort, cursor in the query string); htmx: the
+    list only. ``?view=<id>`` alone opens a saved view, no parameters the default one."""
+    elsewhere = opening("account", request.args)
+    if elsewhere is not None:
+        return elsewhere
+    result = listing.list_accounts(current_user, request.args)
+    context = {
+        "result": result,
+        "filters": result.filters,
+        "query": result.filters["text"],
+        "views": saved.views_for(current_user, "account"),
+        "current_view": id_param(request.args, "view"),
+        "default_view_id": saved.default_view_id(current_user, "account"),
+        "partial": bool(htmx),
+    }
+    if htmx:
         return render_template("accounts/_list.html", **context)
-    return render_template("accounts/index.html", **context)
+    return render_template("accounts/index.html", choices=listing.filter_choices(), **context)
 
 
 @bp.get("/search")

@@ -17,6 +17,7 @@ from ..accounts.matching import CONFIRM
 from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
 from ..inputs import id_param, integer
+from ..listing import saved
 from ..models import Opportunity, Stage
 from ..opportunities.answers import changed
 from ..opportunities.services import create_opportunity, get_opportunity
@@ -38,6 +39,7 @@ def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
         "tags": services.tag_choices(),
         "account_label": services.account_label(filters.account_id),
         "close_periods": CLOSE_PERIODS,
+        "saved_views": saved.views_for(user, "opportunity"),
         **extra,
     }
 
@@ -47,6 +49,15 @@ def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
 def board(pipeline_id: int | None = None):
     """The board of a pipeline; the filter bar's htmx requests get the board fragment."""
     args = request.args
+    view_id = id_param(args, "view")
+    if view_id:  # a saved deal view: the filters the board knows, the others ignored
+        view = saved.get_view(current_user, view_id, "opportunity")
+        args = MultiDict(
+            [
+                *saved.args_of(view),
+                *((k, args[k]) for k in ("pipeline", "business_line") if k in args),
+            ]
+        )
     pipeline_id = id_param(args, "pipeline") or pipeline_id
     business_line_id = id_param(args, "business_line")
     try:
@@ -275,4 +286,3 @@ def _back() -> str:
 @bp.context_processor
 def _card_context() -> dict:
     return {"card_slots": CardSlots()}
-

@@ -8,12 +8,15 @@ from ..accounts.forms import set_owner_choices
 from ..accounts.merge import can_merge, survivor_of
 from ..accounts.merge_views import MergeKind, merge_page
 from ..accounts.services import owner_choices
-from ..accounts.views import add_errors, page_number, submit_edit
+from ..accounts.views import add_errors, submit_edit
+from ..board.services import account_label
 from ..errors import ValidationError
 from ..extensions import db, htmx
-from ..inputs import id_param, search_text
+from ..inputs import id_param
+from ..listing import saved
+from ..listing.views import opening
 from ..models import Account, Contact
-from . import services
+from . import listing, services
 from .forms import ContactForm
 from .merge import CONTACT_FIELDS, merge_contacts, merged_contacts
 
@@ -32,12 +35,25 @@ CONTACTS = MergeKind(
 
 @bp.get("")
 def index():
-    """The contacts list; the active search swaps only the list."""
-    query = search_text(request.args.get("q"))
-    contacts = services.list_contacts(current_user, query, page_number())
-    if htmx and htmx.target == "contact-list":
-        return render_template("contacts/_list.html", contacts=contacts, query=query)
-    return render_template("contacts/index.html", contacts=contacts, query=query)
+    """The contacts list (filters, columns, sort, cursor in the query string); htmx: the
+    list only. ``?view=<id>`` alone opens a saved view, no parameters the default one."""
+    elsewhere = opening("contact", request.args)
+    if elsewhere is not None:
+        return elsewhere
+    result = listing.list_contacts(current_user, request.args)
+    context = {
+        "result": result,
+        "filters": result.filters,
+        "query": result.filters["text"],
+        "views": saved.views_for(current_user, "contact"),
+        "current_view": id_param(request.args, "view"),
+        "default_view_id": saved.default_view_id(current_user, "contact"),
+        "partial": bool(htmx),
+    }
+    if htmx:
+        return render_template("contacts/_list.html", **context)
+    label = account_label(result.filters["account_id"])
+    return render_template("contacts/index.html", account_label=label, **context)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from .. import permissions
-from ..accounts.services import matching_accounts
-from ..contacts.services import matching_contacts
+from ..accounts.listing import matching_accounts
+from ..contacts.listing import matching_contacts
 from ..datafields import DataField, fields_for
 from ..errors import ValidationError
-from ..inputs import MAX_ID, integer, search_text
-from ..leads.services import matching_leads
+from ..inputs import MAX_ID, integer
+from ..leads.listing import matching_leads
 from ..models import Opportunity, User
 from ..opportunities.listing import matching_deals
 from .records import MODELS, Selection
@@ -84,22 +84,21 @@ def _visible(user: User, entity: str):
             Opportunity.deleted_at.is_(None), permissions.visible_opportunities(user)
         )
     if entity == "account":
-        return matching_accounts(user)
+        return matching_accounts(user, {})
     if entity == "contact":
-        return matching_contacts(user)
-    return matching_leads(user, status="all")
+        return matching_contacts(user, {})
+    return matching_leads(user, {"status": "all"})
 
 
 def _filtered(user: User, entity: str, args):
     """The records the entity's list shows for its filter parameters in ``args``."""
     if entity == "opportunity":
         return matching_deals(user, args)
-    text = search_text(args.get("q"))
     if entity == "account":
-        return matching_accounts(user, text)
+        return matching_accounts(user, args)
     if entity == "contact":
-        return matching_contacts(user, text)
-    return matching_leads(user, text, args.get("status") or "open")
+        return matching_contacts(user, args)
+    return matching_leads(user, args)
 
 
 def selection(user: User, entity: str, scope: str, args) -> Selection:

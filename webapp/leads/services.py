@@ -7,14 +7,12 @@ A user sees the leads they own, the leads of their business lines and unassigned
 
 from collections.abc import Callable
 
-from sqlalchemy import Select, func, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, or_, select, true
 
 from .. import permissions
 from ..accounts import concurrency
 from ..accounts.fields import apply, differences, email, owner, parse_contact
 from ..accounts.matching import choose_account, exact_matches, new_account
-from ..accounts.services import PER_PAGE, like_pattern
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
 from ..models import (
@@ -62,41 +60,6 @@ def can_convert_lead(user: User, lead: Lead) -> bool:
         or lead.owner_id == user.id
         or (lead.business_line_id is not None and permissions.manages(user, lead.business_line_id))
         or (lead.owner_id is None and can_view_lead(user, lead))
-    )
-
-
-def matching_leads(user: User, text: str = "", status: str = "open") -> Select:
-    """The leads ``user`` sees, not in the trash, of ``status`` (a lead status, "open" (new,
-    contacted, qualified) or "all"), every word of ``text`` matching the name, company or
-    email; unordered: the list's page and the export start from it."""
-    query = select(Lead).where(Lead.deleted_at.is_(None), visible_leads(user))
-    if status == "open":
-        query = query.where(Lead.status.in_(OPEN_STATUSES))
-    elif status in LEAD_STATUSES:
-        query = query.where(Lead.status == status)
-    for word in (text or "").split():
-        pattern = like_pattern(word)
-        query = query.where(
-            or_(
-                *(
-                    func.lower(column).like(pattern, escape="\\")
-                    for column in (Lead.first_name, Lead.last_name, Lead.company, Lead.email)
-                )
-            )
-        )
-    return query
-
-
-def list_leads(
-    user: User, text: str = "", status: str = "open", page: int = 1, per_page: int = PER_PAGE
-):
-    """One page of the leads ``user`` sees (``matching_leads``), newest first."""
-    query = matching_leads(user, text, status).options(joinedload(Lead.owner).lazyload("*"))
-    return db.paginate(
-        query.order_by(Lead.created_at.desc(), Lead.id.desc()),
-        page=page,
-        per_page=per_page,
-        error_out=False,
     )
 
 

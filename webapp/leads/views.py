@@ -6,33 +6,44 @@ from flask_login import current_user
 from ..accounts.concurrency import token
 from ..accounts.forms import set_owner_choices
 from ..accounts.services import owner_choices
-from ..accounts.views import add_errors, page_number, submit_edit
+from ..accounts.views import add_errors, submit_edit
 from ..board.services import visible_pipelines
 from ..errors import ValidationError
 from ..extensions import htmx
-from ..inputs import search_text
-from . import services
+from ..inputs import id_param
+from ..listing import saved
+from ..listing.views import opening
+from . import listing, services
 from .forms import ConvertForm, LeadForm, choices
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
-STATUS_FILTERS = (
-    ("open", "Open"),
-    ("all", "All"),
-    ("converted", "Converted"),
-    ("disqualified", "Disqualified"),
-)
-
 
 @bp.get("")
 def index():
-    """The leads list; the active search and the status filter swap only the list."""
-    query, status = search_text(request.args.get("q")), request.args.get("status", "open")
-    leads = services.list_leads(current_user, query, status, page_number())
-    context = {"leads": leads, "query": query, "status": status, "filters": STATUS_FILTERS}
-    if htmx and htmx.target == "lead-list":
+    """The leads list (filters, columns, sort, cursor in the query string); htmx: the list
+    only. ``?view=<id>`` alone opens a saved view, no parameters the default one."""
+    elsewhere = opening("lead", request.args)
+    if elsewhere is not None:
+        return elsewhere
+    result = listing.list_leads(current_user, request.args)
+    context = {
+        "result": result,
+        "filters": result.filters,
+        "query": result.filters["text"],
+        "views": saved.views_for(current_user, "lead"),
+        "current_view": id_param(request.args, "view"),
+        "default_view_id": saved.default_view_id(current_user, "lead"),
+        "partial": bool(htmx),
+    }
+    if htmx:
         return render_template("leads/_list.html", **context)
-    return render_template("leads/index.html", **context)
+    return render_template(
+        "leads/index.html",
+        statuses=listing.STATUS_FILTERS,
+        sources=listing.source_choices(),
+        **context,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -172,6 +172,43 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
         return f"<Opportunity {self.id} {self.name!r}>"
 
 
+# The deals list's sorts read from an index, forwards or backwards (migration 0006_list):
+# by close date (the default: a status, and the user's own or everyone's) and by amount,
+# ties by id, among the deals not in the trash.
+Index(
+    "ix_opportunities_list_close",
+    Opportunity.deleted_at,
+    Opportunity.status,
+    Opportunity.close_date,
+    Opportunity.id,
+)
+Index(
+    "ix_opportunities_list_any_close",
+    Opportunity.deleted_at,
+    Opportunity.close_date,
+    Opportunity.id,
+)
+Index(
+    "ix_opportunities_list_owner_close",
+    Opportunity.deleted_at,
+    Opportunity.owner_id,
+    Opportunity.status,
+    Opportunity.close_date,
+    Opportunity.id,
+)
+Index("ix_opportunities_list_amount", Opportunity.deleted_at, Opportunity.amount, Opportunity.id)
+# Its totals (count, sum, weighted sum) read from an index alone.
+Index(
+    "ix_opportunities_list_totals",
+    Opportunity.deleted_at,
+    Opportunity.status,
+    Opportunity.owner_id,
+    Opportunity.business_line_id,
+    Opportunity.amount,
+    Opportunity.probability,
+)
+
+
 class OpportunityContact(db.Model):
     """A contact involved in a deal, with their role (the buying committee)."""
 

@@ -1,38 +1,235 @@
-"""The list of deals: search, owner and status filters, one page at a time."""
+"""The list of deals: its columns, filters, sort, keyset pages and totals.
 
-from dataclasses import dataclass
+``matching_deals(user, args)`` is THE definition of "the deals the list shows for these
+query parameters" (visible, not in the trash, filtered): the page, mass actions on every
+matching deal and the export all start from it. ``filters_from(args)`` reads the filters.
+"""
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, lazyload
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import permissions
+from ..board.services import CLOSE_PERIODS, close_range, next_activities
 from ..extensions import db
-from ..inputs import search_text
-from ..models import Account, Opportunity, User
+from ..inputs import integer, integers, search_text
+from ..listing.engine import Column, ListResult, ListSpec, ListState, keyset_page
+from ..locale import current_locale
+from ..models import (
+    Account,
+    Activity,
+    BusinessLine,
+    Contact,
+    CustomField,
+    Opportunity,
+    Pipeline,
+    Source,
+    Stage,
+    User,
+    opportunity_tags,
+)
+from ..models._base import ZERO, utcnow
+from ..models.user import user_groups
+from ..parsing import ParseError, read_date, read_number
 
 PER_PAGE = 50
+MAX_AMOUNT = Decimal(10) ** 15
 STATUSES = ("open", "won", "lost", "all")
+LIST_CLOSE_PERIODS = {**CLOSE_PERIODS, "custom": "Custom dates"}
 
 
-@dataclass
-class DealPage:
-    rows: list[Opportunity]
-    total: int
-    page: int
-    per_page: int
+def _name_of(model, fk):
+    return lambda: select(model.name).where(model.id == fk).scalar_subquery()
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+
+def _weighted():
+    return Opportunity.amount * Opportunity.probability
+
+
+def _next_due():
+    return (
+        select(func.min(Activity.due_at))
+        .where(Activity.opportunity_id == Opportunity.id, Activity.done.is_(False))
+        .scalar_subquery()
+    )
+
+
+COLUMNS = {
+    c.key: c
+    for c in (
+        Column("name", "Deal", lambda: Opportunity.name, nullable=False),
+        Column("account", "Account", _name_of(Account, Opportunity.account_id)),
+        Column(
+            "primary_contact",
+            "Primary contact",
+            lambda: (
+                select(Contact.last_name)
+                .where(Contact.id == Opportunity.primary_contact_id)
+                .scalar_subquery()
+            ),
+        ),
+        Column(
+            "stage",
+            "Stage",
+            lambda: (
+                select(Stage.position).where(Stage.id == Opportunity.stage_id).scalar_subquery()
+            ),
+            nullable=False,
+        ),
+        Column("pipeline", "Pipeline", _name_of(Pipeline, Opportunity.pipeline_id), nullable=False),
+        Column(
+            "business_line",
+            "Business line",
+            _name_of(BusinessLine, Opportunity.business_line_id),
+            nullable=False,
+        ),
+        Column("owner", "Owner", _name_of(User, Opportunity.owner_id), nullable=False),
+        Column("amount", "Amount", lambda: Opportunity.amount, "end", nullable=False),
+        Column("weighted", "Forecast", _weighted, "end", nullable=False),
+        Column(
+            "probability", "Probability", lambda: Opportunity.probability, "end", nullable=False
+        ),
+        Column("close_date", "Close date", lambda: Opportunity.close_date),
+        Column("status", "Status", lambda: Opportunity.status, nullable=False),
+        Column("source", "Source", _name_of(Source, Opportunity.source_id)),
+        Column("tags", "Tags"),
+        Column("next_activity", "Next activity", _next_due),
+        # Most days in stage = entered longest ago: the column sorts on the negated date.
+        Column(
+            "days_in_stage",
+            "Days in stage",
+            lambda: Opportunity.stage_entered_at,
+            "end",
+            nullable=False,
+        ),
+        Column("created", "Created", lambda: Opportunity.created_at, nullable=False),
+        Column("updated", "Updated", lambda: Opportunity.updated_at, nullable=False),
+    )
+}
+INVERTED = {"days_in_stage"}  # ascending on the column is descending on its expression
+
+SPEC = ListSpec(
+    entity="opportunity",
+    model=Opportunity,
+    columns=COLUMNS,
+    default_columns=("name", "account", "stage", "owner", "amount", "weighted", "close_date"),
+    default_sort="close_date",
+    per_page=PER_PAGE,
+)
+
+
+def custom_columns() -> dict[str, Column]:
+    """A column for each custom field of deals (``custom.<key>``), sorted as text."""
+    fields = db.session.scalars(
+        select(CustomField)
+        .where(CustomField.entity == "opportunity")
+        .order_by(CustomField.position, CustomField.id)
+    )
+    return {
+        f"custom.{f.key}": Column(
+            f"custom.{f.key}", f.label, lambda key=f.key: Opportunity.custom[key].as_string()
+        )
+        for f in fields
+    }
+
+
+def _choice(value, allowed, default):
+    return value if value in allowed else default
 
 
 def filters_from(args) -> dict:
-    """The list's filters read from query parameters (``q``, ``owner=me|all``, ``status``)."""
-    return {
+    """The list's filters read from query parameters; unknown or malformed values are
+    dropped (the reason, for values a person typed, under ``errors``)."""
+    owner = (args.get("owner") or "me").strip()
+    if owner not in ("me", "all"):
+        owner = str(integer(owner, minimum=1) or "me")
+    close = _choice(args.get("close") or "", LIST_CLOSE_PERIODS, "")
+    filters = {
         "text": search_text(args.get("q")),
-        "owner": "all" if args.get("owner") == "all" else "me",
-        "status": args.get("status") if args.get("status") in STATUSES else "open",
+        "owner": owner,
+        "team": integer(args.get("team"), minimum=1),
+        "status": _choice(args.get("status"), STATUSES, "open"),
+        "stage_ids": sorted(set(integers(args.getlist("stage")[:100]))),
+        "pipeline_id": integer(args.get("pipeline"), minimum=1),
+        "business_line_id": integer(args.get("business_line"), minimum=1),
+        "tag_ids": sorted(set(integers(args.getlist("tag")[:100]))),
+        "account_id": integer(args.get("account_id"), minimum=1),
+        "source_id": integer(args.get("source"), minimum=1),
+        "close": close,
+        "stale": args.get("stale") == "1",
+        "no_activity": args.get("no_activity") == "1",
+        "amount_min": None,
+        "amount_max": None,
+        "close_from": None,
+        "close_to": None,
+        "errors": {},
     }
+    locale = current_locale()
+    for key in ("amount_min", "amount_max"):
+        typed = search_text(args.get(key))
+        if typed:
+            try:
+                number = read_number(typed, locale)
+            except ParseError as exc:
+                filters["errors"][key] = str(exc)
+            else:
+                if abs(number) < MAX_AMOUNT:
+                    filters[key] = number
+                else:
+                    filters["errors"][key] = "This number is too large."
+    if close == "custom":
+        for key in ("close_from", "close_to"):
+            typed = search_text(args.get(key))
+            if typed:
+                try:
+                    filters[key] = read_date(typed, locale)
+                except ParseError as exc:
+                    filters["errors"][key] = str(exc)
+    return filters
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search(text: str):
+    """Deals whose name, account's name or primary contact's full name holds ``text``."""
+    pattern = _like(text)
+
+    def like(column):
+        return func.lower(column).like(pattern, escape="\\")
+
+    contacts = select(Contact.id).where(like(Contact.first_name + " " + Contact.last_name))
+    return or_(
+        like(Opportunity.name),
+        Opportunity.account_id.in_(select(Account.id).where(like(Account.name))),
+        Opportunity.primary_contact_id.in_(contacts),
+    )
+
+
+def _stale():
+    """Open deals longer in their stage than the stage's rotting days."""
+    now = utcnow()
+    rotting = db.session.execute(
+        select(Stage.id, Stage.rotting_days).where(Stage.rotting_days > 0)
+    ).all()
+    if not rotting:
+        return false()
+    return and_(
+        Opportunity.status == "open",
+        or_(
+            *(
+                and_(
+                    Opportunity.stage_id == stage_id,
+                    Opportunity.stage_entered_at < now - timedelta(days=days),
+                )
+                for stage_id, days in rotting
+            )
+        ),
+    )
 
 
 def matching_deals(user: User, args) -> Select:
@@ -45,35 +242,144 @@ def matching_deals(user: User, args) -> Select:
     query = select(Opportunity).where(
         Opportunity.deleted_at.is_(None), permissions.visible_opportunities(user)
     )
-    if filters["owner"] != "all":
+    if filters["owner"] == "me":
         query = query.where(Opportunity.owner_id == user.id)
+    elif filters["owner"] != "all":
+        query = query.where(Opportunity.owner_id == int(filters["owner"]))
+    if filters["team"]:
+        members = select(user_groups.c.user_id).where(user_groups.c.group_id == filters["team"])
+        query = query.where(Opportunity.owner_id.in_(members))
     if filters["status"] in ("open", "won", "lost"):
         query = query.where(Opportunity.status == filters["status"])
-    text = filters["text"].strip().lower()
-    if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.outerjoin(Account, Account.id == Opportunity.account_id).where(
-            func.lower(Opportunity.name).like(pattern, escape="\\")
-            | func.lower(Account.name).like(pattern, escape="\\")
+    if filters["stage_ids"]:
+        query = query.where(Opportunity.stage_id.in_(filters["stage_ids"]))
+    for key, column in (
+        ("pipeline_id", Opportunity.pipeline_id),
+        ("business_line_id", Opportunity.business_line_id),
+        ("account_id", Opportunity.account_id),
+        ("source_id", Opportunity.source_id),
+    ):
+        if filters[key]:
+            query = query.where(column == filters[key])
+    if filters["tag_ids"]:
+        tagged = select(opportunity_tags.c.opportunity_id).where(
+            opportunity_tags.c.tag_id.in_(filters["tag_ids"])
         )
+        query = query.where(Opportunity.id.in_(tagged))
+    if filters["amount_min"] is not None:
+        query = query.where(Opportunity.amount >= filters["amount_min"])
+    if filters["amount_max"] is not None:
+        query = query.where(Opportunity.amount <= filters["amount_max"])
+    close = filters["close"]
+    if close == "none":
+        query = query.where(Opportunity.close_date.is_(None))
+    elif close == "custom":
+        if filters["close_from"]:
+            query = query.where(Opportunity.close_date >= filters["close_from"])
+        if filters["close_to"]:
+            query = query.where(Opportunity.close_date <= filters["close_to"])
+    elif close:
+        start, end = close_range(close, utcnow().date())
+        if start:
+            query = query.where(Opportunity.close_date >= start)
+        query = query.where(Opportunity.close_date <= end)
+    if filters["stale"]:
+        query = query.where(_stale())
+    if filters["no_activity"]:
+        open_activity = select(Activity.id).where(
+            Activity.opportunity_id == Opportunity.id, Activity.done.is_(False)
+        )
+        query = query.where(~open_activity.exists())
+    if filters["text"]:
+        query = query.where(_search(filters["text"]))
     return query
 
 
-def list_opportunities(user: User, args, page: int = 1) -> DealPage:
-    """One page of the list, by expected close date; two queries whatever the page size."""
+def totals(query: Select) -> dict:
+    """Count, sum of amounts and weighted sum of the deals ``query`` selects (one query)."""
+    count, total, weighted = db.session.execute(
+        query.with_only_columns(
+            func.count(Opportunity.id),
+            func.coalesce(func.sum(Opportunity.amount), 0),
+            func.coalesce(func.sum(_weighted()), 0),
+        ).order_by(None)
+    ).one()
+    return {
+        "count": count or 0,
+        "amount": Decimal(total or 0),
+        "weighted": (Decimal(weighted or 0) / 100).quantize(Decimal("0.01")) if weighted else ZERO,
+    }
+
+
+def list_opportunities(user: User, args) -> ListResult:
+    """One page of the list as ``args`` ask (filters, columns, sort, cursor) with the totals
+    of every matching deal; a constant number of queries whatever the page."""
+    columns = SPEC.column_list(custom_columns())
+    state = ListState.from_args(SPEC, args, columns)
     query = matching_deals(user, args)
-    total = db.session.scalar(query.with_only_columns(func.count(Opportunity.id)))
-    page = max(1, page)
-    rows = db.session.scalars(
-        query.options(
-            joinedload(Opportunity.account),
-            joinedload(Opportunity.stage),
-            joinedload(Opportunity.owner).options(
-                lazyload(User.groups), lazyload(User.business_lines)
-            ),
+    shown = set(state.columns)
+    options = [
+        joinedload(Opportunity.account),
+        joinedload(Opportunity.stage),
+        joinedload(Opportunity.owner).options(lazyload(User.groups), lazyload(User.business_lines)),
+    ]
+    if "tags" in shown:
+        options.append(selectinload(Opportunity.tags))
+    for key, relation in (
+        ("primary_contact", Opportunity.primary_contact),
+        ("pipeline", Opportunity.pipeline),
+        ("business_line", Opportunity.business_line),
+        ("source", Opportunity.source),
+    ):
+        if key in shown:
+            options.append(joinedload(relation))
+    sort_column = columns[state.sort_key]
+    descending = state.descending != (state.sort_key in INVERTED)
+    page = keyset_page(
+        query,
+        Opportunity,
+        sort_column.sort(),
+        state,
+        SPEC.per_page,
+        options,
+        descending,
+        nullable=sort_column.nullable,
+    )
+    page.totals = totals(query)
+    nexts = next_activities(r.id for r in page.rows) if "next_activity" in shown else {}
+    return ListResult(SPEC, page, state, columns, filters_from(args), {"next_activities": nexts})
+
+
+def filter_choices(user: User) -> dict:
+    """What the filter bar offers the user (a fixed number of queries)."""
+    from ..board.services import tag_choices, visible_pipelines
+    from ..models import Group, Source
+
+    pipelines = visible_pipelines(user)
+    owners = select(User.id, User.name).where(User.active).order_by(User.name)
+    if not permissions.is_admin(user):
+        from ..models.user import user_business_lines
+
+        owners = owners.where(
+            User.id.in_(
+                select(user_business_lines.c.user_id).where(
+                    user_business_lines.c.business_line_id.in_(user.business_line_ids or [0])
+                )
+            )
         )
-        .order_by(Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    return DealPage(list(rows), total or 0, page, PER_PAGE)
+    stages = db.session.scalars(
+        select(Stage)
+        .where(Stage.pipeline_id.in_([p.id for p in pipelines] or [0]))
+        .order_by(Stage.pipeline_id, Stage.position)
+    )
+    return {
+        "pipelines": pipelines,
+        "business_lines": list(dict.fromkeys(p.business_line for p in pipelines)),
+        "stages": list(stages),
+        "owners": list(db.session.execute(owners)),
+        "teams": list(db.session.scalars(select(Group).order_by(Group.name))),
+        "tags": tag_choices(),
+        "sources": list(db.session.scalars(select(Source).order_by(Source.name))),
+        "close_periods": LIST_CLOSE_PERIODS,
+        "statuses": {"open": "Open", "won": "Won", "lost": "Lost", "all": "All"},
+    }

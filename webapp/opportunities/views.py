@@ -15,10 +15,12 @@ from flask import (
 from flask_login import current_user
 
 from ..accounts.matching import CONFIRM
-from ..board.services import visible_pipelines
+from ..board.services import account_label, visible_pipelines
 from ..errors import ConflictError, ValidationError
 from ..extensions import db, htmx
 from ..inputs import id_param
+from ..listing import saved
+from ..listing.views import opening
 from ..models import Account, Contact
 from . import activities, documents, inline, listing, notes, page, relations, services
 from .answers import changed, panel_context
@@ -53,13 +55,30 @@ def _prefill(args) -> dict:
 
 @bp.get("")
 def index():
-    """The list of deals (``q``, ``owner=me|all``, ``status``, ``page``); htmx: the table."""
-    filters = listing.filters_from(request.args)
-    deals = listing.list_opportunities(
-        current_user, request.args, page=id_param(request.args, "page") or 1
+    """The list of deals: filters, columns, sort and cursor in the query string; htmx
+    requests get the table fragment. ``?view=<id>`` alone opens a saved view, no
+    parameters at all the user's default view."""
+    elsewhere = opening("opportunity", request.args)
+    if elsewhere is not None:
+        return elsewhere
+    deals = listing.list_opportunities(current_user, request.args)
+    context = {
+        "deals": deals,
+        "filters": deals.filters,
+        "views": saved.views_for(current_user, "opportunity"),
+        "current_view": id_param(request.args, "view"),
+        "default_view_id": saved.default_view_id(current_user, "opportunity"),
+        "partial": bool(htmx),
+    }
+    if htmx:
+        return render_template("opportunities/_list.html", **context)
+    choices = listing.filter_choices(current_user)
+    return render_template(
+        "opportunities/index.html",
+        choices=choices,
+        account_label=account_label(deals.filters["account_id"]),
+        **context,
     )
-    template = "opportunities/_list.html" if htmx else "opportunities/index.html"
-    return render_template(template, deals=deals, filters=filters)
 
 
 @bp.route("/new", methods=["GET", "POST"])

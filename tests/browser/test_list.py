@@ -1,0 +1,103 @@
+"""The deals list in real Chromium: search as you type, a filter, a column, a sort, a saved
+view that the list opens with after a reload; the rows shown checked against the database."""
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Opportunity, SavedView
+
+SHOTS = "/tmp/opportuno-list-shots"
+
+
+def shown_ids(page) -> list[int]:
+    return [
+        int(i)
+        for i in page.locator("#deal-list tbody tr[data-deal]").evaluate_all(
+            "rows => rows.map(r => r.dataset.deal)"
+        )
+    ]
+
+
+def test_search_filter_columns_sort_and_saved_view(
+    page, login, sales_user, pipeline, create_opportunity
+):
+    import os
+
+    os.makedirs(SHOTS, exist_ok=True)
+    later = pipeline.stages[1]
+    for i, amount in enumerate(["1200", "300", "8000", "4500", "700"]):
+        create_opportunity(name=f"Rollout {i}", amount=amount, account_name=f"Fiume {i}")
+    create_opportunity(name="Training", amount="9999")
+    for opp in db.session.scalars(
+        select(Opportunity).where(Opportunity.name.in_(["Rollout 2", "Rollout 4", "Rollout 3"]))
+    ):
+        opp.stage_id = later.id
+    db.session.commit()
+    login(page, sales_user)
+    page.goto("/opportunities")
+    expect(page.locator("[data-testid=deal-count]")).to_have_text("6 deals")
+    page.screenshot(path=f"{SHOTS}/deals-list.png", full_page=True)
+
+    page.get_by_label("Search").type("rollout", delay=30)
+    expect(page.locator("[data-testid=deal-count]")).to_have_text("5 deals")
+    expect(page).to_have_url(re.compile(r"q=rollout"))
+    page.locator("#filter-stage").select_option(str(later.id))
+    expect(page.locator("[data-testid=deal-count]")).to_have_text("3 deals")
+
+    page.get_by_role("button", name="Columns").click()
+    page.screenshot(path=f"{SHOTS}/column-chooser.png")
+    chooser = page.locator("[data-column-chooser]")
+    chooser.get_by_label("Probability", exact=True).check()
+    chooser.get_by_label("Close date", exact=True).uncheck()
+    chooser.get_by_role("button", name="Apply").click()
+    expect(page.locator('#deal-list th[data-col="probability"]')).to_be_visible()
+    expect(page.locator('#deal-list th[data-col="close_date"]')).to_have_count(0)
+
+    page.locator('#deal-list th[data-col="amount"] a').click()  # ascending
+    expect(page.locator('#deal-list th[data-col="amount"]')).to_have_attribute(
+        "aria-sort", "ascending"
+    )
+    page.locator('#deal-list th[data-col="amount"] a').click()  # descending
+    expect(page.locator('#deal-list th[data-col="amount"]')).to_have_attribute(
+        "aria-sort", "descending"
+    )
+    want = [
+        o.id
+        for o in sorted(
+            db.session.scalars(
+                select(Opportunity).where(
+                    Opportunity.name.like("Rollout%"), Opportunity.stage_id == later.id
+                )
+            ),
+            key=lambda o: (-o.amount, -o.id),
+        )
+    ]
+    assert shown_ids(page) == want
+    # The filter form keeps the chosen columns and sort when a filter changes.
+    page.get_by_label("Search").fill("rollout")
+    with page.expect_response(lambda r: "/opportunities?" in r.url):
+        page.get_by_label("Search").press("Enter")
+    expect(page).to_have_url(re.compile(r"cols=.*probability.*sort=-amount"))
+    expect(page.locator('#deal-list th[data-col="probability"]')).to_be_visible()
+
+    page.get_by_role("button", name="Views").click()
+    page.get_by_label("Save the current filters and columns as").fill("Late rollouts")
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_role("button", name="View: Late rollouts")).to_be_visible()
+    view = db.session.scalars(select(SavedView)).one()
+    assert view.query["q"] == ["rollout"] and view.query["sort"] == ["-amount"]
+    assert [c["key"] for c in view.columns][-1] == "probability"
+    page.get_by_role("button", name="View: Late rollouts").click()
+    page.get_by_role("button", name="Open this list with this view").click()
+
+    page.goto("/opportunities")  # no parameters: the default view
+    expect(page).to_have_url(re.compile(rf"view={view.id}"))
+    expect(page.locator("[data-testid=deal-count]")).to_have_text("3 deals")
+    assert shown_ids(page) == want
+    expect(page.locator('#deal-list th[data-col="probability"]')).to_be_visible()
+    page.reload()
+    assert shown_ids(page) == want
+    page.screenshot(path=f"{SHOTS}/deals-view.png", full_page=True)

@@ -1,0 +1,117 @@
+"""Saved views of the lists: save, update, rename, delete, make default (POST, CSRF)."""
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ..errors import ValidationError
+from ..inputs import id_param
+from . import saved
+
+bp = Blueprint("saved_views", __name__, url_prefix="/views")
+
+
+def list_url(entity: str, args=()) -> str:
+    return url_for(saved.LISTS[entity]) + ("?" + _encode(args) if args else "")
+
+
+def _encode(args) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(list(args))
+
+
+def opening(entity: str, args):
+    """Where a list request should go instead, or None: ``?view=<id>`` alone opens that
+    view (its full state in the URL); no parameters at all open the user's default view."""
+    keys = [k for k in args if args.get(k)]
+    if keys == ["view"]:
+        view_id = id_param(args, "view")
+        if view_id is None:  # view=0: the list without a view, no default
+            return None
+        view = saved.get_view(current_user, view_id, entity)
+        return redirect(list_url(entity, saved.args_of(view)))
+    if not keys and not args:
+        view = saved.default_view(current_user, entity)
+        if view is not None:
+            return redirect(list_url(entity, saved.args_of(view)))
+    return None
+
+
+def _state() -> MultiDict:
+    """The list's query parameters posted with the form (its current URL's query)."""
+    from urllib.parse import parse_qsl
+
+    return MultiDict(parse_qsl(request.form.get("state", "")[:8000], keep_blank_values=False))
+
+
+def _entity() -> str:
+    entity = request.form.get("entity", "")
+    if entity not in saved.LISTS:
+        raise ValidationError({"entity": "There is no such list."})
+    return entity
+
+
+def _back(entity: str, view=None):
+    if view is not None:
+        return redirect(list_url(entity, saved.args_of(view)))
+    return redirect(list_url(entity, [("view", "0")]))
+
+
+@bp.post("")
+def create():
+    entity = _entity()
+    try:
+        view = saved.create_view(
+            current_user,
+            entity,
+            request.form.get("name"),
+            _state(),
+            bool(request.form.get("shared")),
+        )
+    except ValidationError as exc:
+        flash(exc.errors.get("name") or exc.message or "The view could not be saved.", "error")
+        return redirect(list_url(entity, list(_state().items(multi=True))))
+    flash(f"View “{view.name}” saved.", "success")
+    return _back(entity, view)
+
+
+@bp.post("/<int:view_id>/update")
+def update(view_id: int):
+    view = saved.update_view(current_user, view_id, _state())
+    flash(f"View “{view.name}” updated with the current filters and columns.", "success")
+    return _back(view.entity, view)
+
+
+@bp.post("/<int:view_id>/rename")
+def rename(view_id: int):
+    view = saved.get_view(current_user, view_id)
+    try:
+        view = saved.rename_view(
+            current_user, view_id, request.form.get("name"), bool(request.form.get("shared"))
+        )
+    except ValidationError as exc:
+        flash(exc.errors.get("name") or exc.message, "error")
+    else:
+        flash(f"View renamed to “{view.name}”.", "success")
+    return _back(view.entity, view)
+
+
+@bp.post("/<int:view_id>/delete")
+def delete(view_id: int):
+    entity = saved.delete_view(current_user, view_id)
+    flash("View deleted.", "success")
+    return _back(entity)
+
+
+@bp.post("/default")
+def default():
+    entity = _entity()
+    view_id = id_param(request.form, "view_id")
+    saved.set_default(current_user, entity, view_id)
+    if view_id is None:
+        flash("This list now opens without a saved view.", "success")
+        return _back(entity)
+    view = saved.get_view(current_user, view_id, entity)
+    flash(f"This list now opens with the view “{view.name}”.", "success")
+    return _back(entity, view)
