@@ -42,9 +42,13 @@ def upload_raw(client, data: bytes, filename: str = "deals.csv"):
     a temporary file that it leaves open when the app refuses to read it."""
     boundary = "----opportuno-test"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-        f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return client.post(
         "/imports/new?entity=opportunity",
         data=body,
@@ -111,7 +115,7 @@ def test_upload_italian_csv_records_a_run_and_guesses_everything(app, client, si
     assert "abc is not a number written with a decimal comma" in page
     assert 'data-ambiguous="date"' in page
     assert "like 03/04/2026, can be read as day/month and as month/day" in page
-    assert 'action="/imports/%d/run"' % run.id in page
+    assert f'action="/imports/{run.id}/run"' in page
     assert 'name="dry_run"' in page and 'value="good_rows"' in page
 
 
@@ -121,12 +125,11 @@ def test_changing_the_choices_saves_them_and_remembers_the_mapping(app, client, 
     form = _form(run, date_order="mdy", col_3="", col_2="amount")
     form["col_3"] = "close_date"
     form["col_4"] = ""  # do not import the probability
-    response = client.post(
-        f"/imports/{run.id}/mapping", data=form, headers={"HX-Request": "true", "HX-Target": "mapping"}
-    )
+    htmx = {"HX-Request": "true", "HX-Target": "mapping"}
+    response = client.post(f"/imports/{run.id}/mapping", data=form, headers=htmx)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert page.startswith('{# ') is False and 'id="mapping"' in page and "<html" not in page
+    assert page.startswith("{# ") is False and 'id="mapping"' in page and "<html" not in page
     assert "Mar 4, 2026" in page  # 03/04/2026 now read month/day
     assert "data-saved" in page
     db.session.expire_all()
@@ -239,7 +242,8 @@ def test_a_file_over_the_limit_is_refused_before_it_is_stored(make_app, signed_i
     app = make_app(MAX_IMPORT_BYTES=1 << 20)
     client = app.test_client()
     with app.app_context():
-        client.post("/login", data={"email": "sales@example.com", "password": "correct-horse-battery"})
+        login = {"email": "sales@example.com", "password": "correct-horse-battery"}
+        client.post("/login", data=login)
         before, files = _counts(), _files(app)
         response = upload_raw(client, b"Name;Amount\r\n" + b"Deal;1\r\n" * 200_000)
         assert response.status_code == 413

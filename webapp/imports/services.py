@@ -25,7 +25,12 @@ from . import mapping as columns
 from .reading import Table, UnreadableFile, open_table
 from .values import SAMPLE_ROWS, Guess, Refused, RowConverter, guess_formats
 
-ENTITY_NAMES = {"opportunity": "deals", "account": "accounts", "contact": "contacts", "lead": "leads"}
+ENTITY_NAMES = {
+    "opportunity": "deals",
+    "account": "accounts",
+    "contact": "contacts",
+    "lead": "leads",
+}
 EXTENSIONS = ("csv", "txt", "tsv", "xlsx", "vcf", "vcard")
 PREVIEW_ROWS = 20
 CHUNK = 1 << 20
@@ -375,4 +380,3 @@ def read_choices(form, entity: str, current_encoding: str | None = None) -> dict
         raise ValidationError(errors)
     choices["shape"], choices["mapping"] = shape, mapping
     return choices
-
