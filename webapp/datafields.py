@@ -52,6 +52,7 @@ FIELDS: dict[str, tuple[DataField, ...]] = {
                 "Title",
                 "Titolo",
                 "Opportunity Name",
+                "Opportunity",
                 "Nome opportunità",
                 "Deal name",
                 "Potential Name",

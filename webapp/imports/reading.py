@@ -24,7 +24,7 @@ from charset_normalizer import from_bytes
 from . import vcard
 
 SAMPLE_BYTES = 64 * 1024
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 256 * 1024
 DELIMITERS = {";": "Semicolon (;)", ",": "Comma (,)", "\t": "Tab", "|": "Vertical bar (|)"}
 ENCODINGS = {
     "utf-8": "UTF-8",

@@ -113,8 +113,9 @@ def _content_line(line: str) -> tuple[str, dict[str, list[str]], str]:
                 ("ENCODING" if part.upper() in ("QUOTED-PRINTABLE", "BASE64") else "TYPE"),
                 part,
             )
-        for item in _split(values, ",", quotes=True):
-            params.setdefault(key.strip().upper(), []).append(item.strip().strip('"').lower())
+        for item in _split(values, ",", quotes=True):  # TYPE=work,cell or TYPE="work,cell"
+            for one in item.strip().strip('"').split(","):
+                params.setdefault(key.strip().upper(), []).append(one.strip().lower())
     if "quoted-printable" in params.get("ENCODING", []):
         charset = (params.get("CHARSET") or ["utf-8"])[0]
         data = quopri.decodestring(value.encode("latin-1", errors="replace"))
