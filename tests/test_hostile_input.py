@@ -100,7 +100,7 @@ def world(app, pipeline, business_line, admin, lost_reason):
     run = upload(
         admin,
         "opportunity",
-        io.BytesIO("Nome;Importo;Data chiusura\nAffare;1.500,50;31/12/2026\n".encode()),
+        io.BytesIO(b"Nome;Importo;Data chiusura\nAffare;1.500,50;31/12/2026\n"),
         "deals.csv",
         folder=app.config["UPLOAD_FOLDER"],
         limit=app.config["MAX_IMPORT_BYTES"],
