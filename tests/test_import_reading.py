@@ -95,6 +95,15 @@ def test_delimiters_are_sniffed(app, write, text, delimiter):
     assert rows[0][1] == ["A", "1,5", "X"]
 
 
+def test_semicolons_win_over_decimal_commas_in_rows_of_uneven_width(app, write):
+    text = "Nome;Importo;Data;Note;;;\r\n" + "Affare;1.000,00;01/02/2026;;\r\n" * 30
+    text += "Altro;2.000,00;01/02/2026;Nota\r\n"
+    table, rows = read(write(text.encode()))
+    assert table.delimiter == ";"
+    assert table.headers == ["Nome", "Importo", "Data", "Note"]
+    assert rows[-1] == (32, ["Altro", "2.000,00", "01/02/2026", "Nota"])
+
+
 def test_the_person_can_override_the_delimiter(app, write):
     table, rows = read(write(b"Name;Notes\nA;x,y\n"), delimiter=",")
     assert table.headers == ["Name;Notes"]

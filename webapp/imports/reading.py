@@ -224,7 +224,8 @@ def _open_text(path: Path, encoding: str):
 
 
 def _sniff(sample: str) -> str:
-    """The delimiter that splits the first records into the most rows of one same width."""
+    """The delimiter that splits the header row into the most columns while no record of
+    the sample spills over them (rows may be shorter: Excel drops trailing empty cells)."""
     lines = sample.splitlines(keepends=True)
     if len(lines) > 1:
         lines = lines[:-1]  # the last line of the sample may be cut short
@@ -232,18 +233,24 @@ def _sniff(sample: str) -> str:
     best, best_score = ",", (0.0, 0)
     for candidate in DELIMITERS:
         try:
-            widths = [len(r) for r in csv.reader(io.StringIO(text), delimiter=candidate) if r]
+            records = [_trimmed(r) for r in csv.reader(io.StringIO(text), delimiter=candidate)]
         except csv.Error:
             continue
-        if not widths:
+        records = [r for r in records if r]
+        width = len(records[0]) if records else 0
+        if width < 2:
             continue
-        common = max(set(widths), key=widths.count)
-        if common < 2:
-            continue
-        score = (widths.count(common) / len(widths), common)
+        fitting = sum(1 for r in records if len(r) <= width)
+        score = (fitting / len(records), width)
         if score > best_score:
             best, best_score = candidate, score
     return best
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return cells
 
 
 def _open_csv(path: Path, head: bytes, encoding: str, delimiter: str | None) -> Table:
@@ -269,8 +276,7 @@ def _open_csv(path: Path, head: bytes, encoding: str, delimiter: str | None) -> 
                     return
                 except csv.Error as error:
                     raise UnreadableFile(BAD_CSV.format(line=start, error=error)) from None
-                while cells and not cells[-1].strip():
-                    cells.pop()
+                cells = _trimmed(cells)
                 if cells:
                     yield start, cells
         finally:
