@@ -278,3 +278,24 @@ def test_list_toolbars_link_to_the_import(client, signed_in):
         page = client.get(path).get_data(as_text=True)
         assert f'href="/imports/new?entity={entity}"' in page, path
     assert 'href="/imports"' in client.get("/leads").get_data(as_text=True)
+
+
+def test_refused_cells_beyond_the_preview_are_listed_with_their_line(app, client, signed_in):
+    body = "Nome;Importo\r\n" + "Affare;1.000,00\r\n" * 40 + "Rotto;1,500.50\r\n"
+    upload(client, body.encode())
+    page = client.get(f"/imports/{_run().id}/mapping").get_data(as_text=True)
+    assert "1 cell refused in the first 41 rows:" in page
+    assert "Line 42, Amount: 1,500.50 is not a number written with a decimal comma" in page
+
+
+def test_the_imports_list_queries_do_not_grow_with_runs(app, client, auth, admin, count_queries):
+    auth.login(admin)
+    upload(client, ITALIAN.encode())
+    with count_queries() as one:
+        assert client.get("/imports").status_code == 200
+    for _ in range(4):
+        upload(client, ITALIAN.encode())
+    with count_queries() as five:
+        page = client.get("/imports").get_data(as_text=True)
+    assert page.count("Ada Admin") >= 5 and "deals" in page
+    assert len(five) == len(one)

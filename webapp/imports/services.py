@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..datafields import DataField, fields_for
@@ -33,6 +34,7 @@ ENTITY_NAMES = {
 }
 EXTENSIONS = ("csv", "txt", "tsv", "xlsx", "vcf", "vcard")
 PREVIEW_ROWS = 20
+REFUSED_SHOWN = 10
 CHUNK = 1 << 20
 
 NO_FILE = "Choose a file to import."
@@ -68,7 +70,12 @@ def get_run(user: User, run_id: int) -> ImportRun:
 
 def recent_runs(user: User, limit: int = 50) -> list[ImportRun]:
     """The user's latest runs (an admin's list shows everyone's)."""
-    query = select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)
+    query = (
+        select(ImportRun)
+        .options(selectinload(ImportRun.user))
+        .order_by(ImportRun.id.desc())
+        .limit(limit)
+    )
     if not permissions.is_admin(user):
         query = query.where(ImportRun.user_id == user.id)
     return list(db.session.scalars(query))
@@ -206,6 +213,10 @@ class Preview:
     decimal_guess: Guess | None = None
     rows: list[tuple[int, list[PreviewCell]]] = field(default_factory=list)
     example: list[str] = field(default_factory=list)  # the first data row, as read
+    # Refused cells among the sampled rows: (line, column label, reason), and how many.
+    refused: list[tuple[int, str, str]] = field(default_factory=list)
+    refused_count: int = 0
+    sampled: int = 0
     problems: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -265,6 +276,12 @@ def preview(user: User, run: ImportRun, choices: dict | None = None, *, locale: 
         (line, _cells(converter, result.mapped, cells)) for line, cells in sample[:PREVIEW_ROWS]
     ]
     result.example = sample[0][1] if sample else []
+    result.sampled = len(sample)
+    for line, cells in sample:
+        for label, reason in converter.convert(cells)[1]:
+            result.refused_count += 1
+            if len(result.refused) < REFUSED_SHOWN:
+                result.refused.append((line, label, reason))
     return result
 
 

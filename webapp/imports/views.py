@@ -20,7 +20,8 @@ FORM_OVERHEAD = 64 * 1024  # the multipart envelope around the file
 @bp.get("")
 def index():
     """The user's imports (everyone's for an admin), newest first."""
-    return render_template("imports/index.html", runs=services.recent_runs(current_user))
+    runs = services.recent_runs(current_user)
+    return render_template("imports/index.html", runs=runs, entities=services.ENTITY_NAMES)
 
 
 @bp.route("/new", methods=["GET", "POST"])
