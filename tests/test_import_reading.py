@@ -104,9 +104,18 @@ def test_semicolons_win_over_decimal_commas_in_rows_of_uneven_width(app, write):
     assert rows[-1] == (32, ["Altro", "2.000,00", "01/02/2026", "Nota"])
 
 
+def test_title_lines_above_the_header_row_are_skipped(app, write):
+    text = "Report trattative 2026;;;\r\n;;;\r\nEstratto il 30/11/2026\r\nNome;Importo\r\nA;1\r\n"
+    table, rows = read(write(text.encode()))
+    assert (table.delimiter, table.headers, rows) == (";", ["Nome", "Importo"], [(5, ["A", "1"])])
+    assert table.notes == ["The header row is line 4; the lines above it were skipped."]
+    table, rows = read(write(b"Cognome\nRossi\nBianchi\n"))  # one column: no title to skip
+    assert table.headers == ["Cognome"] and rows == [(2, ["Rossi"]), (3, ["Bianchi"])]
+
+
 def test_the_person_can_override_the_delimiter(app, write):
-    table, rows = read(write(b"Name;Notes\nA;x,y\n"), delimiter=",")
-    assert table.headers == ["Name;Notes"]
+    table, rows = read(write(b"Name;Notes,Extra\nA;x,y\n"), delimiter=",")
+    assert table.headers == ["Name;Notes", "Extra"]
     assert rows[0][1] == ["A;x", "y"]
 
 
@@ -186,13 +195,15 @@ def workbook(tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.title = "Deals"
+    sheet.append(["Trattative aperte", None, None])
+    sheet.append([])
     sheet.append(["Nome", "Importo (€)", "Data chiusura", "Probabilità", "Note", None, None])
     sheet.append(["Typed", 1500.5, datetime(2026, 12, 31), 0.25, "ok", None, None])
     sheet.append(["Integer", 2000, date(2026, 1, 2), 0.5, None, None, None])
     sheet.append(["Text cells", "1.500,50", "31/12/2026", "25%", 42, None, None])
     sheet.append([None, None, None, None, None, None, None])
-    sheet.cell(2, 4).number_format = "0%"
-    sheet.cell(3, 4).number_format = "0%"
+    sheet.cell(4, 4).number_format = "0%"
+    sheet.cell(5, 4).number_format = "0%"
     other = book.create_sheet("Contacts")
     other.append(["Cognome", "Nome"])
     other.append(["Rossi", "Mario"])
@@ -206,9 +217,9 @@ def test_xlsx_typed_cells_are_exact_and_text_cells_stay_text(app, workbook):
     assert (table.kind, table.sheet, table.sheets) == ("xlsx", "Deals", ["Deals", "Contacts"])
     assert table.headers == ["Nome", "Importo (€)", "Data chiusura", "Probabilità", "Note"]
     assert rows == [
-        (2, ["Typed", "1500.5", "2026-12-31", "25", "ok"]),
-        (3, ["Integer", "2000", "2026-01-02", "50"]),
-        (4, ["Text cells", "1.500,50", "31/12/2026", "25%", "42"]),
+        (4, ["Typed", "1500.5", "2026-12-31", "25", "ok"]),
+        (5, ["Integer", "2000", "2026-01-02", "50"]),
+        (6, ["Text cells", "1.500,50", "31/12/2026", "25%", "42"]),
     ]
     typed = rows[0][1]
     assert all(isinstance(c, Exact) for c in typed[1:4]) and not isinstance(typed[0], Exact)

@@ -12,6 +12,7 @@ file's locale guesses. A file that cannot be read raises ``UnreadableFile`` sayi
 import codecs
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ BOMS = (
 )
 CSV_FIELD_LIMIT = 1 << 20  # one cell of at most 1 MB (csv's own default is 128 KB)
 MAX_COLUMNS = 500
+TITLE_LINES = 5  # lines of title above the header row that are skipped
 # Leading bytes of files people pick by mistake, and what to say about them.
 NOT_TABLES = (
     (b"\x89PNG", "an image"),
@@ -60,6 +62,7 @@ BROKEN_XLSX = "This spreadsheet cannot be read ({error}); save it again as XLSX 
 NO_SHEET = "The spreadsheet has no sheet named {sheet}."
 TOO_WIDE = "The header row has more than {limit} columns; is this the right file?"
 BAD_CSV = "Line {line} cannot be read: {error}."
+TITLE_SKIPPED = "The header row is line {line}; the lines above it were skipped."
 
 
 class UnreadableFile(ValueError):
@@ -237,6 +240,7 @@ def _sniff(sample: str) -> str:
         except csv.Error:
             continue
         records = [r for r in records if r]
+        records = records[_header_index(records) :]
         width = len(records[0]) if records else 0
         if width < 2:
             continue
@@ -255,7 +259,6 @@ def _trimmed(cells: list[str]) -> list[str]:
 
 def _open_csv(path: Path, head: bytes, encoding: str, delimiter: str | None) -> Table:
     sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
-    notes = []
     if delimiter not in DELIMITERS:
         delimiter = _sniff(sample)
     csv.field_size_limit(CSV_FIELD_LIMIT)
@@ -263,10 +266,8 @@ def _open_csv(path: Path, head: bytes, encoding: str, delimiter: str | None) -> 
     if handle.read(1) != "\ufeff":
         handle.seek(0)
     reader = csv.reader(handle, delimiter=delimiter)
-    line = 0
 
     def records() -> Iterator[tuple[int, list[str]]]:
-        nonlocal line
         try:
             while True:
                 start = reader.line_num + 1
@@ -282,13 +283,41 @@ def _open_csv(path: Path, head: bytes, encoding: str, delimiter: str | None) -> 
         finally:
             handle.close()
 
-    rows = records()
-    first = next(rows, None)
-    if first is None:
+    return _headed(records(), Table("csv", [], iter(()), encoding, delimiter))
+
+
+def _header_index(records: list[list[str]]) -> int:
+    """Where the header row is among the first records: the first one naming two columns
+    or more, after at most TITLE_LINES lines of title above it (a report's heading)."""
+    for index, cells in enumerate(records[: TITLE_LINES + 1]):
+        if sum(1 for c in cells if c.strip()) >= 2:
+            return index
+    return 0
+
+
+def _headed(rows: Iterator[tuple[int, list[str]]], table: Table) -> Table:
+    """``table`` with its header row taken from ``rows`` (title lines above it skipped) and
+    the rows after it; UnreadableFile when there are no rows at all."""
+    first = list(itertools.islice(rows, TITLE_LINES + 1))
+    if not first:
         rows.close()
         raise UnreadableFile(EMPTY)
-    headers = _headers(first[1])
-    return Table("csv", headers, rows, encoding, delimiter, notes)
+    index = _header_index([cells for _, cells in first])
+    line, cells = first[index]
+    if index:
+        table.notes.append(TITLE_SKIPPED.format(line=line))
+    table.headers = _headers(cells)
+    rest = first[index + 1 :]
+
+    def chained() -> Iterator[tuple[int, list[str]]]:
+        try:
+            yield from rest
+            yield from rows
+        finally:
+            rows.close()
+
+    table.rows = chained()
+    return table
 
 
 def _headers(cells: list[str]) -> list[str]:
@@ -334,12 +363,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         finally:
             book.close()
 
-    rows = records()
-    first = next(rows, None)
-    if first is None:
-        rows.close()
-        raise UnreadableFile(EMPTY)
-    table = Table("xlsx", _headers(first[1]), rows, sheet=chosen, sheets=list(names))
+    table = _headed(records(), Table("xlsx", [], iter(()), sheet=chosen, sheets=list(names)))
     if len(names) > 1:
         table.notes.append(f"Sheet {chosen} of {len(names)}.")
     return table
