@@ -299,3 +299,97 @@ def test_the_imports_list_queries_do_not_grow_with_runs(app, client, auth, admin
         page = client.get("/imports").get_data(as_text=True)
     assert page.count("Ada Admin") >= 5 and "deals" in page
     assert len(five) == len(one)
+
+
+VCARD = (
+    "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Anna Bianchi\r\nN:Bianchi;Anna;;;\r\n"
+    "EMAIL:anna@bianchi.example\r\nORG:Caffè Bianchi\r\nUID:anna-1\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Rossi;Mario;;;\r\nEMAIL:not-an-email\r\nEND:VCARD\r\n"
+)
+
+
+def test_a_vcard_file_maps_itself_onto_contacts(app, client, signed_in):
+    assert upload(client, VCARD.encode(), "rubrica.vcf", entity="contact").status_code == 302
+    run = _run()
+    assert run.entity == "contact"
+    assert list(run.options["mapping"].values()) == [
+        "external_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "mobile",
+        "title",
+        "account",
+        "notes",
+    ]
+    page = client.get(f"/imports/{run.id}/mapping").get_data(as_text=True)
+    assert "A vCard file of contact cards" in page
+    assert "Caffè Bianchi" in page and "anna-1" in page
+    assert "Line 9, Email: not-an-email is not an email address." in page
+
+
+def test_an_xlsx_sheet_is_chosen_and_the_mapping_follows(app, client, signed_in):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Note"
+    book.active.append(["Appunti"])
+    book.active.append(["niente"])
+    deals = book.create_sheet("Trattative")
+    deals.append(["Nome", "Importo", "Data chiusura"])
+    deals.append(["Affare", 1500.5, datetime(2026, 3, 4)])
+    data = io.BytesIO()
+    book.save(data)
+    assert upload(client, data.getvalue(), "export.xlsx").status_code == 422  # sheet 1: no field
+
+    upload_ok = upload(client, data.getvalue(), "export.xlsx", entity="account")
+    assert upload_ok.status_code == 422  # "Appunti" is no account field either
+
+    book.move_sheet("Trattative", offset=-1)
+    data = io.BytesIO()
+    book.save(data)
+    assert upload(client, data.getvalue(), "export.xlsx").status_code == 302
+    run = _run()
+    assert run.options["sheet"] == "Trattative" and run.options["mapping"] == {
+        "0": "name",
+        "1": "amount",
+        "2": "close_date",
+    }
+    page = client.get(f"/imports/{run.id}/mapping").get_data(as_text=True)
+    assert "1,500.5" in page and "Mar 4, 2026" in page  # typed cells: no guessing
+    assert 'name="sheet"' in page
+
+    response = client.post(f"/imports/{run.id}/mapping", data=_form(run, sheet="Note"))
+    assert response.status_code == 422  # the other sheet has no Name column
+    assert "Choose the column that holds Name" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run.id).options["sheet"] == "Trattative"
+
+
+def test_a_choice_that_makes_the_file_unreadable_is_said_and_can_be_undone(app, client, signed_in):
+    upload(client, ITALIAN.encode())
+    run = _run()
+    response = client.post(f"/imports/{run.id}/mapping", data=_form(run, encoding="utf-16"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'name="encoding"' in page and 'name="delimiter"' in page
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run.id).options["encoding"] == "utf-8-sig"
+    response = client.post(f"/imports/{run.id}/mapping", data=_form(run, encoding="utf-8"))
+    assert response.status_code == 200
+
+
+def test_the_mapping_page_queries_do_not_grow_with_rows(app, client, signed_in, count_queries):
+    def queries(rows: int) -> int:
+        upload(client, ("Nome;Importo\r\n" + "Affare;1.000,00\r\n" * rows).encode())
+        run = _run()
+        with count_queries() as statements:
+            assert client.get(f"/imports/{run.id}/mapping").status_code == 200
+            client.post(f"/imports/{run.id}/mapping", data=_form(run, date_order="mdy"))
+        return len(statements)
+
+    queries(3)  # the first choice of this shape is remembered: one INSERT more
+    assert queries(3) == queries(300)

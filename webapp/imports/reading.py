@@ -62,6 +62,7 @@ BROKEN_XLSX = "This spreadsheet cannot be read ({error}); save it again as XLSX 
 NO_SHEET = "The spreadsheet has no sheet named {sheet}."
 TOO_WIDE = "The header row has more than {limit} columns; is this the right file?"
 BAD_CSV = "Line {line} cannot be read: {error}."
+UNKNOWN_ENCODING = "There is no encoding named {encoding}."
 TITLE_SKIPPED = "The header row is line {line}; the lines above it were skipped."
 
 
@@ -174,8 +175,12 @@ def _encoding(path: Path, head: bytes, chosen: str | None) -> str:
         return "utf-8-sig" if detected == "utf-8" else detected
     if chosen in ("utf-8", "utf-8-sig"):
         return "utf-8-sig"
-    if chosen == "utf-16" and detected.startswith("utf-16"):
-        return detected
+    if chosen == "utf-16":  # its byte order from the BOM, else from the NUL bytes
+        return detected if detected.startswith("utf-16") else "utf-16-le"
+    try:
+        codecs.lookup(chosen)
+    except LookupError:
+        raise UnreadableFile(UNKNOWN_ENCODING.format(encoding=chosen)) from None
     return chosen
 
 
