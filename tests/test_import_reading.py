@@ -521,3 +521,18 @@ def test_each_field_is_guessed_once_and_unknown_headers_stay_unmapped(app):
 def test_shape_ignores_case_accents_and_units():
     assert shape(["Nome", "Importo (€)"]) == shape(["NOME ", "importo"])
     assert shape(["Nome", "Importo"]) != shape(["Importo", "Nome"])
+
+
+def test_ambiguous_files_default_to_the_readers_habits(app):
+    mapping = {0: "amount", 1: "close_date"}
+    it = guess_formats("opportunity", mapping, [["1.500,50", "03/04/2026"]], locale="it")
+    en_comma = guess_formats("opportunity", mapping, [["1.500,50", "03/04/2026"]], locale="en")
+    en_point = guess_formats("opportunity", mapping, [["1,500.50", "03/04/2026"]], locale="en")
+    en_none = guess_formats("opportunity", mapping, [["1500", "03/04/2026"]], locale="en")
+    assert [(o.value, d.value) for o, d in (it, en_comma, en_point, en_none)] == [
+        ("dmy", ","),
+        ("dmy", ","),
+        ("mdy", "."),
+        ("mdy", "."),
+    ]
+    assert all(o.ambiguous for o, _ in (it, en_comma, en_point, en_none))

@@ -60,6 +60,19 @@ def file_path(run: ImportRun, folder: str | None = None) -> Path:
     return Path(folder or current_app.config["UPLOAD_FOLDER"]) / run.stored_path
 
 
+def run_table(run: ImportRun, folder: str | None = None) -> Table:
+    """``run``'s file opened as its options say (the engine reads it again this way);
+    UnreadableFile when it cannot be."""
+    options = run.options or {}
+    return open_table(
+        file_path(run, folder),
+        filename=run.filename,
+        encoding=options.get("encoding"),
+        delimiter=options.get("delimiter"),
+        sheet=options.get("sheet"),
+    )
+
+
 def get_run(user: User, run_id: int) -> ImportRun:
     """The run, for its owner or an admin; NotFound for anyone else."""
     run = db.session.get(ImportRun, run_id)
@@ -99,6 +112,7 @@ def upload(
     *,
     folder: str,
     limit: int,
+    locale: str = "it",
 ) -> ImportRun:
     """Store and check an uploaded file (size, kind by content, a header row that names
     fields, one row at least) and record the run with the options detected; a refused
@@ -117,7 +131,7 @@ def upload(
         with _open(target, name, {}) as table:
             if table.kind == "vcard" and entity != "contact":
                 raise ValidationError({"file": VCARD_CONTACTS})
-            options = _first_options(user, entity, table)
+            options = first_options(entity, table, user=user, locale=locale)
         run = ImportRun(
             user_id=user.id,
             entity=entity,
@@ -157,19 +171,22 @@ def _open(path: Path, filename: str, options: dict) -> Table:
         raise ValidationError({"file": str(error)}) from None
 
 
-def _first_options(user: User, entity: str, table: Table) -> dict:
-    """What the file says about itself, and the mapping remembered for its shape or guessed;
-    refused when no column is a field of ``entity``."""
-    guessed = columns.remembered(user, entity, table.headers) or columns.guess_mapping(
-        entity, table.headers
-    )
+def first_options(
+    entity: str, table: Table, *, user: User | None = None, locale: str = "it"
+) -> dict:
+    """``run.options`` for a file just opened (``table``, whose rows it starts reading):
+    what the file says about itself, and the mapping ``user`` chose for its shape before,
+    else the one its headers suggest. ValidationError when no column is a field of
+    ``entity``. The CLI reads a file without a run with these options too."""
+    remembered = columns.remembered(user, entity, table.headers) if user else None
+    guessed = remembered or columns.guess_mapping(entity, table.headers)
     if not guessed:
         example = ", ".join(f.label for f in fields_for(entity)[1:4])
         raise ValidationError(
             {"file": NO_KNOWN_COLUMN.format(entities=ENTITY_NAMES[entity], example=example)}
         )
     sample = [cells for _, cells in _take(table, SAMPLE_ROWS)]
-    order, decimal = guess_formats(entity, guessed, sample)
+    order, decimal = guess_formats(entity, guessed, sample, locale=locale)
     return {
         "encoding": table.encoding,
         "delimiter": table.delimiter,

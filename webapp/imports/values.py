@@ -203,7 +203,8 @@ def guess_formats(
 ) -> tuple[Guess, Guess]:
     """(date order, decimal mark) of a file from up to SAMPLE_ROWS rows: dates from the
     cells of every column (a date looks like one wherever it is), amounts from the columns
-    mapped to a number field."""
+    mapped to a number field. When the cells leave them open: the locale's decimal mark,
+    and month first only for an English reader of a file with a decimal point."""
     kinds = {f.key: f.kind for f in fields_for(entity)}
     numeric = [i for i, key in mapping.items() if kinds.get(key) in NUMBER_KINDS]
     dates, numbers = [], []
@@ -213,10 +214,9 @@ def guess_formats(
         dates.extend(cells)
         numbers.extend(cells[i] for i in numeric if i < len(cells))
     english = locale.split("_")[0] == "en"
-    return (
-        guess_date_order(dates, "mdy" if english else "dmy"),
-        guess_decimal(numbers, "." if english else ","),
-    )
+    decimal = guess_decimal(numbers, "." if english else ",")
+    american = english and decimal.value == "."  # else day first, as most of the world
+    return guess_date_order(dates, "mdy" if american else "dmy"), decimal
 
 
 # --- rows ----------------------------------------------------------------------------------

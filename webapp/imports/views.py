@@ -41,6 +41,7 @@ def new():
                 upload.filename if upload else None,
                 folder=current_app.config["UPLOAD_FOLDER"],
                 limit=limit,
+                locale=current_locale(),
             )
         except RequestEntityTooLarge:
             errors, status = {"file": services.TOO_LARGE.format(mb=limit >> 20)}, 413
