@@ -352,13 +352,12 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         raise UnreadableFile(NO_SHEET.format(sheet=sheet))
     chosen = sheet or names[0]
     worksheet = book[chosen]
+    worksheet.reset_dimensions()  # rows as stored, not padded to a stated A1:XFD1048576
 
     def records() -> Iterator[tuple[int, list[str]]]:
         try:
             for number, row in enumerate(worksheet.iter_rows(), start=1):
-                cells = [_cell_text(c) for c in row]
-                while cells and not cells[-1].strip():
-                    cells.pop()
+                cells = _trimmed([_cell_text(c) for c in row])
                 if cells:
                     yield number, cells
         except UnreadableFile:
@@ -368,10 +367,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         finally:
             book.close()
 
-    table = _headed(records(), Table("xlsx", [], iter(()), sheet=chosen, sheets=list(names)))
-    if len(names) > 1:
-        table.notes.append(f"Sheet {chosen} of {len(names)}.")
-    return table
+    return _headed(records(), Table("xlsx", [], iter(()), sheet=chosen, sheets=list(names)))
 
 
 def _cell_text(cell) -> str:
@@ -398,6 +394,5 @@ def _cell_text(cell) -> str:
 
 
 def plain(number: Decimal) -> str:
-    """``1500.5``, ``1500`` (never an exponent, no trailing zeros)."""
-    text = format(number.normalize(), "f")
-    return text
+    """``1500.5``, ``1500``: no exponent, no trailing zeros."""
+    return format(number.normalize(), "f")
