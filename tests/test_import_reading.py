@@ -430,6 +430,9 @@ def test_three_date_styles_read_and_refused_with_reasons(app):
     )
     assert mdy.convert(["31/12/2026"])[1][0][1].startswith("31/12/2026 is not a date written")
     assert dmy.convert(["۳۱/۱۲/۲۰۲۶"])[0] == {"close_date": date(2026, 12, 31)}
+    assert dmy.convert(["31/02/2026"])[1] == [
+        ("Close date", "31/02/2026 is not a day of the calendar.")
+    ]
 
 
 def test_each_refused_cell_says_its_column_and_why(app):

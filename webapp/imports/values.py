@@ -57,6 +57,7 @@ NOT_DATE = {
     "mdy": "{typed} is not a date written month/day/year (12/31/2026) or 2026-12-31.",
     "ymd": "{typed} is not a date written year-month-day (2026-12-31).",
 }
+NO_SUCH_DAY = "{typed} is not a day of the calendar."
 NOT_EMAIL = "{typed} is not an email address."
 TOO_LONG = "The text is longer than {limit} characters."
 CONTROL = "The text holds control characters."
@@ -164,11 +165,11 @@ def read_day(text: str, order: str) -> date:
             day, month, year = int(a), int(b), int(c)
         else:
             month, day, year = int(a), int(b), int(c)
-        if year is not None:
+        if year is not None and 1 <= month <= 12:  # else written in another order
             try:
                 return date(year + 2000 if year < 100 else year, month, day)
             except ValueError:
-                pass
+                raise Refused(NO_SUCH_DAY.format(typed=shown(text))) from None
     raise Refused(NOT_DATE[order].format(typed=shown(text)))
 
 
