@@ -3,6 +3,8 @@ mapping page (what was detected, the columns, the preview), choices kept in ``ru
 and remembered per user and file shape; bad files refused with a message, nothing written."""
 
 import io
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -393,3 +395,43 @@ def test_the_mapping_page_queries_do_not_grow_with_rows(app, client, signed_in, 
 
     queries(3)  # the first choice of this shape is remembered: one INSERT more
     assert queries(3) == queries(300)
+
+
+def test_a_field_chosen_for_two_columns_is_refused(app, client, signed_in):
+    upload(client, ITALIAN.encode())
+    run = _run()
+    response = client.post(f"/imports/{run.id}/mapping", data=_form(run, col_1="name"))
+    assert response.status_code == 422
+    assert "Name is chosen for more than one column: choose it once." in response.get_data(
+        as_text=True
+    )
+
+
+def test_the_engines_seams_read_the_run_as_the_page_showed_it(app, client, signed_in):
+    from webapp.imports import services
+    from webapp.imports.mapping import missing_required
+    from webapp.imports.values import RowConverter
+
+    upload(client, ITALIAN.encode("cp1252"))
+    run = _run()
+    client.post(f"/imports/{run.id}/mapping", data=_form(run, col_4=""))
+    db.session.expire_all()
+    run = db.session.get(ImportRun, run.id)
+    convert = RowConverter.from_options(run.entity, run.options).convert
+    with services.run_table(run) as table:
+        rows = [(line, convert(cells)) for line, cells in table.rows]
+    assert [line for line, _ in rows] == [2, 3, 5]
+    assert rows[0][1] == (
+        {
+            "name": "Fornitura caffè",
+            "account": "Caffè Rossi srl",
+            "amount": Decimal("1500.50"),
+            "close_date": date(2026, 4, 3),
+        },
+        [],
+    )
+    assert rows[2][1][1] == [
+        ("Amount", "abc is not a number written with a decimal comma, like 1.500,50.")
+    ]
+    assert missing_required("opportunity", {1: "account"})[0].key == "name"
+    assert missing_required("opportunity", {0: "name"}) == []

@@ -12,7 +12,7 @@ import unicodedata
 
 from sqlalchemy import select
 
-from ..datafields import fields_for
+from ..datafields import DataField, fields_for
 from ..extensions import db
 from ..models import ImportMapping, User
 
@@ -56,6 +56,12 @@ def guess_mapping(entity: str, headers: list[str]) -> dict[int, str]:
                 taken.add(key)
                 break
     return mapping
+
+
+def missing_required(entity: str, mapping: dict[int, str]) -> list[DataField]:
+    """The required fields of ``entity`` that no column of ``mapping`` fills."""
+    chosen = set(mapping.values())
+    return [f for f in fields_for(entity) if f.required and f.key not in chosen]
 
 
 def shape(headers: list[str]) -> str:

@@ -304,10 +304,10 @@ def preview(user: User, run: ImportRun, choices: dict | None = None, *, locale: 
 
 def _mapping_problems(result: Preview) -> dict[str, str]:
     problems = {}
+    for f in columns.missing_required(result.run.entity, result.mapping):
+        problems[f"required.{f.key}"] = REQUIRED.format(label=f.label)
     chosen = list(result.mapping.values())
     for f in result.fields:
-        if f.required and f.key not in chosen:
-            problems[f"required.{f.key}"] = REQUIRED.format(label=f.label)
         if chosen.count(f.key) > 1:
             problems[f"twice.{f.key}"] = TWICE.format(label=f.label)
     return problems
