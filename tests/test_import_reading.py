@@ -244,6 +244,17 @@ def test_xlsx_typed_cells_are_exact_and_text_cells_stay_text(app, workbook):
     assert values["description"] == "42"
 
 
+def test_typed_cells_of_the_wrong_kind(app):
+    convert = RowConverter("opportunity", {0: "close_date", 1: "amount"}).convert
+    assert convert([Exact("46022"), Exact("2026-12-31")]) == (
+        {"close_date": date(2025, 12, 31)},  # a serial day number, as Excel counts
+        [("Amount", "2026-12-31 is not a number written with a decimal comma, like 1.500,50.")],
+    )
+    assert convert([Exact("1500.5"), ""])[1] == [
+        ("Close date", "1500.5 is not a date written day/month/year (31/12/2026) or 2026-12-31.")
+    ]
+
+
 def test_xlsx_another_sheet(app, workbook):
     table, rows = read(workbook, sheet="Contacts")
     assert table.headers == ["Cognome", "Nome"] and rows == [(2, ["Rossi", "Mario"])]

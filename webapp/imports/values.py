@@ -13,7 +13,7 @@ References (account, stage, owner, ...) stay as the text read; the import resolv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import String
@@ -37,6 +37,7 @@ DATE = re.compile(r"(\d{1,4})([/.\-])(\d{1,2})\2(\d{1,4})(?:[ T]\d{1,2}[:.]\d{2}
 LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 SAMPLE_ROWS = 1000
+EXCEL_EPOCH = date(1899, 12, 30)
 GROUP_OF = {",": ".", ".": ","}
 PLAIN_AMOUNT = {
     mark: re.compile(
@@ -317,7 +318,7 @@ class RowConverter:
 
             def day(raw: str) -> date:
                 if isinstance(raw, Exact):
-                    return date.fromisoformat(raw[:10])
+                    return _exact_day(raw, order)
                 return read_day(raw, order)
 
             return day
@@ -339,6 +340,19 @@ class RowConverter:
             return value
 
         return text
+
+
+def _exact_day(text: str, order: str) -> date:
+    """A typed spreadsheet cell as a date: ISO, or a serial day number (a date cell whose
+    format the reader did not know), counted as Excel does from 30 Dec 1899."""
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    number = _exact_number(text)
+    if number is not None and 1 <= number < 2958466 and number == number.to_integral():
+        return EXCEL_EPOCH + timedelta(days=int(number))
+    raise Refused(NOT_DATE[order].format(typed=shown(text)))
 
 
 def _exact_number(text: str) -> Decimal | None:
