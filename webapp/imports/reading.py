@@ -61,7 +61,7 @@ NOT_XLSX = "This ZIP file is not an XLSX spreadsheet: save the sheet as XLSX or 
 BROKEN_XLSX = "This spreadsheet cannot be read ({error}); save it again as XLSX or CSV."
 NO_SHEET = "The spreadsheet has no sheet named {sheet}."
 TOO_WIDE = "The header row has more than {limit} columns; is this the right file?"
-BAD_CSV = "Line {line} cannot be read: {error}."
+BAD_CSV = "Line {line} cannot be read as CSV ({error})."
 UNKNOWN_ENCODING = "There is no encoding named {encoding}."
 TITLE_SKIPPED = "The header row is line {line}; the lines above it were skipped."
 

@@ -185,7 +185,10 @@ def first_options(
         raise ValidationError(
             {"file": NO_KNOWN_COLUMN.format(entities=ENTITY_NAMES[entity], example=example)}
         )
-    sample = [cells for _, cells in _take(table, SAMPLE_ROWS)]
+    try:
+        sample = [cells for _, cells in _take(table, SAMPLE_ROWS)]
+    except UnreadableFile as error:
+        raise ValidationError({"file": str(error)}) from None
     order, decimal = guess_formats(entity, guessed, sample, locale=locale)
     return {
         "encoding": table.encoding,
@@ -262,7 +265,11 @@ def preview(user: User, run: ImportRun, choices: dict | None = None, *, locale: 
         return result
     with table:
         result.table = table
-        sample = _take(table, SAMPLE_ROWS)
+        try:
+            sample = _take(table, SAMPLE_ROWS)
+        except UnreadableFile as error:
+            result.table, result.problems["file"] = None, str(error)
+            return result
     shape = columns.shape(table.headers)
     keys = {f.key for f in result.fields}
     if "mapping" in choices and choices.get("shape") == shape:
