@@ -440,7 +440,7 @@ def test_the_engines_seams_read_the_run_as_the_page_showed_it(app, client, signe
 def test_a_record_the_csv_reader_cannot_read_is_refused_with_its_line(app, client, signed_in):
     before, files = _counts(), _files(app)
     data = b"Nome;Note\r\nA;ok\r\nB;" + b"x" * (1 << 20) + b"y\r\n"
-    response = upload(client, data)
+    response = upload_raw(client, data)
     assert response.status_code == 422
     assert "Line 3 cannot be read as CSV" in response.get_data(as_text=True)
     assert _counts() == before and _files(app) == files
