@@ -198,8 +198,13 @@ def test_empty_lists_say_what_to_do_next(runner, client, auth):
     )
     leads = client.get("/leads").get_data(as_text=True)
     assert 'data-empty="leads"' in leads and 'href="/leads/new">Create a lead' in leads
-    for page in (deals, accounts, contacts, leads):
-        assert "import" not in page.lower()
+    for page, entity in zip(
+        (deals, accounts, contacts, leads),
+        ("opportunity", "account", "contact", "lead"),
+        strict=True,
+    ):  # the only import offered is the real one
+        assert f'href="/imports/new?entity={entity}"' in page
+        assert client.get(f"/imports/new?entity={entity}").status_code == 200
     # A search that finds nothing says so, not "create".
     assert "No account matches “zz”." in client.get("/accounts?q=zz").get_data(as_text=True)
     assert 'data-empty="accounts"' not in client.get("/accounts?q=zz").get_data(as_text=True)

@@ -95,6 +95,16 @@ def world(app, pipeline, business_line, admin, lost_reason):
     from webapp.leads.services import create_lead
 
     lead = create_lead(admin, {"last_name": "Neri", "company": "Neri Spa"})
+    from webapp.imports.services import upload
+
+    run = upload(
+        admin,
+        "opportunity",
+        io.BytesIO(b"Nome;Importo;Data chiusura\nAffare;1.500,50;31/12/2026\n"),
+        "deals.csv",
+        folder=app.config["UPLOAD_FOLDER"],
+        limit=app.config["MAX_IMPORT_BYTES"],
+    )
     stage = db.session.scalars(select(Stage).where(Stage.pipeline_id == pipeline.id)).first()
     return {
         "opportunity_id": opp.id,
@@ -105,6 +115,7 @@ def world(app, pipeline, business_line, admin, lost_reason):
         "account_id": account.id,
         "contact_id": anna.id,
         "lead_id": lead.id,
+        "run_id": run.id,
         "pipeline_id": pipeline.id,
         "stage_id": stage.id,
         "business_line_id": business_line.id,

@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "webapp.accounts.views",
     "webapp.contacts.views",
     "webapp.leads.views",
+    "webapp.imports.views",
     "webapp.admin.views",
     "webapp.exports.views",
     "webapp.imports.run_views",

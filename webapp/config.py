@@ -33,6 +33,8 @@ def load(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         "MAX_UPLOAD_BYTES": int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
+        # Import files: larger ones are refused before being stored (100k deals ~ 10 MB).
+        "MAX_IMPORT_BYTES": int(os.environ.get("MAX_IMPORT_BYTES", 25 * 1024 * 1024)),
         "DEFAULT_CURRENCY": os.environ.get("DEFAULT_CURRENCY", "EUR"),
         # Background jobs (webapp.jobs): sqlite:///<file> (default: instance/tasks.db),
         # redis://host:port/db for several app servers, or "immediate".

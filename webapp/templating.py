@@ -57,6 +57,7 @@ NAV = (
     ("accounts.index", "Accounts", None),
     ("contacts.index", "Contacts", None),
     ("leads.index", "Leads", None),
+    ("imports.index", "Imports", None),
     ("reports.forecast", "Reports", None),
     ("trash.index", "Trash", None),
     ("admin.index", "Admin", ("admin", "manager")),

@@ -15,12 +15,14 @@ from sqlalchemy import select
 
 from .. import jobs
 from ..datafields import fields_for
+from ..errors import ValidationError
 from ..extensions import db
 from ..models import ImportReject, ImportRun, User
 from . import engine
 from .jobs import run_import
 from .mapping import guess_mapping
 from .reading import UnreadableFile, open_table
+from .services import first_options
 
 ENTITIES = {
     "opportunities": "opportunity",
@@ -92,8 +94,8 @@ def register(cli) -> None:
     @click.option("--queue", is_flag=True, help="Hand the import to the worker and return.")
     @click.option("--encoding", help="The file's encoding (default: detected).")
     @click.option("--delimiter", help="The CSV delimiter (default: detected).")
-    @click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"]), default="dmy",
-                  show_default=True)  # fmt: skip
+    @click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"]),
+                  help="How the file writes dates (default: detected).")  # fmt: skip
     def import_file(entity, file, dry_run, mapping, mode, email, queue, encoding, delimiter,
                     date_order):  # fmt: skip
         """Import ENTITY (opportunities, accounts, contacts, leads) from FILE (CSV, XLSX, or
@@ -103,11 +105,17 @@ def register(cli) -> None:
         user = importing_user(email)
         path = file.resolve()
         try:
-            table = open_table(path, filename=file.name, encoding=encoding, delimiter=delimiter)
-            total = sum(1 for _ in table.rows)
+            with open_table(path, filename=file.name, encoding=encoding, delimiter=delimiter) as t:
+                columns = file_mapping(entity, t.headers, mapping)
+                options = first_options(entity, t, mapping=columns)
+            with open_table(path, filename=file.name, encoding=encoding, delimiter=delimiter) as t:
+                total = sum(1 for _ in t.rows)
         except (UnreadableFile, UnicodeError) as error:
             raise click.ClickException(f"{file.name}: {error}") from None
-        columns = file_mapping(entity, table.headers, mapping)
+        except ValidationError as error:
+            raise click.ClickException(f"{file.name}: {error}") from None
+        if date_order:
+            options["date_order"] = date_order
         run = ImportRun(
             user_id=user.id,
             entity=entity,
@@ -117,12 +125,7 @@ def register(cli) -> None:
             mode=MODES[mode],
             dry_run=dry_run,
             total_rows=total,
-            options={
-                "encoding": encoding or table.encoding,
-                "delimiter": delimiter or table.delimiter,
-                "date_order": date_order,
-                "mapping": {str(i): key for i, key in sorted(columns.items())},
-            },
+            options=options,
         )
         db.session.add(run)
         db.session.commit()

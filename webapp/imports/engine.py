@@ -30,8 +30,9 @@ from ..models._base import utcnow
 from .deals import DealWriter
 from .mapping import guess_mapping
 from .people import AccountWriter, ContactWriter, LeadWriter
-from .reading import UnreadableFile, open_table
+from .reading import UnreadableFile
 from .references import References, Rejected
+from .services import run_table
 from .values import RowConverter
 
 BATCH = 2000
@@ -92,23 +93,20 @@ def _failed(run_id: int, message: str) -> None:
     db.session.commit()
 
 
-def _open(run: ImportRun):
-    options = run.options or {}
-    return open_table(
-        run.stored_path,
-        filename=run.filename,
-        encoding=options.get("encoding"),
-        delimiter=options.get("delimiter"),
-    )
+def _count_rows(run: ImportRun) -> int:
+    with run_table(run) as table:
+        return sum(1 for _ in table.rows)
 
 
 def _run(run: ImportRun, on_progress) -> None:
     run_id, options = run.id, run.options or {}
-    table = _open(run)
-    total = run.total_rows or sum(1 for _ in _open(run).rows)
+    table = run_table(run)
+    total = run.total_rows or _count_rows(run)
     mapping = {int(k): v for k, v in (options.get("mapping") or {}).items()}
     mapping = mapping or guess_mapping(run.entity, table.headers)
-    converter = RowConverter(run.entity, mapping, date_order=options.get("date_order") or "dmy")
+    converter = RowConverter.from_options(
+        run.entity, {**options, "mapping": {str(i): k for i, k in mapping.items()}}
+    )
     headers = table.headers
     labels = {f.key: f.label for f in fields_for(run.entity)}
     labels.update({key: headers[i] for i, key in mapping.items() if i < len(headers)})

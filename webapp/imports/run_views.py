@@ -16,41 +16,19 @@ from flask_login import current_user
 from .. import jobs
 from ..errors import ValidationError
 from ..extensions import htmx
-from . import runs
+from . import runs, services
 from .engine import progress
 from .jobs import run_import
 
 bp = Blueprint("import_runs", __name__, url_prefix="/imports")
 
-ENTITY_NAMES = {
-    "opportunity": "Deals",
-    "account": "Accounts",
-    "contact": "Contacts",
-    "lead": "Leads",
-}
-STATUS_NAMES = {
-    "uploaded": "Waiting for its mapping",
-    "queued": "Queued",
-    "running": "Running",
-    "done": "Done",
-    "failed": "Failed",
-    "undone": "Undone",
-}
-STATUS_BADGES = {"queued": "info", "running": "primary", "done": "success", "failed": "danger"}
-
-
 @bp.context_processor
 def names() -> dict:
     return {
-        "entity_names": ENTITY_NAMES,
-        "status_names": STATUS_NAMES,
-        "status_badges": STATUS_BADGES,
+        "entity_names": services.ENTITY_NAMES,
+        "status_names": runs.STATUS_NAMES,
+        "status_badges": runs.STATUS_BADGES,
     }
-
-
-@bp.get("")
-def history():
-    return render_template("imports/history.html", runs=runs.history(current_user))
 
 
 def _context(run, **extra) -> dict:

@@ -15,7 +15,9 @@ from ..models import Account, Contact, ImportReject, ImportRun, Lead, Opportunit
 from ..models._base import utcnow
 from ..models.imports import IMPORT_MODES
 from ..transactions import transactional
-from .reading import UnreadableFile, open_table
+from .mapping import missing_required
+from .reading import UnreadableFile
+from .services import run_table
 
 UNDO_MODELS = (Opportunity, Contact, Account, Lead)
 HISTORY = 50
@@ -28,6 +30,17 @@ def get_run(user: User, run_id: int) -> ImportRun:
     if run is None or not (run.user_id == user.id or permissions.is_admin(user)):
         raise NotFound("This import does not exist.")
     return run
+
+
+STATUS_NAMES = {
+    "uploaded": "Waiting for its mapping",
+    "queued": "Queued",
+    "running": "Running",
+    "done": "Done",
+    "failed": "Failed",
+    "undone": "Undone",
+}
+STATUS_BADGES = {"queued": "info", "running": "primary", "done": "success", "failed": "danger"}
 
 
 def history(user: User, limit: int = HISTORY) -> list[ImportRun]:
@@ -57,8 +70,12 @@ def queue_run(user: User, run_id: int, mode: str, dry_run: bool) -> ImportRun:
         raise ValidationError({"mode": "Choose all-or-nothing or import the good rows."})
     if not can_start(run):
         raise ValidationError({"mode": "This import has already run."})
-    if not (run.options or {}).get("mapping"):
+    mapping = {int(i): key for i, key in ((run.options or {}).get("mapping") or {}).items()}
+    if not mapping:
         raise ValidationError({"mode": "Map the columns of the file first."})
+    if missing := missing_required(run.entity, mapping):
+        names = ", ".join(f.label for f in missing)
+        raise ValidationError({"mode": f"Choose the column that holds: {names}."})
     run.mode, run.dry_run, run.status = mode, dry_run, "queued"
     run.total_rows = run.processed_rows = 0
     return run
@@ -126,20 +143,10 @@ def _headers(run: ImportRun) -> list[str]:
 
 
 def _table_headers(run: ImportRun) -> list[str]:
-    options = run.options or {}
     if not run.stored_path:
         return []
-    table = open_table(
-        run.stored_path,
-        filename=run.filename,
-        encoding=options.get("encoding"),
-        delimiter=options.get("delimiter"),
-    )
-    next(iter(table.rows), None)  # enter the reader's file, then leave it closed
-    close = getattr(table.rows, "close", None)
-    if close:
-        close()
-    return list(table.headers)
+    with run_table(run) as table:
+        return list(table.headers)
 
 
 def rejects_csv(run: ImportRun) -> Iterator[str]:

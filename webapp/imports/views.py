@@ -1,0 +1,106 @@
+"""Import pages up to the preview: the upload form, then the mapping page (what was
+detected, one field per column, the first rows as they will be saved, the run form)."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..errors import ValidationError
+from ..extensions import htmx
+from ..locale import current_locale
+from . import runs, services
+from .reading import DELIMITERS, ENCODINGS
+from .values import DATE_ORDERS, DECIMALS
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+FORM_OVERHEAD = 64 * 1024  # the multipart envelope around the file
+
+
+@bp.get("")
+def index():
+    """The user's imports (everyone's for an admin), newest first."""
+    return render_template(
+        "imports/index.html",
+        runs=runs.history(current_user),
+        entities=services.ENTITY_NAMES,
+        status_names=runs.STATUS_NAMES,
+        status_badges=runs.STATUS_BADGES,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Upload a CSV, XLSX or vCard file to import into the list ``entity``."""
+    entity = services.check_entity(request.args.get("entity"))
+    limit = current_app.config["MAX_IMPORT_BYTES"]
+    errors, status = {}, 200
+    if request.method == "POST":
+        request.max_content_length = limit + FORM_OVERHEAD
+        try:
+            upload = request.files.get("file")
+            run = services.upload(
+                current_user,
+                entity,
+                upload.stream if upload else None,
+                upload.filename if upload else None,
+                folder=current_app.config["UPLOAD_FOLDER"],
+                limit=limit,
+                locale=current_locale(),
+            )
+        except RequestEntityTooLarge:
+            errors, status = {"file": services.TOO_LARGE.format(mb=limit >> 20)}, 413
+        except ValidationError as exc:
+            errors, status = exc.errors, 422
+        else:
+            return redirect(url_for("imports.mapping", run_id=run.id))
+    return render_template(
+        "imports/new.html",
+        entity=entity,
+        entities=services.ENTITY_NAMES,
+        errors=errors,
+        limit_mb=limit >> 20,
+    ), status
+
+
+@bp.route("/<int:run_id>/mapping", methods=["GET", "POST"])
+def mapping(run_id: int):
+    """GET: the file read with the run's options. POST (each change, through htmx): the
+    choices read back, the preview redone, and the choices kept when nothing stops them."""
+    run = services.get_run(current_user, run_id)
+    status, choices, saved = 200, None, False
+    if request.method == "POST":
+        current = (run.options or {}).get("encoding")
+        try:
+            choices = services.read_choices(request.form, run.entity, current)
+        except ValidationError as exc:
+            result = services.preview(current_user, run, locale=current_locale())
+            result.problems.update(exc.errors)
+            return _mapping_page(result, saved=False), 422
+    result = services.preview(current_user, run, choices, locale=current_locale())
+    if request.method == "POST":
+        try:
+            services.save_choices(current_user, run, result)
+            saved = True
+        except ValidationError as exc:
+            result.problems.update(exc.errors)
+            status = 422
+    return _mapping_page(result, saved=saved), status
+
+
+def _mapping_page(result, *, saved: bool):
+    context = {
+        "result": result,
+        "run": result.run,
+        "saved": saved,
+        "encodings": ENCODINGS,
+        "delimiters": DELIMITERS,
+        "delimiter_names": {v: k for k, v in services.DELIMITER_NAMES.items()},
+        "date_orders": DATE_ORDERS,
+        "decimals": DECIMALS,
+        "decimal_names": {v: k for k, v in services.DECIMAL_NAMES.items()},
+        "entity_name": services.ENTITY_NAMES[result.run.entity],
+    }
+    if htmx and htmx.target == "mapping":
+        return render_template("imports/_mapping.html", **context)
+    return render_template("imports/mapping.html", **context)
