@@ -9,13 +9,15 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from tests import factories
 from webapp.extensions import db
+from webapp.imports import engine
 from webapp.imports.reading import open_table
 from webapp.imports.services import first_options
 from webapp.imports.values import RowConverter
-from webapp.models import CustomField, Lead, Opportunity, Source
+from webapp.models import Account, Contact, CustomField, ImportRun, Lead, Opportunity, Source
 from webapp.models._base import utcnow
 from webapp.opportunities import services
 
@@ -488,3 +490,87 @@ def test_many_custom_columns_by_key(client, auth, sales_user, deals):
     auth.login(sales_user)
     rows = read_csv(client.get("/opportunities/export?scope=all&cols=" + ",".join(keys)))
     assert rows[0] == keys
+
+
+def _snapshot() -> dict:
+    """Every deal's stored columns and tags, read from the database."""
+    db.session.expire_all()
+    deals = db.session.scalars(select(Opportunity).order_by(Opportunity.id)).all()
+    columns = [c.key for c in Opportunity.__table__.columns]
+    return {
+        d.id: ({c: getattr(d, c) for c in columns}, sorted(t.name for t in d.tags)) for d in deals
+    }
+
+
+@pytest.mark.parametrize(("fmt", "sep"), [("csv", ","), ("csv", ";"), ("xlsx", ",")])
+def test_export_then_import_of_the_same_file_changes_nothing(
+    tmp_path, client, auth, sales_user, deals, fmt, sep
+):
+    """The round trip of the issue: every field exported, the file imported back through
+    the engine as a person would (detected options, all-or-nothing) writes nothing."""
+    auth.login(sales_user)
+    data = client.get(f"/opportunities/export?scope=all&columns=all&format={fmt}&sep={sep}").data
+    path = tmp_path / f"deals.{fmt}"
+    path.write_bytes(data)
+    before, counts = _snapshot(), _table_counts()
+    with open_table(path, filename=path.name) as table:
+        options = first_options("opportunity", table)
+    run = ImportRun(
+        user_id=sales_user.id,
+        entity="opportunity",
+        filename=path.name,
+        stored_path=str(path),
+        status="queued",
+        mode="all_or_nothing",
+        options=options,
+    )
+    db.session.add(run)
+    db.session.commit()
+    run = engine.execute(run.id)
+    assert (run.status, run.error) == ("done", None)
+    assert (run.created_count, run.updated_count, run.rejected_count) == (0, 0, 0)
+    assert _snapshot() == before
+    assert _table_counts() == {**counts, "import_runs": counts["import_runs"] + 1}
+
+
+def _table_counts() -> dict[str, int]:
+    return {
+        t.name: db.session.scalar(select(func.count()).select_from(t))
+        for t in db.metadata.sorted_tables
+    }
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_accounts_contacts_and_leads_round_trip_unchanged(tmp_path, client, auth, admin, fmt):
+    acme = factories.account("Acme S.p.A.", city="Milano", email="info@acme.example")
+    factories.account("=Formula Srl", external_id="ACC-2", phone="+39 02 1234")
+    factories.contact(acme, "Bianchi", first_name="Anna", email="anna@acme.example")
+    factories.contact(None, "Verdi", first_name="Luca", title="-CTO-")
+    db.session.add(Lead(first_name="Mara", last_name="Neri", company="Neri & Co", status="new"))
+    db.session.commit()
+    auth.login(admin)
+    for entity, url in (("account", "accounts"), ("contact", "contacts"), ("lead", "leads")):
+        model = {"account": Account, "contact": Contact, "lead": Lead}[entity]
+        data = client.get(f"/{url}/export?scope=all&columns=all&format={fmt}").data
+        path = tmp_path / f"{url}.{fmt}"
+        path.write_bytes(data)
+        db.session.expire_all()
+        columns = [c.key for c in model.__table__.columns]
+        before = [{c: getattr(r, c) for c in columns} for r in db.session.scalars(select(model))]
+        counts = _table_counts()
+        with open_table(path, filename=path.name) as table:
+            options = first_options(entity, table)
+        run = ImportRun(
+            user_id=admin.id, entity=entity, filename=path.name, stored_path=str(path),
+            status="queued", mode="all_or_nothing", options=options,
+        )  # fmt: skip
+        db.session.add(run)
+        db.session.commit()
+        run = engine.execute(run.id)
+        assert (run.status, run.created_count, run.updated_count, run.rejected_count) == (
+            "done", 0, 0, 0,
+        ), entity  # fmt: skip
+        db.session.expire_all()
+        after = [{c: getattr(r, c) for c in columns} for r in db.session.scalars(select(model))]
+        assert after == before, entity
+        assert _table_counts() == {**counts, "import_runs": counts["import_runs"] + 1}

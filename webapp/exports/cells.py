@@ -18,6 +18,13 @@ def neutralised(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def unneutralised(text: str) -> str:
+    """``text`` as it was before ``neutralised``: the import reads our exports back."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 def csv_text(value, decimal_mark: str = ".") -> str:
     """``value`` as a CSV cell: ISO dates, plain numbers with ``decimal_mark`` and no
     grouping (``1500.50`` or ``1500,50``), text neutralised, nothing for None."""

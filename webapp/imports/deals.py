@@ -131,7 +131,7 @@ class DealWriter(Writer):
             stage_id=stage.id,
             status=stage.kind,
             probability=stage.probability if probability is None else int(probability),
-            probability_overridden=probability is not None,
+            probability_overridden=probability is not None and probability != stage.probability,
             position=self._top(stage.id),
             source_id=source,
             lost_reason_id=reason if stage.kind == "lost" else None,
@@ -207,8 +207,10 @@ class DealWriter(Writer):
                 if not current.probability_overridden:
                     changes["probability"] = stage.probability
         if values.get("probability") is not None:
+            # The file's probability overrides the stage's only where it differs from what
+            # the deal will have anyway (an export read back changes nothing).
             probability = int(values["probability"])
-            if probability != current.probability or not current.probability_overridden:
+            if probability != changes.get("probability", current.probability):
                 changes.update(probability=probability, probability_overridden=True)
         for key, column, lookup in (
             ("source", "source_id", self.refs.source),

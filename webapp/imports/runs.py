@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..errors import NotFound, ValidationError
+from ..exports.cells import neutralised
 from ..extensions import db
 from ..models import Account, Contact, ImportReject, ImportRun, Lead, Opportunity, User
 from ..models._base import utcnow
@@ -21,7 +22,6 @@ from .services import run_table
 
 UNDO_MODELS = (Opportunity, Contact, Account, Lead)
 HISTORY = 50
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def get_run(user: User, run_id: int) -> ImportRun:
@@ -130,9 +130,8 @@ def reject_lines(run: ImportRun) -> int:
 
 
 def neutral(cell) -> str:
-    """A cell a spreadsheet will not run as a formula (a leading ``'``)."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """A rejected cell for the report, never run as a formula by a spreadsheet."""
+    return neutralised("" if cell is None else str(cell))
 
 
 def _headers(run: ImportRun) -> list[str]:

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import String
 
 from ..datafields import DataField, fields_for
+from ..exports.cells import unneutralised
 from ..inputs import control_characters
 from ..parsing.typed import normalized, shown
 from .reading import Exact
@@ -325,7 +326,7 @@ class RowConverter:
         multiline = f.key in ("description", "notes")
 
         def text(raw: str):
-            value = raw.strip()
+            value = unneutralised(raw.strip())
             if not value.isprintable():
                 if not multiline:
                     value = LINE_BREAKS.sub(" ", value)  # a cell typed on two lines

@@ -11,11 +11,18 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ..exports.records import ID_PREFIX
 from ..extensions import db
 from ..models import Account, Contact
 from ..models._base import utcnow
 from .bulk import insert_returning, write_updates
 from .references import NewRow, References, Rejected, row_id
+
+
+def own_id(external: str) -> int | None:
+    """The record id in ``opportuno:<id>``, else None."""
+    number = external[len(ID_PREFIX) :] if external.startswith(ID_PREFIX) else ""
+    return int(number) if number.isascii() and number.isdigit() and len(number) <= 18 else None
 
 
 class Writer:
@@ -45,10 +52,12 @@ class Writer:
     # --- the three steps --------------------------------------------------------------------
 
     def prepare(self, rows: list[dict]) -> None:
-        """Read the records the batch's external ids name."""
+        """Read the records the batch's external ids name: ``opportuno:<id>`` (what our export
+        writes for a record without an external id) names the record ``id`` of this database."""
         ids = {v["external_id"] for v in rows if v.get("external_id")}
-        if ids:
-            table = self.model.__table__
+        own = {n for n in map(own_id, ids) if n is not None}
+        table = self.model.__table__
+        if ids - {f"{ID_PREFIX}{n}" for n in own}:
             query = (
                 select(table)
                 .where(table.c.external_id.in_(ids), table.c.deleted_at.is_(None))
@@ -56,6 +65,10 @@ class Writer:
             )
             for row in db.session.execute(query):
                 self.existing.setdefault(row.external_id, row)
+        if own:
+            query = select(table).where(table.c.id.in_(own), table.c.deleted_at.is_(None))
+            for row in db.session.execute(query):
+                self.existing[f"{ID_PREFIX}{row.id}"] = row
 
     def plan(self, line: int, values: dict) -> None:
         external = values.get("external_id")
@@ -69,6 +82,8 @@ class Writer:
                 )
             self.seen[external] = line
         current = self.existing.get(external) if external else None
+        if external and own_id(external) is not None:
+            del values["external_id"]  # our own id: the record keeps its external id as it is
         if current is None:
             current = self.match(values)
         if current is None:
