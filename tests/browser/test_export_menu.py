@@ -17,7 +17,7 @@ def test_export_menu_sends_filter_and_checked_rows(
     page.goto("/opportunities")
 
     # No row boxes on the page: "Selected rows" is off; the search typed in the list goes.
-    page.get_by_label("Search deals").fill("zeta")
+    page.get_by_label("Search", exact=True).fill("zeta")
     page.wait_for_url("**q=zeta**")
     page.get_by_text("Export", exact=True).click()
     assert page.get_by_label("Selected rows").is_disabled()
