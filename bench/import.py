@@ -16,6 +16,7 @@ BENCH_POSTGRES_URL (default: the database ``test_importrun``, its public schema 
 """
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -36,8 +37,10 @@ from webapp.schema import upgrade_database
 
 from .board import ensure_postgres_database
 
-WORKDIR = Path("/tmp/opportuno-bench")
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_importrun"
+WORKDIR = Path(os.environ.get("BENCH_WORKDIR", "/tmp/opportuno-bench"))
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_importrun"
+)
 STAGES = ("New", "Qualification", "Demo scheduled", "Awaiting commitment", "Negotiation")
 WORDS = ("Rinnovo", "Licenze", "Supporto", "Nuovo sito", "Migrazione", "Formazione", "Cloud")
 COMPANIES = ("Fiume", "Delta", "Aurora", "Vento", "Sole", "Monte", "Lago", "Borgo", "Colle")

@@ -35,6 +35,8 @@ class DealWriter(Writer):
         self.positions: dict[int, int] = {}  # stage id -> next top position
         self.may_create: dict[int, bool] = {}  # business line id -> allowed
         self.manages: dict[int, bool] = {}
+        self.commons: dict = {}  # stage -> the values its new deals share
+        self.created_in: dict = {}  # stage -> (its id, the "created" timeline message)
 
     def prepare(self, rows: list[dict]) -> None:
         super().prepare(rows)
@@ -104,7 +106,8 @@ class DealWriter(Writer):
         self._money(values)
         pipeline = self.refs.pipeline(values.get("pipeline"), self.label("pipeline"))
         stage = self._stage(pipeline, values)
-        line = pipeline.business_line_id
+        common = self._common(pipeline, stage)
+        line = common["business_line_id"]
         if line not in self.may_create:
             self.may_create[line] = permissions.can_create_in(self.user, line)
         if not self.may_create[line]:
@@ -117,38 +120,52 @@ class DealWriter(Writer):
             account = self.refs.account(values["account"], self.label("account"), owner_id)
         if values.get("contact"):
             contact = self.refs.contact(values["contact"], account, owner_id)
-        tags = self.refs.tag_refs(values.get("tags") or [])
+        tags = self.refs.tag_refs(values["tags"]) if values.get("tags") else []
         probability = values.get("probability")
         amount = values.get("amount") or Decimal(0)
         row = self.base_values(values)
+        row.update(common)
         row.update(
             amount=amount,
             amount_manual=amount > 0,
             currency=values.get("currency") or "EUR",
             owner_id=owner_id,
-            business_line_id=line,
-            pipeline_id=pipeline.id,
-            stage_id=stage.id,
-            status=stage.kind,
-            probability=stage.probability if probability is None else int(probability),
-            probability_overridden=probability is not None and probability != stage.probability,
-            position=self._top(stage.id),
+            position=self._top(common["stage_id"]),
             source_id=source,
-            lost_reason_id=reason if stage.kind == "lost" else None,
-            closed_at=self.now if stage.kind != "open" else None,
-            stage_entered_at=self.now,
-            created_by_id=self.user.id,
-            updated_by_id=self.user.id,
-            version=1,
+            lost_reason_id=reason if common["status"] == "lost" else None,
             custom=self._custom(values) or None,
+            _account=account,
+            _contact=contact,
+            _tags=tags,
+            _stage=stage,
         )
-        row["_account"], row["_contact"], row["_tags"], row["_stage"] = (
-            account,
-            contact,
-            tags,
-            stage,
-        )
+        if probability is not None and probability != stage.probability:
+            row.update(probability=int(probability), probability_overridden=True)
         return NewRow(row)
+
+    def _common(self, pipeline, stage) -> dict:
+        """The values every new deal in ``stage`` shares (read once from the ORM objects)."""
+        common = self.commons.get(stage)
+        if common is None:
+            kind = stage.kind
+            common = self.commons[stage] = {
+                "business_line_id": pipeline.business_line_id,
+                "pipeline_id": pipeline.id,
+                "stage_id": stage.id,
+                "status": kind,
+                "probability": stage.probability,
+                "probability_overridden": False,
+                "closed_at": self.now if kind != "open" else None,
+                "stage_entered_at": self.now,
+                "created_by_id": self.user_id,
+                "updated_by_id": self.user_id,
+                "version": 1,
+            }
+            self.created_in[stage] = (
+                stage.id,
+                f"Created in {stage.name} by the import of {self.run.filename}",
+            )
+        return common
 
     @staticmethod
     def _custom(values: dict) -> dict:
@@ -251,18 +268,22 @@ class DealWriter(Writer):
             row.values["primary_contact_id"] = row_id(extra["_contact"])
         insert_returning(Opportunity.__table__, rows)
         history, timeline, tag_links, contact_links = [], [], [], []
+        now, user_id = self.now, self.user_id
         for row, extra in zip(rows, extras, strict=True):
-            opp_id, stage = row.id, extra["_stage"]
+            opp_id = row.id
+            stage_id, message = self.created_in[extra["_stage"]]
             history.append(
-                {"opportunity_id": opp_id, "stage_id": stage.id, "entered_at": self.now,
-                 "left_at": None, "user_id": self.user.id}
+                {"opportunity_id": opp_id, "stage_id": stage_id, "entered_at": now,
+                 "left_at": None, "user_id": user_id}
             )  # fmt: skip
             timeline.append(
-                self._entry(opp_id, "created", None, None, row.values["name"],
-                            f"Created in {stage.name} by the import of {self.run.filename}")
+                {"opportunity_id": opp_id, "user_id": user_id, "created_at": now,
+                 "action": "created", "field": None, "old_value": None,
+                 "new_value": display(row.values["name"]), "message": message}
             )  # fmt: skip
-            tag_links += [{"opportunity_id": opp_id, "tag_id": t.id if isinstance(t, NewRow) else t}
-                          for t in extra["_tags"]]  # fmt: skip
+            if extra["_tags"]:
+                tag_links += [{"opportunity_id": opp_id, "tag_id": row_id(t)}
+                              for t in extra["_tags"]]  # fmt: skip
             if row.values["primary_contact_id"]:
                 contact_links.append(
                     {"opportunity_id": opp_id, "contact_id": row.values["primary_contact_id"],
@@ -275,7 +296,7 @@ class DealWriter(Writer):
 
     def _entry(self, opp_id, action, field, old, new, message=None) -> dict:
         return {
-            "opportunity_id": opp_id, "user_id": self.user.id, "created_at": self.now,
+            "opportunity_id": opp_id, "user_id": self.user_id, "created_at": self.now,
             "action": action, "field": field, "old_value": display(old),
             "new_value": display(new), "message": message,
         }  # fmt: skip
@@ -304,21 +325,21 @@ class DealWriter(Writer):
                 closed.append({"_opp": item["id"], "_stage": old_stage})
                 history.append(
                     {"opportunity_id": item["id"], "stage_id": stage.id, "entered_at": self.now,
-                     "left_at": None, "user_id": self.user.id}
+                     "left_at": None, "user_id": self.user_id}
                 )  # fmt: skip
             if "_tags" in changes:
                 tag_ids[item["id"]] = {row_id(t) for t in changes["_tags"]}
         if tag_ids:
             self._replace_tags(tag_ids, timeline)
         real = [u for u in self.updates if any(not k.startswith("_") for k in u["changes"])]
-        write_updates(Opportunity.__table__, real, self.now, self.user.id, versioned=True)
+        write_updates(Opportunity.__table__, real, self.now, self.user_id, versioned=True)
         tag_only = [u["id"] for u in self.updates if u not in real and u["id"] in tag_ids]
         if tag_only:
             db.session.execute(
                 update(Opportunity.__table__)
                 .where(Opportunity.id.in_(tag_only))
                 .values(version=Opportunity.version + 1, updated_at=self.now,
-                        updated_by_id=self.user.id)
+                        updated_by_id=self.user_id)
             )  # fmt: skip
         if closed:
             history_table = StageHistory.__table__

@@ -34,11 +34,13 @@ class Writer:
 
     def __init__(self, run, refs: References, labels: dict[str, str], *, write: bool):
         self.run, self.refs, self.user = run, refs, refs.user
+        self.run_id, self.user_id = run.id, refs.user.id  # read once, not per row
         self.labels = labels  # field key -> header label, for the reasons
         self.write = write
         self.now = utcnow()
         self.created = self.updated = 0
         self.seen: dict[str, int] = {}  # external id -> line it first appeared on
+        self.owner_ids: dict[tuple, int] = {}  # (owner cell, business line) -> user id
         self._reset()
 
     def _reset(self) -> None:
@@ -120,7 +122,7 @@ class Writer:
         insert_returning(self.model.__table__, self.inserts)
 
     def write_updates(self) -> None:
-        write_updates(self.model.__table__, self.updates, self.now, self.user.id)
+        write_updates(self.model.__table__, self.updates, self.now, self.user_id)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -140,26 +142,31 @@ class Writer:
         row = {key: values.get(key) for key in self.columns}
         row.update(
             external_id=values.get("external_id"),
-            import_run_id=self.run.id,
+            import_run_id=self.run_id,
             created_at=self.now,
             updated_at=self.now,
         )
         return row
 
     def resolve_owner(self, values: dict, business_line_id=None) -> int:
-        return self.refs.owner(values.get("owner"), self.label("owner"), business_line_id).id
+        key = (values.get("owner"), business_line_id)
+        owner_id = self.owner_ids.get(key)
+        if owner_id is None:  # refused owners are not kept: each of their rows is refused
+            owner_id = self.refs.owner(key[0], self.label("owner"), business_line_id).id
+            self.owner_ids[key] = owner_id
+        return owner_id
 
     def write_new_accounts(self, accounts) -> None:
         rows = [a for a in dict.fromkeys(accounts) if isinstance(a, NewRow) and a.id is None]
         for row in rows:
-            row.values.update(import_run_id=self.run.id, created_at=self.now, updated_at=self.now)
+            row.values.update(import_run_id=self.run_id, created_at=self.now, updated_at=self.now)
         insert_returning(Account.__table__, rows)
 
     def write_new_contacts(self, contacts) -> None:
         rows = [c for c in dict.fromkeys(contacts) if isinstance(c, NewRow) and c.id is None]
         for row in rows:
             row.values["account_id"] = row_id(row.values.pop("account", None))
-            row.values.update(import_run_id=self.run.id, created_at=self.now, updated_at=self.now)
+            row.values.update(import_run_id=self.run_id, created_at=self.now, updated_at=self.now)
         insert_returning(Contact.__table__, rows)
 
 
