@@ -3,6 +3,7 @@ handed to the driver (SQLite executemany, PostgreSQL COPY) after SQLAlchemy's ow
 processors, new ids taken without a RETURNING per row, updates grouped by changed columns."""
 
 from functools import lru_cache
+from operator import itemgetter
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 
@@ -82,11 +83,21 @@ def executemany(table, rows: list[dict]) -> None:
         return
     connection = db.session.connection()
     keys = tuple(rows[0])
-    sql, names, to_tuple, defaults = _statement(connection.dialect, table, keys)
+    sql, names, processors, defaults = _statement(connection.dialect, table, keys)
     if defaults:
         fill = {key: default() for key, default in defaults}
         rows = [{**fill, **row} for row in rows]
-    params = list(map(to_tuple, rows))
+    get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    processed = [(i, p) for i, p in enumerate(processors) if p is not None]
+    params = []
+    for row in rows:
+        values = get(row)
+        if processed:
+            values = list(values)
+            for i, process in processed:
+                values[i] = process(values[i])
+            values = tuple(values)
+        params.append(values)
     if connection.dialect.name == "postgresql":
         _copy(connection, table, names, params)
     elif connection.dialect.positional:
@@ -126,20 +137,8 @@ def _statement(dialect, table, keys: tuple) -> tuple:
         names = list(compiled.positiontup) if dialect.positional else list(compiled.binds)
         binds = compiled.binds
         processors = [_remembered(binds[n].type._cached_bind_processor(dialect)) for n in names]
-        _STATEMENTS[cache_key] = (compiled.string, names, _row_tuple(names, processors), defaults)
+        _STATEMENTS[cache_key] = (compiled.string, names, processors, defaults)
     return _STATEMENTS[cache_key]
-
-
-def _row_tuple(names: list[str], processors: list) -> callable:
-    """A function of a row (dict) giving the driver's tuple: each value by name, through its
-    column's bind processor if it has one. Written out as one expression (no per-column loop
-    or call per value when there is no processor): this runs for every row imported."""
-    scope = {f"p{i}": p for i, p in enumerate(processors) if p is not None}
-    items = [
-        f"p{i}(row[{name!r}])" if p is not None else f"row[{name!r}]"
-        for i, (name, p) in enumerate(zip(names, processors, strict=True))
-    ]
-    return eval(f"lambda row: ({', '.join(items)},)", scope)  # noqa: S307 (names from the schema)
 
 
 def _remembered(process):
