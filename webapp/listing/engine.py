@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from sqlalchemy import Select, and_, literal, or_, select, tuple_
 
 from ..extensions import db
@@ -185,6 +186,13 @@ class ListResult:
     def link(self, args, drop=(), **changes) -> str:
         """``pairs(...)`` as a query string, for links."""
         return urlencode(self.pairs(args, drop, **changes))
+
+    def cell_attributes(self) -> list[Markup]:
+        """The attributes of each shown column's cells (its alignment), built once a page."""
+        return [
+            Markup(' class="text-{}"').format(a) if (a := self.columns[k].align) else ""
+            for k in self.state.columns
+        ]
 
     def hidden_columns(self) -> list[str]:
         return [k for k in self.columns if k not in self.state.columns]
