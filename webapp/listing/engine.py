@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from sqlalchemy import Select, and_, literal, or_, select, tuple_
 
 from ..extensions import db
@@ -186,14 +187,24 @@ class ListResult:
         """``pairs(...)`` as a query string, for links."""
         return urlencode(self.pairs(args, drop, **changes))
 
+    def cell_attributes(self) -> list[Markup]:
+        """The attributes of each shown column's cells (its alignment), built once a page."""
+        return [
+            Markup(' class="text-{}"').format(a) if (a := self.columns[k].align) else ""
+            for k in self.state.columns
+        ]
+
     def hidden_columns(self) -> list[str]:
         return [k for k in self.columns if k not in self.state.columns]
 
 
-def _ordering(sort_expr, id_column, downward: bool) -> list:
+def _ordering(sort_expr, id_column, downward: bool, nullable: bool = True) -> list:
     """ORDER BY the sort value then the id, both in one direction, so one index read
     forwards or backwards serves either; a blank value counts as the smallest (first going
-    up, last going down), as SQLite stores it in its indexes."""
+    up, last going down), as SQLite stores it in its indexes. A sort value that is never
+    blank gets no NULLS clause: PostgreSQL then reads a plain index either way."""
+    if not nullable:
+        return [sort_expr.desc(), id_column.desc()] if downward else [sort_expr, id_column]
     if downward:
         return [sort_expr.desc().nulls_last(), id_column.desc()]
     return [sort_expr.asc().nulls_first(), id_column.asc()]
@@ -241,7 +252,7 @@ def keyset_page(
     rows = list(
         db.session.scalars(
             query.options(*options)
-            .order_by(*_ordering(sort_expr, id_column, downward))
+            .order_by(*_ordering(sort_expr, id_column, downward, nullable))
             .limit(per_page + 1)
             .offset(offset)
         ).unique()
