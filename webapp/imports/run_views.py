@@ -54,7 +54,7 @@ def show(run_id: int):
 @bp.post("/<int:run_id>/run")
 def start(run_id: int):
     """Start the run (the mapping page's form): mode and dry run; the worker does the rest."""
-    mode = request.form.get("mode", "all_or_nothing")
+    mode = request.form.get("mode", "")
     dry_run = request.form.get("dry_run", "").strip().lower() in ("1", "on", "true", "yes")
     run = runs.queue_run(current_user, run_id, mode[:30], dry_run)
     jobs.enqueue(run_import, run.id)
