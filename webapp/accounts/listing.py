@@ -4,8 +4,16 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..inputs import integer, search_text
-from ..listing.engine import Column, ListResult, ListSpec, ListState, keyset_page
+from ..inputs import search_text
+from ..listing.engine import (
+    Column,
+    ListResult,
+    ListSpec,
+    ListState,
+    keyset_page,
+    owned_by,
+    owner_param,
+)
 from ..models import Account, User
 from . import services
 
@@ -45,9 +53,7 @@ SPEC = ListSpec(
 
 
 def filters_from(args) -> dict:
-    owner = (args.get("owner") or "all").strip()
-    if owner not in ("me", "all"):
-        owner = str(integer(owner, minimum=1) or "all")
+    owner = owner_param(args, "all")
     return {
         "text": search_text(args.get("q")),
         "owner": owner,
@@ -60,10 +66,7 @@ def matching_accounts(user: User, args) -> Select:
     """The accounts (not in the trash) matching the list's filters in ``args``, unordered."""
     filters = filters_from(args)
     query = select(Account).where(Account.deleted_at.is_(None))
-    if filters["owner"] == "me":
-        query = query.where(Account.owner_id == user.id)
-    elif filters["owner"] != "all":
-        query = query.where(Account.owner_id == int(filters["owner"]))
+    query = owned_by(query, Account.owner_id, filters["owner"], user)
     if filters["industry"]:
         query = query.where(Account.industry == filters["industry"])
     if filters["country"]:

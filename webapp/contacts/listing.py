@@ -6,7 +6,15 @@ from sqlalchemy.orm import joinedload
 from ..accounts.services import PER_PAGE, like_pattern
 from ..extensions import db
 from ..inputs import integer, search_text
-from ..listing.engine import Column, ListResult, ListSpec, ListState, keyset_page
+from ..listing.engine import (
+    Column,
+    ListResult,
+    ListSpec,
+    ListState,
+    keyset_page,
+    owned_by,
+    owner_param,
+)
 from ..models import Account, Contact, User
 
 COLUMNS = {
@@ -42,9 +50,7 @@ SPEC = ListSpec(
 
 
 def filters_from(args) -> dict:
-    owner = (args.get("owner") or "all").strip()
-    if owner not in ("me", "all"):
-        owner = str(integer(owner, minimum=1) or "all")
+    owner = owner_param(args, "all")
     return {
         "text": search_text(args.get("q")),
         "owner": owner,
@@ -58,10 +64,7 @@ def matching_contacts(user: User, args) -> Select:
     every word of the search must match a name, the email, the title or the account."""
     filters = filters_from(args)
     query = select(Contact).where(Contact.deleted_at.is_(None))
-    if filters["owner"] == "me":
-        query = query.where(Contact.owner_id == user.id)
-    elif filters["owner"] != "all":
-        query = query.where(Contact.owner_id == int(filters["owner"]))
+    query = owned_by(query, Contact.owner_id, filters["owner"], user)
     if filters["account_id"]:
         query = query.where(Contact.account_id == filters["account_id"])
     if filters["has_email"]:

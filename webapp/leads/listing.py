@@ -6,7 +6,15 @@ from sqlalchemy.orm import joinedload
 from ..accounts.services import PER_PAGE, like_pattern
 from ..extensions import db
 from ..inputs import integer, search_text
-from ..listing.engine import Column, ListResult, ListSpec, ListState, keyset_page
+from ..listing.engine import (
+    Column,
+    ListResult,
+    ListSpec,
+    ListState,
+    keyset_page,
+    owned_by,
+    owner_param,
+)
 from ..models import Lead, Source, User
 from ..models.lead import LEAD_STATUSES
 from .services import OPEN_STATUSES, visible_leads
@@ -46,9 +54,7 @@ STATUS_FILTERS = {
 
 
 def filters_from(args) -> dict:
-    owner = (args.get("owner") or "all").strip()
-    if owner not in ("me", "all"):
-        owner = str(integer(owner, minimum=1) or "all")
+    owner = owner_param(args, "all")
     status = args.get("status") or "open"
     return {
         "text": search_text(args.get("q")),
@@ -67,10 +73,7 @@ def matching_leads(user: User, args) -> Select:
         query = query.where(Lead.status.in_(OPEN_STATUSES))
     elif filters["status"] != "all":
         query = query.where(Lead.status == filters["status"])
-    if filters["owner"] == "me":
-        query = query.where(Lead.owner_id == user.id)
-    elif filters["owner"] != "all":
-        query = query.where(Lead.owner_id == int(filters["owner"]))
+    query = owned_by(query, Lead.owner_id, filters["owner"], user)
     if filters["source_id"]:
         query = query.where(Lead.source_id == filters["source_id"])
     for word in filters["text"].split()[:10]:

@@ -22,6 +22,23 @@ MAX_COLUMNS = 40
 MIN_WIDTH, MAX_WIDTH = 40, 1200
 
 
+def owner_param(args, default: str) -> str:
+    """A list's ``owner`` filter: ``me``, ``all`` or a user id (as text); else ``default``."""
+    owner = (args.get("owner") or default).strip()
+    if owner in ("me", "all"):
+        return owner
+    return str(integer(owner, minimum=1) or default)
+
+
+def owned_by(query: Select, owner_column, owner: str, user) -> Select:
+    """``query`` limited to the records of the ``owner`` filter (see ``owner_param``)."""
+    if owner == "me":
+        return query.where(owner_column == user.id)
+    if owner != "all":
+        return query.where(owner_column == int(owner))
+    return query
+
+
 @dataclass(frozen=True)
 class Column:
     """One column a list may show. ``sort`` builds the ORDER BY expression (None: not

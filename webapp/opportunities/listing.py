@@ -12,10 +12,19 @@ from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import permissions
+from ..accounts.services import like_pattern
 from ..board.services import CLOSE_PERIODS, close_range, next_activities
 from ..extensions import db
 from ..inputs import integer, integers, search_text
-from ..listing.engine import Column, ListResult, ListSpec, ListState, keyset_page
+from ..listing.engine import (
+    Column,
+    ListResult,
+    ListSpec,
+    ListState,
+    keyset_page,
+    owned_by,
+    owner_param,
+)
 from ..locale import current_locale
 from ..models import (
     Account,
@@ -142,9 +151,7 @@ def _choice(value, allowed, default):
 def filters_from(args) -> dict:
     """The list's filters read from query parameters; unknown or malformed values are
     dropped (the reason, for values a person typed, under ``errors``)."""
-    owner = (args.get("owner") or "me").strip()
-    if owner not in ("me", "all"):
-        owner = str(integer(owner, minimum=1) or "me")
+    owner = owner_param(args, "me")
     close = _choice(args.get("close") or "", LIST_CLOSE_PERIODS, "")
     filters = {
         "text": search_text(args.get("q")),
@@ -190,14 +197,9 @@ def filters_from(args) -> dict:
     return filters
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _search(text: str):
     """Deals whose name, account's name or primary contact's full name holds ``text``."""
-    pattern = _like(text)
+    pattern = like_pattern(text)
     # SQLite's LIKE already ignores case exactly where its lower() folds it (ASCII): the
     # lower() there only costs a function call per row scanned.
     folds = db.session.get_bind().dialect.name != "sqlite"
@@ -245,10 +247,7 @@ def matching_deals(user: User, args) -> Select:
     query = select(Opportunity).where(
         Opportunity.deleted_at.is_(None), permissions.visible_opportunities(user)
     )
-    if filters["owner"] == "me":
-        query = query.where(Opportunity.owner_id == user.id)
-    elif filters["owner"] != "all":
-        query = query.where(Opportunity.owner_id == int(filters["owner"]))
+    query = owned_by(query, Opportunity.owner_id, filters["owner"], user)
     if filters["team"]:
         members = select(user_groups.c.user_id).where(user_groups.c.group_id == filters["team"])
         query = query.where(Opportunity.owner_id.in_(members))
