@@ -185,11 +185,12 @@ def test_erp_5xx_keeps_the_request_pending_and_a_retry_creates_it_once(client, s
 def test_a_slow_erp_times_out_and_the_retry_adopts_the_quote_instead_of_duplicating(
     client, seller, deal, erp
 ):
-    erp.delay = 1.0  # the ERP creates the quote but answers after our 0.5 s timeout
+    erp.delay = 4.0  # the ERP creates the quote but answers long after our 0.5 s timeout
     started = time.monotonic()
     html = create_quote(client, deal).get_data(as_text=True)
 
-    assert time.monotonic() - started < 1.0
+    # We gave up at the timeout instead of waiting the ERP's 4 s; the margin absorbs a busy CI.
+    assert time.monotonic() - started < 3.0
     assert "did not answer within 0.5 seconds" in html
     (quote,) = quotes(deal)
     assert quote.is_pending
