@@ -558,3 +558,29 @@ def test_hook_opportunity_duplicated(install, business_line, deals, admin):
     hook("opportunity_duplicated", here)(source=here, new=here, kind="renewal", user=admin)
     hook("opportunity_duplicated", there)(source=there, new=there, kind="copy", user=admin)
     assert plugin.calls == [("Here deal", "Here deal", "renewal")]
+
+
+def test_hook_register_reports(install, business_line, client, auth, admin):
+    from webapp.reports.registry import ReportSpec
+    from webapp.reports.report import Report, Table, TableColumn
+
+    def build(user, filters):
+        report = Report("Hello report")
+        report.add(Table("greetings", "Greetings", [TableColumn("To")], [[user.name]]))
+        return report
+
+    class Reports:
+        name = "reports"
+
+        @hookimpl
+        def register_reports(self):
+            return [ReportSpec("hello", "Hello report", build, summary="Says hello")]
+
+    plugin = install(Reports())  # installed, enabled in no business line
+    auth.login(admin)
+    assert client.get("/reports/hello").status_code == 404
+    set_plugin_enabled(None, business_line.id, plugin.name, True)
+    page = client.get("/reports/hello").get_data(as_text=True)
+    assert "Greetings" in page and admin.name in page
+    assert 'href="/reports/hello"' in client.get("/reports/").get_data(as_text=True)
+    assert admin.name in client.get("/reports/hello/greetings.csv").get_data(as_text=True)

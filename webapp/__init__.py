@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "webapp.imports.run_views",
     "webapp.trash.views",
     "webapp.listing.views",
+    "webapp.reports.views",
 )
 
 

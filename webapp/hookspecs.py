@@ -182,3 +182,14 @@ def opportunity_duplicated(
     source: "Opportunity", new: "Opportunity", kind: str, user: "User | None"
 ) -> None:
     """Notification: ``new`` was created from ``source`` as a ``kind`` (renewal, upsell, copy)."""
+
+
+# --- Reports --------------------------------------------------------------------------------
+
+
+@hookspec
+def register_reports() -> list:
+    """Return a list of ``webapp.reports.registry.ReportSpec``: reports added to the Reports
+    menu at ``/reports/<key>``, each with a ``build(user, filters)`` that returns a
+    ``webapp.reports.report.Report`` computed with SQL aggregates. Asked of the plugins
+    enabled in some business line."""

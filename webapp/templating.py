@@ -58,7 +58,7 @@ NAV = (
     ("contacts.index", "Contacts", None),
     ("leads.index", "Leads", None),
     ("imports.index", "Imports", None),
-    ("reports.forecast", "Reports", None),
+    ("reports.index", "Reports", None),
     ("trash.index", "Trash", None),
     ("admin.index", "Admin", ("admin", "manager")),
 )

@@ -3,6 +3,7 @@
 from .account import Account, Contact
 from .catalog import ActivityType, LostReason, Product, Source, Tag
 from .engagement import ACTIVITY_KINDS, Activity, Document, Note
+from .forecast import FORECAST_CATEGORIES, SalesTarget
 from .imports import ImportMapping, ImportReject, ImportRun
 from .lead import LEAD_STATUSES, Lead
 from .opportunity import (
@@ -33,6 +34,7 @@ __all__ = [
     "ACCOUNT_ROLES",
     "ACTIVITY_KINDS",
     "CONTACT_ROLES",
+    "FORECAST_CATEGORIES",
     "KEY_CONTACT_ROLES",
     "LEAD_STATUSES",
     "ROLES",
@@ -59,6 +61,7 @@ __all__ = [
     "OpportunityContact",
     "OpportunityLine",
     "Pipeline",
+    "SalesTarget",
     "PluginEnablement",
     "Product",
     "SavedView",

@@ -31,6 +31,7 @@ from ._base import (
 )
 from .account import Account, Contact
 from .catalog import LostReason, Product, Source, Tag
+from .forecast import category_for
 from .pipeline import Pipeline, Stage
 from .user import BusinessLine, User
 
@@ -107,6 +108,8 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     close_date: Mapped[date | None] = mapped_column(Date)
     revenue_low: Mapped[Decimal | None] = mapped_column(Money)
     revenue_high: Mapped[Decimal | None] = mapped_column(Money)
+    # None: the category follows the probability (models.forecast.category_for).
+    forecast_category: Mapped[str | None] = mapped_column(String(12))
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="open")
@@ -152,6 +155,11 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     def forecast(self) -> Decimal:
         """Weighted amount: amount x probability."""
         return (self.amount or ZERO) * Decimal(self.probability or 0) / Decimal(100)
+
+    @property
+    def effective_forecast_category(self) -> str:
+        """The category set on the deal, else the one of its probability."""
+        return self.forecast_category or category_for(self.probability)
 
     @property
     def lines_total(self) -> Decimal:

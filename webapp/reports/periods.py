@@ -1,0 +1,67 @@
+"""Named periods of the report filters, and month/quarter buckets."""
+
+from datetime import date, timedelta
+
+PERIODS = {
+    "this_month": "This month",
+    "last_month": "Last month",
+    "this_quarter": "This quarter",
+    "last_quarter": "Last quarter",
+    "next_quarter": "Next quarter",
+    "this_year": "This year",
+    "last_year": "Last year",
+    "last_12_months": "Last 12 months",
+    "next_12_months": "Next 12 months",
+    "custom": "Custom dates",
+}
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month ``count`` months after ``month``'s (may be negative)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def period_range(period: str, today: date) -> tuple[date, date]:
+    """First and last day of a named period (not ``custom``)."""
+    month = month_start(today)
+    quarter = quarter_start(today)
+    last_day = timedelta(days=1)
+    ranges = {
+        "this_month": (month, add_months(month, 1) - last_day),
+        "last_month": (add_months(month, -1), month - last_day),
+        "this_quarter": (quarter, add_months(quarter, 3) - last_day),
+        "last_quarter": (add_months(quarter, -3), quarter - last_day),
+        "next_quarter": (add_months(quarter, 3), add_months(quarter, 6) - last_day),
+        "this_year": (date(today.year, 1, 1), date(today.year, 12, 31)),
+        "last_year": (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+        "last_12_months": (add_months(month, -11), add_months(month, 1) - last_day),
+        "next_12_months": (month, add_months(month, 12) - last_day),
+    }
+    return ranges[period]
+
+
+def months(start: date, end: date) -> list[date]:
+    """The first day of every month from ``start``'s to ``end``'s, both included."""
+    first, last = month_start(start), month_start(end)
+    result = []
+    while first <= last:
+        result.append(first)
+        first = add_months(first, 1)
+    return result
+
+
+def month_label(month: date) -> str:
+    return f"{month:%b %Y}"
+
+
+def quarter_label(month: date) -> str:
+    return f"Q{(month.month - 1) // 3 + 1} {month.year}"
