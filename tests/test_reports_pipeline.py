@@ -10,7 +10,6 @@ import pytest
 
 from tests import factories
 from webapp.extensions import db
-from webapp.models import Opportunity
 from webapp.models._base import utcnow
 from webapp.reports.charts import BarChart, Series, nice_ticks
 
