@@ -582,5 +582,5 @@ def test_hook_register_reports(install, business_line, client, auth, admin):
     set_plugin_enabled(None, business_line.id, plugin.name, True)
     page = client.get("/reports/hello").get_data(as_text=True)
     assert "Greetings" in page and admin.name in page
-    assert 'href="/reports/hello"' in client.get("/reports/").get_data(as_text=True)
+    assert "/reports/hello/summary?" in client.get("/reports/").get_data(as_text=True)
     assert admin.name in client.get("/reports/hello/greetings.csv").get_data(as_text=True)

@@ -52,8 +52,15 @@ def test_the_reports_menu_lists_the_reports(client, auth, sales_user):
     auth.login(sales_user)
     page = client.get("/opportunities").get_data(as_text=True)
     assert 'href="/reports/"' in page
-    index = client.get("/reports/").get_data(as_text=True)
-    assert 'href="/reports/pipeline"' in index
+    dashboard = client.get("/reports/").get_data(as_text=True)
+    assert 'href="/reports/pipeline?' in dashboard  # a card per report ...
+    assert 'hx-get="/reports/pipeline/summary?' in dashboard  # ... loading its figures
+
+
+def test_dashboard_card_shows_the_key_figures(client, auth, manager, deals):
+    auth.login(manager)
+    html = client.get("/reports/pipeline/summary?owner=all").get_data(as_text=True)
+    assert "Open deals" in html and "3" in html and "3,500" in html and "<svg" in html
 
 
 def test_pipeline_value_per_stage_against_hand_computed_figures(client, auth, manager, deals):

@@ -20,7 +20,7 @@ ZERO = Decimal(0)
 
 def build(user: User, filters: ReportFilters) -> Report:
     report = Report("Pipeline value per stage")
-    pipeline = chosen_pipeline(user, filters)
+    pipeline = report.pipeline = chosen_pipeline(user, filters)
     columns = [
         TableColumn("Stage"),
         TableColumn("Deals", "count"),

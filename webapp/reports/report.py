@@ -53,6 +53,7 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     figures: list[tuple[str, str]] = field(default_factory=list)  # key figures: (label, text)
     notes: list[str] = field(default_factory=list)
+    pipeline: object = None  # the one pipeline a per-stage report shows (scope.chosen_pipeline)
 
     def add(self, table: Table, chart: BarChart | None = None) -> None:
         self.sections.append(Section(table, chart))

@@ -1,6 +1,6 @@
 """The Reports menu: the dashboard, each report with its filters, and CSV downloads."""
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import htmx
@@ -10,6 +10,7 @@ from .filters import filters_from
 from .periods import PERIODS
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+DASHBOARD_PERIOD = "this_quarter"
 
 
 def _spec(key: str) -> registry.ReportSpec:
@@ -19,28 +20,58 @@ def _spec(key: str) -> registry.ReportSpec:
     return spec
 
 
+def _page(template: str, body: str, **context):
+    """A page with the filter bar; htmx filter changes swap its ``#report-body`` only."""
+    if htmx and htmx.target == "report-body":
+        return render_template(body, **context)
+    context.update(choices=choices.filter_choices(current_user), periods=PERIODS)
+    return render_template(template, **context)
+
+
 @bp.get("/")
 def index():
-    """The reports there are, each with what it answers."""
-    return render_template("reports/index.html", reports=registry.reports())
+    """The dashboard: every report's key figures and first chart for the period, each
+    loaded on its own (htmx) so one slow report does not hold the page."""
+    filters = filters_from(request.args, DASHBOARD_PERIOD)
+    return _page(
+        "reports/dashboard.html",
+        "reports/_dashboard_body.html",
+        spec=None,
+        reports=registry.reports(),
+        filters=filters,
+        filter_action=url_for("reports.index"),
+        show_period=True,
+    )
 
 
 @bp.get("/<key>")
 def show(key: str):
-    """One report for the filters in the URL; htmx filter changes swap its body only."""
+    """One report for the filters in the URL."""
     spec = _spec(key)
     filters = filters_from(request.args, spec.default_period)
-    context = {
-        "spec": spec,
-        "filters": filters,
-        "report": spec.build(current_user, filters),
-        "reports": registry.reports(),
-        "choices": choices.filter_choices(current_user),
-        "periods": PERIODS,
-    }
-    if htmx and htmx.target == "report-body":
-        return render_template("reports/_body.html", **context)
-    return render_template("reports/report.html", **context)
+    return _page(
+        "reports/report.html",
+        "reports/_body.html",
+        spec=spec,
+        reports=registry.reports(),
+        filters=filters,
+        report=spec.build(current_user, filters),
+        filter_action=url_for("reports.show", key=spec.key),
+        show_period=spec.uses_period,
+    )
+
+
+@bp.get("/<key>/summary")
+def summary(key: str):
+    """A report's key figures and first chart, for a dashboard card."""
+    spec = _spec(key)
+    filters = filters_from(request.args, DASHBOARD_PERIOD)
+    return render_template(
+        "reports/_summary.html",
+        spec=spec,
+        filters=filters,
+        report=spec.build(current_user, filters),
+    )
 
 
 @bp.get("/<key>/<table_key>.csv")
