@@ -111,6 +111,11 @@ def test_totals_are_those_of_every_matching_deal(client, auth, sales_user, deals
     assert 'data-count="0"' in everyone and ">0 deals</div>" in everyone
 
 
+def test_totals_need_a_login(client, deals):
+    response = client.get("/opportunities/totals?owner=all")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 def test_totals_of_a_list_on_one_page_come_with_it(client, auth, sales_user, deals, count_queries):
     """Every matching deal on the page: the totals are the page's, without a query."""
     deals[1].probability = 40
