@@ -298,6 +298,7 @@ def matching_deals(user: User, args) -> Select:
 
 
 def _totals(count, amount, weighted) -> dict:
+    """The totals as the list shows them (the weighted sum is amount x probability %)."""
     return {
         "count": count or 0,
         "amount": Decimal(amount or 0),
@@ -305,23 +306,15 @@ def _totals(count, amount, weighted) -> dict:
     }
 
 
-def totals(query: Select) -> dict:
-    """Count, sum of amounts and weighted sum of the deals ``query`` selects (one query)."""
-    return _totals(
-        *db.session.execute(
-            query.with_only_columns(
-                func.count(Opportunity.id),
-                func.coalesce(func.sum(Opportunity.amount), 0),
-                func.coalesce(func.sum(_weighted()), 0),
-            ).order_by(None)
-        ).one()
-    )
-
-
 def matching_totals(user: User, args) -> dict:
-    """The totals of every deal the list matches for ``args`` (the lazily loaded figures of
-    a list longer than a page)."""
-    return totals(matching_deals(user, args))
+    """Count, sum of amounts and weighted sum of every deal the list matches for ``args``
+    (one query): the figures a list longer than a page fetches after its rows."""
+    figures = matching_deals(user, args).with_only_columns(
+        func.count(Opportunity.id),
+        func.coalesce(func.sum(Opportunity.amount), 0),
+        func.coalesce(func.sum(_weighted()), 0),
+    )
+    return _totals(*db.session.execute(figures).one())
 
 
 def list_opportunities(user: User, args) -> ListResult:
