@@ -1,5 +1,5 @@
 """List benchmark: server time of the deals list (first page, last page, a filtered search,
-a sort by amount) and SQL statements per page.
+a sort by amount), of its totals (fetched after the page) and SQL statements per request.
 
     python -m bench.list [--sizes 1000,10000,100000] [--backends sqlite,postgresql] [--runs 40]
 
@@ -59,6 +59,19 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
         ("sort by amount desc", everyone, f"{everyone_url}&sort=-amount"),
         ("sort by amount, last page", everyone, f"{everyone_url}&sort=-amount&last=1"),
         ("fragment (htmx), everyone's open", everyone, everyone_url),
+        # A list longer than a page loads its totals afterwards (htmx, on load): measured
+        # on their own, they are not part of the pages' times above.
+        ("totals (htmx, after the page), my open deals", mine, "/opportunities/totals"),
+        (
+            "totals (htmx, after the page), everyone's open",
+            everyone,
+            "/opportunities/totals?owner=all",
+        ),
+        (
+            "totals (htmx, after the page), search q=rossi + stage",
+            everyone,
+            f"/opportunities/totals?owner=all&q=rossi&stage={stage_id}",
+        ),
     ]
     rows = []
     for name, client, url in requests:

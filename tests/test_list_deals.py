@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import Activity, Opportunity, Stage
 from webapp.models._base import utcnow
 from webapp.opportunities import listing
+from webapp.templating import money
 
 HX = {"HX-Request": "true"}
 
@@ -83,22 +84,54 @@ def test_keyset_pages_walk_the_whole_list_both_ways(
 
 
 def test_totals_are_those_of_every_matching_deal(client, auth, sales_user, deals, monkeypatch):
+    """A list longer than a page asks for its totals once shown (htmx on load): the URL
+    carries the filters, not the table's state nor the cursor."""
     monkeypatch.setattr(listing.SPEC, "per_page", 2)
     deals[0].probability = 30
     deals[4].probability = 55
     db.session.commit()
     auth.login(sales_user)
-    html = client.get("/opportunities?amount_min=1000").text
+    html = client.get("/opportunities?amount_min=1000&sort=-amount&cols=name,amount").text
     rows = db.session.scalars(select(Opportunity).where(Opportunity.amount >= 1000)).all()
-    assert len(ids(html)) == 2 and f"{len(rows)} deals" in html
+    assert len(ids(html)) == 2 and 'data-testid="deal-count"' not in html
+    url = re.search(r'hx-get="(/opportunities/totals\?[^"]*)" hx-trigger="load"', html).group(1)
+    assert url == "/opportunities/totals?amount_min=1000"
     amount = sum(r.amount for r in rows)
-    weighted = sum(r.amount * r.probability / 100 for r in rows)
-    result = listing.list_opportunities(sales_user, _args(amount_min="1000"))
-    assert result.page.totals == {
+    weighted = Decimal(sum(r.amount * r.probability / 100 for r in rows)).quantize(Decimal("0.01"))
+    fragment = client.get(url, headers=HX).text
+    assert f'data-count="{len(rows)}"' in fragment and f">{len(rows)} deals</div>" in fragment
+    assert f'data-total="amount">{money(amount)}<' in fragment
+    assert f'data-total="weighted">{money(weighted)}<' in fragment
+    assert listing.matching_totals(sales_user, _args(amount_min="1000")) == {
         "count": len(rows),
         "amount": amount,
-        "weighted": Decimal(weighted).quantize(Decimal("0.01")),
+        "weighted": weighted,
     }
+    everyone = client.get("/opportunities/totals?owner=all&q=zzz-none", headers=HX).text
+    assert 'data-count="0"' in everyone and ">0 deals</div>" in everyone
+
+
+def test_totals_need_a_login(client, deals):
+    response = client.get("/opportunities/totals?owner=all")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_totals_of_a_list_on_one_page_come_with_it(client, auth, sales_user, deals, count_queries):
+    """Every matching deal on the page: the totals are the page's, without a query."""
+    deals[1].probability = 40
+    db.session.commit()
+    auth.login(sales_user)
+    with count_queries() as queries:
+        html = client.get("/opportunities?amount_min=1000").text
+    assert not any("count(" in q for q in queries)
+    rows = db.session.scalars(select(Opportunity).where(Opportunity.amount >= 1000)).all()
+    assert sorted(ids(html)) == sorted(r.id for r in rows) and "/opportunities/totals" not in html
+    assert f'data-count="{len(rows)}"' in html and f">{len(rows)} deals</div>" in html
+    assert listing.matching_totals(sales_user, _args(amount_min="1000")) == (
+        listing.list_opportunities(sales_user, _args(amount_min="1000")).page.totals
+    )
+    empty = client.get("/opportunities?q=zzz-none").text
+    assert ">0 deals</div>" in empty and 'data-empty="deals"' in empty
 
 
 def _args(**values):

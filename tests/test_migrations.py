@@ -8,12 +8,13 @@ from flask_migrate import downgrade
 from sqlalchemy import column, table, text
 
 from webapp.extensions import db
-from webapp.schema import upgrade_database
+from webapp.schema import include_object, upgrade_database
 
 
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        opts = {"compare_type": False, "include_object": include_object}
+        context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

@@ -53,7 +53,8 @@ def test_list_query_count_and_paging(client, auth, sales_user, create_opportunit
         create_opportunity(name=f"Deal {i}", account_name=f"Account {i}")
     many, html = measure()
     assert few == many, (few, many)
-    assert html.count("data-deal=") == 50 and "60 deals" in html
+    assert html.count("data-deal=") == 50 and 'hx-get="/opportunities/totals?"' in html
+    assert ">60 deals</div>" in client.get("/opportunities/totals").text
     last_id = html.split('data-deal="')[50].split('"')[0]
     second = client.get(f"/opportunities?after={last_id}").text
     assert second.count("data-deal=") == 10 and "Previous" in second

@@ -6,7 +6,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy.orm import lazyload
 
-from . import config, schema  # noqa: F401  (schema wires Alembic)
+from . import config, schema  # schema wires Alembic on import
 from .extensions import csrf, db, htmx, login_manager, migrate
 from .inputs import init_inputs
 from .plugins import EXTENSION_KEY, build_plugin_manager, flatten
@@ -70,7 +70,13 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     init_transactions(db.session)
     init_inputs(app, db.session)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(MIGRATIONS_DIR),
+        render_as_batch=True,
+        include_object=schema.include_object,
+    )
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

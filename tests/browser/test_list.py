@@ -101,3 +101,32 @@ def test_search_filter_columns_sort_and_saved_view(
     page.reload()
     assert shown_ids(page) == want
     page.screenshot(path=f"{SHOTS}/deals-view.png", full_page=True)
+
+
+def test_totals_of_a_long_list_arrive_after_its_rows(
+    page, login, sales_user, create_opportunity, monkeypatch
+):
+    """Longer than a page, the list shows its rows first, then fetches its totals; the
+    selection bar's "select all" counts every matching deal once they are in."""
+    from webapp.opportunities import listing
+
+    monkeypatch.setattr(listing.SPEC, "per_page", 2)
+    for i, amount in enumerate(["1000", "250", "2500", "40"]):
+        create_opportunity(name=f"Long {i}", amount=amount)
+    login(page, sales_user)
+    page.goto("/opportunities?q=long")
+    expect(page.locator("#deal-list tbody tr[data-deal]")).to_have_count(2)
+    expect(page.locator("[data-testid=deal-count]")).to_have_text("4 deals")
+    expect(page.locator('[data-total="amount"]')).to_have_text("3,790")
+    expect(page.locator("[data-totals-pending]")).to_have_count(0)
+    page.locator('#deal-list input[name="ids"]').first.check()
+    select_all = page.locator("[data-mass-all]")
+    expect(select_all).to_have_text("Select all 4 deals matching the filter")
+    select_all.click()
+    expect(page.locator("[data-mass-count]")).to_have_text(
+        "All 4 deals matching the filter are selected."
+    )
+    # The next page (htmx) fetches them again, for the same filters.
+    page.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"after=\d+"))
+    expect(page.locator("[data-testid=deal-count]")).to_have_text("4 deals")

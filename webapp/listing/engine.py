@@ -266,12 +266,16 @@ def keyset_page(
         else:
             query = query.where(_beyond(sort_expr, id_column, value[0], cursor, nullable, downward))
     offset = (state.page - 1) * per_page if not (cursor or backwards) else 0
+    ordering = _ordering(sort_expr, id_column, downward, nullable)
+    # The page's ids are chosen on the model's table alone (an index walk that stops at the
+    # LIMIT); the relations in ``options`` are joined to those rows only. Joined before the
+    # LIMIT, PostgreSQL sorts every matching row with its joins.
+    chosen = (
+        query.with_only_columns(id_column).order_by(*ordering).limit(per_page + 1).offset(offset)
+    )
     rows = list(
         db.session.scalars(
-            query.options(*options)
-            .order_by(*_ordering(sort_expr, id_column, downward, nullable))
-            .limit(per_page + 1)
-            .offset(offset)
+            select(model).where(id_column.in_(chosen)).options(*options).order_by(*ordering)
         ).unique()
     )
     more = len(rows) > per_page

@@ -297,25 +297,30 @@ def matching_deals(user: User, args) -> Select:
     return query
 
 
-def totals(query: Select) -> dict:
-    """Count, sum of amounts and weighted sum of the deals ``query`` selects (one query)."""
-    count, total, weighted = db.session.execute(
-        query.with_only_columns(
-            func.count(Opportunity.id),
-            func.coalesce(func.sum(Opportunity.amount), 0),
-            func.coalesce(func.sum(_weighted()), 0),
-        ).order_by(None)
-    ).one()
+def _totals(count, amount, weighted) -> dict:
+    """The totals as the list shows them (the weighted sum is amount x probability %)."""
     return {
         "count": count or 0,
-        "amount": Decimal(total or 0),
+        "amount": Decimal(amount or 0),
         "weighted": (Decimal(weighted or 0) / 100).quantize(Decimal("0.01")) if weighted else ZERO,
     }
 
 
+def matching_totals(user: User, args) -> dict:
+    """Count, sum of amounts and weighted sum of every deal the list matches for ``args``
+    (one query): the figures a list longer than a page fetches after its rows."""
+    figures = matching_deals(user, args).with_only_columns(
+        func.count(Opportunity.id),
+        func.coalesce(func.sum(Opportunity.amount), 0),
+        func.coalesce(func.sum(_weighted()), 0),
+    )
+    return _totals(*db.session.execute(figures).one())
+
+
 def list_opportunities(user: User, args) -> ListResult:
-    """One page of the list as ``args`` ask (filters, columns, sort, cursor) with the totals
-    of every matching deal; a constant number of queries whatever the page."""
+    """One page of the list as ``args`` ask (filters, columns, sort, cursor); the totals of
+    every matching deal when they are all on the page. A constant number of queries whatever
+    the page."""
     columns = SPEC.column_list(custom_columns())
     state = ListState.from_args(SPEC, args, columns)
     query = matching_deals(user, args)
@@ -347,7 +352,14 @@ def list_opportunities(user: User, args) -> ListResult:
         descending,
         nullable=sort_column.nullable,
     )
-    page.totals = totals(query)
+    if not (page.has_previous or page.has_next):  # every matching deal is on this page
+        page.totals = _totals(
+            len(page.rows),
+            sum(r.amount or 0 for r in page.rows),
+            sum((r.amount or 0) * (r.probability or 0) for r in page.rows),
+        )
+    # else the totals are left out: the page asks for them afterwards (matching_totals), so a
+    # long list shows its rows without waiting for a count of every matching deal.
     nexts = next_activities(r.id for r in page.rows) if "next_activity" in shown else {}
     return ListResult(SPEC, page, state, columns, filters_from(args), {"next_activities": nexts})
 

@@ -81,6 +81,14 @@ def index():
     )
 
 
+@bp.get("/totals")
+def totals():
+    """The count, amount and forecast of every deal the list's filters match: the list
+    fetches them once its page is shown (htmx, on load)."""
+    figures = listing.matching_totals(current_user, request.args)
+    return render_template("opportunities/_totals.html", totals=figures)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """The full create form; requested by htmx it is the quick-create dialog."""

@@ -10,14 +10,17 @@
     const scope = form.querySelector('input[name="scope"]');
     const checked = [...boxes()].filter((box) => box.checked).length;
     const all = scope.value === "matching";
-    const total = Number(form.dataset.massTotal || 0).toLocaleString("en");
+    const counted = document.querySelector("[data-deal-totals]")?.dataset.count;
+    const total = counted === undefined ? "" : `${Number(counted).toLocaleString("en")} `;
     const shown = checked > 0 || all;
     form.classList.toggle("d-none", !shown);
     form.classList.toggle("d-flex", shown);
     form.querySelector("[data-mass-count]").textContent = all
-      ? `All ${total} deals matching the filter are selected.`
+      ? `All ${total}deals matching the filter are selected.`
       : `${checked} selected.`;
-    form.querySelector("[data-mass-all]").hidden = all;
+    const selectAll = form.querySelector("[data-mass-all]");
+    selectAll.textContent = `Select all ${total}deals matching the filter`;
+    selectAll.hidden = all;
   };
   window.massBarSync = sync;
   document.addEventListener("change", (event) => {
