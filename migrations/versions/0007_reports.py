@@ -1,7 +1,7 @@
 """reports: a deal's forecast category, sales targets per owner, business line and month
 
 Revision ID: 0007_reports
-Revises: 0006_list
+Revises: 0007_listspeed
 Create Date: 2026-12-01 00:20:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 from webapp.models._base import Money, UTCDateTime
 
 revision = "0007_reports"
-down_revision = "0006_list"
+down_revision = "0007_listspeed"
 branch_labels = None
 depends_on = None
 
