@@ -271,3 +271,21 @@ def test_uploads_never_run_are_deleted_after_the_keeping_time(
     assert result.exit_code == 0 and "2 uploaded import files deleted." in result.output
     assert fresh(failed.id).stored_path is None and not paths[failed.id].exists()
     assert fresh(recent.id).stored_path is None and own.exists()
+
+
+def test_cli_queue_that_refuses_fails_the_run(runner, admin, pipeline, tmp_path, monkeypatch):
+    from webapp.imports import cli
+
+    def refused(*args):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(cli.jobs, "enqueue", refused)
+    path = tmp_path / "deals.csv"
+    path.write_text(deals_file(), encoding="utf-8")
+    result = runner.invoke(args=["import", "opportunities", str(path), "--queue"])
+    assert result.exit_code == 1 and "could not be handed to the background worker" in (
+        result.output
+    )
+    run = db.session.scalars(select(ImportRun)).one()
+    assert run.status == "failed" and "ConnectionError" in run.error
+    assert path.exists()

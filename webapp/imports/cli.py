@@ -18,7 +18,7 @@ from ..datafields import fields_for
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import ImportReject, ImportRun, User
-from . import engine, files
+from . import engine, files, runs
 from .jobs import run_import
 from .mapping import guess_mapping
 from .reading import UnreadableFile, open_table
@@ -142,7 +142,11 @@ def register(cli) -> None:
         db.session.add(run)
         db.session.commit()
         if queue:
-            jobs.enqueue(run_import, run.id)
+            try:
+                jobs.enqueue(run_import, run.id)
+            except Exception as error:
+                run = runs.not_queued(run.id, error)
+                raise click.ClickException(run.error) from None
             click.echo(f"Import {run.id} queued: `opportuno worker` runs it.")
             return
         with click.progressbar(length=total, label=f"Importing {file.name}", file=None) as bar:
