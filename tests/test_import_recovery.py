@@ -289,3 +289,28 @@ def test_cli_queue_that_refuses_fails_the_run(runner, admin, pipeline, tmp_path,
     run = db.session.scalars(select(ImportRun)).one()
     assert run.status == "failed" and "ConnectionError" in run.error
     assert path.exists()
+
+
+def test_an_older_attempt_writes_nothing_once_the_run_is_discarded(
+    client, auth, manager, upload, small_batches, monkeypatch, app
+):
+    run = upload(manager)
+    publish = jobs.publish
+    monkeypatch.setitem(app.config, "IMPORT_STALE_AFTER", 0)
+    auth.login(manager)
+
+    def discarded_meanwhile(key, value):
+        publish(key, value)
+        if key == engine.progress_key(run.id) and value == 2:
+            assert (
+                client.post(f"/imports/{run.id}/discard", data={"confirm": "1"}).status_code == 302
+            )
+
+    monkeypatch.setattr(engine.jobs, "publish", discarded_meanwhile)
+    engine.execute(run.id)
+    stored = fresh(run.id)
+    assert stored.status == "discarded" and deals_of(run.id) == ["X-1", "X-2"]
+    trashed = db.session.scalars(
+        select(Opportunity.deleted_at).where(Opportunity.import_run_id == run.id)
+    ).all()
+    assert all(trashed)

@@ -16,8 +16,9 @@ also written to ``import_runs.processed_rows`` with each batch.
 
 Recovery: the worker beats (``beat_key``) after each batch, so a run whose worker died shows
 as interrupted (``runs.state``). Running it again claims it anew (a new ``started_at``);
-every later write of an older attempt is fenced by that ``started_at`` and rolled back. A
-good-rows run claimed again goes on after its last committed batch (``runs.resumes``).
+every later write of an older attempt is fenced by that ``started_at`` (and by the status, for
+a run discarded meanwhile) and rolled back. A good-rows run claimed again goes on after its
+last committed batch (``resumes``).
 """
 
 import csv
@@ -159,7 +160,11 @@ def _run(run: ImportRun, on_progress) -> None:
             db.session.execute(insert(ImportReject), rejects)
         fenced = db.session.execute(
             update(ImportRun)
-            .where(ImportRun.id == run_id, ImportRun.started_at == attempt)
+            .where(
+                ImportRun.id == run_id,
+                ImportRun.status == "running",  # not discarded meanwhile
+                ImportRun.started_at == attempt,  # nor claimed again
+            )
             .values(**values)
         )
         if fenced.rowcount != 1:

@@ -127,8 +127,8 @@ def recoverable(run: ImportRun) -> bool:
 def rerun(user: User, run_id: int) -> ImportRun:
     """Queue an interrupted or failed run again. A run importing the good rows resumes after
     the last batch it committed (its counts and rejects kept); any other run starts over,
-    nothing of it having been committed. The worker's claim (``engine.execute``) makes a
-    late beat of the old attempt write nothing."""
+    nothing of it having been committed. The worker's claim (``engine.execute``) fences off
+    the older attempt, should it still be alive."""
     run = get_run(user, run_id)
     permissions.require(can_undo(user, run), "Only who ran the import or an admin may run it.")
     if not recoverable(run):
