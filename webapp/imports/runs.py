@@ -65,9 +65,10 @@ def state(run: ImportRun) -> str:
     no sign of life (a beat after each batch) for ``IMPORT_STALE_AFTER`` seconds."""
     if run.status != "running":
         return run.status
-    beat = jobs.peek(beat_key(run.id))
-    started = run.started_at.replace(tzinfo=UTC).timestamp() if run.started_at else 0
-    silent = time.time() - max(beat or 0, started)
+    began = run.started_at or run.created_at
+    silent = time.time() - max(
+        jobs.peek(beat_key(run.id)) or 0, began.replace(tzinfo=UTC).timestamp() if began else 0
+    )
     return "interrupted" if silent > current_app.config["IMPORT_STALE_AFTER"] else "running"
 
 
