@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests import factories
 from webapp.extensions import db
-from webapp.models import Activity, Opportunity, Stage
+from webapp.models import Activity, Opportunity, OpportunityContact, Stage
 from webapp.models._base import utcnow
 from webapp.opportunities import listing
 from webapp.templating import money
@@ -183,6 +183,32 @@ def test_filters(sales_user, manager, deals, pipeline, create_opportunity):
     assert matched(sales_user, pipeline=str(pipeline.id)) == set(by_name.values())
     assert matched(sales_user, business_line=str(pipeline.business_line_id + 1)) == set()
     assert matched(sales_user, status="won") == set()
+
+
+def test_search_finds_a_deal_by_any_linked_contact_not_a_trashed_one(
+    client, auth, sales_user, deals, count_queries
+):
+    buyer = factories.contact(last_name="Ferri", first_name="Sara")
+    gone = factories.contact(last_name="Ferrante", first_name="Ugo", deleted_at=utcnow())
+    db.session.add_all(
+        [
+            OpportunityContact(opportunity_id=deals[3].id, contact_id=buyer.id, role="finance"),
+            OpportunityContact(opportunity_id=deals[4].id, contact_id=buyer.id, role="other"),
+            OpportunityContact(opportunity_id=deals[5].id, contact_id=gone.id, role="other"),
+        ]
+    )
+    deals[6].primary_contact_id = gone.id
+    db.session.commit()
+    linked = {deals[3].id, deals[4].id}
+    assert matched(sales_user, q="sara ferri") == linked
+    assert matched(sales_user, q="ferr") == linked  # the trashed contact finds nothing
+    auth.login(sales_user)
+    with count_queries() as queries:
+        html = client.get("/opportunities?q=Ferri", headers=HX).text
+    assert set(ids(html)) == linked
+    linked_queries = [q for q in queries if "opportunity_contacts" in q]
+    assert linked_queries and all("EXISTS" in q for q in linked_queries)  # page and totals
+    assert len(linked_queries) <= 2  # no query per row
 
 
 def test_list_page_shows_filtered_rows_and_chosen_columns(client, auth, sales_user, deals):

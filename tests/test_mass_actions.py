@@ -242,3 +242,38 @@ def test_views_confirm_with_count_then_report(
     assert all(reload(d).stage_id == pipeline.stages[2].id for d in deals)
     page = client.get("/opportunities").get_data(True)
     assert 'id="mass-form"' in page and 'form="mass-form"' in page
+
+
+def _lost_fields(html: str) -> str:
+    """The opening tag of the lost reason's fields in the stage dialog."""
+    return html.split("data-lost-fields", 1)[1].split(">", 1)[0]
+
+
+def test_lost_fields_show_only_for_a_lost_stage_and_are_still_required(
+    client, auth, sales_user, pipeline, lost_reason, create_opportunity
+):
+    deals = [create_opportunity(name=f"Deal {n}") for n in range(2)]
+    lost = pipeline.stage_of_kind("lost")
+    auth.login(sales_user)
+    form = {"action": "stage", "ids": [d.id for d in deals]}
+    html = client.post("/opportunities/mass/confirm", data=form, headers=HTMX).get_data(True)
+    assert " hidden" in _lost_fields(html)
+    assert f'value="{lost.id}" data-kind="lost"' in html  # what mass.js follows
+    refused = client.post("/opportunities/mass", data={**form, "stage_id": lost.id})
+    html = refused.get_data(True)
+    assert refused.status_code == 422 and "Say why these deals were lost." in html
+    assert " hidden" not in _lost_fields(html)  # without JS: the refusal shows the fields
+    assert all(reload(d).stage_id == pipeline.stages[0].id for d in deals)
+    other = client.post(
+        "/opportunities/mass", data={**form, "stage_id": "999999"}, headers=HTMX
+    ).get_data(True)
+    assert " hidden" in _lost_fields(other)
+    done = client.post(
+        "/opportunities/mass",
+        data={**form, "stage_id": lost.id, "lost_reason_id": lost_reason.id},
+        headers=HTMX,
+    )
+    assert done.status_code == 200
+    assert all(
+        (reload(d).status, reload(d).lost_reason_id) == ("lost", lost_reason.id) for d in deals
+    )

@@ -528,3 +528,26 @@ def test_tags_edit_inline(client, auth, sales_user, deal):
         (None, "Media agency, VIP"),
         ("Media agency, VIP", None),
     ]
+
+
+def test_a_trashed_contact_is_not_shown_on_the_deal(client, auth, sales_user, deal):
+    from webapp.models import Activity, Contact
+    from webapp.trash import services as trash
+
+    ghost = factories.contact(deal.account, last_name="Ghostly", owner_id=sales_user.id)
+    services.update_opportunity(sales_user, deal, {"primary_contact_id": str(ghost.id)})
+    activities.create_activity(sales_user, deal, {"subject": "Call", "contact_id": str(ghost.id)})
+    trash.trash(sales_user, "contacts", ghost.id)
+    db.session.expire_all()
+    assert db.session.get(Contact, ghost.id).deleted_at is not None
+    assert db.session.get(Opportunity, deal.id).primary_contact_id == ghost.id
+    assert db.session.scalar(select(Activity.contact_id)) == ghost.id
+    auth.login(sales_user)
+    html = client.get(f"/opportunities/{deal.id}").text
+    overview = html.split('data-field="primary_contact_id"', 1)[1].split("</div>", 1)[0]
+    assert "Ghostly" not in overview and "—" in overview
+    shown = html.split('data-panel="activities"', 1)[1].split('data-panel="', 1)[0]
+    assert "Call" in shown and "Ghostly" not in shown  # neither "with" nor the picker
+    assert "Ghostly" not in html.split('data-panel="contacts"', 1)[1].split('data-panel="', 1)[0]
+    field = client.get(f"/opportunities/{deal.id}/fields/primary_contact_id", headers=HX).text
+    assert "Ghostly" not in field and "—" in field

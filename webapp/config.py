@@ -35,6 +35,10 @@ def load(instance_path: Path) -> dict:
         "MAX_UPLOAD_BYTES": int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         # Import files: larger ones are refused before being stored (100k deals ~ 10 MB).
         "MAX_IMPORT_BYTES": int(os.environ.get("MAX_IMPORT_BYTES", 25 * 1024 * 1024)),
+        # A running import silent for this long shows as interrupted (run again / discard).
+        "IMPORT_STALE_AFTER": int(os.environ.get("IMPORT_STALE_AFTER", 900)),
+        # Uploaded import files not run (or left failed) are deleted after this many hours.
+        "IMPORT_KEEP_UPLOADS_HOURS": float(os.environ.get("IMPORT_KEEP_UPLOADS_HOURS", 24)),
         "DEFAULT_CURRENCY": os.environ.get("DEFAULT_CURRENCY", "EUR"),
         # Background jobs (webapp.jobs): sqlite:///<file> (default: instance/tasks.db),
         # redis://host:port/db for several app servers, or "immediate".

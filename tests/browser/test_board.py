@@ -169,6 +169,13 @@ def test_quick_create_puts_the_card_in_the_column(page, login, sales_user, pipel
     login(page, sales_user)
     col = column(page, qualification)
     col.get_by_text("+ Add a deal").click()
+    # Its three fields look alike: labels (size, spacing) and inputs (size, height).
+    looks = "e => { const s = getComputedStyle(e); return [s.fontSize, s.marginBottom, s.height]; }"
+    inputs = col.locator("form input.form-control").all()
+    labels = [col.locator(f"label[for='{i.get_attribute('id')}']") for i in inputs]
+    assert len(inputs) == 3
+    assert len({tuple(label.evaluate(looks)[:2]) for label in labels}) == 1
+    assert len({tuple(i.evaluate(looks)) for i in inputs}) == 1
     col.get_by_label("Deal name").fill("Fresh from the board")
     col.get_by_label("Account").fill("Brand New Srl")
     col.get_by_label("Amount").fill("2500")

@@ -18,7 +18,7 @@ from ..datafields import fields_for
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import ImportReject, ImportRun, User
-from . import engine
+from . import engine, files, runs
 from .jobs import run_import
 from .mapping import guess_mapping
 from .reading import UnreadableFile, open_table
@@ -78,6 +78,18 @@ def file_mapping(entity: str, headers: list[str], given: str | None) -> dict[int
 
 
 def register(cli) -> None:
+    @cli.group("imports")
+    def imports_group():
+        """Housekeeping of the imports."""
+
+    @imports_group.command("purge")
+    @click.option("--hours", type=click.FloatRange(min=0), help="Keep newer files (default: "
+                  "IMPORT_KEEP_UPLOADS_HOURS, 24).")  # fmt: skip
+    def purge(hours):
+        """Delete the uploaded files of imports not run within the keeping time (safe for
+        cron)."""
+        click.echo(f"{files.purge(hours)} uploaded import files deleted.")
+
     @cli.command("import")
     @click.argument("entity", type=click.Choice(sorted(ENTITIES)))
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -130,7 +142,11 @@ def register(cli) -> None:
         db.session.add(run)
         db.session.commit()
         if queue:
-            jobs.enqueue(run_import, run.id)
+            try:
+                jobs.enqueue(run_import, run.id)
+            except Exception as error:
+                run = runs.not_queued(run.id, error)
+                raise click.ClickException(run.error) from None
             click.echo(f"Import {run.id} queued: `opportuno worker` runs it.")
             return
         with click.progressbar(length=total, label=f"Importing {file.name}", file=None) as bar:

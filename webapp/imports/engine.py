@@ -13,10 +13,17 @@ Progress: while the all-or-nothing transaction is open (SQLite has one writer; P
 would lock the run's row), the count of rows done is published through the job store
 (``jobs.publish``), which another process reads (``progress``); in every other case it is
 also written to ``import_runs.processed_rows`` with each batch.
+
+Recovery: the worker beats (``beat_key``) after each batch, so a run whose worker died shows
+as interrupted (``runs.state``). Running it again claims it anew (a new ``started_at``);
+every later write of an older attempt is fenced by that ``started_at`` (and by the status, for
+a run discarded meanwhile) and rolled back. A good-rows run claimed again goes on after its
+last committed batch (``resumes``).
 """
 
 import csv
 import gc
+import time
 from itertools import islice
 
 from flask import current_app
@@ -27,6 +34,7 @@ from ..datafields import fields_for
 from ..extensions import db
 from ..models import ImportReject, ImportRun
 from ..models._base import utcnow
+from . import files
 from .deals import DealWriter
 from .mapping import guess_mapping
 from .people import AccountWriter, ContactWriter, LeadWriter
@@ -48,6 +56,19 @@ def progress_key(run_id: int) -> str:
     return f"import-progress:{run_id}"
 
 
+def beat_key(run_id: int) -> str:
+    return f"import-beat:{run_id}"
+
+
+def resumes(run: ImportRun) -> bool:
+    """Whether running ``run`` again goes on after the rows it committed (good rows only)."""
+    return run.mode == "good_rows" and not run.dry_run
+
+
+class Superseded(Exception):
+    """The run was claimed again by a newer attempt: this one writes nothing more."""
+
+
 def progress(run: ImportRun) -> int:
     """Rows processed so far, as another process sees it."""
     if run.status != "running":
@@ -61,14 +82,27 @@ def execute(run_id: int, on_progress=None) -> ImportRun | None:
     run = db.session.get(ImportRun, run_id)
     if run is None or run.status not in ("uploaded", "queued"):
         return run  # already run (a job delivered twice) or gone
-    run.status, run.started_at, run.error = "running", utcnow(), None
-    run.processed_rows = run.created_count = run.updated_count = run.rejected_count = 0
-    db.session.execute(delete(ImportReject).where(ImportReject.run_id == run_id))
+    claimed = db.session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id, ImportRun.status.in_(("uploaded", "queued")))
+        .values(status="running", started_at=utcnow(), error=None)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return db.session.get(ImportRun, run_id)  # another worker took it meanwhile
+    db.session.refresh(run)
+    if not (resumes(run) and run.processed_rows):
+        run.processed_rows = run.created_count = run.updated_count = run.rejected_count = 0
+        db.session.execute(delete(ImportReject).where(ImportReject.run_id == run_id))
     db.session.commit()
+    jobs.publish(beat_key(run_id), time.time())
     collecting = gc.isenabled()
     gc.disable()  # the batches make many short-lived dicts and no cycles: no GC pauses
     try:
         _run(run, on_progress)
+    except Superseded:
+        db.session.rollback()
     except UnreadableFile as error:
         _failed(run_id, str(error))
     except UnicodeError:
@@ -114,11 +148,30 @@ def _run(run: ImportRun, on_progress) -> None:
     refs = References(run.user)
     writer = WRITERS[run.entity](run, refs, labels, write=not run.dry_run)
     atomic = run.mode == "all_or_nothing"
-    processed = rejected = 0
+    # Resumed: the rows of the batches committed before are skipped, their counts kept.
+    processed, rejected = run.processed_rows, run.rejected_count
+    created0, updated0 = run.created_count, run.updated_count
+    attempt = run.started_at
     run.total_rows = total
     db.session.commit()
 
-    rows = iter(table.rows)
+    def checkpoint(rejects, **values):
+        if rejects:
+            db.session.execute(insert(ImportReject), rejects)
+        fenced = db.session.execute(
+            update(ImportRun)
+            .where(
+                ImportRun.id == run_id,
+                ImportRun.status == "running",  # not discarded meanwhile
+                ImportRun.started_at == attempt,  # nor claimed again
+            )
+            .values(**values)
+        )
+        if fenced.rowcount != 1:
+            raise Superseded(run_id)
+        db.session.commit()
+
+    rows = islice(table.rows, processed, None)
     while batch := list(islice(rows, BATCH)):
         rejects, good = [], []
         for line, cells in batch:
@@ -143,42 +196,33 @@ def _run(run: ImportRun, on_progress) -> None:
         writer.flush()
         if not (atomic and writer.write):
             counts = (0, 0) if atomic and not run.dry_run else (writer.created, writer.updated)
-            _checkpoint(run_id, rejects, processed, rejected, *counts)
+            checkpoint(
+                rejects,
+                processed_rows=processed,
+                rejected_count=rejected,
+                created_count=created0 + counts[0],
+                updated_count=updated0 + counts[1],
+            )
         jobs.publish(progress_key(run_id), processed)
+        jobs.publish(beat_key(run_id), time.time())
         if on_progress:
             on_progress(processed, total)
 
     nothing = atomic and rejected and not run.dry_run
-    db.session.execute(
-        update(ImportRun)
-        .where(ImportRun.id == run_id)
-        .values(
-            status="done",
-            finished_at=utcnow(),
-            total_rows=processed,
-            processed_rows=processed,
-            rejected_count=rejected,
-            created_count=0 if nothing else writer.created,
-            updated_count=0 if nothing else writer.updated,
-        )
+    checkpoint(  # all-or-nothing: the domain rows with the counts, at once
+        [],
+        status="done",
+        finished_at=utcnow(),
+        total_rows=processed,
+        processed_rows=processed,
+        rejected_count=rejected,
+        created_count=0 if nothing else created0 + writer.created,
+        updated_count=0 if nothing else updated0 + writer.updated,
     )
-    db.session.commit()  # all-or-nothing: the domain rows with the counts, at once
-
-
-def _checkpoint(run_id: int, rejects: list[dict], processed, rejected, created, updated) -> None:
-    if rejects:
-        db.session.execute(insert(ImportReject), rejects)
-    db.session.execute(
-        update(ImportRun)
-        .where(ImportRun.id == run_id)
-        .values(
-            processed_rows=processed,
-            rejected_count=rejected,
-            created_count=created,
-            updated_count=updated,
-        )
-    )
-    db.session.commit()
+    if not run.dry_run:  # a dry run's file waits for the real run
+        table.close()
+        files.release(db.session.get(ImportRun, run_id, populate_existing=True))
+        db.session.commit()
 
 
 def _reject(run_id: int, line: int, column: str | None, reason: str, cells: list[str]) -> dict:

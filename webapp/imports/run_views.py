@@ -4,6 +4,7 @@ a run from the mapping page, the undo and the rejected rows as CSV."""
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -22,12 +23,14 @@ from .jobs import run_import
 
 bp = Blueprint("import_runs", __name__, url_prefix="/imports")
 
+
 @bp.context_processor
 def names() -> dict:
     return {
         "entity_names": services.ENTITY_NAMES,
         "status_names": runs.STATUS_NAMES,
         "status_badges": runs.STATUS_BADGES,
+        "run_state": runs.state,
     }
 
 
@@ -38,6 +41,7 @@ def _context(run, **extra) -> dict:
         "rejects": runs.first_rejects(run),
         "reject_count": runs.reject_lines(run),
         "undoable": runs.undoable(run) and runs.can_undo(current_user, run),
+        "recoverable": runs.recoverable(run) and runs.can_undo(current_user, run),
         **extra,
     }
 
@@ -57,11 +61,49 @@ def start(run_id: int):
     mode = request.form.get("mode", "")
     dry_run = request.form.get("dry_run", "").strip().lower() in ("1", "on", "true", "yes")
     run = runs.queue_run(current_user, run_id, mode[:30], dry_run)
-    jobs.enqueue(run_import, run.id)
+    return _hand_over(run)
+
+
+def _hand_over(run):
+    """Give the queued run to the worker, then show it; a queue that refuses fails the run
+    with why (shown on its page) instead of leaving it queued forever."""
+    try:
+        jobs.enqueue(run_import, run.id)
+    except Exception as error:
+        current_app.logger.exception("Import run %s could not be queued", run.id)
+        runs.not_queued(run.id, error)
     target = url_for("import_runs.show", run_id=run.id)
     if htmx:
         return Response(status=204, headers={"HX-Redirect": target})
     return redirect(target)
+
+
+@bp.post("/<int:run_id>/rerun")
+def rerun(run_id: int):
+    """Run an interrupted or failed import again (resuming a good-rows run)."""
+    try:
+        run = runs.rerun(current_user, run_id)
+    except ValidationError as exc:
+        run = runs.get_run(current_user, run_id)
+        return render_template(
+            "imports/run.html", **_context(run, error=" ".join(exc.errors.values()))
+        ), 422
+    return _hand_over(run)
+
+
+@bp.post("/<int:run_id>/discard")
+def discard(run_id: int):
+    """Give up an interrupted or failed import: what it wrote goes to the trash."""
+    confirmed = request.form.get("confirm", "").strip().lower() in ("1", "on", "true", "yes")
+    try:
+        moved = runs.discard(current_user, run_id, confirmed)
+    except ValidationError as exc:
+        run = runs.get_run(current_user, run_id)
+        return render_template(
+            "imports/run.html", **_context(run, error=" ".join(exc.errors.values()))
+        ), 422
+    flash(f"Discarded: {sum(moved.values())} records it had written moved to the trash.", "success")
+    return redirect(url_for("import_runs.show", run_id=run_id))
 
 
 @bp.post("/<int:run_id>/undo")

@@ -3,12 +3,15 @@ its undo, and its rejected rows as a CSV to fix and import again."""
 
 import csv
 import io
+import time
 from collections.abc import Iterator
+from datetime import UTC
 
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
+from .. import jobs, permissions
 from ..errors import NotFound, ValidationError
 from ..exports.cells import neutralised
 from ..extensions import db
@@ -16,6 +19,8 @@ from ..models import Account, Contact, ImportReject, ImportRun, Lead, Opportunit
 from ..models._base import utcnow
 from ..models.imports import IMPORT_MODES
 from ..transactions import transactional
+from . import files
+from .engine import beat_key, resumes
 from .mapping import missing_required
 from .reading import UnreadableFile
 from .services import run_table
@@ -36,11 +41,35 @@ STATUS_NAMES = {
     "uploaded": "Waiting for its mapping",
     "queued": "Queued",
     "running": "Running",
+    "interrupted": "Interrupted",
     "done": "Done",
     "failed": "Failed",
     "undone": "Undone",
+    "discarded": "Discarded",
 }
-STATUS_BADGES = {"queued": "info", "running": "primary", "done": "success", "failed": "danger"}
+STATUS_BADGES = {
+    "queued": "info",
+    "running": "primary",
+    "interrupted": "warning",
+    "done": "success",
+    "failed": "danger",
+}
+NOT_QUEUED = (
+    "The import could not be handed to the background worker ({error}). Nothing was "
+    "imported: run it again, or ask an administrator to check the worker."
+)
+
+
+def state(run: ImportRun) -> str:
+    """The run's status as shown: ``interrupted`` for a run ``running`` whose worker has given
+    no sign of life (a beat after each batch) for ``IMPORT_STALE_AFTER`` seconds."""
+    if run.status != "running":
+        return run.status
+    began = run.started_at or run.created_at
+    silent = time.time() - max(
+        jobs.peek(beat_key(run.id)) or 0, began.replace(tzinfo=UTC).timestamp() if began else 0
+    )
+    return "interrupted" if silent > current_app.config["IMPORT_STALE_AFTER"] else "running"
 
 
 def history(user: User, limit: int = HISTORY) -> list[ImportRun]:
@@ -81,6 +110,68 @@ def queue_run(user: User, run_id: int, mode: str, dry_run: bool) -> ImportRun:
     return run
 
 
+@transactional
+def not_queued(run_id: int, error: Exception) -> ImportRun:
+    """The queue refused the run (its store unreachable): the run fails with why."""
+    run = db.session.get(ImportRun, run_id)
+    detail = type(error).__name__
+    run.status, run.error, run.finished_at = "failed", NOT_QUEUED.format(error=detail), utcnow()
+    return run
+
+
+def recoverable(run: ImportRun) -> bool:
+    """An interrupted or failed run may run again or be discarded."""
+    return state(run) in ("interrupted", "failed")
+
+
+@transactional
+def rerun(user: User, run_id: int) -> ImportRun:
+    """Queue an interrupted or failed run again. A run importing the good rows resumes after
+    the last batch it committed (its counts and rejects kept); any other run starts over,
+    nothing of it having been committed. The worker's claim (``engine.execute``) fences off
+    the older attempt, should it still be alive."""
+    run = get_run(user, run_id)
+    permissions.require(can_undo(user, run), "Only who ran the import or an admin may run it.")
+    if not recoverable(run):
+        raise ValidationError({"run": "This import is not interrupted: it cannot run again."})
+    if not run.stored_path:
+        raise ValidationError({"run": "The file of this import is gone: upload it again."})
+    if not resumes(run):
+        run.processed_rows = run.created_count = run.updated_count = run.rejected_count = 0
+    run.status, run.error, run.finished_at = "queued", None, None
+    return run
+
+
+@transactional
+def discard(user: User, run_id: int, confirmed: bool) -> dict[str, int]:
+    """Give up an interrupted or failed run: what it committed (good rows) goes to the
+    trash, its file is deleted. Returns how many records of each kind went to the trash."""
+    run = get_run(user, run_id)
+    permissions.require(can_undo(user, run), "Only who ran the import or an admin may discard it.")
+    if not recoverable(run):
+        raise ValidationError({"confirm": "This import is not interrupted: nothing to discard."})
+    if not confirmed:
+        raise ValidationError({"confirm": "Tick the box to confirm."})
+    moved = _trash_created(user, run)
+    run.status, run.undone_at, run.undone_by_id = "discarded", utcnow(), user.id
+    run.finished_at = run.finished_at or run.undone_at
+    files.release(run)
+    return moved
+
+
+def _trash_created(user: User, run: ImportRun) -> dict[str, int]:
+    now, moved = utcnow(), {}
+    for model in UNDO_MODELS:
+        result = db.session.execute(
+            update(model)
+            .where(model.import_run_id == run.id, model.deleted_at.is_(None))
+            .values(deleted_at=now, deleted_by_id=user.id),
+            execution_options={"synchronize_session": False},
+        )
+        moved[model.__tablename__] = result.rowcount
+    return moved
+
+
 def undoable(run: ImportRun) -> bool:
     return run.status == "done" and not run.dry_run and run.created_count > 0
 
@@ -99,16 +190,8 @@ def undo_run(user: User, run_id: int, confirmed: bool) -> dict[str, int]:
         raise ValidationError({"confirm": "This import has nothing to undo."})
     if not confirmed:
         raise ValidationError({"confirm": "Tick the box to confirm the undo."})
-    now, moved = utcnow(), {}
-    for model in UNDO_MODELS:
-        result = db.session.execute(
-            update(model)
-            .where(model.import_run_id == run.id, model.deleted_at.is_(None))
-            .values(deleted_at=now, deleted_by_id=user.id),
-            execution_options={"synchronize_session": False},
-        )
-        moved[model.__tablename__] = result.rowcount
-    run.status, run.undone_at, run.undone_by_id = "undone", now, user.id
+    moved = _trash_created(user, run)
+    run.status, run.undone_at, run.undone_by_id = "undone", utcnow(), user.id
     return moved
 
 
@@ -143,7 +226,7 @@ def _headers(run: ImportRun) -> list[str]:
 
 def _table_headers(run: ImportRun) -> list[str]:
     if not run.stored_path:
-        return []
+        return list((run.options or {}).get("headers") or [])  # the file deleted after the run
     with run_table(run) as table:
         return list(table.headers)
 

@@ -8,7 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..errors import ValidationError
 from ..extensions import htmx
 from ..locale import current_locale
-from . import runs, services
+from . import files, runs, services
 from .reading import DELIMITERS, ENCODINGS
 from .values import DATE_ORDERS, DECIMALS
 
@@ -26,6 +26,7 @@ def index():
         entities=services.ENTITY_NAMES,
         status_names=runs.STATUS_NAMES,
         status_badges=runs.STATUS_BADGES,
+        run_state=runs.state,
     )
 
 
@@ -37,6 +38,7 @@ def new():
     errors, status = {}, 200
     if request.method == "POST":
         request.max_content_length = limit + FORM_OVERHEAD
+        files.purge()  # uploads never run, past their keeping time
         try:
             upload = request.files.get("file")
             run = services.upload(

@@ -114,6 +114,8 @@ def display(opp: Opportunity, name: str) -> str:
         return ", ".join(t.name for t in opp.tags) or "—"
     if name in _RELATIONS:
         related = getattr(opp, _RELATIONS[name])
+        if getattr(related, "deleted_at", None) is not None:
+            return "—"  # in the trash: not shown on the deal
         return getattr(related, "full_name", None) or getattr(related, "name", None) or "—"
     current = getattr(opp, name)
     if FIELDS[name].kind == "money":

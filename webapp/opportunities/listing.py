@@ -33,6 +33,7 @@ from ..models import (
     Contact,
     CustomField,
     Opportunity,
+    OpportunityContact,
     Pipeline,
     Source,
     Stage,
@@ -198,7 +199,8 @@ def filters_from(args) -> dict:
 
 
 def _search(text: str):
-    """Deals whose name, account's name or primary contact's full name holds ``text``."""
+    """Deals whose name, account's name or the full name of a contact of theirs (primary or
+    linked with a role, not in the trash) holds ``text``."""
     pattern = like_pattern(text)
     # SQLite's LIKE already ignores case exactly where its lower() folds it (ASCII): the
     # lower() there only costs a function call per row scanned.
@@ -207,11 +209,18 @@ def _search(text: str):
     def like(column):
         return (func.lower(column) if folds else column).like(pattern, escape="\\")
 
-    contacts = select(Contact.id).where(like(Contact.first_name + " " + Contact.last_name))
+    named = and_(like(Contact.first_name + " " + Contact.last_name), Contact.deleted_at.is_(None))
+    linked = (
+        select(OpportunityContact.id)
+        .join(Contact, Contact.id == OpportunityContact.contact_id)
+        .where(OpportunityContact.opportunity_id == Opportunity.id, named)
+        .exists()
+    )
     return or_(
         like(Opportunity.name),
         Opportunity.account_id.in_(select(Account.id).where(like(Account.name))),
-        Opportunity.primary_contact_id.in_(contacts),
+        Opportunity.primary_contact_id.in_(select(Contact.id).where(named)),
+        linked,
     )
 
 

@@ -1,5 +1,6 @@
 // The deals list's selection bar: shown while rows are checked, with the count; "select all
-// matching" switches the form to every deal of the filter. Listeners are set once per page.
+// matching" switches the form to every deal of the filter; the stage dialog shows the lost
+// reason only for a lost stage. Listeners are set once per page.
 (() => {
   if (window.massBarReady) { window.massBarSync?.(); return; }
   window.massBarReady = true;
@@ -24,6 +25,10 @@
   };
   window.massBarSync = sync;
   document.addEventListener("change", (event) => {
+    if (event.target.id === "mass-stage") {
+      const lost = document.querySelector("#mass-dialog-body [data-lost-fields]");
+      if (lost) lost.hidden = event.target.selectedOptions[0]?.dataset.kind !== "lost";
+    }
     if (event.target.matches('input[name="ids"][form="mass-form"]')) {
       const scope = document.querySelector('#mass-form input[name="scope"]');
       if (scope && !event.target.checked) scope.value = "selected";
