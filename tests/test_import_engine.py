@@ -312,6 +312,34 @@ def test_unreadable_file_fails_the_run(app, manager, pipeline, tmp_path):
     assert engine.execute(record.id).status == "failed"  # not run twice
 
 
+@pytest.mark.parametrize("mode", ["all_or_nothing", "good_rows"])
+def test_a_read_error_after_the_first_batch_fails_the_run(app, manager, pipeline, tmp_path, mode):
+    """The batches are read ahead in a second thread: an error of the file in a later batch
+    still stops the run there, with its message; all-or-nothing writes nothing, good rows
+    keeps the batches written before it."""
+    path = tmp_path / "late.csv"
+    lines = [f"Deal {i};New".encode() for i in range(engine.BATCH + 5)]
+    too_long = b"x" * (1 << 20 | 1)  # a cell over the reader's 1 MB
+    path.write_bytes(b"Name;Stage\n" + b"\n".join([*lines, too_long + b";New"]) + b"\n")
+    record = ImportRun(
+        user_id=manager.id,
+        entity="opportunity",
+        filename="late.csv",
+        stored_path=str(path),
+        status="queued",
+        mode=mode,
+        total_rows=len(lines) + 1,  # counted at upload: the run reads the file once
+        options={"mapping": {"0": "name", "1": "stage"}},
+    )
+    db.session.add(record)
+    db.session.commit()
+    run = engine.execute(record.id)
+    assert run.status == "failed"
+    assert run.error.startswith(f"Line {engine.BATCH + 7} cannot be read as CSV")
+    stored = db.session.scalar(select(func.count()).select_from(Opportunity))
+    assert stored == (0 if mode == "all_or_nothing" else engine.BATCH)
+
+
 def test_custom_fields_are_imported_and_updated(run_file, pipeline, manager):
     from webapp.models import CustomField
 
