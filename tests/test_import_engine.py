@@ -314,9 +314,8 @@ def test_unreadable_file_fails_the_run(app, manager, pipeline, tmp_path):
 
 @pytest.mark.parametrize("mode", ["all_or_nothing", "good_rows"])
 def test_a_read_error_after_the_first_batch_fails_the_run(app, manager, pipeline, tmp_path, mode):
-    """The batches are read ahead in a second thread: an error of the file in a later batch
-    still stops the run there, with its message; all-or-nothing writes nothing, good rows
-    keeps the batches written before it."""
+    """An error of the file in a later batch stops the run there, with its message:
+    all-or-nothing writes nothing, good rows keeps the batches written before it."""
     path = tmp_path / "late.csv"
     lines = [f"Deal {i};New".encode() for i in range(engine.BATCH + 5)]
     too_long = b"x" * (1 << 20 | 1)  # a cell over the reader's 1 MB

@@ -17,7 +17,6 @@ also written to ``import_runs.processed_rows`` with each batch.
 
 import csv
 import gc
-from contextlib import closing
 from itertools import islice
 
 from flask import current_app
@@ -28,7 +27,6 @@ from ..datafields import fields_for
 from ..extensions import db
 from ..models import ImportReject, ImportRun
 from ..models._base import utcnow
-from .ahead import read_ahead
 from .deals import DealWriter
 from .mapping import guess_mapping
 from .people import AccountWriter, ContactWriter, LeadWriter
@@ -120,35 +118,35 @@ def _run(run: ImportRun, on_progress) -> None:
     run.total_rows = total
     db.session.commit()
 
-    # The next batches are read and converted in a second thread while this one writes.
-    with closing(read_ahead(_converted(table.rows, converter))) as batches:
-        for batch in batches:
-            rejects, good = [], []
-            for line, cells, values, errors in batch:
-                if errors:
-                    rejects += [
-                        _reject(run_id, line, by_label.get(c, c), why, cells) for c, why in errors
-                    ]
-                else:
-                    good.append((line, cells, values))
-            writer.prepare([values for _line, _cells, values in good])
-            for line, cells, values in good:
-                try:
-                    writer.plan(line, values)
-                except Rejected as refusal:
-                    rejects.append(_reject(run_id, line, refusal.column, refusal.reason, cells))
-            processed += len(batch)
-            rejected += len({r["line"] for r in rejects})
-            if rejects and atomic and writer.write:
-                db.session.rollback()  # one bad row: nothing of this file is written
-                writer.write = False
-            writer.flush()
-            if not (atomic and writer.write):
-                counts = (0, 0) if atomic and not run.dry_run else (writer.created, writer.updated)
-                _checkpoint(run_id, rejects, processed, rejected, *counts)
-            jobs.publish(progress_key(run_id), processed)
-            if on_progress:
-                on_progress(processed, total)
+    rows = iter(table.rows)
+    while batch := list(islice(rows, BATCH)):
+        rejects, good = [], []
+        for line, cells in batch:
+            values, errors = converter.convert(cells)
+            if errors:
+                rejects += [
+                    _reject(run_id, line, by_label.get(c, c), why, cells) for c, why in errors
+                ]
+            else:
+                good.append((line, cells, values))
+        writer.prepare([values for _line, _cells, values in good])
+        for line, cells, values in good:
+            try:
+                writer.plan(line, values)
+            except Rejected as refusal:
+                rejects.append(_reject(run_id, line, refusal.column, refusal.reason, cells))
+        processed += len(batch)
+        rejected += len({r["line"] for r in rejects})
+        if rejects and atomic and writer.write:
+            db.session.rollback()  # one bad row: nothing of this file is written
+            writer.write = False
+        writer.flush()
+        if not (atomic and writer.write):
+            counts = (0, 0) if atomic and not run.dry_run else (writer.created, writer.updated)
+            _checkpoint(run_id, rejects, processed, rejected, *counts)
+        jobs.publish(progress_key(run_id), processed)
+        if on_progress:
+            on_progress(processed, total)
 
     nothing = atomic and rejected and not run.dry_run
     db.session.execute(
@@ -165,13 +163,6 @@ def _run(run: ImportRun, on_progress) -> None:
         )
     )
     db.session.commit()  # all-or-nothing: the domain rows with the counts, at once
-
-
-def _converted(rows, converter: RowConverter):
-    """The file's rows in batches of (line, cells, values, [(column, reason)])."""
-    rows = iter(rows)
-    while batch := list(islice(rows, BATCH)):
-        yield [(line, cells, *converter.convert(cells)) for line, cells in batch]
 
 
 def _checkpoint(run_id: int, rejects: list[dict], processed, rejected, created, updated) -> None:
