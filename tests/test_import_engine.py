@@ -244,6 +244,24 @@ def test_undo_trashes_exactly_the_new_records(run_file, pipeline, manager, sales
     assert db.session.get(ImportRun, run.id).status == "undone"
 
 
+def test_a_trashed_deal_is_not_matched_by_its_external_id(run_file, pipeline, manager):
+    """After an undo the same file creates the deals again; a live deal with the external id
+    of a trashed one (created after it) is the one updated."""
+    first = run_file(manager, "ID;Name\nT-1;First\nT-2;Second\n")
+    undo_run(manager, first.id, True)
+    again = run_file(manager, "ID;Name\nT-1;First\nT-2;Second\n")
+    assert (again.created_count, again.updated_count) == (2, 0)
+    renamed = run_file(manager, "ID;Name\nT-1;First renamed\n")
+    assert (renamed.created_count, renamed.updated_count) == (0, 1)
+    db.session.expire_all()
+    stored = db.session.execute(
+        select(Opportunity.name, Opportunity.deleted_at.is_(None))
+        .where(Opportunity.external_id == "T-1")
+        .order_by(Opportunity.id)
+    ).all()
+    assert stored == [("First", False), ("First renamed", True)]
+
+
 def test_permissions_on_create_and_update(run_file, pipeline, sales_user, create_user):
     other_line = factories.business_line("Hardware")
     factories.pipeline(other_line, "Hardware sales")
