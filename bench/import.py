@@ -9,8 +9,10 @@ by email, stages by name and a few tags. The import runs in this process, as ``o
 runs it in the foreground (all-or-nothing: one transaction). It is then imported a second time
 (the same external ids: nothing changes). Printed: rows per second, total time, and the
 process's peak RSS (``resource.getrusage``; the SQLite database work included, not
-PostgreSQL's), and this process's CPU time: on a shared machine the wall-clock rate understates
-what the code does alone (for SQLite the CPU time includes the database work).
+PostgreSQL's), this process's CPU time and, for a PostgreSQL server on this machine, the CPU
+time of the database's server processes (read from /proc): on a shared machine the wall-clock
+rate understates what the code does alone (for SQLite the CPU time includes the database
+work). The load average is printed with each run for that reason.
 SQLite files live under /tmp/opportuno-bench/; PostgreSQL uses
 BENCH_POSTGRES_URL (default: the database ``test_importrun``, its public schema re-created).
 """
@@ -123,16 +125,19 @@ def run_backend(backend: str, path: Path, rows: int, mode: str) -> None:
             )
             db.session.add(run)
             db.session.commit()
+            server = server_cpu(backend)
             started, cpu = time.perf_counter(), time.process_time()
             run = engine.execute(run.id)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            server = server_cpu(backend, server)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
                 f"{backend:<10} {attempt:<16} {run.processed_rows:>7} rows {seconds:7.2f} s "
                 f"{run.processed_rows / seconds:>9,.0f} rows/s (CPU {cpu:6.2f} s: "
-                f"{run.processed_rows / cpu:,.0f} rows per CPU s)  created {run.created_count:>6} "
-                f"updated {run.updated_count:>6} rejected {run.rejected_count:>4}  "
-                f"peak RSS {peak:,.0f} MB",
+                f"{run.processed_rows / cpu:,.0f} rows per CPU s{server})  "
+                f"created {run.created_count:>6} updated {run.updated_count:>6} "
+                f"rejected {run.rejected_count:>4}  peak RSS {peak:,.0f} MB  "
+                f"load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
             if run.status != "done":
@@ -144,6 +149,28 @@ def run_backend(backend: str, path: Path, rows: int, mode: str) -> None:
         print(f"{backend:<10} stored: {counts}")
         db.session.remove()
         db.engine.dispose()
+
+
+def server_cpu(backend: str, before=None):
+    """PostgreSQL: the CPU seconds of this database's server processes so far ({pid: s});
+    with ``before``, the text saying how many they used since (empty when not readable)."""
+    if backend != "postgresql":
+        return {} if before is None else ""
+    pids = db.session.scalars(
+        text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+    ).all()
+    db.session.commit()
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if before is None:
+        return used
+    seconds = sum(used[p] - before.get(p, 0) for p in used)
+    return f", server CPU {seconds:.2f} s" if used else ""
 
 
 def main() -> None:

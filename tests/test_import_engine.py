@@ -244,6 +244,24 @@ def test_undo_trashes_exactly_the_new_records(run_file, pipeline, manager, sales
     assert db.session.get(ImportRun, run.id).status == "undone"
 
 
+def test_a_trashed_deal_is_not_matched_by_its_external_id(run_file, pipeline, manager):
+    """After an undo the same file creates the deals again; a live deal with the external id
+    of a trashed one (created after it) is the one updated."""
+    first = run_file(manager, "ID;Name\nT-1;First\nT-2;Second\n")
+    undo_run(manager, first.id, True)
+    again = run_file(manager, "ID;Name\nT-1;First\nT-2;Second\n")
+    assert (again.created_count, again.updated_count) == (2, 0)
+    renamed = run_file(manager, "ID;Name\nT-1;First renamed\n")
+    assert (renamed.created_count, renamed.updated_count) == (0, 1)
+    db.session.expire_all()
+    stored = db.session.execute(
+        select(Opportunity.name, Opportunity.deleted_at.is_(None))
+        .where(Opportunity.external_id == "T-1")
+        .order_by(Opportunity.id)
+    ).all()
+    assert stored == [("First", False), ("First renamed", True)]
+
+
 def test_permissions_on_create_and_update(run_file, pipeline, sales_user, create_user):
     other_line = factories.business_line("Hardware")
     factories.pipeline(other_line, "Hardware sales")
@@ -310,6 +328,33 @@ def test_unreadable_file_fails_the_run(app, manager, pipeline, tmp_path):
     run = engine.execute(record.id)
     assert run.status == "failed" and run.error
     assert engine.execute(record.id).status == "failed"  # not run twice
+
+
+@pytest.mark.parametrize("mode", ["all_or_nothing", "good_rows"])
+def test_a_read_error_after_the_first_batch_fails_the_run(app, manager, pipeline, tmp_path, mode):
+    """An error of the file in a later batch stops the run there, with its message:
+    all-or-nothing writes nothing, good rows keeps the batches written before it."""
+    path = tmp_path / "late.csv"
+    lines = [f"Deal {i};New".encode() for i in range(engine.BATCH + 5)]
+    too_long = b"x" * (1 << 20 | 1)  # a cell over the reader's 1 MB
+    path.write_bytes(b"Name;Stage\n" + b"\n".join([*lines, too_long + b";New"]) + b"\n")
+    record = ImportRun(
+        user_id=manager.id,
+        entity="opportunity",
+        filename="late.csv",
+        stored_path=str(path),
+        status="queued",
+        mode=mode,
+        total_rows=len(lines) + 1,  # counted at upload: the run reads the file once
+        options={"mapping": {"0": "name", "1": "stage"}},
+    )
+    db.session.add(record)
+    db.session.commit()
+    run = engine.execute(record.id)
+    assert run.status == "failed"
+    assert run.error.startswith(f"Line {engine.BATCH + 7} cannot be read as CSV")
+    stored = db.session.scalar(select(func.count()).select_from(Opportunity))
+    assert stored == (0 if mode == "all_or_nothing" else engine.BATCH)
 
 
 def test_custom_fields_are_imported_and_updated(run_file, pipeline, manager):

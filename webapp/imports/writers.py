@@ -60,13 +60,13 @@ class Writer:
         own = {n for n in map(own_id, ids) if n is not None}
         table = self.model.__table__
         if ids - {f"{ID_PREFIX}{n}" for n in own}:
-            query = (
-                select(table)
-                .where(table.c.external_id.in_(ids), table.c.deleted_at.is_(None))
-                .order_by(table.c.id)
-            )
+            # Trashed rows are skipped here, not in SQL: without statistics (a table filled by
+            # this very transaction) PostgreSQL reads "deleted_at IS NULL" as selective and
+            # scans the whole table through a deleted_at index instead of the external_id one.
+            query = select(table).where(table.c.external_id.in_(ids)).order_by(table.c.id)
             for row in db.session.execute(query):
-                self.existing.setdefault(row.external_id, row)
+                if row.deleted_at is None:
+                    self.existing.setdefault(row.external_id, row)
         if own:
             query = select(table).where(table.c.id.in_(own), table.c.deleted_at.is_(None))
             for row in db.session.execute(query):
