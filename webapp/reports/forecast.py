@@ -362,8 +362,9 @@ def _month_sections(report, period_months, by_month, total, stages) -> None:
 
 def _owner_section(report, filters: ReportFilters, by_owner: dict) -> None:
     names = dict(
-        db.session.execute(select(User.id, User.name).where(User.id.in_(list(by_owner) or [0])))
-        .all()
+        db.session.execute(
+            select(User.id, User.name).where(User.id.in_(list(by_owner) or [0]))
+        ).all()
     )
     owners = sorted(by_owner, key=lambda owner_id: (names.get(owner_id) or "").lower())
     columns = [
