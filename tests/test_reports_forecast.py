@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from tests import factories
 from tests.test_reports_pipeline import rows_of
@@ -287,3 +288,21 @@ def test_forecast_queries_do_not_grow_with_deals(
     with count_queries() as many:
         client.get(query)
     assert len(many) == len(few)
+
+
+def test_the_demo_shows_a_live_forecast(client, auth):
+    """After `make run`: explicit categories on some open deals, targets for the sellers,
+    and a forecast with won, commit and target figures."""
+    from webapp.demo.seed import DEMO_PASSWORD, seed_demo
+
+    seed_demo(300)
+    categories = db.session.scalars(
+        select(Opportunity.forecast_category).where(Opportunity.status == "open").distinct()
+    ).all()
+    assert {"commit", "best_case", "omitted", "pipeline", None} <= set(categories)
+    client.post("/login", data={"email": "manager@example.com", "password": DEMO_PASSWORD})
+    figures = figures_of(page(client, "period=last_12_months"))
+    for label in ("Won", "Commit", "Target"):
+        assert figures[label] != "0" and figures[label] != "—"
+    assert figures["Attainment"].endswith("%")
+    assert any(label.startswith("Revenue range") for label in figures)
