@@ -45,7 +45,7 @@ from ..setup.services import ensure_defaults
 
 DEMO_PASSWORD = "opportuno-demo"
 # Explicit forecast categories on open deals, in turn (None: follows the probability).
-FORECAST_PICKS = (None, "commit", None, None, "best_case", None, "omitted", None, "pipeline")
+FORECAST_PICKS = ("commit", "best_case", "omitted", "pipeline") + (None,) * 8
 CHUNK = 5000
 CENT = Decimal("0.01")
 

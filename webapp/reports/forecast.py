@@ -310,7 +310,7 @@ def _month_sections(report, period_months, by_month, total, stages) -> None:
     targets = [f.target for f in monthly]
     has_targets = any(t is not None for t in targets)
     report.add(
-        Table("months", "By expected close month", columns, rows, line("Total", total)),
+        Table("months", "By expected close month", columns, rows, line("Total", total), wide=True),
         BarChart(
             "Won, open and weighted amount per month",
             labels,
@@ -344,7 +344,12 @@ def _month_sections(report, period_months, by_month, total, stages) -> None:
     stack_footer = ["Total", total.won, *(total.stacks[key] for key, _ in stacks), total.target]
     report.add(
         Table(
-            "stacks", f"Won and weighted amount by {by}", stack_columns, stack_rows, stack_footer
+            "stacks",
+            f"Won and weighted amount by {by}",
+            stack_columns,
+            stack_rows,
+            stack_footer,
+            wide=len(stack_columns) > 6,
         ),
         BarChart(
             f"Won and weighted open amount per month, by {by}",
@@ -412,7 +417,7 @@ def _owner_section(report, filters: ReportFilters, by_owner: dict) -> None:
     targets = [by_owner[o].target for o in owners]
     has_targets = any(t is not None for t in targets)
     report.add(
-        Table("owners", "Per owner", columns, rows, footer),
+        Table("owners", "Per owner", columns, rows, footer, wide=True),
         BarChart(
             "Won, commit and best case per owner",
             [names.get(o, "—") for o in owners],

@@ -3,6 +3,7 @@ Managers of the line (and admins) set them; the line's sellers read them."""
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -31,6 +32,7 @@ class Grid:
     can_edit: bool
     typed: dict[str, str] = field(default_factory=dict)  # input name -> text shown
     errors: dict[str, str] = field(default_factory=dict)  # input name -> message
+    totals: dict[int, Decimal] = field(default_factory=dict)  # owner id -> stored year total
 
     @staticmethod
     def name(owner_id: int, month: date) -> str:
@@ -101,7 +103,11 @@ def grid(user: User, line: BusinessLine, year: int, locale: str) -> Grid:
         permissions.manages(user, line.id),
     )
     for (owner_id, month), target in _stored(line.id, year, [o.id for o in owners]).items():
-        result.typed[Grid.name(owner_id, month)] = editable(target.amount, locale)
+        amount = target.amount
+        if amount == amount.to_integral_value():
+            amount = amount.quantize(Decimal(1))  # 12000, not 12000.00
+        result.typed[Grid.name(owner_id, month)] = editable(amount, locale)
+        result.totals[owner_id] = result.totals.get(owner_id, Decimal(0)) + target.amount
     return result
 
 
