@@ -306,3 +306,12 @@ def test_the_demo_shows_a_live_forecast(client, auth):
         assert figures[label] != "0" and figures[label] != "—"
     assert figures["Attainment"].endswith("%")
     assert any(label.startswith("Revenue range") for label in figures)
+
+
+def test_a_very_long_custom_period_is_cut_to_five_years(client, auth, manager, deals):
+    auth.login(manager)
+    html = page(client, "period=custom&from=2030-01-01&to=9999-12-31&owner=all")
+    assert "Shown: the first 60 months of the period, to 2034-12-31." in html
+    rows = rows_of(html, "months")
+    assert rows[0][0] == "Jan 2030" and rows[-1][0] == "Q4 2034 total"
+    assert len(rows) == 60 + 20

@@ -16,6 +16,7 @@ number of deals; Python only adds up their grouped rows.
 """
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -28,7 +29,14 @@ from ..models._base import utcnow
 from ..models.forecast import FORECAST_CATEGORY_LABELS, SalesTarget, category_expression
 from .charts import BarChart, Series
 from .filters import ReportFilters
-from .periods import month_label, month_start, months, quarter_label, quarter_start
+from .periods import (
+    add_months,
+    month_label,
+    month_start,
+    months,
+    quarter_label,
+    quarter_start,
+)
 from .registry import ReportSpec
 from .report import Link, Report, Table, TableColumn
 from .scope import chosen_pipeline, deal_conditions, owner_conditions
@@ -36,7 +44,8 @@ from .sql import month_key
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-ATTENTION_ROWS = 100  # the overdue deals listed (all are counted)
+MAX_MONTHS = 60  # a longer custom period is cut: one row and one bar per month
+ATTENTION_ROWS = 50  # the overdue deals listed (all are counted)
 STACKED_CATEGORIES = ("commit", "best_case", "pipeline")  # omitted: not in the forecast
 
 
@@ -165,15 +174,14 @@ def _attention(user: User, filters: ReportFilters, today: date):
     all counted; and the open deals without a close date."""
     conditions = [*deal_conditions(user, filters), Opportunity.status == "open"]
     overdue = Opportunity.close_date < today
+    undated = Opportunity.close_date.is_(None)
     counts = db.session.execute(
         select(
             func.count(case((overdue, 1))).label("overdue"),
             func.sum(case((overdue, Opportunity.amount))).label("overdue_amount"),
-            func.count(case((Opportunity.close_date.is_(None), 1))).label("undated"),
-            func.sum(case((Opportunity.close_date.is_(None), Opportunity.amount))).label(
-                "undated_amount"
-            ),
-        ).where(*conditions)
+            func.count(case((undated, 1))).label("undated"),
+            func.sum(case((undated, Opportunity.amount))).label("undated_amount"),
+        ).where(*conditions, overdue | undated)
     ).one()
     rows = db.session.execute(
         select(
@@ -196,6 +204,10 @@ def _attention(user: User, filters: ReportFilters, today: date):
 def build(user: User, filters: ReportFilters, today: date | None = None) -> Report:
     today = today or utcnow().date()
     report = Report("Forecast")
+    last = add_months(month_start(filters.start), MAX_MONTHS) - timedelta(days=1)
+    if filters.end > last:
+        filters = replace(filters, end=last)
+        report.notes.append(f"Shown: the first {MAX_MONTHS} months of the period, to {last}.")
     pipeline = chosen_pipeline(user, filters) if filters.pipeline_id else None
     if pipeline is not None and pipeline.id != filters.pipeline_id:
         pipeline = None  # a pipeline the user may not see: the scope already shows nothing
