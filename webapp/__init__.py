@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "webapp.trash.views",
     "webapp.listing.views",
     "webapp.reports.views",
+    "webapp.reports.targets_views",
 )
 
 

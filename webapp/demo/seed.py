@@ -37,12 +37,17 @@ from ..models import (
     opportunity_tags,
 )
 from ..models._base import utcnow
+from ..models.forecast import SalesTarget
 from ..models.names import contact_key, core_key, name_key
 from ..pipelines.services import create_pipeline
+from ..reports.periods import add_months, month_start
 from ..setup.services import ensure_defaults
 
 DEMO_PASSWORD = "opportuno-demo"
+# Explicit forecast categories on open deals, in turn (None: follows the probability).
+FORECAST_PICKS = ("commit", "best_case", "omitted", "pipeline") + (None,) * 8
 CHUNK = 5000
+CENT = Decimal("0.01")
 
 PREFIXES = (
     "Acme",
@@ -436,6 +441,9 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
                 "version": 1,
                 "contract_start": close if months else None,
                 "contract_months": months,
+                "forecast_category": None if final else FORECAST_PICKS[i % len(FORECAST_PICKS)],
+                "revenue_low": amount * Decimal("0.8") if i % 4 == 1 else None,
+                "revenue_high": amount * Decimal("1.3") if i % 4 == 1 else None,
             }
         )
         timeline.append(
@@ -535,6 +543,7 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
     _bulk(Activity.__table__, activities)
     _bulk(Note.__table__, notes)
     _bulk(Lead.__table__, _leads(rng, ref, max(12, count // 25), now))
+    _bulk(SalesTarget.__table__, _targets(ref, now))
     _sync_sequences()
     db.session.commit()
     _pipeline_variants(ref["lines"], ref["pipelines"])
@@ -544,6 +553,36 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
         "users": len(ref["users"]),
         "seconds": time.perf_counter() - started,
     }
+
+
+def _targets(ref: dict, now) -> list[dict]:
+    """Monthly targets for every seller in every line, from six months ago to six ahead:
+    a little above what they won per month over the past year (at least 1,000)."""
+    won = {
+        (owner, line): total
+        for owner, line, total in db.session.execute(
+            select(Opportunity.owner_id, Opportunity.business_line_id, func.sum(Opportunity.amount))
+            .where(Opportunity.status == "won", Opportunity.closed_at >= now - timedelta(days=365))
+            .group_by(Opportunity.owner_id, Opportunity.business_line_id)
+        )
+    }
+    this_month = month_start(now.date())
+    rows = []
+    for seller in ref["sellers"]:
+        for line in ref["lines"]:
+            monthly = Decimal(won.get((seller.id, line.id)) or 0) * Decimal("1.15") / 12
+            base = max(Decimal(1000), round(monthly, -2))
+            for step in range(-6, 7):
+                rows.append(
+                    {
+                        "owner_id": seller.id,
+                        "business_line_id": line.id,
+                        "month": add_months(this_month, step),
+                        "amount": (base * Decimal(("0.9", "1", "1.1")[step % 3])).quantize(CENT),
+                        "updated_at": now,
+                    }
+                )
+    return rows
 
 
 LEAD_STATUSES_SPREAD = ("new",) * 4 + ("contacted",) * 3 + ("qualified",) * 2 + ("disqualified",)

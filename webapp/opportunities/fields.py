@@ -14,6 +14,7 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..locale import current_locale
 from ..models import Account, Contact, Source, User
+from ..models.forecast import FORECAST_CATEGORIES
 from ..parsing import ParseError, read_date, read_datetime, read_number
 
 MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2)
@@ -127,6 +128,15 @@ def row(field: str, model, value, label: str):
     return found
 
 
+def forecast_category(value) -> str | None:
+    """One of FORECAST_CATEGORIES, or None (blank): the category follows the probability."""
+    if _blank(value):
+        return None
+    if value not in FORECAST_CATEGORIES:
+        raise ValidationError({"forecast_category": "Choose one of the forecast categories."})
+    return value
+
+
 PARSERS = {
     "name": lambda v: text("name", v, required=True),
     "description": lambda v: text("description", v, max_len=20000, multiline=True),
@@ -136,6 +146,7 @@ PARSERS = {
     "revenue_low": lambda v: money("revenue_low", v),
     "revenue_high": lambda v: money("revenue_high", v),
     "probability": lambda v: integer("probability", v, minimum=0, maximum=100),
+    "forecast_category": forecast_category,
     "close_date": lambda v: day("close_date", v),
     "contract_start": lambda v: day("contract_start", v),
     "contract_months": lambda v: integer("contract_months", v, minimum=1, maximum=120),

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..locale import current_locale
 from ..models import SALES_GROUP, Contact, Group, Opportunity, Source, Tag, User
+from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..models.user import user_business_lines, user_groups
 from ..parsing import editable
 from ..templating import money
@@ -53,6 +54,10 @@ def _tags(opp: Opportunity) -> list[tuple[str, str]]:
     return [(str(t.id), t.name) for t in db.session.scalars(select(Tag).order_by(Tag.name))]
 
 
+def _categories(opp: Opportunity) -> list[tuple[str, str]]:
+    return [("", "Automatic (from probability)"), *FORECAST_CATEGORY_LABELS.items()]
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -72,6 +77,7 @@ FIELDS = {
         Field("amount", "Amount", "money", hint="Leave at 0 to follow the product lines."),
         Field("objective", "Objective", "money", hint="Your own estimate of the final value."),
         Field("probability", "Probability %", "number", hint="Empty: the stage's default."),
+        Field("forecast_category", "Forecast category", "select", _categories),
         Field("close_date", "Expected close", "date"),
         Field("revenue_low", "Revenue range: low", "money"),
         Field("revenue_high", "Revenue range: high", "money"),
@@ -122,6 +128,11 @@ def display(opp: Opportunity, name: str) -> str:
         return money(current, opp.currency) if current is not None else "—"
     if name == "probability":
         return f"{current}%" + ("" if opp.probability_overridden else " (stage default)")
+    if name == "forecast_category":
+        if current:
+            return FORECAST_CATEGORY_LABELS.get(current, current)
+        label = FORECAST_CATEGORY_LABELS[opp.effective_forecast_category]
+        return f"{label} (automatic, from probability)"
     if current is None or current == "":
         return "—"
     return current.isoformat() if hasattr(current, "isoformat") else str(current)

@@ -41,6 +41,7 @@ from ..models import (
     opportunity_tags,
 )
 from ..models._base import ZERO, utcnow
+from ..models.forecast import category_expression
 from ..models.user import user_groups
 from ..parsing import ParseError, read_date, read_number
 
@@ -56,6 +57,10 @@ def _name_of(model, fk):
 
 def _weighted():
     return Opportunity.amount * Opportunity.probability
+
+
+def _category():
+    return category_expression(Opportunity.forecast_category, Opportunity.probability)
 
 
 def _next_due():
@@ -102,6 +107,7 @@ COLUMNS = {
             "probability", "Probability", lambda: Opportunity.probability, "end", nullable=False
         ),
         Column("close_date", "Close date", lambda: Opportunity.close_date),
+        Column("forecast_category", "Forecast category", _category),
         Column("status", "Status", lambda: Opportunity.status, nullable=False),
         Column("source", "Source", _name_of(Source, Opportunity.source_id)),
         Column("tags", "Tags"),

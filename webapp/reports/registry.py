@@ -23,9 +23,9 @@ class ReportSpec:
 
 
 def _core() -> list[ReportSpec]:
-    from . import pipeline_value
+    from . import forecast, pipeline_value
 
-    return [pipeline_value.SPEC]
+    return [pipeline_value.SPEC, forecast.SPEC]
 
 
 def reports() -> list[ReportSpec]:

@@ -37,6 +37,7 @@ class Table:
     footer: list | None = None
     empty: str = "Nothing in this period."
     highlight: set[int] = field(default_factory=set)  # row indexes to stand out (bottlenecks)
+    wide: bool = False  # many columns: shown below its chart, full width, not beside it
 
 
 @dataclass

@@ -1,0 +1,499 @@
+"""Forecast: the open deals of the period by expected close month, weighted and by forecast
+category, beside what was won (by closing month) and the owners' targets; the open deals
+past their expected close date.
+
+Definitions (also shown on the page):
+- weighted = amount x probability of the open deals, omitted ones left out;
+- commit = won + open deals in Commit; best case = commit + open deals in Best case;
+- weighted forecast = won + weighted;
+- attainment = won / the sum of the monthly targets of the period.
+
+With one pipeline chosen, the weighted amount is stacked by its stages; across pipelines
+(whose stages differ) it is stacked by forecast category.
+
+Every figure comes from four grouped queries (open, won, targets, attention), whatever the
+number of deals; Python only adds up their grouped rows.
+"""
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from flask import url_for
+from sqlalchemy import case, func, select
+
+from ..extensions import db
+from ..models import Opportunity, Stage, User
+from ..models._base import utcnow
+from ..models.forecast import FORECAST_CATEGORY_LABELS, SalesTarget, category_expression
+from .charts import BarChart, Series
+from .filters import ReportFilters
+from .periods import (
+    add_months,
+    month_label,
+    month_start,
+    months,
+    quarter_label,
+    quarter_start,
+)
+from .registry import ReportSpec
+from .report import Link, Report, Table, TableColumn
+from .scope import chosen_pipeline, deal_conditions, owner_conditions
+from .sql import month_key
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+MAX_MONTHS = 60  # a longer custom period is cut: one row and one bar per month
+ATTENTION_ROWS = 50  # the overdue deals listed (all are counted)
+STACKED_CATEGORIES = ("commit", "best_case", "pipeline")  # omitted: not in the forecast
+
+
+def money(value) -> Decimal:
+    """A SQL sum as Decimal to the cent (SQLite may answer a float for amount x %)."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value) if isinstance(value, float) else value).quantize(CENT)
+
+
+def percent(part: Decimal, whole: Decimal) -> float | None:
+    return float(part * 100 / whole) if whole else None
+
+
+class Totals:
+    """The figures of one month, quarter, owner or of the whole period."""
+
+    def __init__(self):
+        self.deals = 0
+        self.amount = ZERO
+        self.weighted = ZERO
+        self.commit_open = ZERO
+        self.best_case_open = ZERO
+        self.won = ZERO
+        self.target: Decimal | None = None
+        self.stacks: dict = defaultdict(lambda: ZERO)  # stage id or category -> weighted
+
+    def add(self, other: "Totals") -> None:
+        self.deals += other.deals
+        self.amount += other.amount
+        self.weighted += other.weighted
+        self.commit_open += other.commit_open
+        self.best_case_open += other.best_case_open
+        self.won += other.won
+        if other.target is not None:
+            self.target = (self.target or ZERO) + other.target
+        for key, value in other.stacks.items():
+            self.stacks[key] += value
+
+    @property
+    def commit(self) -> Decimal:
+        return self.won + self.commit_open
+
+    @property
+    def best_case(self) -> Decimal:
+        return self.commit + self.best_case_open
+
+    @property
+    def attainment(self) -> float | None:
+        return percent(self.won, self.target) if self.target else None
+
+
+def _open_rows(user: User, filters: ReportFilters):
+    """Open deals closing in the period, grouped by month, owner, stage and category."""
+    weighted = Opportunity.amount * Opportunity.probability / 100
+    ranged = (Opportunity.revenue_low.isnot(None)) | (Opportunity.revenue_high.isnot(None))
+    return db.session.execute(
+        select(
+            month_key(Opportunity.close_date).label("month"),
+            Opportunity.owner_id,
+            Opportunity.stage_id,
+            category_expression(Opportunity.forecast_category, Opportunity.probability).label(
+                "category"
+            ),
+            func.count(Opportunity.id).label("deals"),
+            func.sum(Opportunity.amount).label("amount"),
+            func.sum(weighted).label("weighted"),
+            func.sum(Opportunity.revenue_low).label("low"),
+            func.sum(Opportunity.revenue_high).label("high"),
+            func.count(case((ranged, 1))).label("ranged"),
+        )
+        .where(
+            *deal_conditions(user, filters),
+            Opportunity.status == "open",
+            Opportunity.close_date >= filters.start,
+            Opportunity.close_date <= filters.end,
+        )
+        .group_by("month", Opportunity.owner_id, Opportunity.stage_id, "category")
+    ).all()
+
+
+def _won_rows(user: User, filters: ReportFilters):
+    """Deals won in the period, by closing month and owner."""
+    start = datetime.combine(filters.start, time.min)
+    end = datetime.combine(filters.end + timedelta(days=1), time.min)
+    return db.session.execute(
+        select(
+            month_key(Opportunity.closed_at).label("month"),
+            Opportunity.owner_id,
+            func.sum(Opportunity.amount).label("won"),
+        )
+        .where(
+            *deal_conditions(user, filters),
+            Opportunity.status == "won",
+            Opportunity.closed_at >= start,
+            Opportunity.closed_at < end,
+        )
+        .group_by("month", Opportunity.owner_id)
+    ).all()
+
+
+def _target_rows(user: User, filters: ReportFilters, line_id: int | None):
+    """Monthly targets of the period's months, by month and owner, in the lines in scope."""
+    conditions = [
+        SalesTarget.month >= month_start(filters.start),
+        SalesTarget.month <= filters.end,
+        *owner_conditions(user, filters, SalesTarget.owner_id),
+    ]
+    if line_id:
+        conditions.append(SalesTarget.business_line_id == line_id)
+    elif user.role != "admin":
+        conditions.append(SalesTarget.business_line_id.in_(user.business_line_ids or [0]))
+    return db.session.execute(
+        select(
+            month_key(SalesTarget.month).label("month"),
+            SalesTarget.owner_id,
+            func.sum(SalesTarget.amount).label("target"),
+        )
+        .where(*conditions)
+        .group_by("month", SalesTarget.owner_id)
+    ).all()
+
+
+def _attention(user: User, filters: ReportFilters, today: date):
+    """Open deals whose expected close date has passed (any period): the first ones listed,
+    all counted; and the open deals without a close date."""
+    conditions = [*deal_conditions(user, filters), Opportunity.status == "open"]
+    overdue = Opportunity.close_date < today
+    undated = Opportunity.close_date.is_(None)
+    counts = db.session.execute(
+        select(
+            func.count(case((overdue, 1))).label("overdue"),
+            func.sum(case((overdue, Opportunity.amount))).label("overdue_amount"),
+            func.count(case((undated, 1))).label("undated"),
+            func.sum(case((undated, Opportunity.amount))).label("undated_amount"),
+        ).where(*conditions, overdue | undated)
+    ).one()
+    rows = db.session.execute(
+        select(
+            Opportunity.id,
+            Opportunity.name,
+            Opportunity.close_date,
+            Opportunity.amount,
+            User.name.label("owner"),
+            Stage.name.label("stage"),
+        )
+        .join(User, User.id == Opportunity.owner_id)
+        .join(Stage, Stage.id == Opportunity.stage_id)
+        .where(*conditions, overdue)
+        .order_by(Opportunity.close_date, Opportunity.id)
+        .limit(ATTENTION_ROWS)
+    ).all()
+    return counts, rows
+
+
+def build(user: User, filters: ReportFilters, today: date | None = None) -> Report:
+    today = today or utcnow().date()
+    report = Report("Forecast")
+    last = add_months(month_start(filters.start), MAX_MONTHS) - timedelta(days=1)
+    if filters.end > last:
+        filters = replace(filters, end=last)
+        report.notes.append(f"Shown: the first {MAX_MONTHS} months of the period, to {last}.")
+    pipeline = chosen_pipeline(user, filters) if filters.pipeline_id else None
+    if pipeline is not None and pipeline.id != filters.pipeline_id:
+        pipeline = None  # a pipeline the user may not see: the scope already shows nothing
+    stages = []
+    if pipeline is not None:
+        stages = db.session.execute(
+            select(Stage.id, Stage.name)
+            .where(Stage.pipeline_id == pipeline.id, Stage.kind == "open")
+            .order_by(Stage.position)
+        ).all()
+    line_id = filters.business_line_id or (pipeline.business_line_id if pipeline else None)
+
+    period_months = months(filters.start, filters.end)
+    by_month = {f"{m:%Y-%m}": Totals() for m in period_months}
+    by_owner: dict[int, Totals] = defaultdict(Totals)
+    low = high = ZERO
+    ranged = 0
+
+    for row in _open_rows(user, filters):
+        figures = Totals()
+        figures.deals, figures.amount = row.deals, money(row.amount)
+        low, high, ranged = low + money(row.low), high + money(row.high), ranged + row.ranged
+        if row.category != "omitted":
+            figures.weighted = money(row.weighted)
+            figures.stacks[row.stage_id if stages else row.category] = figures.weighted
+        if row.category == "commit":
+            figures.commit_open = figures.amount
+        elif row.category == "best_case":
+            figures.best_case_open = figures.amount
+        by_month[row.month].add(figures)
+        by_owner[row.owner_id].add(figures)
+    for row in _won_rows(user, filters):
+        figures = Totals()
+        figures.won = money(row.won)
+        by_month[row.month].add(figures)
+        by_owner[row.owner_id].add(figures)
+    for row in _target_rows(user, filters, line_id):
+        figures = Totals()
+        figures.target = money(row.target)
+        by_month[row.month].add(figures)
+        by_owner[row.owner_id].add(figures)
+
+    total = Totals()
+    for figures in by_month.values():
+        total.add(figures)
+
+    report.figures = [
+        ("Won", f"{total.won:,.0f}"),
+        ("Commit", f"{total.commit:,.0f}"),
+        ("Best case", f"{total.best_case:,.0f}"),
+        ("Weighted forecast", f"{total.won + total.weighted:,.0f}"),
+        ("Open pipeline", f"{total.amount:,.0f}"),
+        ("Target", f"{total.target:,.0f}" if total.target is not None else "—"),
+        ("Attainment", f"{total.attainment:.0f}%" if total.attainment is not None else "—"),
+    ]
+    if ranged:
+        report.figures.append((f"Revenue range ({ranged} deals)", f"{low:,.0f} – {high:,.0f}"))
+    report.notes.append(
+        "Commit = won + open deals in Commit; Best case = Commit + open deals in Best case; "
+        "weighted forecast = won + open amounts × probability. Omitted deals count in the "
+        "open pipeline only. A deal without a category set follows its probability "
+        "(Commit from 70%, Best case from 40%). Won deals count in the month they were won."
+    )
+
+    _month_sections(report, period_months, by_month, total, stages)
+    _owner_section(report, filters, by_owner)
+    _attention_section(report, *_attention(user, filters, today), today)
+    return report
+
+
+def _month_sections(report, period_months, by_month, total, stages) -> None:
+    columns = [
+        TableColumn("Month"),
+        TableColumn("Won", "money"),
+        TableColumn("Open deals", "count"),
+        TableColumn("Open amount", "money"),
+        TableColumn("Weighted", "money"),
+        TableColumn("Commit", "money"),
+        TableColumn("Best case", "money"),
+        TableColumn("Target", "money"),
+        TableColumn("Attainment", "percent"),
+    ]
+
+    def line(label: str, f: Totals) -> list:
+        return [
+            label,
+            f.won,
+            f.deals,
+            f.amount,
+            f.weighted,
+            f.commit,
+            f.best_case,
+            f.target,
+            f.attainment,
+        ]
+
+    rows = []
+    quarters = {quarter_start(m) for m in period_months}
+    quarter = Totals()
+    for index, month in enumerate(period_months):
+        figures = by_month[f"{month:%Y-%m}"]
+        rows.append(line(month_label(month), figures))
+        quarter.add(figures)
+        following = period_months[index + 1] if index + 1 < len(period_months) else None
+        if len(quarters) > 1 and (
+            following is None or quarter_start(following) != quarter_start(month)
+        ):
+            rows.append(line(f"{quarter_label(month)} total", quarter))
+            quarter = Totals()
+    labels = [month_label(m) for m in period_months]
+    monthly = [by_month[f"{m:%Y-%m}"] for m in period_months]
+    targets = [f.target for f in monthly]
+    has_targets = any(t is not None for t in targets)
+    report.add(
+        Table("months", "By expected close month", columns, rows, line("Total", total), wide=True),
+        BarChart(
+            "Won, open and weighted amount per month",
+            labels,
+            [
+                Series("Won", [f.won for f in monthly]),
+                Series("Open amount", [f.amount for f in monthly]),
+                Series("Weighted", [f.weighted for f in monthly]),
+            ],
+            marker_name="Target" if has_targets else None,
+            markers=targets if has_targets else None,
+            description="open deals by expected close month, won deals by the month won",
+        ),
+    )
+
+    stacks = (
+        [(stage.id, stage.name) for stage in stages]
+        if stages
+        else [(key, FORECAST_CATEGORY_LABELS[key]) for key in STACKED_CATEGORIES]
+    )
+    by = "stage" if stages else "forecast category"
+    stack_columns = [
+        TableColumn("Month"),
+        TableColumn("Won", "money"),
+        *(TableColumn(f"Weighted: {name}", "money") for _, name in stacks),
+        TableColumn("Target", "money"),
+    ]
+    stack_rows = [
+        [label, f.won, *(f.stacks[key] for key, _ in stacks), f.target]
+        for label, f in zip(labels, monthly, strict=True)
+    ]
+    stack_footer = ["Total", total.won, *(total.stacks[key] for key, _ in stacks), total.target]
+    report.add(
+        Table(
+            "stacks",
+            f"Won and weighted amount by {by}",
+            stack_columns,
+            stack_rows,
+            stack_footer,
+            wide=len(stack_columns) > 6,
+        ),
+        BarChart(
+            f"Won and weighted open amount per month, by {by}",
+            labels,
+            [
+                Series("Won", [f.won for f in monthly]),
+                *(Series(name, [f.stacks[key] for f in monthly]) for key, name in stacks),
+            ],
+            stacked=True,
+            marker_name="Target" if has_targets else None,
+            markers=targets if has_targets else None,
+        ),
+    )
+
+
+def _owner_section(report, filters: ReportFilters, by_owner: dict) -> None:
+    names = dict(
+        db.session.execute(
+            select(User.id, User.name).where(User.id.in_(list(by_owner) or [0]))
+        ).all()
+    )
+    owners = sorted(by_owner, key=lambda owner_id: (names.get(owner_id) or "").lower())
+    columns = [
+        TableColumn("Owner"),
+        TableColumn("Open deals", "count"),
+        TableColumn("Open amount", "money"),
+        TableColumn("Weighted", "money"),
+        TableColumn("Commit", "money"),
+        TableColumn("Best case", "money"),
+        TableColumn("Won", "money"),
+        TableColumn("Target", "money"),
+        TableColumn("Attainment", "percent"),
+    ]
+    rows = []
+    for owner_id in owners:
+        f = by_owner[owner_id]
+        url = url_for("reports.show", key="forecast", **filters.args(owner=owner_id))
+        rows.append(
+            [
+                Link(names.get(owner_id, "—"), url),
+                f.deals,
+                f.amount,
+                f.weighted,
+                f.commit,
+                f.best_case,
+                f.won,
+                f.target,
+                f.attainment,
+            ]
+        )
+    total = Totals()
+    for f in by_owner.values():
+        total.add(f)
+    footer = [
+        "Total",
+        total.deals,
+        total.amount,
+        total.weighted,
+        total.commit,
+        total.best_case,
+        total.won,
+        total.target,
+        total.attainment,
+    ]
+    targets = [by_owner[o].target for o in owners]
+    has_targets = any(t is not None for t in targets)
+    report.add(
+        Table("owners", "Per owner", columns, rows, footer, wide=True),
+        BarChart(
+            "Won, commit and best case per owner",
+            [names.get(o, "—") for o in owners],
+            [
+                Series("Won", [by_owner[o].won for o in owners]),
+                Series("Commit", [by_owner[o].commit for o in owners]),
+                Series("Best case", [by_owner[o].best_case for o in owners]),
+            ],
+            horizontal=True,
+            marker_name="Target" if has_targets else None,
+            markers=targets if has_targets else None,
+        ),
+    )
+
+
+def _attention_section(report, counts, rows, today: date) -> None:
+    columns = [
+        TableColumn("Deal"),
+        TableColumn("Owner"),
+        TableColumn("Stage"),
+        TableColumn("Expected close", "date"),
+        TableColumn("Days overdue", "count"),
+        TableColumn("Amount", "money"),
+    ]
+    table_rows = [
+        [
+            Link(row.name, url_for("opportunities.detail", opportunity_id=row.id)),
+            row.owner,
+            row.stage,
+            row.close_date,
+            (today - row.close_date).days,
+            money(row.amount),
+        ]
+        for row in rows
+    ]
+    title = "Needing attention: open deals past their expected close date"
+    if counts.overdue > len(rows):
+        title += f" (the first {len(rows)} of {counts.overdue})"
+    footer = (
+        [f"{counts.overdue} deals", None, None, None, None, money(counts.overdue_amount)]
+        if counts.overdue
+        else None
+    )
+    report.add(
+        Table(
+            "attention",
+            title,
+            columns,
+            table_rows,
+            footer,
+            empty="No open deal is past its expected close date.",
+        )
+    )
+    if counts.undated:
+        report.notes.append(
+            f"Open deals without an expected close date, in no month: {counts.undated} "
+            f"({money(counts.undated_amount):,.0f})."
+        )
+
+
+SPEC = ReportSpec(
+    "forecast",
+    "Forecast",
+    build,
+    summary="Won, commit, best case and weighted amount by expected close month, per "
+    "owner against their targets; the deals past their close date.",
+)
