@@ -23,9 +23,13 @@ class ReportSpec:
 
 
 def _core() -> list[ReportSpec]:
-    from . import pipeline_value
+    from . import funnel, pipeline_value, time_in_stage
 
-    return [pipeline_value.SPEC]
+    return [
+        pipeline_value.SPEC,
+        funnel.SPEC,
+        time_in_stage.SPEC,
+    ]
 
 
 def reports() -> list[ReportSpec]:
