@@ -17,6 +17,7 @@ from webapp.models._base import utcnow
 from webapp.opportunities.services import delete_opportunity, move_stage
 
 Q1 = "period=custom&from=2026-01-01&to=2026-03-31"
+NONE = '<span class="text-body-secondary">—</span>'  # a cell without a value
 
 
 def day(month: int, number: int, year: int = 2026) -> datetime:
@@ -27,9 +28,7 @@ def set_history(deal, visits) -> None:
     """Check the services wrote one history row per stage visited, in order, the last one
     still open; then give each visit its ``(stage, entered)`` time (left: the next entry)."""
     rows = db.session.scalars(
-        select(StageHistory)
-        .where(StageHistory.opportunity_id == deal.id)
-        .order_by(StageHistory.id)
+        select(StageHistory).where(StageHistory.opportunity_id == deal.id).order_by(StageHistory.id)
     ).all()
     assert [r.stage_id for r in rows] == [stage.id for stage, _ in visits]
     assert all(r.left_at for r in rows[:-1]) and rows[-1].left_at is None
@@ -168,8 +167,7 @@ def test_time_in_stage_against_hand_computed_figures(client, auth, manager, hist
     assert rows["Qualification"][:5] == ["5", "8.0", "10.4", "21", "1"]
     # Demo: A 30, B 2 and 25: median 25 is over its 21 rotting days.
     assert rows["Demo scheduled"] == ["3", "25.0", "19.0", "21", "0", "Median over rotting days"]
-    assert rows["Awaiting commitment"][:3] == ["0", '<span class="text-body-secondary">—</span>',
-                                              '<span class="text-body-secondary">—</span>']  # fmt: skip
+    assert rows["Awaiting commitment"][:3] == ["0", NONE, NONE]
     # Negotiation: C's 30 days after reopening: the slowest, not over its 30 rotting days.
     assert rows["Negotiation"] == ["1", "30.0", "30.0", "30", "0", "Slowest"]
     highlighted = [
@@ -218,7 +216,7 @@ def test_the_five_longest_per_stage_and_the_count_of_all(
 def test_time_in_stage_of_an_empty_period(client, auth, manager, history):
     auth.login(manager)
     rows = table(client, "time-in-stage", "period=custom&from=2025-06-01&to=2025-06-30", "stages")
-    assert rows["New"][:2] == ["0", '<span class="text-body-secondary">—</span>']
+    assert rows["New"][:2] == ["0", NONE]
     assert rows["New"][4] == "1"  # D is in New now, whatever the period
     assert "Slowest" not in str(rows)
 

@@ -48,9 +48,7 @@ def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) 
         select(
             StageHistory.stage_id,
             days.label("days"),
-            func.row_number()
-            .over(partition_by=StageHistory.stage_id, order_by=days)
-            .label("rank"),
+            func.row_number().over(partition_by=StageHistory.stage_id, order_by=days).label("rank"),
             func.count().over(partition_by=StageHistory.stage_id).label("visits"),
         )
         .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
