@@ -8,7 +8,8 @@ Definitions (shown on the page too):
   open stage placed later in the pipeline, or the won stage (at any time until now);
 - *won*: the deal is won now, so a deal won, reopened and won again counts once, and a deal
   won then reopened and still open (or lost) does not count;
-- *drop-off*: the share of the deals entered that did not move on;
+- *drop-off*: the share of the deals entered that did not move on (lost, moved back, or
+  still there);
 - *overall conversion*: the deals won among every deal that entered any open stage.
 """
 
@@ -28,7 +29,8 @@ NOTE = (
     "A deal counts once per stage it entered in the period, even if it entered it twice. "
     "Moved on: it later entered an open stage further along the pipeline, or the won stage. "
     "Won: the deal is won now (a won deal that was reopened counts only if won again). "
-    "Drop-off: the share of the deals entered that did not move on."
+    "Drop-off: the share of the deals entered that did not move on (lost, moved back, or "
+    "still there)."
 )
 
 
