@@ -13,7 +13,7 @@ Definitions (shown on the page too):
 - *overall conversion*: the deals won among every deal that entered any open stage.
 """
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -52,12 +52,13 @@ def _entries(user: User, filters: ReportFilters, pipeline, stage_ids: list[int])
             StageHistory.entered_at < end,
         )
         .group_by(StageHistory.opportunity_id, StageHistory.stage_id)
-        .subquery("entries")
+        .cte("entries")
     )
 
 
-def _per_stage(entries) -> dict:
-    """stage id -> (entered, moved on, won), in one query."""
+def _figures(entries) -> tuple[dict, tuple[int, int]]:
+    """In one query: stage id -> (entered, moved on, won), and (deals that entered any
+    stage, of which won now) with each deal once."""
     stage, later, later_stage = aliased(Stage), aliased(StageHistory), aliased(Stage)
     moved_on = (
         select(later.id)
@@ -72,30 +73,35 @@ def _per_stage(entries) -> dict:
         )
         .exists()
     )
-    query = (
+    won = Opportunity.status == "won"
+    per_stage = (
         select(
             entries.c.stage_id,
             func.count().label("entered"),
             func.sum(case((moved_on, 1), else_=0)).label("moved_on"),
-            func.sum(case((Opportunity.status == "won", 1), else_=0)).label("won"),
+            func.sum(case((won, 1), else_=0)).label("won"),
         )
         .select_from(entries)
         .join(stage, stage.id == entries.c.stage_id)
         .join(Opportunity, Opportunity.id == entries.c.opportunity_id)
         .group_by(entries.c.stage_id)
     )
-    return {row.stage_id: row for row in db.session.execute(query)}
-
-
-def _overall(entries) -> tuple[int, int]:
-    """(deals that entered any stage, of which won now): each deal once."""
-    won_id = case((Opportunity.status == "won", Opportunity.id))
-    row = db.session.execute(
-        select(func.count(distinct(entries.c.opportunity_id)), func.count(distinct(won_id)))
+    overall = (
+        select(
+            null().label("stage_id"),
+            func.count(distinct(entries.c.opportunity_id)),
+            literal(0),
+            func.count(distinct(case((won, Opportunity.id)))),
+        )
         .select_from(entries)
         .join(Opportunity, Opportunity.id == entries.c.opportunity_id)
-    ).one()
-    return row[0], row[1]
+    )
+    rows = db.session.execute(union_all(per_stage, overall)).all()
+    total = next(row for row in rows if row.stage_id is None)
+    return {row.stage_id: row for row in rows if row.stage_id is not None}, (
+        total.entered,
+        total.won,
+    )
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -118,8 +124,7 @@ def build(user: User, filters: ReportFilters) -> Report:
         return report
     stages = open_stages(pipeline)
     entries = _entries(user, filters, pipeline, [s.id for s in stages])
-    figures = _per_stage(entries)
-    deals, won = _overall(entries)
+    figures, (deals, won) = _figures(entries)
     rows = []
     for stage in stages:
         row = figures.get(stage.id)

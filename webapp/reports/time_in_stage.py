@@ -17,7 +17,7 @@ the visit count per stage, then the average of the middle one or two.
 from decimal import Decimal
 
 from flask import url_for
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import Opportunity, StageHistory, User
@@ -41,15 +41,13 @@ NOTE = (
 
 
 def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) -> dict:
-    """stage id -> (visits, mean days, median days) of the visits ended in the period."""
+    """stage id -> (visits, mean days, median days) of the visits ended in the period: the
+    median is the average of the middle one or two visits of each stage ranked by length."""
     start, end = period_bounds(filters)
-    days = days_between(StageHistory.left_at, StageHistory.entered_at)
-    ranked = (
+    visits = (
         select(
             StageHistory.stage_id,
-            days.label("days"),
-            func.row_number().over(partition_by=StageHistory.stage_id, order_by=days).label("rank"),
-            func.count().over(partition_by=StageHistory.stage_id).label("visits"),
+            days_between(StageHistory.left_at, StageHistory.entered_at).label("days"),
         )
         .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
         .where(
@@ -59,24 +57,70 @@ def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) 
             StageHistory.left_at >= start,
             StageHistory.left_at < end,
         )
-        .subquery("ranked")
+        .cte("visits")
     )
-    middle = or_(
-        ranked.c.rank == (ranked.c.visits + 1) // 2, ranked.c.rank == (ranked.c.visits + 2) // 2
+    totals = (
+        select(
+            visits.c.stage_id,
+            func.count().label("visits"),
+            func.avg(visits.c.days).label("mean"),
+        )
+        .group_by(visits.c.stage_id)
+        .subquery("totals")
     )
-    query = select(
-        ranked.c.stage_id,
-        func.count().label("visits"),
-        func.avg(ranked.c.days).label("mean"),
-        func.avg(case((middle, ranked.c.days))).label("median"),
-    ).group_by(ranked.c.stage_id)
+    ranked = select(
+        visits.c.stage_id,
+        visits.c.days,
+        func.row_number()
+        .over(partition_by=visits.c.stage_id, order_by=visits.c.days)
+        .label("rank"),
+    ).subquery("ranked")
+    middle = and_(
+        ranked.c.stage_id == totals.c.stage_id,
+        or_(
+            ranked.c.rank == (totals.c.visits + 1) // 2,
+            ranked.c.rank == (totals.c.visits + 2) // 2,
+        ),
+    )
+    query = (
+        select(totals, func.avg(ranked.c.days).label("median"))
+        .join(ranked, middle)
+        .group_by(totals.c.stage_id, totals.c.visits, totals.c.mean)
+    )
     return {row.stage_id: row for row in db.session.execute(query)}
 
 
 def _stuck(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) -> list:
     """The open deals longest in each stage now (``STUCK_PER_STAGE`` per stage), each row
-    with the count of open deals in its stage (``in_stage``)."""
+    with the count of open deals in its stage (``in_stage``). Deals are ranked on narrow
+    rows, and only the chosen ones are read whole."""
+    scope = (
+        *deal_conditions(user, filters),
+        Opportunity.pipeline_id == pipeline.id,
+        Opportunity.status == "open",
+        Opportunity.stage_id.in_(stage_ids),
+    )
+    counts = (
+        select(Opportunity.stage_id, func.count().label("in_stage"))
+        .where(*scope)
+        .group_by(Opportunity.stage_id)
+        .subquery("counts")
+    )
     ranked = (
+        select(
+            Opportunity.id,
+            Opportunity.stage_id,
+            func.row_number()
+            .over(
+                partition_by=Opportunity.stage_id,
+                order_by=(Opportunity.stage_entered_at, Opportunity.id),
+            )
+            .label("rank"),
+        )
+        .where(*scope)
+        .subquery("ranked")
+    )
+    return db.session.execute(
         select(
             Opportunity.id,
             Opportunity.name,
@@ -84,25 +128,16 @@ def _stuck(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) -
             Opportunity.amount,
             User.name.label("owner"),
             days_between(utcnow(), Opportunity.stage_entered_at).label("days"),
-            func.row_number()
-            .over(
-                partition_by=Opportunity.stage_id,
-                order_by=(Opportunity.stage_entered_at, Opportunity.id),
-            )
-            .label("rank"),
-            func.count().over(partition_by=Opportunity.stage_id).label("in_stage"),
+            ranked.c.rank,
+            counts.c.in_stage,
         )
+        .select_from(counts)
+        .join(
+            ranked,
+            and_(ranked.c.stage_id == counts.c.stage_id, ranked.c.rank <= STUCK_PER_STAGE),
+        )
+        .join(Opportunity, Opportunity.id == ranked.c.id)
         .join(User, User.id == Opportunity.owner_id)
-        .where(
-            *deal_conditions(user, filters),
-            Opportunity.pipeline_id == pipeline.id,
-            Opportunity.status == "open",
-            Opportunity.stage_id.in_(stage_ids),
-        )
-        .subquery("ranked")
-    )
-    return db.session.execute(
-        select(ranked).where(ranked.c.rank <= STUCK_PER_STAGE).order_by(ranked.c.rank)
     ).all()
 
 
