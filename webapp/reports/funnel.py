@@ -13,14 +13,14 @@ Definitions (shown on the page too):
 - *overall conversion*: the deals won among every deal that entered any open stage.
 """
 
-from sqlalchemy import and_, case, distinct, func, literal, null, or_, select, union_all
+from sqlalchemy import case, distinct, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Opportunity, Stage, StageHistory, User
+from ..models import Opportunity, StageHistory, User
 from .charts import BarChart, Series
 from .filters import ReportFilters
-from .history import open_stages, period_bounds
+from .history import period_bounds
 from .registry import ReportSpec
 from .report import Report, Table, TableColumn
 from .scope import chosen_pipeline, deal_conditions
@@ -56,20 +56,24 @@ def _entries(user: User, filters: ReportFilters, pipeline, stage_ids: list[int])
     )
 
 
-def _figures(entries) -> tuple[dict, tuple[int, int]]:
+def _reach(stage_id, pipeline):
+    """How far along the pipeline a stage is: open stages by their order, the won stage
+    past them all, the lost stage nowhere (a CASE on the stage id: no join)."""
+    order = {stage.id: index for index, stage in enumerate(pipeline.open_stages)}
+    order |= {stage.id: len(order) for stage in pipeline.stages if stage.kind == "won"}
+    return case(order, value=stage_id, else_=-1)
+
+
+def _figures(entries, pipeline) -> tuple[dict, tuple[int, int]]:
     """In one query: stage id -> (entered, moved on, won), and (deals that entered any
     stage, of which won now) with each deal once."""
-    stage, later, later_stage = aliased(Stage), aliased(StageHistory), aliased(Stage)
+    later = aliased(StageHistory)
     moved_on = (
-        select(later.id)
-        .join(later_stage, later_stage.id == later.stage_id)
+        select(later.stage_id)
         .where(
             later.opportunity_id == entries.c.opportunity_id,
             later.entered_at >= entries.c.first_in,
-            or_(
-                later_stage.kind == "won",
-                and_(later_stage.kind == "open", later_stage.position > stage.position),
-            ),
+            _reach(later.stage_id, pipeline) > _reach(entries.c.stage_id, pipeline),
         )
         .exists()
     )
@@ -82,7 +86,6 @@ def _figures(entries) -> tuple[dict, tuple[int, int]]:
             func.sum(case((won, 1), else_=0)).label("won"),
         )
         .select_from(entries)
-        .join(stage, stage.id == entries.c.stage_id)
         .join(Opportunity, Opportunity.id == entries.c.opportunity_id)
         .group_by(entries.c.stage_id)
     )
@@ -122,9 +125,9 @@ def build(user: User, filters: ReportFilters) -> Report:
     if pipeline is None:
         report.add(Table("funnel", "Conversion funnel", columns, []))
         return report
-    stages = open_stages(pipeline)
+    stages = pipeline.open_stages
     entries = _entries(user, filters, pipeline, [s.id for s in stages])
-    figures, (deals, won) = _figures(entries)
+    figures, (deals, won) = _figures(entries, pipeline)
     rows = []
     for stage in stages:
         row = figures.get(stage.id)
