@@ -35,13 +35,15 @@ NOTE = (
 
 
 def _entries(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]):
-    """One row per deal and stage it entered in the period, with its first entry time."""
+    """One row per deal and stage it entered in the period, with its first entry time and
+    whether the deal is won now."""
     start, end = period_bounds(filters)
     return (
         select(
             StageHistory.opportunity_id,
             StageHistory.stage_id,
             func.min(StageHistory.entered_at).label("first_in"),
+            (Opportunity.status == "won").label("won"),
         )
         .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
         .where(
@@ -51,7 +53,7 @@ def _entries(user: User, filters: ReportFilters, pipeline, stage_ids: list[int])
             StageHistory.entered_at >= start,
             StageHistory.entered_at < end,
         )
-        .group_by(StageHistory.opportunity_id, StageHistory.stage_id)
+        .group_by(StageHistory.opportunity_id, StageHistory.stage_id, Opportunity.status)
         .cte("entries")
     )
 
@@ -77,28 +79,22 @@ def _figures(entries, pipeline) -> tuple[dict, tuple[int, int]]:
         )
         .exists()
     )
-    won = Opportunity.status == "won"
     per_stage = (
         select(
             entries.c.stage_id,
             func.count().label("entered"),
             func.sum(case((moved_on, 1), else_=0)).label("moved_on"),
-            func.sum(case((won, 1), else_=0)).label("won"),
+            func.sum(case((entries.c.won, 1), else_=0)).label("won"),
         )
         .select_from(entries)
-        .join(Opportunity, Opportunity.id == entries.c.opportunity_id)
         .group_by(entries.c.stage_id)
     )
-    overall = (
-        select(
-            null().label("stage_id"),
-            func.count(distinct(entries.c.opportunity_id)),
-            literal(0),
-            func.count(distinct(case((won, Opportunity.id)))),
-        )
-        .select_from(entries)
-        .join(Opportunity, Opportunity.id == entries.c.opportunity_id)
-    )
+    overall = select(
+        null().label("stage_id"),
+        func.count(distinct(entries.c.opportunity_id)),
+        literal(0),
+        func.count(distinct(case((entries.c.won, entries.c.opportunity_id)))),
+    ).select_from(entries)
     rows = db.session.execute(union_all(per_stage, overall)).all()
     total = next(row for row in rows if row.stage_id is None)
     return {row.stage_id: row for row in rows if row.stage_id is not None}, (
