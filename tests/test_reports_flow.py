@@ -275,3 +275,10 @@ def test_listed_in_the_reports_menu(client, auth, manager, key):
     auth.login(manager)
     assert f'href="/reports/{key}"' in client.get("/reports/").get_data(as_text=True)
     assert client.get(f"/reports/{key}").status_code == 200
+
+
+def test_a_period_ending_on_the_last_day_of_the_calendar(client, auth, manager, history):
+    auth.login(manager)
+    query = "period=custom&from=2026-03-01&to=9999-12-31"
+    assert table(client, "funnel", query, "funnel")["New"][:3] == ["1", "0", "0"]  # D
+    assert table(client, "time-in-stage", query, "stages")["Negotiation"][:2] == ["1", "30.0"]

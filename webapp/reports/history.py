@@ -12,8 +12,9 @@ from .filters import ReportFilters
 
 def period_bounds(filters: ReportFilters) -> tuple[datetime, datetime]:
     """The period as [start, end) in naive UTC: from the first day's midnight to the
-    midnight after its last day."""
-    return _midnight(filters.start), _midnight(filters.end + timedelta(days=1))
+    midnight after its last day (or to the last moment a datetime holds)."""
+    end = datetime.max if filters.end == date.max else _midnight(filters.end + timedelta(days=1))
+    return _midnight(filters.start), end
 
 
 def _midnight(day: date) -> datetime:
