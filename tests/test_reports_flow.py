@@ -271,10 +271,13 @@ def test_report_queries_do_not_grow_with_deals(
 
 
 @pytest.mark.parametrize("key", ["funnel", "time-in-stage"])
-def test_listed_in_the_reports_menu(client, auth, manager, key):
+def test_on_the_dashboard_with_a_summary_card(client, auth, manager, history, key):
     auth.login(manager)
-    assert f'href="/reports/{key}"' in client.get("/reports/").get_data(as_text=True)
-    assert client.get(f"/reports/{key}").status_code == 200
+    dashboard = client.get("/reports/").get_data(as_text=True)
+    assert f'href="/reports/{key}?' in dashboard
+    assert f'hx-get="/reports/{key}/summary?' in dashboard
+    card = client.get(f"/reports/{key}/summary?{Q1}").get_data(as_text=True)
+    assert "<svg" in card and ("Deals in the funnel" in card or "Stage visits ended" in card)
 
 
 def test_a_period_ending_on_the_last_day_of_the_calendar(client, auth, manager, history):
