@@ -280,6 +280,18 @@ def _ending_at(entered: list, last) -> list:
     return [first + (t - first) * ratio for t in entered]
 
 
+def _through_every_stage(path: list, entered: list, open_stages: list) -> tuple[list, list]:
+    """A won deal's path with the open stages it skipped before winning put back, entered at
+    even steps of its last stretch (the funnel narrows as a real one does)."""
+    skipped = open_stages[len(path) - 1 :]
+    if not skipped:
+        return path, entered
+    last, won_at = entered[-2], entered[-1]
+    step = (won_at - last) / (len(skipped) + 1)
+    times = [last + step * (i + 1) for i in range(len(skipped))]
+    return [*path[:-1], *skipped, path[-1]], [*entered[:-1], *times, won_at]
+
+
 def _account_names(rng: random.Random, n: int) -> list[tuple[str, str]]:
     """``n`` distinct (account name, company) pairs: each prefix x suffix once, in a shuffled
     order, then the same companies numbered ("Fiume Foods 2")."""
@@ -396,6 +408,8 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
             created = entered[0]
         if months:
             entered = _ending_at(entered, won_at)
+        if final is won:
+            path, entered = _through_every_stage(path, entered, open_stages)
         for j, stage in enumerate(path):
             history.append(
                 {

@@ -23,9 +23,9 @@ class ReportSpec:
 
 
 def _core() -> list[ReportSpec]:
-    from . import forecast, pipeline_value
+    from . import forecast, funnel, pipeline_value, time_in_stage
 
-    return [pipeline_value.SPEC, forecast.SPEC]
+    return [forecast.SPEC, pipeline_value.SPEC, funnel.SPEC, time_in_stage.SPEC]
 
 
 def reports() -> list[ReportSpec]:
