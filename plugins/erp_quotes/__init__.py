@@ -63,3 +63,11 @@ def opportunity_amount(opportunity):
 
     quote = accepted_quote(opportunity)
     return quote.accepted_total if quote is not None else None
+
+
+@hookimpl
+def report_accepted_amounts():
+    """Each deal's accepted quote total, for the estimate accuracy report."""
+    from .services import accepted_amounts
+
+    return accepted_amounts()

@@ -23,9 +23,13 @@ class ReportSpec:
 
 
 def _core() -> list[ReportSpec]:
-    from . import pipeline_value
+    from . import accuracy, pipeline_value, won_lost
 
-    return [pipeline_value.SPEC]
+    return [
+        pipeline_value.SPEC,
+        won_lost.SPEC,
+        accuracy.SPEC,
+    ]
 
 
 def reports() -> list[ReportSpec]:
