@@ -114,3 +114,11 @@ def account_panels(account, user):
         "renewals/_account_panel.html", account=account, chains=chains, awaiting=awaiting
     )
     return [{"name": "deal-chains", "title": "Renewals", "html": Markup(html)}]
+
+
+@hookimpl
+def register_reports():
+    """The Renewals report: contracts due, renewal rate, uplift."""
+    from .reports import SPEC
+
+    return [SPEC]
