@@ -96,26 +96,36 @@ def test_renewals_due_per_month_against_hand_computed_figures(client, auth, mana
     assert figures_of(html) == {
         "Contracts due": "5",
         "Amount due": "7,300",
-        "Renewal rate (ended)": "40%",  # 2 of 5
+        "Renewal rate": "40%",  # 2 of 5
         "Uplift": "-5.0%",  # 3800 against 4000
     }
 
 
-def test_contracts_not_yet_ended_are_due_but_outside_the_rate(
-    client, auth, manager, business_line, create_opportunity
+def test_a_term_not_yet_ended_counts_in_the_rate_once_its_renewal_is_won_or_lost(
+    client, auth, manager, sales_user, business_line, create_opportunity, lost_reason
 ):
     enable(business_line)
-    soon = date.today() + timedelta(days=40)
-    deal = create_opportunity(
-        name="Soon", amount="100", contract_start=(soon - timedelta(days=365)).isoformat()
-    )
-    deal.contract_months = 12
-    db.session.commit()
-    close_won(manager, deal)
+    start = (date.today() + timedelta(days=40)).replace(day=1) - timedelta(days=365)
+    for name in ("Waiting", "Renewed early", "Lost early"):
+        deal = create_opportunity(
+            name=name, amount="100", contract_start=start.isoformat(), contract_months="12"
+        )
+        close_won(manager, deal)
     auth.login(manager)
-    html = client.get("/reports/renewals?period=next_12_months").get_data(as_text=True)
-    figures = figures_of(html)
-    assert figures["Contracts due"] == "1" and figures["Renewal rate (ended)"] == "—"
+    url = "/reports/renewals?period=next_12_months"
+    figures = figures_of(client.get(url).get_data(as_text=True))
+    assert figures["Contracts due"] == "3" and figures["Renewal rate"] == "—"  # none settled
+    deals = {d.name: d for d in db.session.scalars(select(Opportunity))}
+    renewals = {
+        name: services.duplicate(
+            sales_user, deals[name], "renewal", {"name": f"{name} next", "parts": []}
+        )
+        for name in ("Renewed early", "Lost early")
+    }
+    close_won(manager, renewals["Renewed early"])
+    close_lost(manager, renewals["Lost early"], lost_reason.id)
+    figures = figures_of(client.get(url).get_data(as_text=True))
+    assert figures["Renewal rate"] == "50%"  # 1 renewed of 2 settled; "Waiting" is not
 
 
 def test_another_business_line_csv_and_constant_queries(

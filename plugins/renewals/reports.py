@@ -1,11 +1,12 @@
 """The Renewals report: the won contracts whose term ends in the period (start + months, as
 ``terms.term_end``), per month of their end: how many were renewed (a renewal deal linked to
 them and won), have a renewal still open or lost, or none yet; the renewal rate among the
-contracts already ended; the uplift of the renewals won over the original amounts."""
+contracts settled (ended, or their renewal won or lost); the uplift of the renewals won
+over the original amounts."""
 
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
@@ -70,8 +71,8 @@ def build(user: User, filters: ReportFilters) -> Report:
         (outcome.c.lost == 1, "lost"),
         else_="none",
     )
-    ended = end <= utcnow().date()
     renewed = status == "renewed"
+    settled = or_(end <= utcnow().date(), status.in_(("renewed", "lost")))
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -86,8 +87,7 @@ def build(user: User, filters: ReportFilters) -> Report:
             func.count(Opportunity.id).label("due"),
             func.coalesce(func.sum(func.coalesce(Opportunity.amount, 0)), 0).label("due_amount"),
             *(count(status == name).label(name) for name in OUTCOMES),
-            count(ended).label("ended"),
-            count(and_(ended, renewed)).label("ended_renewed"),
+            count(settled).label("settled"),
             total(renewed, Opportunity.amount).label("original"),
             total(renewed, outcome.c.won_amount).label("renewal"),
         )
@@ -120,7 +120,7 @@ def build(user: User, filters: ReportFilters) -> Report:
                 row.open,
                 row.lost,
                 row.none,
-                _rate(row.ended_renewed, row.ended),
+                _rate(row.renewed, row.settled),
             ]
         )
         uplift_rows.append(
@@ -134,7 +134,7 @@ def build(user: User, filters: ReportFilters) -> Report:
         )
     sums = {
         key: sum((getattr(row, key) for row in found.values()), 0)
-        for key in ("due", "due_amount", *OUTCOMES, "ended", "ended_renewed", "original", "renewal")
+        for key in ("due", "due_amount", *OUTCOMES, "settled", "original", "renewal")
     }
     has_rows = sums["due"] > 0
     due_table = Table(
@@ -156,7 +156,7 @@ def build(user: User, filters: ReportFilters) -> Report:
             sums["due"],
             Decimal(sums["due_amount"]),
             *(sums[name] for name in OUTCOMES),
-            _rate(sums["ended_renewed"], sums["ended"]),
+            _rate(sums["renewed"], sums["settled"]),
         ],
         empty="No contract term ends in this period.",
     )
@@ -170,6 +170,7 @@ def build(user: User, filters: ReportFilters) -> Report:
             kind="count",
             stacked=True,
         ),
+        wide=True,
     )
     report.add(
         Table(
@@ -202,19 +203,19 @@ def build(user: User, filters: ReportFilters) -> Report:
         ),
     )
     rate, uplift = (
-        _rate(sums["ended_renewed"], sums["ended"]),
+        _rate(sums["renewed"], sums["settled"]),
         _uplift(sums["renewal"], sums["original"]),
     )
     report.figures = [
         ("Contracts due", f"{sums['due']:,}"),
         ("Amount due", f"{Decimal(sums['due_amount']):,.0f}"),
-        ("Renewal rate (ended)", "—" if rate is None else f"{rate:.0f}%"),
+        ("Renewal rate", "—" if rate is None else f"{rate:.0f}%"),
         ("Uplift", "—" if uplift is None else f"{uplift:+.1f}%"),
     ]
     report.notes = [
-        "A contract is due when its term (start + months) ends in the period; renewed when a "
-        "renewal deal linked to it was won. The renewal rate counts the contracts already "
-        "ended."
+        "A contract is due when its term (start + months) ends in the period, renewed when a "
+        "renewal deal linked to it was won. The renewal rate is renewed / settled: the "
+        "contracts already ended, and those whose renewal was won or lost before the end."
     ]
     return report
 

@@ -121,6 +121,7 @@ def _section(report: Report, key: str, first: str, rows: list, footer: list) -> 
             horizontal=True,
             description="in percent; right of zero, the final amount was above the estimate",
         ),
+        wide=True,
     )
 
 

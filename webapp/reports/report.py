@@ -45,6 +45,7 @@ class Section:
 
     table: Table
     chart: BarChart | None = None
+    wide: bool = False  # a table too wide to sit beside its chart goes under it
 
 
 @dataclass
@@ -54,8 +55,8 @@ class Report:
     figures: list[tuple[str, str]] = field(default_factory=list)  # key figures: (label, text)
     notes: list[str] = field(default_factory=list)
 
-    def add(self, table: Table, chart: BarChart | None = None) -> None:
-        self.sections.append(Section(table, chart))
+    def add(self, table: Table, chart: BarChart | None = None, wide: bool = False) -> None:
+        self.sections.append(Section(table, chart, wide))
 
     def table(self, key: str) -> Table | None:
         return next((s.table for s in self.sections if s.table.key == key), None)
