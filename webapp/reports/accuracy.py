@@ -58,8 +58,22 @@ def bias(actual, estimate) -> float | None:
     return float(Decimal(actual) - Decimal(estimate)) * 100 / float(estimate)
 
 
-def _figures(group_by: list, where: list, accepted):
-    """The accuracy sums per ``group_by`` (the SELECT starts with those columns)."""
+SUMS = (
+    "won",
+    "final",
+    "with_objective",
+    "objective",
+    "final_objective",
+    "with_quote",
+    "quote",
+    "final_quote",
+)
+
+
+def accuracy_groups(where: list) -> list:
+    """The accuracy sums of the won deals per owner and business line, with their names,
+    in one query (the per-owner and per-line tables add these groups up)."""
+    accepted = accepted_amounts()
     final = func.coalesce(Opportunity.amount, 0)
     quote = cast(null(), Numeric(14, 2)) if accepted is None else accepted.c.amount
     has_objective = Opportunity.objective.is_not(None)
@@ -68,8 +82,9 @@ def _figures(group_by: list, where: list, accepted):
     def total(expression):
         return func.coalesce(func.sum(expression), 0)
 
-    query = select(
-        *group_by,
+    groups = select(
+        Opportunity.owner_id,
+        Opportunity.business_line_id,
         func.count(Opportunity.id).label("won"),
         total(final).label("final"),
         total(case((has_objective, 1), else_=0)).label("with_objective"),
@@ -80,22 +95,41 @@ def _figures(group_by: list, where: list, accepted):
         total(case((has_quote, final), else_=0)).label("final_quote"),
     ).where(*where)
     if accepted is not None:
-        query = query.outerjoin(accepted, accepted.c.opportunity_id == Opportunity.id)
-    return query.group_by(*group_by)
+        groups = groups.outerjoin(accepted, accepted.c.opportunity_id == Opportunity.id)
+    groups = groups.group_by(Opportunity.owner_id, Opportunity.business_line_id).subquery()
+    query = (
+        select(groups, User.name.label("owner"), BusinessLine.name.label("line"))
+        .join(User, User.id == groups.c.owner_id)
+        .join(BusinessLine, BusinessLine.id == groups.c.business_line_id)
+    )
+    return list(db.session.execute(query))
 
 
-def _cells(sums) -> list:
-    """The table cells after the first from one row of sums (a row or a dict)."""
-    get = sums.__getitem__ if isinstance(sums, dict) else sums._mapping.__getitem__
+def _add_up(groups: list, key) -> dict:
+    """The sums of the groups per ``key(group)``, in the order of the keys' names."""
+    found: dict = {}
+    for group in groups:
+        sums = found.setdefault(key(group), dict.fromkeys(SUMS, 0))
+        for name in SUMS:
+            sums[name] += getattr(group, name) or 0
+    return dict(sorted(found.items(), key=lambda item: _name(item[0]).lower()))
+
+
+def _name(key) -> str:
+    return key[0] if isinstance(key, tuple) else key
+
+
+def _cells(sums: dict) -> list:
+    """The table cells after the first from one group's sums."""
     return [
-        get("won"),
-        Decimal(get("final")),
-        get("with_objective"),
-        Decimal(get("objective")),
-        bias(get("final_objective"), get("objective")),
-        get("with_quote"),
-        Decimal(get("quote")),
-        bias(get("final_quote"), get("quote")),
+        sums["won"],
+        Decimal(sums["final"]),
+        sums["with_objective"],
+        Decimal(sums["objective"]),
+        bias(sums["final_objective"], sums["objective"]),
+        sums["with_quote"],
+        Decimal(sums["quote"]),
+        bias(sums["final_quote"], sums["quote"]),
     ]
 
 
@@ -132,43 +166,17 @@ def build(user: User, filters: ReportFilters) -> Report:
         *closed_in_period(filters),
         Opportunity.status == "won",
     ]
-    accepted = accepted_amounts()
-    owners = db.session.execute(
-        _figures([Opportunity.owner_id, User.name], where, accepted)
-        .join(User, User.id == Opportunity.owner_id)
-        .order_by(User.name)
-    ).all()
-    lines = db.session.execute(
-        _figures([Opportunity.business_line_id, BusinessLine.name], where, accepted)
-        .join(BusinessLine, BusinessLine.id == Opportunity.business_line_id)
-        .order_by(BusinessLine.name)
-    ).all()
-    sums = {
-        key: sum((row._mapping[key] or 0 for row in owners), 0)
-        for key in (
-            "won",
-            "final",
-            "with_objective",
-            "objective",
-            "final_objective",
-            "with_quote",
-            "quote",
-            "final_quote",
-        )
-    }
-    totals = _cells(sums)
+    groups = accuracy_groups(where)
+    totals = _cells(_add_up(groups, lambda g: "Total").get("Total", dict.fromkeys(SUMS, 0)))
     owner_rows = [
         [
-            Link(
-                row.name,
-                url_for("reports.show", key="accuracy", **filters.args(owner=row.owner_id)),
-            ),
-            *_cells(row),
+            Link(name, url_for("reports.show", key="accuracy", **filters.args(owner=owner_id))),
+            *_cells(sums),
         ]
-        for row in owners
+        for (name, owner_id), sums in _add_up(groups, lambda g: (g.owner, g.owner_id)).items()
     ]
     _section(report, "owners", "Owner", owner_rows, ["Total", *totals])
-    line_rows = [[row.name, *_cells(row)] for row in lines]
+    line_rows = [[name, *_cells(sums)] for name, sums in _add_up(groups, lambda g: g.line).items()]
     _section(report, "lines", "Business line", line_rows, ["Total", *totals])
     won = totals[0]
     report.figures = [

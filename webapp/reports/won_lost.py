@@ -5,7 +5,7 @@ cycle. A deal counts once, as it stands now: one lost, reopened and won is a won
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, func, select
 
 from ..extensions import db
 from ..models import LostReason, Opportunity, Pipeline, Stage, StageHistory, User
@@ -33,16 +33,6 @@ def rate(part, whole) -> float | None:
     return float(part) * 100 / float(whole) if whole else None
 
 
-def _count(status: str):
-    return func.coalesce(func.sum(case((Opportunity.status == status, 1), else_=0)), 0)
-
-
-def _value(status: str):
-    return func.coalesce(
-        func.sum(case((Opportunity.status == status, func.coalesce(Opportunity.amount, 0)))), 0
-    )
-
-
 def _closed(user: User, filters: ReportFilters) -> list:
     return [
         *deal_conditions(user, filters),
@@ -51,46 +41,89 @@ def _closed(user: User, filters: ReportFilters) -> list:
     ]
 
 
+def closed_groups(user: User, filters: ReportFilters) -> list:
+    """The closed deals grouped by closing month, status, lost reason and the stage they
+    were lost from, with their names: count, value and (won) days from creation, in one
+    query. The stage lost from is the one whose visit ended at the closing (``move_stage``
+    and mass moves end the open visit at the very time they close the deal)."""
+    month = month_key(Opportunity.closed_at)
+    lost_visit = and_(
+        StageHistory.opportunity_id == Opportunity.id,
+        StageHistory.left_at == Opportunity.closed_at,
+        Opportunity.status == "lost",
+    )
+    groups = (
+        select(
+            month.label("month"),
+            Opportunity.status,
+            Opportunity.lost_reason_id,
+            StageHistory.stage_id,
+            func.count(Opportunity.id).label("deals"),
+            func.coalesce(func.sum(func.coalesce(Opportunity.amount, 0)), 0).label("value"),
+            func.sum(days_between(Opportunity.closed_at, Opportunity.created_at)).label("days"),
+        )
+        .outerjoin(StageHistory, lost_visit)
+        .where(*_closed(user, filters))
+        .group_by(month, Opportunity.status, Opportunity.lost_reason_id, StageHistory.stage_id)
+        .subquery("closed_groups")
+    )
+    return list(
+        db.session.execute(
+            select(
+                groups,
+                LostReason.name.label("reason"),
+                Stage.name.label("stage"),
+                Stage.position,
+                Pipeline.id.label("pipeline_id"),
+                Pipeline.name.label("pipeline"),
+            )
+            .outerjoin(LostReason, LostReason.id == groups.c.lost_reason_id)
+            .outerjoin(Stage, Stage.id == groups.c.stage_id)
+            .outerjoin(Pipeline, Pipeline.id == Stage.pipeline_id)
+        )
+    )
+
+
 def build(user: User, filters: ReportFilters) -> Report:
     report = Report("Won and lost")
-    where = _closed(user, filters)
-    totals = _monthly(report, where, filters)
-    won, lost = totals["won"], totals["lost"]
+    groups = closed_groups(user, filters)
+    won = [g for g in groups if g.status == "won"]
+    lost = [g for g in groups if g.status == "lost"]
+    won_count = sum(g.deals for g in won)
+    lost_count = sum(g.deals for g in lost)
+    won_value = sum((Decimal(g.value) for g in won), ZERO)
+    cycle = sum(float(g.days or 0) for g in won) / won_count if won_count else None
     report.figures = [
-        ("Won", f"{won:,}"),
-        ("Lost", f"{lost:,}"),
-        ("Win rate", _percent(rate(won, won + lost))),
-        ("Average deal size (won)", _money(totals["average"])),
-        ("Sales cycle (won, days)", _days(totals["cycle"])),
+        ("Won", f"{won_count:,}"),
+        ("Lost", f"{lost_count:,}"),
+        ("Win rate", _percent(rate(won_count, won_count + lost_count))),
+        ("Average deal size (won)", _money(won_value / won_count if won_count else None)),
+        ("Sales cycle (won, days)", _days(cycle)),
     ]
-    _by_reason(report, where, lost)
-    _by_stage(report, where)
+    _monthly(report, groups, filters)
+    _by_reason(report, lost, lost_count)
+    _by_stage(report, lost)
     return report
 
 
-def _monthly(report: Report, where: list, filters: ReportFilters) -> dict:
-    """The months table and chart, the win-rate table and chart; the period's totals."""
-    month = month_key(Opportunity.closed_at)
-    won_days = days_between(Opportunity.closed_at, Opportunity.created_at)
-    query = (
-        select(
-            month.label("month"),
-            _count("won").label("won"),
-            _value("won").label("won_value"),
-            _count("lost").label("lost"),
-            _value("lost").label("lost_value"),
-            func.avg(case((Opportunity.status == "won", won_days))).label("cycle"),
-        )
-        .where(*where)
-        .group_by(month)
-    )
-    found = {row.month: row for row in db.session.execute(query)}
+def _sums(groups: list, key) -> dict:
+    """Deals and value per ``key(group)``: {key: [deals, value]}, in first-seen order."""
+    sums: dict = {}
+    for group in groups:
+        found = sums.setdefault(key(group), [0, ZERO])
+        found[0] += group.deals
+        found[1] += Decimal(group.value)
+    return sums
+
+
+def _monthly(report: Report, groups: list, filters: ReportFilters) -> None:
+    """The months table and chart, the win-rate table and chart."""
+    sums = _sums(groups, lambda g: (g.month, g.status))
     rows, rates = [], []
     for first in months(filters.start, filters.end):
-        row = found.get(f"{first:%Y-%m}")
-        won, lost = (row.won, row.lost) if row else (0, 0)
-        won_value = Decimal(row.won_value) if row else ZERO
-        lost_value = Decimal(row.lost_value) if row else ZERO
+        key = f"{first:%Y-%m}"
+        won, won_value = sums.get((key, "won"), (0, ZERO))
+        lost, lost_value = sums.get((key, "lost"), (0, ZERO))
         label = month_label(first)
         rows.append([label, won, won_value, lost, lost_value])
         rates.append([label, rate(won, won + lost), rate(won_value, won_value + lost_value)])
@@ -139,34 +172,12 @@ def _monthly(report: Report, where: list, filters: ReportFilters) -> dict:
             kind="percent",
         ),
     )
-    # The period's average cycle: each month's average weighted by its won deals.
-    days = sum(float(r.cycle or 0) * r.won for r in found.values())
-    return {
-        "won": won,
-        "lost": lost,
-        "average": won_value / won if won else None,
-        "cycle": days / won if won else None,
-    }
 
 
-def _by_reason(report: Report, where: list, lost: int) -> None:
-    reason = func.coalesce(LostReason.name, "")
-    query = (
-        select(
-            Opportunity.lost_reason_id,
-            LostReason.name,
-            func.count(Opportunity.id).label("deals"),
-            func.coalesce(func.sum(func.coalesce(Opportunity.amount, 0)), 0).label("value"),
-        )
-        .outerjoin(LostReason, LostReason.id == Opportunity.lost_reason_id)
-        .where(*where, Opportunity.status == "lost")
-        .group_by(Opportunity.lost_reason_id, LostReason.name)
-        .order_by(func.count(Opportunity.id).desc(), reason)
-    )
-    rows = [
-        [row.name or "No reason given", row.deals, Decimal(row.value), rate(row.deals, lost)]
-        for row in db.session.execute(query)
-    ]
+def _by_reason(report: Report, lost: list, lost_count: int) -> None:
+    sums = _sums(lost, lambda g: g.reason or "No reason given")
+    ordered = sorted(sums.items(), key=lambda item: (-item[1][0], item[0].lower()))
+    rows = [[name, deals, value, rate(deals, lost_count)] for name, (deals, value) in ordered]
     columns = [
         TableColumn("Reason"),
         TableColumn("Lost", "count"),
@@ -185,55 +196,19 @@ def _by_reason(report: Report, where: list, lost: int) -> None:
     )
 
 
-def lost_from_stage():
-    """The stage a lost deal was in when it was lost: its stage visit that ended at the
-    closing (a correlated subquery on the stage history)."""
-    return (
-        select(StageHistory.stage_id)
-        .where(
-            StageHistory.opportunity_id == Opportunity.id,
-            StageHistory.left_at == Opportunity.closed_at,
-        )
-        .order_by(StageHistory.entered_at.desc(), StageHistory.id.desc())
-        .limit(1)
-        .correlate(Opportunity)
-        .scalar_subquery()
-    )
+def _by_stage(report: Report, lost: list) -> None:
+    several = len({g.pipeline_id for g in lost if g.pipeline_id}) > 1
 
+    def label(group) -> str:
+        if group.stage is None:
+            return "Not recorded"
+        return f"{group.stage} · {group.pipeline}" if several else group.stage
 
-def _by_stage(report: Report, where: list) -> None:
-    lost = (
-        select(
-            Opportunity.id,
-            func.coalesce(Opportunity.amount, 0).label("amount"),
-            lost_from_stage().label("stage_id"),
-        )
-        .where(*where, Opportunity.status == "lost")
-        .subquery()
-    )
-    query = (
-        select(
-            lost.c.stage_id,
-            Stage.name,
-            Pipeline.name.label("pipeline"),
-            func.count(lost.c.id).label("deals"),
-            func.coalesce(func.sum(lost.c.amount), 0).label("value"),
-        )
-        .select_from(lost)
-        .outerjoin(Stage, Stage.id == lost.c.stage_id)
-        .outerjoin(Pipeline, Pipeline.id == Stage.pipeline_id)
-        .group_by(lost.c.stage_id, Stage.name, Pipeline.name, Pipeline.id, Stage.position)
-        .order_by(Pipeline.id, Stage.position)
-    )
-    found = list(db.session.execute(query))
-    several = len({row.pipeline for row in found if row.pipeline}) > 1
-    rows = []
-    for row in found:
-        if row.name is None:
-            label = "Not recorded"
-        else:
-            label = f"{row.name} · {row.pipeline}" if several else row.name
-        rows.append([label, row.deals, Decimal(row.value)])
+    def order(group) -> tuple:
+        return (group.stage is None, group.pipeline_id or 0, group.position or 0)
+
+    sums = _sums(sorted(lost, key=order), label)
+    rows = [[name, deals, value] for name, (deals, value) in sums.items()]
     columns = [
         TableColumn("Stage lost from"),
         TableColumn("Lost", "count"),
