@@ -184,3 +184,19 @@ def test_queries_do_not_grow_with_deals(
     with count_queries() as many:
         client.get("/reports/won-lost")
     assert len(many) == len(few)
+
+
+def test_deals_lost_together_by_a_mass_action_keep_the_stage_they_were_in(
+    client, auth, manager, create_opportunity, pipeline, sales_user, lost_reason
+):
+    from webapp.opportunities import mass
+
+    stages = {stage.name: stage for stage in pipeline.stages}
+    early = create_opportunity(name="Early", amount="100")
+    late = create_opportunity(name="Late", amount="300")
+    opportunities.move_stage(sales_user, late, stages["Negotiation"].id)
+    lost = pipeline.stage_of_kind("lost")
+    mass.change_stage(sales_user, mass.Target(ids=[early.id, late.id]), lost.id, lost_reason.id)
+    auth.login(manager)
+    html = client.get("/reports/won-lost?period=this_month").get_data(as_text=True)
+    assert rows_of(html, "stages") == [["New", "1", "100"], ["Negotiation", "1", "300"]]

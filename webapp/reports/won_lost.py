@@ -5,7 +5,7 @@ cycle. A deal counts once, as it stands now: one lost, reopened and won is a won
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from ..extensions import db
 from ..models import LostReason, Opportunity, Pipeline, Stage, StageHistory, User
@@ -43,10 +43,11 @@ def _closed(user: User, filters: ReportFilters) -> list:
 
 def closed_groups(user: User, filters: ReportFilters) -> list:
     """The closed deals grouped by closing month, status, lost reason and the stage they
-    were lost from, with their names: count, value and (won) days from creation, in one
+    were lost from, with their names: count, value and (won ones) days from creation, in one
     query. The stage lost from is the one whose visit ended at the closing (``move_stage``
     and mass moves end the open visit at the very time they close the deal)."""
     month = month_key(Opportunity.closed_at)
+    won = Opportunity.status == "won"
     lost_visit = and_(
         StageHistory.opportunity_id == Opportunity.id,
         StageHistory.left_at == Opportunity.closed_at,
@@ -60,7 +61,9 @@ def closed_groups(user: User, filters: ReportFilters) -> list:
             StageHistory.stage_id,
             func.count(Opportunity.id).label("deals"),
             func.coalesce(func.sum(func.coalesce(Opportunity.amount, 0)), 0).label("value"),
-            func.sum(days_between(Opportunity.closed_at, Opportunity.created_at)).label("days"),
+            func.sum(
+                case((won, days_between(Opportunity.closed_at, Opportunity.created_at)))
+            ).label("days"),
         )
         .outerjoin(StageHistory, lost_visit)
         .where(*_closed(user, filters))
