@@ -4,19 +4,21 @@ them and won), have a renewal still open or lost, or none yet; the renewal rate 
 contracts settled (ended, or their renewal won or lost); the uplift of the renewals won
 over the original amounts."""
 
+from datetime import date
 from decimal import Decimal
 
+from flask import url_for
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
-from webapp.models import Opportunity, PluginEnablement, User
+from webapp.models import Account, Opportunity, PluginEnablement, User
 from webapp.models._base import utcnow
 from webapp.reports.charts import BarChart, Series
 from webapp.reports.filters import ReportFilters
 from webapp.reports.periods import month_label, months
 from webapp.reports.registry import ReportSpec
-from webapp.reports.report import Report, Table, TableColumn
+from webapp.reports.report import Link, Report, Table, TableColumn
 from webapp.reports.scope import deal_conditions
 from webapp.reports.sql import add_months, month_key
 
@@ -25,6 +27,7 @@ from .models import DealLink
 PLUGIN = "renewals"
 ZERO = Decimal(0)
 OUTCOMES = ("renewed", "open", "lost", "none")
+AWAITING_LIMIT = 50
 
 
 def renewal_outcomes():
@@ -80,6 +83,14 @@ def build(user: User, filters: ReportFilters) -> Report:
     def total(condition, value):
         return func.coalesce(func.sum(case((condition, func.coalesce(value, 0)), else_=0)), 0)
 
+    due = [
+        *deal_conditions(user, filters),
+        Opportunity.business_line_id.in_(_enabled_lines()),
+        Opportunity.status == "won",
+        Opportunity.contract_months > 0,
+        end >= filters.start,
+        end <= filters.end,
+    ]
     month = month_key(end)
     query = (
         select(
@@ -92,14 +103,7 @@ def build(user: User, filters: ReportFilters) -> Report:
             total(renewed, outcome.c.won_amount).label("renewal"),
         )
         .outerjoin(outcome, outcome.c.source_id == Opportunity.id)
-        .where(
-            *deal_conditions(user, filters),
-            Opportunity.business_line_id.in_(_enabled_lines()),
-            Opportunity.status == "won",
-            Opportunity.contract_months > 0,
-            end >= filters.start,
-            end <= filters.end,
-        )
+        .where(*due)
         .group_by(month)
     )
     found = {row.month: row for row in db.session.execute(query)}
@@ -212,12 +216,58 @@ def build(user: User, filters: ReportFilters) -> Report:
         ("Renewal rate", "—" if rate is None else f"{rate:.0f}%"),
         ("Uplift", "—" if uplift is None else f"{uplift:+.1f}%"),
     ]
+    _awaiting(report, due, end, outcome, status)
     report.notes = [
         "A contract is due when its term (start + months) ends in the period, renewed when a "
         "renewal deal linked to it was won. The renewal rate is renewed / settled: the "
         "contracts already ended, and those whose renewal was won or lost before the end."
     ]
     return report
+
+
+def _awaiting(report: Report, due: list, end, outcome, status) -> None:
+    """The first contracts due that no renewal deal was made for, by the end of their term."""
+    query = (
+        select(
+            Opportunity.id,
+            Opportunity.name,
+            Account.name.label("account"),
+            User.name.label("owner"),
+            end.label("ends"),
+            Opportunity.amount,
+        )
+        .outerjoin(outcome, outcome.c.source_id == Opportunity.id)
+        .outerjoin(Account, Account.id == Opportunity.account_id)
+        .join(User, User.id == Opportunity.owner_id)
+        .where(*due, status == "none")
+        .order_by(end, Opportunity.id)
+        .limit(AWAITING_LIMIT)
+    )
+    rows = [
+        [
+            Link(row.name, url_for("opportunities.detail", opportunity_id=row.id)),
+            row.account,
+            row.owner,
+            row.ends if isinstance(row.ends, date) else date.fromisoformat(row.ends),
+            row.amount,
+        ]
+        for row in db.session.execute(query)
+    ]
+    report.add(
+        Table(
+            "awaiting",
+            f"Contracts due with no renewal deal yet (the first {AWAITING_LIMIT})",
+            [
+                TableColumn("Deal"),
+                TableColumn("Account"),
+                TableColumn("Owner"),
+                TableColumn("Term ends", "date"),
+                TableColumn("Amount", "money"),
+            ],
+            rows,
+            empty="Every contract due has a renewal deal.",
+        )
+    )
 
 
 def _rate(part, whole) -> float | None:
