@@ -615,3 +615,17 @@ def test_hook_report_accepted_amounts(install, business_line, client, auth, admi
     figures = figures_of(client.get("/reports/accuracy").get_data(as_text=True))
     assert figures["With an accepted quote"] == "1 of 2"
     assert figures["Final vs quote"] == "+11.1%"  # 1000 final against 900 accepted
+
+    class Signed:
+        name = "signed"
+
+        @hookimpl
+        def report_accepted_amounts(self):
+            return select(Opportunity.id, (Opportunity.amount - 50)).where(
+                Opportunity.name.in_(("Quoted", "Nowhere"))
+            )
+
+    install(Signed(), business_line)  # a second answer for the same deal: the highest counts
+    figures = figures_of(client.get("/reports/accuracy").get_data(as_text=True))
+    assert figures["With an accepted quote"] == "1 of 2"
+    assert figures["Final vs quote"] == "+5.3%"  # 1000 against 950
