@@ -200,3 +200,25 @@ def test_deals_lost_together_by_a_mass_action_keep_the_stage_they_were_in(
     auth.login(manager)
     html = client.get("/reports/won-lost?period=this_month").get_data(as_text=True)
     assert rows_of(html, "stages") == [["New", "1", "100"], ["Negotiation", "1", "300"]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=custom&from=0001-01-01&to=9999-12-31",
+        "period=custom&from=9999-12-31",
+        "period=custom&from=1-1-1&to=31/12/9999",
+        "business_line=99999999999999999999&owner=abc&team=-1&pipeline=0",
+    ],
+)
+def test_extreme_periods_and_filters_answer(client, auth, manager, business_line, query):
+    from webapp.models import PluginEnablement
+
+    db.session.add(PluginEnablement(business_line_id=business_line.id, plugin="renewals"))
+    db.session.commit()
+    auth.login(manager)
+    for key in ("won-lost", "accuracy", "renewals"):
+        response = client.get(f"/reports/{key}?{query}")
+        assert response.status_code == 200, key
+        if "0001-01-01" in query and key != "accuracy":
+            assert "Periods longer than 10 years show their last ones." in response.text

@@ -16,7 +16,7 @@ from webapp.models import Account, Opportunity, PluginEnablement, User
 from webapp.models._base import utcnow
 from webapp.reports.charts import BarChart, Series
 from webapp.reports.filters import ReportFilters
-from webapp.reports.periods import month_label, months
+from webapp.reports.periods import capped, month_label, months
 from webapp.reports.registry import ReportSpec
 from webapp.reports.report import Link, Report, Table, TableColumn
 from webapp.reports.scope import deal_conditions
@@ -63,6 +63,7 @@ def _enabled_lines():
 
 def build(user: User, filters: ReportFilters) -> Report:
     report = Report("Renewals")
+    filters = capped(filters, report)
     end = add_months(
         func.coalesce(Opportunity.contract_start, Opportunity.close_date),
         Opportunity.contract_months,
@@ -217,11 +218,12 @@ def build(user: User, filters: ReportFilters) -> Report:
         ("Uplift", "—" if uplift is None else f"{uplift:+.1f}%"),
     ]
     _awaiting(report, due, end, outcome, status)
-    report.notes = [
+    report.notes.insert(
+        0,
         "A contract is due when its term (start + months) ends in the period, renewed when a "
         "renewal deal linked to it was won. The renewal rate is renewed / settled: the "
-        "contracts already ended, and those whose renewal was won or lost before the end."
-    ]
+        "contracts already ended, and those whose renewal was won or lost before the end.",
+    )
     return report
 
 

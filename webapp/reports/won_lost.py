@@ -2,7 +2,7 @@
 the lost ones by reason and by the stage they were lost from; average deal size and sales
 cycle. A deal counts once, as it stands now: one lost, reopened and won is a won deal."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import LostReason, Opportunity, Pipeline, Stage, StageHistory, User
 from .charts import BarChart, Series
 from .filters import ReportFilters
-from .periods import month_label, months
+from .periods import capped, month_label, months
 from .registry import ReportSpec
 from .report import Report, Table, TableColumn
 from .scope import deal_conditions
@@ -24,7 +24,7 @@ def closed_in_period(filters: ReportFilters) -> list:
     """Deals closed (closing time in UTC) between the first and the last day of the period."""
     return [
         Opportunity.closed_at >= datetime.combine(filters.start, time.min),
-        Opportunity.closed_at < datetime.combine(filters.end + timedelta(days=1), time.min),
+        Opportunity.closed_at <= datetime.combine(filters.end, time.max),
     ]
 
 
@@ -89,6 +89,7 @@ def closed_groups(user: User, filters: ReportFilters) -> list:
 
 def build(user: User, filters: ReportFilters) -> Report:
     report = Report("Won and lost")
+    filters = capped(filters, report)
     groups = closed_groups(user, filters)
     won = [g for g in groups if g.status == "won"]
     lost = [g for g in groups if g.status == "lost"]
