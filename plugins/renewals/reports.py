@@ -89,8 +89,7 @@ def build(user: User, filters: ReportFilters) -> Report:
         Opportunity.business_line_id.in_(_enabled_lines()),
         Opportunity.status == "won",
         Opportunity.contract_months > 0,
-        end >= filters.start,
-        end <= filters.end,
+        end.between(filters.start, filters.end),
     ]
     month = month_key(end)
     query = (
