@@ -584,3 +584,48 @@ def test_hook_register_reports(install, business_line, client, auth, admin):
     assert "Greetings" in page and admin.name in page
     assert "/reports/hello/summary?" in client.get("/reports/").get_data(as_text=True)
     assert admin.name in client.get("/reports/hello/greetings.csv").get_data(as_text=True)
+
+
+def test_hook_report_accepted_amounts(install, business_line, client, auth, admin):
+    from sqlalchemy import select
+
+    from tests.test_reports_won_lost import figures_of
+    from webapp.models import Opportunity
+
+    class Offers:
+        name = "offers"
+
+        @hookimpl
+        def report_accepted_amounts(self):
+            return select(
+                Opportunity.id.label("opportunity_id"), (Opportunity.amount - 100).label("amount")
+            ).where(Opportunity.name == "Quoted")
+
+    plugin = install(Offers())
+    pipeline = factories.pipeline(business_line)
+    for name in ("Quoted", "Not quoted"):
+        deal = factories.opportunity(
+            admin, {"name": name, "amount": "1000", "stage_id": pipeline.stages[0].id}
+        )
+        close_won(admin, deal)
+    auth.login(admin)
+    figures = figures_of(client.get("/reports/accuracy").get_data(as_text=True))
+    assert figures["With an accepted quote"] == "0 of 2"  # installed, enabled nowhere
+    set_plugin_enabled(None, business_line.id, plugin.name, True)
+    figures = figures_of(client.get("/reports/accuracy").get_data(as_text=True))
+    assert figures["With an accepted quote"] == "1 of 2"
+    assert figures["Final vs quote"] == "+11.1%"  # 1000 final against 900 accepted
+
+    class Signed:
+        name = "signed"
+
+        @hookimpl
+        def report_accepted_amounts(self):
+            return select(Opportunity.id, (Opportunity.amount - 50)).where(
+                Opportunity.name.in_(("Quoted", "Nowhere"))
+            )
+
+    install(Signed(), business_line)  # a second answer for the same deal: the highest counts
+    figures = figures_of(client.get("/reports/accuracy").get_data(as_text=True))
+    assert figures["With an accepted quote"] == "1 of 2"
+    assert figures["Final vs quote"] == "+5.3%"  # 1000 against 950

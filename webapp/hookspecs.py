@@ -193,3 +193,12 @@ def register_reports() -> list:
     menu at ``/reports/<key>``, each with a ``build(user, filters)`` that returns a
     ``webapp.reports.report.Report`` computed with SQL aggregates. Asked of the plugins
     enabled in some business line."""
+
+
+@hookspec
+def report_accepted_amounts() -> Any:
+    """Return a SQL selectable of ``(opportunity_id, amount)`` rows, at most one per deal:
+    the amount the customer accepted (e.g. the accepted quote's total), or None. The
+    estimate accuracy report LEFT JOINs it to the won deals (in SQL, whatever their number);
+    when several plugins answer for one deal the highest amount counts. Asked of the plugins
+    enabled in some business line."""

@@ -4,7 +4,8 @@ The Quotes panel creates a quote in the ERP (ERPNext or Odoo out of the box; oth
 ``register_quote_providers``), lists every version with its status and total, and refreshes
 them; the ERP pushes status changes to the signed webhook ``POST /erp-quotes/webhook``. When a
 quote is accepted the deal's amount takes its total (``opportunity_amount``) and the panel
-offers to close the deal won; a later change to an accepted quote shows as drift.
+offers to close the deal won; a later change to an accepted quote shows as drift. The accepted
+totals feed the estimate accuracy report (``report_accepted_amounts``).
 Settings: see ``settings.py``.
 """
 
@@ -63,3 +64,11 @@ def opportunity_amount(opportunity):
 
     quote = accepted_quote(opportunity)
     return quote.accepted_total if quote is not None else None
+
+
+@hookimpl
+def report_accepted_amounts():
+    """Each deal's accepted quote total, for the estimate accuracy report."""
+    from .services import accepted_amounts
+
+    return accepted_amounts()

@@ -93,6 +93,28 @@ def accepted_quote(opp: Opportunity) -> ErpQuote | None:
     ).first()
 
 
+def accepted_amounts():
+    """``(opportunity_id, amount)``: the total of each deal's latest accepted quote as it
+    was accepted (as ``accepted_quote`` picks it), in one SQL selectable."""
+    ranked = (
+        select(
+            ErpQuote.opportunity_id,
+            ErpQuote.accepted_total,
+            func.row_number()
+            .over(
+                partition_by=ErpQuote.opportunity_id,
+                order_by=(ErpQuote.accepted_at.desc(), ErpQuote.version.desc()),
+            )
+            .label("rank"),
+        )
+        .where(ErpQuote.status == "accepted")
+        .subquery()
+    )
+    return select(ranked.c.opportunity_id, ranked.c.accepted_total.label("amount")).where(
+        ranked.c.rank == 1, ranked.c.accepted_total.is_not(None)
+    )
+
+
 def provider_classes(opp: Opportunity | None = None) -> dict[str, object]:
     """Providers registered by the plugins (enabled for the deal's business line)."""
     found = flatten(hook("register_quote_providers", opp)())

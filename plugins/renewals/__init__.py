@@ -1,6 +1,7 @@
 """Upsell and renewal duplication [seed 003]: duplicate a deal as a renewal, an upsell or a
 plain copy, keep a typed link to its origin, show the chain with its lifetime value, and
-renew won deals in bulk (``opportuno renewals generate``) or automatically per business line.
+renew won deals in bulk (``opportuno renewals generate``) or automatically per business line;
+the Renewals report (``/reports/renewals``): contracts due, renewal rate, uplift.
 """
 
 from pathlib import Path
@@ -114,3 +115,11 @@ def account_panels(account, user):
         "renewals/_account_panel.html", account=account, chains=chains, awaiting=awaiting
     )
     return [{"name": "deal-chains", "title": "Renewals", "html": Markup(html)}]
+
+
+@hookimpl
+def register_reports():
+    """The Renewals report: contracts due, renewal rate, uplift."""
+    from .reports import SPEC
+
+    return [SPEC]

@@ -1,5 +1,6 @@
 """Named periods of the report filters, and month/quarter buckets."""
 
+import dataclasses
 from datetime import date, timedelta
 
 PERIODS = {
@@ -52,11 +53,8 @@ def period_range(period: str, today: date) -> tuple[date, date]:
 def months(start: date, end: date) -> list[date]:
     """The first day of every month from ``start``'s to ``end``'s, both included."""
     first, last = month_start(start), month_start(end)
-    result = []
-    while first <= last:
-        result.append(first)
-        first = add_months(first, 1)
-    return result
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return [add_months(first, n) for n in range(count)]  # never past December 9999
 
 
 def month_label(month: date) -> str:
@@ -65,3 +63,16 @@ def month_label(month: date) -> str:
 
 def quarter_label(month: date) -> str:
     return f"Q{(month.month - 1) // 3 + 1} {month.year}"
+
+
+MAX_MONTHS = 120
+
+
+def capped(filters, report):
+    """``filters`` with a period of at most its last ``MAX_MONTHS`` months, said in the
+    report's notes: a report per month stays readable (and quick) whatever dates are typed."""
+    first = add_months(month_start(filters.end), 1 - MAX_MONTHS)
+    if filters.start >= first:
+        return filters
+    report.notes.append(f"Periods longer than {MAX_MONTHS // 12} years show their last ones.")
+    return dataclasses.replace(filters, start=first)

@@ -23,9 +23,16 @@ class ReportSpec:
 
 
 def _core() -> list[ReportSpec]:
-    from . import forecast, funnel, pipeline_value, time_in_stage
+    from . import accuracy, forecast, funnel, pipeline_value, time_in_stage, won_lost
 
-    return [forecast.SPEC, pipeline_value.SPEC, funnel.SPEC, time_in_stage.SPEC]
+    return [
+        forecast.SPEC,
+        pipeline_value.SPEC,
+        funnel.SPEC,
+        time_in_stage.SPEC,
+        won_lost.SPEC,
+        accuracy.SPEC,
+    ]
 
 
 def reports() -> list[ReportSpec]:

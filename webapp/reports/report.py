@@ -56,7 +56,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     pipeline: object = None  # the one pipeline a per-stage report shows (scope.chosen_pipeline)
 
-    def add(self, table: Table, chart: BarChart | None = None) -> None:
+    def add(self, table: Table, chart: BarChart | None = None, wide: bool = False) -> None:
+        """A section; ``wide`` (or ``table.wide``) puts the table under its chart."""
+        table.wide = table.wide or wide
         self.sections.append(Section(table, chart))
 
     def table(self, key: str) -> Table | None:

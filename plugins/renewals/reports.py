@@ -1,0 +1,288 @@
+"""The Renewals report: the won contracts whose term ends in the period (start + months, as
+``terms.term_end``), per month of their end: how many were renewed (a renewal deal linked to
+them and won), have a renewal still open or lost, or none yet; the renewal rate among the
+contracts settled (ended, or their renewal won or lost); the uplift of the renewals won
+over the original amounts."""
+
+from datetime import date
+from decimal import Decimal
+
+from flask import url_for
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from webapp.extensions import db
+from webapp.models import Account, Opportunity, PluginEnablement, User
+from webapp.models._base import utcnow
+from webapp.reports.charts import BarChart, Series
+from webapp.reports.filters import ReportFilters
+from webapp.reports.periods import capped, month_label, months
+from webapp.reports.registry import ReportSpec
+from webapp.reports.report import Link, Report, Table, TableColumn
+from webapp.reports.scope import deal_conditions
+from webapp.reports.sql import add_months, month_key
+
+from .models import DealLink
+
+PLUGIN = "renewals"
+ZERO = Decimal(0)
+OUTCOMES = ("renewed", "open", "lost", "none")
+AWAITING_LIMIT = 50
+
+
+def renewal_outcomes():
+    """Per renewed deal (``source_id``): whether a renewal of it (not in the trash) was won,
+    is open or was lost, and the amount of the won one."""
+    renewal = aliased(Opportunity)
+
+    def has(status: str):
+        return func.max(case((renewal.status == status, 1), else_=0))
+
+    return (
+        select(
+            DealLink.source_id,
+            has("won").label("won"),
+            has("open").label("open"),
+            has("lost").label("lost"),
+            func.sum(case((renewal.status == "won", func.coalesce(renewal.amount, 0)))).label(
+                "won_amount"
+            ),
+        )
+        .join(renewal, renewal.id == DealLink.opportunity_id)
+        .where(DealLink.kind == "renewal", renewal.deleted_at.is_(None))
+        .group_by(DealLink.source_id)
+        .subquery("renewal_outcomes")
+    )
+
+
+def _enabled_lines():
+    return select(PluginEnablement.business_line_id).where(
+        PluginEnablement.plugin == PLUGIN, PluginEnablement.enabled.is_(True)
+    )
+
+
+def build(user: User, filters: ReportFilters) -> Report:
+    report = Report("Renewals")
+    filters = capped(filters, report)
+    end = add_months(
+        func.coalesce(Opportunity.contract_start, Opportunity.close_date),
+        Opportunity.contract_months,
+    )
+    outcome = renewal_outcomes()
+    status = case(
+        (outcome.c.won == 1, "renewed"),
+        (outcome.c.open == 1, "open"),
+        (outcome.c.lost == 1, "lost"),
+        else_="none",
+    )
+    renewed = status == "renewed"
+    settled = or_(end <= utcnow().date(), status.in_(("renewed", "lost")))
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    def total(condition, value):
+        return func.coalesce(func.sum(case((condition, func.coalesce(value, 0)), else_=0)), 0)
+
+    due = [
+        *deal_conditions(user, filters),
+        Opportunity.business_line_id.in_(_enabled_lines()),
+        Opportunity.status == "won",
+        Opportunity.contract_months > 0,
+        end.between(filters.start, filters.end),
+    ]
+    month = month_key(end)
+    query = (
+        select(
+            month.label("month"),
+            func.count(Opportunity.id).label("due"),
+            func.coalesce(func.sum(func.coalesce(Opportunity.amount, 0)), 0).label("due_amount"),
+            *(count(status == name).label(name) for name in OUTCOMES),
+            count(settled).label("settled"),
+            total(renewed, Opportunity.amount).label("original"),
+            total(renewed, outcome.c.won_amount).label("renewal"),
+        )
+        .outerjoin(outcome, outcome.c.source_id == Opportunity.id)
+        .where(*due)
+        .group_by(month)
+    )
+    found = {row.month: row for row in db.session.execute(query)}
+    due_rows, uplift_rows = [], []
+    for first in months(filters.start, filters.end):
+        row = found.get(f"{first:%Y-%m}")
+        label = month_label(first)
+        if row is None:
+            due_rows.append([label, 0, ZERO, 0, 0, 0, 0, None])
+            uplift_rows.append([label, 0, ZERO, ZERO, None])
+            continue
+        due_rows.append(
+            [
+                label,
+                row.due,
+                Decimal(row.due_amount),
+                row.renewed,
+                row.open,
+                row.lost,
+                row.none,
+                _rate(row.renewed, row.settled),
+            ]
+        )
+        uplift_rows.append(
+            [
+                label,
+                row.renewed,
+                Decimal(row.original),
+                Decimal(row.renewal),
+                _uplift(row.renewal, row.original),
+            ]
+        )
+    sums = {
+        key: sum((getattr(row, key) for row in found.values()), 0)
+        for key in ("due", "due_amount", *OUTCOMES, "settled", "original", "renewal")
+    }
+    has_rows = sums["due"] > 0
+    due_table = Table(
+        "due",
+        "Contracts ending per month, and their renewal",
+        [
+            TableColumn("Term ends"),
+            TableColumn("Due", "count"),
+            TableColumn("Amount due", "money"),
+            TableColumn("Renewed", "count"),
+            TableColumn("Renewal open", "count"),
+            TableColumn("Renewal lost", "count"),
+            TableColumn("No renewal", "count"),
+            TableColumn("Renewal rate", "percent"),
+        ],
+        due_rows if has_rows else [],
+        [
+            "Total",
+            sums["due"],
+            Decimal(sums["due_amount"]),
+            *(sums[name] for name in OUTCOMES),
+            _rate(sums["renewed"], sums["settled"]),
+        ],
+        empty="No contract term ends in this period.",
+    )
+    names = ("Renewed", "Renewal open", "Renewal lost", "No renewal")
+    report.add(
+        due_table,
+        BarChart(
+            "Contracts ending per month, by the outcome of their renewal",
+            [r[0] for r in due_rows],
+            [Series(name, [r[3 + i] for r in due_rows]) for i, name in enumerate(names)],
+            kind="count",
+            stacked=True,
+        ),
+        wide=True,
+    )
+    report.add(
+        Table(
+            "uplift",
+            "Uplift of the renewals won",
+            [
+                TableColumn("Term ends"),
+                TableColumn("Renewed", "count"),
+                TableColumn("Original amount", "money"),
+                TableColumn("Renewal amount", "money"),
+                TableColumn("Uplift", "percent"),
+            ],
+            uplift_rows if sums["renewed"] else [],
+            [
+                "Total",
+                sums["renewed"],
+                Decimal(sums["original"]),
+                Decimal(sums["renewal"]),
+                _uplift(sums["renewal"], sums["original"]),
+            ],
+            empty="No renewal won for these contracts.",
+        ),
+        BarChart(
+            "Original and renewal amounts of the renewals won",
+            [r[0] for r in uplift_rows],
+            [
+                Series("Original amount", [r[2] for r in uplift_rows]),
+                Series("Renewal amount", [r[3] for r in uplift_rows]),
+            ],
+        ),
+    )
+    rate, uplift = (
+        _rate(sums["renewed"], sums["settled"]),
+        _uplift(sums["renewal"], sums["original"]),
+    )
+    report.figures = [
+        ("Contracts due", f"{sums['due']:,}"),
+        ("Amount due", f"{Decimal(sums['due_amount']):,.0f}"),
+        ("Renewal rate", "—" if rate is None else f"{rate:.0f}%"),
+        ("Uplift", "—" if uplift is None else f"{uplift:+.1f}%"),
+    ]
+    _awaiting(report, due, end, outcome, status)
+    report.notes.insert(
+        0,
+        "A contract is due when its term (start + months) ends in the period, renewed when a "
+        "renewal deal linked to it was won. The renewal rate is renewed / settled: the "
+        "contracts already ended, and those whose renewal was won or lost before the end.",
+    )
+    return report
+
+
+def _awaiting(report: Report, due: list, end, outcome, status) -> None:
+    """The first contracts due that no renewal deal was made for, by the end of their term."""
+    query = (
+        select(
+            Opportunity.id,
+            Opportunity.name,
+            Account.name.label("account"),
+            User.name.label("owner"),
+            end.label("ends"),
+            Opportunity.amount,
+        )
+        .outerjoin(outcome, outcome.c.source_id == Opportunity.id)
+        .outerjoin(Account, Account.id == Opportunity.account_id)
+        .join(User, User.id == Opportunity.owner_id)
+        .where(*due, status == "none")
+        .order_by(end, Opportunity.id)
+        .limit(AWAITING_LIMIT)
+    )
+    rows = [
+        [
+            Link(row.name, url_for("opportunities.detail", opportunity_id=row.id)),
+            row.account,
+            row.owner,
+            row.ends if isinstance(row.ends, date) else date.fromisoformat(row.ends),
+            row.amount,
+        ]
+        for row in db.session.execute(query)
+    ]
+    report.add(
+        Table(
+            "awaiting",
+            f"Contracts due with no renewal deal yet (the first {AWAITING_LIMIT})",
+            [
+                TableColumn("Deal"),
+                TableColumn("Account"),
+                TableColumn("Owner"),
+                TableColumn("Term ends", "date"),
+                TableColumn("Amount", "money"),
+            ],
+            rows,
+            empty="Every contract due has a renewal deal.",
+        )
+    )
+
+
+def _rate(part, whole) -> float | None:
+    return float(part) * 100 / float(whole) if whole else None
+
+
+def _uplift(renewal, original) -> float | None:
+    return (float(renewal) - float(original)) * 100 / float(original) if original else None
+
+
+SPEC = ReportSpec(
+    "renewals",
+    "Renewals",
+    build,
+    default_period="next_12_months",
+    summary="Contracts whose term ends in the period: renewed or not, renewal rate, uplift.",
+)

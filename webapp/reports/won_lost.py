@@ -1,0 +1,258 @@
+"""Won and lost: per closing month, the deals won and lost (count and value) and the win rate;
+the lost ones by reason and by the stage they were lost from; average deal size and sales
+cycle. A deal counts once, as it stands now: one lost, reopened and won is a won deal."""
+
+from datetime import datetime, time
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select
+
+from ..extensions import db
+from ..models import LostReason, Opportunity, Pipeline, Stage, StageHistory, User
+from .charts import BarChart, Series
+from .filters import ReportFilters
+from .periods import capped, month_label, months
+from .registry import ReportSpec
+from .report import Report, Table, TableColumn
+from .scope import deal_conditions
+from .sql import days_between, month_key
+
+ZERO = Decimal(0)
+
+
+def closed_in_period(filters: ReportFilters) -> list:
+    """Deals closed (closing time in UTC) between the first and the last day of the period."""
+    return [
+        Opportunity.closed_at >= datetime.combine(filters.start, time.min),
+        Opportunity.closed_at <= datetime.combine(filters.end, time.max),
+    ]
+
+
+def rate(part, whole) -> float | None:
+    """``part`` as a percentage of ``whole`` (None when there is no whole)."""
+    return float(part) * 100 / float(whole) if whole else None
+
+
+def _closed(user: User, filters: ReportFilters) -> list:
+    return [
+        *deal_conditions(user, filters),
+        *closed_in_period(filters),
+        Opportunity.status.in_(("won", "lost")),
+    ]
+
+
+def closed_groups(user: User, filters: ReportFilters) -> list:
+    """The closed deals grouped by closing month, status, lost reason and the stage they
+    were lost from, with their names: count, value and (won ones) days from creation, in one
+    query. The stage lost from is the one whose visit ended at the closing (``move_stage``
+    and mass moves end the open visit at the very time they close the deal)."""
+    month = month_key(Opportunity.closed_at)
+    won = Opportunity.status == "won"
+    lost_visit = and_(
+        StageHistory.opportunity_id == Opportunity.id,
+        StageHistory.left_at == Opportunity.closed_at,
+        Opportunity.status == "lost",
+    )
+    groups = (
+        select(
+            month.label("month"),
+            Opportunity.status,
+            Opportunity.lost_reason_id,
+            StageHistory.stage_id,
+            func.count(Opportunity.id).label("deals"),
+            func.coalesce(func.sum(func.coalesce(Opportunity.amount, 0)), 0).label("value"),
+            func.sum(
+                case((won, days_between(Opportunity.closed_at, Opportunity.created_at)))
+            ).label("days"),
+        )
+        .outerjoin(StageHistory, lost_visit)
+        .where(*_closed(user, filters))
+        .group_by(month, Opportunity.status, Opportunity.lost_reason_id, StageHistory.stage_id)
+        .subquery("closed_groups")
+    )
+    return list(
+        db.session.execute(
+            select(
+                groups,
+                LostReason.name.label("reason"),
+                Stage.name.label("stage"),
+                Stage.position,
+                Pipeline.id.label("pipeline_id"),
+                Pipeline.name.label("pipeline"),
+            )
+            .outerjoin(LostReason, LostReason.id == groups.c.lost_reason_id)
+            .outerjoin(Stage, Stage.id == groups.c.stage_id)
+            .outerjoin(Pipeline, Pipeline.id == Stage.pipeline_id)
+        )
+    )
+
+
+def build(user: User, filters: ReportFilters) -> Report:
+    report = Report("Won and lost")
+    filters = capped(filters, report)
+    groups = closed_groups(user, filters)
+    won = [g for g in groups if g.status == "won"]
+    lost = [g for g in groups if g.status == "lost"]
+    won_count = sum(g.deals for g in won)
+    lost_count = sum(g.deals for g in lost)
+    won_value = sum((Decimal(g.value) for g in won), ZERO)
+    cycle = sum(float(g.days or 0) for g in won) / won_count if won_count else None
+    report.figures = [
+        ("Won", f"{won_count:,}"),
+        ("Lost", f"{lost_count:,}"),
+        ("Win rate", _percent(rate(won_count, won_count + lost_count))),
+        ("Average deal size (won)", _money(won_value / won_count if won_count else None)),
+        ("Sales cycle (won, days)", _days(cycle)),
+    ]
+    _monthly(report, groups, filters)
+    _by_reason(report, lost, lost_count)
+    _by_stage(report, lost)
+    return report
+
+
+def _sums(groups: list, key) -> dict:
+    """Deals and value per ``key(group)``: {key: [deals, value]}, in first-seen order."""
+    sums: dict = {}
+    for group in groups:
+        found = sums.setdefault(key(group), [0, ZERO])
+        found[0] += group.deals
+        found[1] += Decimal(group.value)
+    return sums
+
+
+def _monthly(report: Report, groups: list, filters: ReportFilters) -> None:
+    """The months table and chart, the win-rate table and chart."""
+    sums = _sums(groups, lambda g: (g.month, g.status))
+    rows, rates = [], []
+    for first in months(filters.start, filters.end):
+        key = f"{first:%Y-%m}"
+        won, won_value = sums.get((key, "won"), (0, ZERO))
+        lost, lost_value = sums.get((key, "lost"), (0, ZERO))
+        label = month_label(first)
+        rows.append([label, won, won_value, lost, lost_value])
+        rates.append([label, rate(won, won + lost), rate(won_value, won_value + lost_value)])
+    won = sum(r[1] for r in rows)
+    lost = sum(r[3] for r in rows)
+    won_value = sum((r[2] for r in rows), ZERO)
+    lost_value = sum((r[4] for r in rows), ZERO)
+    columns = [
+        TableColumn("Month"),
+        TableColumn("Won", "count"),
+        TableColumn("Won value", "money"),
+        TableColumn("Lost", "count"),
+        TableColumn("Lost value", "money"),
+    ]
+    has_deals = won + lost > 0
+    report.add(
+        Table(
+            "months",
+            "Won and lost per month",
+            columns,
+            rows if has_deals else [],
+            ["Total", won, won_value, lost, lost_value],
+        ),
+        BarChart(
+            "Value won and lost per month",
+            [r[0] for r in rows],
+            [Series("Won", [r[2] for r in rows]), Series("Lost", [r[4] for r in rows])],
+        ),
+    )
+    report.add(
+        Table(
+            "win-rate",
+            "Win rate per month",
+            [
+                TableColumn("Month"),
+                TableColumn("Win rate (deals)", "percent"),
+                TableColumn("Win rate (value)", "percent"),
+            ],
+            rates if has_deals else [],
+            ["Total", rate(won, won + lost), rate(won_value, won_value + lost_value)],
+        ),
+        BarChart(
+            "Win rate per month: won / (won + lost)",
+            [r[0] for r in rates],
+            [Series("By deals", [r[1] for r in rates]), Series("By value", [r[2] for r in rates])],
+            kind="percent",
+        ),
+    )
+
+
+def _by_reason(report: Report, lost: list, lost_count: int) -> None:
+    sums = _sums(lost, lambda g: g.reason or "No reason given")
+    ordered = sorted(sums.items(), key=lambda item: (-item[1][0], item[0].lower()))
+    rows = [[name, deals, value, rate(deals, lost_count)] for name, (deals, value) in ordered]
+    columns = [
+        TableColumn("Reason"),
+        TableColumn("Lost", "count"),
+        TableColumn("Lost value", "money"),
+        TableColumn("Share of lost", "percent"),
+    ]
+    report.add(
+        Table("reasons", "Lost by reason", columns, rows, empty="No deal lost in this period."),
+        BarChart(
+            "Deals lost by reason",
+            [r[0] for r in rows],
+            [Series("Lost", [r[1] for r in rows])],
+            kind="count",
+            horizontal=True,
+        ),
+    )
+
+
+def _by_stage(report: Report, lost: list) -> None:
+    several = len({g.pipeline_id for g in lost if g.pipeline_id}) > 1
+
+    def label(group) -> str:
+        if group.stage is None:
+            return "Not recorded"
+        return f"{group.stage} · {group.pipeline}" if several else group.stage
+
+    def order(group) -> tuple:
+        return (group.stage is None, group.pipeline_id or 0, group.position or 0)
+
+    sums = _sums(sorted(lost, key=order), label)
+    rows = [[name, deals, value] for name, (deals, value) in sums.items()]
+    columns = [
+        TableColumn("Stage lost from"),
+        TableColumn("Lost", "count"),
+        TableColumn("Lost value", "money"),
+    ]
+    report.add(
+        Table(
+            "stages",
+            "Lost by the stage they were in",
+            columns,
+            rows,
+            empty="No deal lost in this period.",
+        ),
+        BarChart(
+            "Deals lost from each stage",
+            [r[0] for r in rows],
+            [Series("Lost", [r[1] for r in rows])],
+            kind="count",
+            horizontal=True,
+        ),
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+def _money(value) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _days(value) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+SPEC = ReportSpec(
+    "won-lost",
+    "Won and lost",
+    build,
+    default_period="last_12_months",
+    summary="Deals won and lost per month, win rate, why and where deals are lost, "
+    "average deal size and sales cycle.",
+)
