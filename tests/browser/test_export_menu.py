@@ -28,22 +28,10 @@ def test_export_menu_sends_filter_and_checked_rows(
     assert [r[0] for r in rows[1:]] == ["Alpha rollout"]
     assert download.value.suggested_filename.startswith("deals-")
 
-    # Row boxes as the mass actions add them (outside the export form, form="mass-form").
+    # The rows a person ticks in the list (the mass actions' boxes, form="mass-form").
     page.goto("/opportunities")
-    page.evaluate(
-        """ids => {
-            const form = document.createElement("form"); form.id = "mass-form";
-            document.body.append(form);
-            for (const row of document.querySelectorAll("tr[data-deal]")) {
-                const box = document.createElement("input");
-                box.type = "checkbox"; box.name = "ids"; box.value = row.dataset.deal;
-                box.setAttribute("form", "mass-form"); box.checked = ids.includes(+box.value);
-                box.setAttribute("aria-label", "Select");
-                row.firstElementChild.prepend(box);
-            }
-        }""",
-        [alpha.id, gamma.id],
-    )
+    for deal in (alpha, gamma):
+        page.locator(f'tr[data-deal="{deal.id}"] input[name="ids"]').check()
     page.get_by_text("Export", exact=True).click()
     selected = page.get_by_label("Selected rows")
     assert selected.is_enabled() and selected.is_checked()

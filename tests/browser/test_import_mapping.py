@@ -18,6 +18,14 @@ ITALIAN = (
 )
 
 
+
+def settled(page):
+    """Wait until htmx has finished its request, swap and settle: a change made before that
+    lands on the form being replaced and is dropped."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
 def test_map_an_italian_csv_and_preview_it(page, login, sales_user, tmp_path):
     path = tmp_path / "trattative.csv"
     path.write_bytes(ITALIAN.encode("cp1252"))
@@ -50,9 +58,11 @@ def test_map_an_italian_csv_and_preview_it(page, login, sales_user, tmp_path):
     # one column to another field, and the other date order: the preview follows
     page.get_by_label("Note").select_option("")  # do not import
     expect(preview.locator("th[data-field=description]")).to_have_count(0)
+    settled(page)
     page.get_by_label("Azienda").select_option("contact")
     expect(preview.locator("th[data-field=contact]")).to_have_count(1)
     expect(preview.locator("th[data-field=account]")).to_have_count(0)
+    settled(page)
     page.get_by_label("Dates written as").select_option("mdy")
     expect(preview).to_contain_text("Mar 4, 2026")
     expect(page.locator("[data-saved]")).to_be_visible()
