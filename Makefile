@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 # The suite also runs on PostgreSQL when this database answers (set it empty to skip).
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint bench clean
+.PHONY: run test test-sqlite test-postgres lint bench clean messages catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed catalogs
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
 	@echo "Opportuno on http://$(HOST):$(PORT)  (demo login: admin@example.com / opportuno-demo)"
@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --no-control-socket --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed catalogs
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$(TEST_DATABASE_URL)" ] && $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_DATABASE_URL)'.replace('+psycopg',''), connect_timeout=3).close()" 2>/dev/null; then \
@@ -47,6 +47,30 @@ test-postgres: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.board
 	$(BIN)/python -m bench.import
+
+# Translations: `make messages` extracts the strings to translate (core, then each bundled
+# plugin) and updates the Italian and Persian catalogues; `catalogs` compiles stale ones.
+LANGS := it fa
+EXTRACT = $(abspath $(BIN))/pybabel extract -F $(abspath babel.cfg) -k _l --no-location --project=Opportuno
+
+messages: $(VENV)/.installed
+	@mkdir -p webapp/translations
+	$(EXTRACT) --ignore-dirs='.* _* plugins tests bench migrations instance build dist' \
+		-o webapp/translations/messages.pot .
+	@set -e; for dir in plugins/*/; do \
+		[ -f $$dir/__init__.py ] || continue; mkdir -p $$dir/translations; \
+		(cd $$dir && $(EXTRACT) --ignore-dirs='.* _* migrations' -o translations/messages.pot .); \
+	done
+	@set -e; for pot in webapp/translations/messages.pot plugins/*/translations/messages.pot; do \
+		dir=$$(dirname $$pot); for lang in $(LANGS); do \
+			if [ -f $$dir/$$lang/LC_MESSAGES/messages.po ]; then \
+				$(BIN)/pybabel update -i $$pot -d $$dir -l $$lang --no-fuzzy-matching; \
+			else $(BIN)/pybabel init -i $$pot -d $$dir -l $$lang; fi; \
+		done; \
+	done
+
+catalogs: $(VENV)/.installed
+	@$(BIN)/python -m webapp.i18n
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -15,9 +15,16 @@ from werkzeug.serving import make_server
 
 from webapp import create_app
 from webapp.extensions import db
+from webapp.i18n.catalogs import compile_stale
 from webapp.schema import upgrade_database
 
 from . import factories
+
+
+def pytest_configure(config):
+    """Compile the translation catalogues the way `make` does, for a bare `pytest` run."""
+    compile_stale()
+
 
 PASSWORD = "correct-horse-battery"
 

@@ -16,6 +16,7 @@ MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
 BLUEPRINTS = (
     "webapp.auth.views",
     "webapp.main.views",
+    "webapp.i18n.views",
     "webapp.board.views",
     "webapp.opportunities.views",
     "webapp.accounts.views",
@@ -47,6 +48,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     plugins = build_plugin_manager(app.config.get("OPPORTUNO_PLUGINS", ()))
     app.extensions[EXTENSION_KEY] = plugins
     _init_plugin_resources(app, plugins)
+    from .i18n import init_i18n
+
+    init_i18n(app, plugins)
     _register_blueprints(app, plugins)
     from .jobs import init_jobs
 

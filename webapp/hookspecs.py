@@ -49,6 +49,12 @@ def register_template_folders() -> list:
 
 
 @hookspec
+def register_translation_folders() -> list:
+    """Return a list of catalogue folders (``<folder>/<lang>/LC_MESSAGES/messages.po`` and its
+    compiled ``.mo``); their messages join the core's (a plugin's wins on a clash)."""
+
+
+@hookspec
 def extra_template_vars(template: str, request: "Request", user: "User") -> dict:
     """Return a dict of extra variables for rendering ``template``."""
 

@@ -9,6 +9,7 @@ any value the columns cannot hold, whatever code path set it.
 
 import re
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import BigInteger, Float, Integer, Numeric, String, event, inspect
@@ -75,6 +76,21 @@ def control_characters(value: str, *, multiline: bool = False) -> bool:
     """True when ``value`` holds a control character (NUL included), a lone surrogate or a
     non-character; ``multiline`` text may hold tabs and line breaks."""
     return (_CONTROL_BUT_LINES if multiline else _CONTROL).search(value) is not None
+
+
+def safe_local_path(target: str | None, default: str = "/") -> str:
+    """``target`` when it is a same-site relative path (no open redirect) without control
+    characters (a CRLF would split the Location header), else ``default``."""
+    if (
+        isinstance(target, str)
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not control_characters(target)
+        and urlsplit(target).netloc == ""
+    ):
+        return target
+    return default
 
 
 def text(

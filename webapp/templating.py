@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import Undefined
 from markupsafe import Markup
@@ -52,15 +53,15 @@ def run_hook(name: str, opportunity=None, business_line_id: int | None = None, *
 
 
 NAV = (
-    ("board.board", "Board", None),
-    ("opportunities.index", "Deals", None),
-    ("accounts.index", "Accounts", None),
-    ("contacts.index", "Contacts", None),
-    ("leads.index", "Leads", None),
-    ("imports.index", "Imports", None),
-    ("reports.index", "Reports", None),
-    ("trash.index", "Trash", None),
-    ("admin.index", "Admin", ("admin", "manager")),
+    ("board.board", _l("Board"), None),
+    ("opportunities.index", _l("Deals"), None),
+    ("accounts.index", _l("Accounts"), None),
+    ("contacts.index", _l("Contacts"), None),
+    ("leads.index", _l("Leads"), None),
+    ("imports.index", _l("Imports"), None),
+    ("reports.index", _l("Reports"), None),
+    ("trash.index", _l("Trash"), None),
+    ("admin.index", _l("Admin"), ("admin", "manager")),
 )
 
 
@@ -109,10 +110,10 @@ def init_templating(app: Flask) -> None:
         return render_template("errors.html", message=exc.message, status=exc.status), exc.status
 
     for status, message in (
-        (403, "You are not allowed to see this page."),
-        (404, "This page does not exist."),
-        (413, "The file is too large."),
-        (500, "Something went wrong on our side. The error was logged."),
+        (403, _l("You are not allowed to see this page.")),
+        (404, _l("This page does not exist.")),
+        (413, _l("The file is too large.")),
+        (500, _l("Something went wrong on our side. The error was logged.")),
     ):
         app.register_error_handler(status, _error_page(status, message))
 

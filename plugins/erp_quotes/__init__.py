@@ -43,6 +43,11 @@ def register_template_folders():
 
 
 @hookimpl
+def register_translation_folders():
+    return [HERE / "translations"]
+
+
+@hookimpl
 def register_quote_providers():
     from .providers.erpnext import ERPNextProvider
     from .providers.odoo import OdooProvider

@@ -36,6 +36,11 @@ def register_template_folders():
 
 
 @hookimpl
+def register_translation_folders():
+    return [HERE / "translations"]
+
+
+@hookimpl
 def admin_actions(user):
     if user.role not in ("admin", "manager"):
         return []

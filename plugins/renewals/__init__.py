@@ -29,6 +29,11 @@ def register_template_folders():
 
 
 @hookimpl
+def register_translation_folders():
+    return [str(HERE / "translations")]
+
+
+@hookimpl
 def register_blueprints(app):
     from .views import bp
 

@@ -1,0 +1,137 @@
+"""The interface language: chosen by the user (profile, switcher), else by Accept-Language;
+``<html lang dir>``, the right Bootstrap build, complete catalogues."""
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+from webapp.extensions import db
+from webapp.i18n.catalogs import CORE_CATALOGS, PROJECT_ROOT
+from webapp.models import Opportunity, User
+
+IT = {"Accept-Language": "it-IT,it;q=0.9"}
+FA = {"Accept-Language": "fa-IR,fa;q=0.9"}
+EN = {"Accept-Language": "en-GB,en;q=0.9"}
+
+
+def html_tag(page: str) -> str:
+    return re.search(r"<html[^>]*>", page).group(0)
+
+
+def stored_locale(user) -> str | None:
+    db.session.expire_all()
+    return db.session.get(User, user.id).locale
+
+
+def test_the_sign_in_page_follows_accept_language(client):
+    italian = client.get("/login", headers=IT).text
+    assert 'lang="it" dir="ltr"' in html_tag(italian)
+    assert "<h1 class=\"h4 mb-1\">Accedi</h1>" in italian and "Resta collegato" in italian
+    persian = client.get("/login", headers=FA).text
+    assert 'lang="fa" dir="rtl"' in html_tag(persian)
+    assert "bootstrap.rtl.min.css" in persian and "ورود" in persian
+    english = client.get("/login", headers={"Accept-Language": "de-DE"}).text
+    assert 'lang="en" dir="ltr"' in html_tag(english) and "Sign in" in english
+
+
+def test_a_wrong_password_is_refused_in_the_chosen_language(client, sales_user):
+    page = client.post(
+        "/login", data={"email": sales_user.email, "password": "nope"}, headers=IT
+    ).text
+    assert "Email o password errata." in page
+
+
+def test_the_switcher_on_the_sign_in_page_keeps_the_choice_in_the_session(client):
+    response = client.post("/language", data={"locale": "fa", "next": "/login"}, headers=EN)
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert 'lang="fa" dir="rtl"' in html_tag(client.get("/login", headers=EN).text)
+
+
+def test_the_users_choice_is_saved_and_wins_over_the_browser(client, auth, sales_user):
+    auth.login(sales_user)
+    response = client.post("/language", data={"locale": "it", "next": "/opportunities?q=x"})
+    assert response.headers["Location"] == "/opportunities?q=x"
+    assert stored_locale(sales_user) == "it"
+    page = client.get("/opportunities", headers=FA).text
+    assert 'lang="it"' in html_tag(page)
+    assert ">Bacheca</a>" in page and "+ Nuova opportunità" in page
+    assert re.search(r'value="it" lang="it"\s+class="dropdown-item active"', page)
+
+
+def test_numbers_are_read_in_the_users_language(client, auth, sales_user, create_opportunity):
+    deal = create_opportunity(name="Acme support", amount="1000")
+    sales_user.locale = "it"
+    db.session.commit()
+    auth.login(sales_user)
+    response = client.post(
+        f"/opportunities/{deal.id}/fields/amount",
+        data={"amount": "1.500,50", "version": str(deal.version)},
+        headers={**EN, "HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deal.id).amount == Decimal("1500.50")
+
+
+@pytest.mark.parametrize("locale", ["de", "", "it\x00", "x" * 5000])
+def test_a_language_not_offered_is_refused_and_nothing_changes(client, auth, sales_user, locale):
+    auth.login(sales_user)
+    response = client.post("/language", data={"locale": locale})
+    assert response.status_code == 400
+    assert "Choose one of the languages offered." in response.text
+    assert stored_locale(sales_user) is None
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil", None])
+def test_the_switcher_never_redirects_off_site(client, target):
+    data = {"locale": "it"} | ({"next": target} if target else {})
+    assert client.post("/language", data=data).headers["Location"] == "/"
+
+
+def test_the_switcher_needs_the_csrf_token(make_app, sales_user):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    response = client.post("/language", data={"locale": "it"})
+    assert response.status_code == 400
+    assert stored_locale(sales_user) is None
+
+
+def test_plugins_bring_their_catalogue_folders(app):
+    folders = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    assert folders[0] == str(CORE_CATALOGS)
+    assert {Path(f).parent.name for f in folders[1:]} >= {"erp_quotes", "renewals"}
+
+
+# --- the catalogues ---------------------------------------------------------------------------
+
+SKIPPED_DIRS = {"plugins", "tests", "bench", "migrations", "instance", "build", "dist"}
+
+
+def marked_strings() -> set[str]:
+    """What `make messages` extracts for the core catalogue, read straight from the code."""
+
+    def wanted(path: str) -> bool:
+        name = Path(path).name
+        return name not in SKIPPED_DIRS and not name.startswith((".", "_"))
+
+    found = extract_from_dir(
+        PROJECT_ROOT,
+        method_map=[("**.py", "python"), ("templates/**.html", "jinja2")],
+        keywords={**DEFAULT_KEYWORDS, "_l": None},
+        directory_filter=wanted,
+    )
+    return {message if isinstance(message, str) else message[0] for *_, message, _, _ in found}
+
+
+@pytest.mark.parametrize("lang", ["it", "fa"])
+def test_every_marked_string_is_translated(lang):
+    with (CORE_CATALOGS / lang / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalog = read_po(source, locale=lang)
+    translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
+    missing = marked_strings() - translated
+    assert not missing, f"untranslated in {lang} (run `make messages`, then translate): {missing}"
+    problems = [(m.id, errors) for m, errors in catalog.check()]
+    assert not problems  # e.g. a %(name)s placeholder lost in translation

@@ -1,0 +1,62 @@
+"""The interface language: Flask-Babel set up, the user's choice, the text direction.
+
+The language is the signed-in user's choice (``User.locale``), else the one picked on the
+sign-in page (kept in the session), else the best match of ``Accept-Language``. Catalogues
+live in ``webapp/translations`` and in the folders plugins return from the
+``register_translation_folders`` hook; their messages are merged
+(core first, so a plugin's translation of the same message wins).
+"""
+
+from babel import Locale
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale, refresh
+from flask_login import current_user
+
+from ..locale import DEFAULT, SUPPORTED
+from ..plugins import flatten
+from .catalogs import CORE_CATALOGS
+
+SESSION_KEY = "locale"
+
+babel = Babel()
+
+
+def chosen(code) -> str | None:
+    """``code`` when it names a supported language, else None."""
+    return code if isinstance(code, str) and code in SUPPORTED else None
+
+
+def select_locale() -> str:
+    """The language of the current request (see the module docstring)."""
+    if getattr(current_user, "is_authenticated", False) and chosen(current_user.locale):
+        return current_user.locale
+    return chosen(session.get(SESSION_KEY)) or request.accept_languages.best_match(
+        SUPPORTED, default=DEFAULT
+    )
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each supported language named in itself: ``("it", "italiano")``."""
+    return [(code, Locale.parse(code).get_display_name(code)) for code in SUPPORTED]
+
+
+def _template_vars() -> dict:
+    locale = get_locale() or Locale.parse(DEFAULT)
+    return {
+        "lang": locale.language,
+        "text_dir": locale.text_direction,
+        "language_choices": language_choices,
+    }
+
+
+def init_i18n(app: Flask, plugins) -> None:
+    """Bind Flask-Babel with our selector and every catalogue folder (core, then plugins)."""
+    folders = [str(CORE_CATALOGS)]
+    folders += [str(f) for f in flatten(plugins.pm.hook.register_translation_folders())]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(folders)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel keeps the locale on ``g``, which outlives a request in a shared app context
+    # (tests, CLI): pick it afresh for each request.
+    app.before_request(refresh)
+    app.context_processor(_template_vars)
