@@ -68,9 +68,9 @@ def login():
 
     def do(page, user, password: str = PASSWORD):
         page.goto("/login")
-        page.get_by_label("Email").fill(user.email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        page.locator("#email").fill(user.email)  # by id: the page may be in Italian or Persian
+        page.locator("#password").fill(password)
+        page.locator("#password").press("Enter")
         page.wait_for_url("**/board**")
         return page
 

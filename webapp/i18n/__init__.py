@@ -36,8 +36,8 @@ def select_locale() -> str:
 
 
 def language_choices() -> list[tuple[str, str]]:
-    """Each supported language named in itself: ``("it", "italiano")``."""
-    return [(code, Locale.parse(code).get_display_name(code)) for code in SUPPORTED]
+    """Each supported language named in itself: ``("it", "Italiano")``."""
+    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in SUPPORTED]
 
 
 def _template_vars() -> dict:
