@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from flask import g
+from flask_babel import get_locale
 
 from webapp.errors import ValidationError
 from webapp.locale import current_locale
@@ -147,6 +147,10 @@ DATES = [
     ("it", "۳۱/۱۲/۲۰۲۶", date(2026, 12, 31)),
     ("fa", "۲۰۲۶/۱۲/۳۱", date(2026, 12, 31)),
     ("fa", "٢٠٢٦-١٢-٣١", date(2026, 12, 31)),
+    ("fa", "۱۴۰۵/۹/۲۰", date(2026, 12, 11)),  # Solar Hijri: 20 Azar 1405
+    ("fa", "1405-10-11", date(2027, 1, 1)),
+    ("fa", "۱۴۰۳/۱۲/۳۰", date(2025, 3, 20)),  # the last day of a Solar Hijri leap year
+    ("it", "1405-09-20", date(1405, 9, 20)),  # only Persian reads Solar Hijri
 ]
 REFUSED_DATES = [
     ("en", "31/12/2026", "31/12/2026 is not a date in English: write it as MM/DD/YYYY or YYYY"),
@@ -157,6 +161,8 @@ REFUSED_DATES = [
     ("it", "12/31/2026", "12/31/2026 is not a date in Italian: write it as DD/MM/YYYY or YYYY"),
     ("it", "31.12.2026", "write it as DD/MM/YYYY or YYYY-MM-DD."),
     ("fa", "31/12/2026", "not a date in Persian: write it as YYYY/MM/DD or YYYY-MM-DD."),
+    ("fa", "۱۴۰۵/۱۲/۳۰", "not a date in Persian"),  # 1405 is not a leap year
+    ("fa", "1405/13/01", "not a date in Persian"),
 ]
 
 
@@ -212,7 +218,7 @@ def test_current_locale_is_the_best_accepted_language(app, header, locale):
     headers = {"Accept-Language": header} if header else {}
     with app.test_request_context("/", headers=headers):
         assert current_locale() == locale
-        assert g._locale[1] == locale  # worked out once per request
+        assert get_locale().language == locale  # what gettext uses too
 
 
 def test_current_locale_is_english_outside_a_request_and_per_request(app):

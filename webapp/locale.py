@@ -4,16 +4,26 @@ Flask-Babel picks it once per request (``webapp.i18n.select_locale``: the user's
 ``Accept-Language``); outside a request (CLI, background jobs) it is English.
 """
 
-from flask import has_request_context
-from flask_babel import get_locale
+from flask import g, has_request_context, request
+from flask_babel import get_locale, refresh
 
 SUPPORTED = ("en", "it", "fa")
 DEFAULT = "en"
+
+
+def for_this_request() -> None:
+    """Forget a locale picked for another request: Flask-Babel keeps it on ``g``, which
+    outlives a request when an app context is shared (tests, a CLI rendering pages)."""
+    current = request._get_current_object()
+    if g.get("_babel_request") is not current:
+        refresh()
+        g._babel_request = current
 
 
 def current_locale() -> str:
     """The language code (one of SUPPORTED) of the current user."""
     if not has_request_context():
         return DEFAULT
+    for_this_request()
     locale = get_locale()
     return locale.language if locale is not None else DEFAULT

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from . import parsing
 from .errors import DomainError
 from .extensions import htmx
+from .i18n import formats
 from .locale import current_locale
 from .plugins import flatten, registry
 
@@ -88,6 +89,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["compact_money"] = compact_money
     app.jinja_env.filters["editable"] = editable
+    app.jinja_env.filters.update(day=formats.day, gregorian=formats.gregorian)
+    app.jinja_env.filters.update(moment=formats.moment, ago=formats.ago)
     app.jinja_env.globals["run_hook"] = run_hook
 
     @app.context_processor

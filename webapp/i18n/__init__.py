@@ -9,10 +9,10 @@ live in ``webapp/translations`` and in the folders plugins return from the
 
 from babel import Locale
 from flask import Flask, request, session
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
-from ..locale import DEFAULT, SUPPORTED
+from ..locale import DEFAULT, SUPPORTED, for_this_request
 from ..plugins import flatten
 from .catalogs import CORE_CATALOGS
 
@@ -56,7 +56,5 @@ def init_i18n(app: Flask, plugins) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(folders)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     babel.init_app(app, locale_selector=select_locale)
-    # Flask-Babel keeps the locale on ``g``, which outlives a request in a shared app context
-    # (tests, CLI): pick it afresh for each request.
-    app.before_request(refresh)
+    app.before_request(for_this_request)
     app.context_processor(_template_vars)

@@ -1,12 +1,14 @@
 """Dates as people write them: ISO (``2026-12-31``) or the locale's short form from Babel
 (English ``12/31/2026`` or ``12/31/26``, Italian ``31/12/2026`` or ``31/12/26``), digits of
-any script read; date-times add a time (``14:30``, ``2:30 PM``). Two-digit years are 20yy."""
+any script read; date-times add a time (``14:30``, ``2:30 PM``). Two-digit years are 20yy.
+Persian also reads Solar Hijri dates (``۱۴۰۵/۹/۲۰``): a year from 1300 to 1499 is one."""
 
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 
+import jdatetime
 from babel import Locale
 from babel.dates import get_date_format
 
@@ -17,6 +19,8 @@ TIME = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})(?::([0-9]{2}))?(?:\s*([AaPp])\.?[
 FIELD_PATTERNS = {"d": "([0-9]{1,2})", "M": "([0-9]{1,2})", "y": "([0-9]{4}|[0-9]{2})"}
 FIELD_LABELS = {"d": "DD", "M": "MM", "y": "YYYY"}
 DEFAULT_TIME = time(9, 0)
+SOLAR_HIJRI = frozenset({"fa"})  # languages whose users also write Solar Hijri dates
+SOLAR_YEARS = range(1300, 1500)  # 1921 to 2121: no Gregorian year a deal has
 
 # Messages: whole sentences with named placeholders, ready for gettext.
 NOT_A_DATE = "{typed} is not a date in {language}: write it as {form} or YYYY-MM-DD."
@@ -33,6 +37,7 @@ class ShortForm:
     order: tuple[str, ...]
     pattern: re.Pattern
     label: str  # "MM/DD/YYYY"
+    solar_hijri: bool = False
 
 
 @lru_cache(maxsize=32)
@@ -44,7 +49,7 @@ def short_form(locale: str) -> ShortForm:
     separator = separator.strip()
     pattern = re.compile(re.escape(separator).join(FIELD_PATTERNS[f] for f in order))
     label = separator.join(FIELD_LABELS[f] for f in order)
-    return ShortForm(loc.english_name, order, pattern, label)
+    return ShortForm(loc.english_name, order, pattern, label, loc.language in SOLAR_HIJRI)
 
 
 def read_date(text: str, locale: str) -> date:
@@ -86,6 +91,8 @@ def _date(body: str, form: ShortForm) -> date | None:
         if year < 100:
             year += 2000
     try:
+        if form.solar_hijri and year in SOLAR_YEARS:
+            return jdatetime.date(year, month, day).togregorian()
         return date(year, month, day)
     except ValueError:
         return None

@@ -1,0 +1,63 @@
+"""Dates and times as the user's language writes them, for templates (filters ``day``,
+``moment`` and ``ago``).
+
+English and Italian follow Babel (``Dec 1, 2026``, ``1 dic 2026``). Persian shows the Solar
+Hijri calendar in Persian digits (``۱۰ آذر ۱۴۰۵``); ``gregorian`` gives the Gregorian date in the
+same language, for a tooltip beside it."""
+
+from datetime import date, datetime
+
+import jdatetime
+from babel.dates import format_date, format_time, format_timedelta
+from flask_babel import to_user_timezone
+
+from ..locale import current_locale
+from ..models._base import utcnow
+
+SOLAR_HIJRI = frozenset({"fa"})
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+SOLAR_PATTERNS = {"medium": "%-d %B %Y", "short": "%Y/%m/%d"}
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def day(value, style: str = "medium") -> str:
+    """A date (or a datetime's date) in the user's calendar and language; ``""`` for None."""
+    if value is None:
+        return ""
+    locale = current_locale()
+    if locale in SOLAR_HIJRI:
+        solar = jdatetime.date.fromgregorian(date=_as_date(value), locale="fa_IR")
+        return solar.strftime(SOLAR_PATTERNS[style]).translate(PERSIAN_DIGITS)
+    return format_date(_as_date(value), style, locale=locale)
+
+
+def gregorian(value, style: str = "medium") -> str:
+    """The Gregorian date in the user's language, whatever their calendar."""
+    if value is None:
+        return ""
+    text = format_date(_as_date(value), style, locale=current_locale())
+    return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
+
+
+def moment(value: datetime | None) -> str:
+    """A stored (naive UTC) date and time in the company's time zone (``BABEL_DEFAULT_TIMEZONE``):
+    the day as ``day`` writes it, then the hour and minute."""
+    if value is None:
+        return ""
+    local = to_user_timezone(value)
+    clock = format_time(local, "HH:mm", locale=current_locale())
+    if current_locale() in SOLAR_HIJRI:
+        clock = clock.translate(PERSIAN_DIGITS)
+    return f"{day(local.date())} {clock}"
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago (or in how long) a stored UTC time is: ``3 days ago``, ``3 giorni fa``."""
+    if value is None:
+        return ""
+    now = now or utcnow()
+    text = format_timedelta(value - now, add_direction=True, locale=current_locale())
+    return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
