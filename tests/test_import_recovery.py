@@ -141,6 +141,34 @@ def test_a_silent_running_import_shows_as_interrupted(
     assert "Interrupted" in client.get("/imports").text
 
 
+def test_a_queued_run_no_worker_takes_says_it_waits_for_a_worker(
+    client, auth, manager, upload, app
+):
+    run = upload(manager)  # queued; no worker runs in the tests (the job was never handed over)
+    auth.login(manager)
+    page = client.get(f"/imports/{run.id}").text
+    assert 'data-status="queued"' in page and "data-run-waiting" not in page
+    stale = app.config["IMPORT_STALE_AFTER"]
+    db.session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run.id)
+        .values(queued_at=utcnow() - timedelta(seconds=stale + 60))
+    )
+    db.session.commit()
+    page = client.get(f"/imports/{run.id}").text
+    assert 'data-status="waiting"' in page and "Waiting for a worker" in page
+    assert "no worker has started it" in page and "opportuno worker" in page
+    assert "hx-trigger" in page  # it keeps looking: a worker may start it any time
+    assert "Run it again" not in page and "Discard the import" not in page
+    history = client.get("/imports").text
+    assert "Waiting for a worker" in history
+    assert fresh(run.id).status == "queued"  # only shown: the worker still takes it
+    engine.execute(run.id)
+    assert fresh(run.id).status == "done" and len(deals_of(run.id)) == ROWS
+    page = client.get(f"/imports/{run.id}").text
+    assert 'data-status="done"' in page and "Waiting for a worker" not in page
+
+
 def test_rerun_of_an_interrupted_good_rows_run_goes_on_without_duplicates(
     client, auth, manager, upload, small_batches, monkeypatch, app
 ):

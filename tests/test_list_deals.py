@@ -211,6 +211,32 @@ def test_search_finds_a_deal_by_any_linked_contact_not_a_trashed_one(
     assert len(linked_queries) <= 2  # no query per row
 
 
+def test_a_trashed_primary_contact_is_not_shown_sorted_or_exported(
+    client, auth, sales_user, deals
+):
+    kept = factories.contact(first_name="Carla", last_name="Abati")
+    gone = factories.contact(first_name="Ugo", last_name="Zanetti")
+    deals[0].primary_contact_id, deals[1].primary_contact_id = kept.id, gone.id
+    db.session.commit()
+    auth.login(sales_user)
+    url = "/opportunities?cols=name,primary_contact&sort=-primary_contact"
+    html = client.get(url, headers=HX).text
+    assert "Ugo Zanetti" in html and ids(html)[0] == deals[1].id  # live: Zanetti sorts first
+    gone.deleted_at = utcnow()
+    db.session.commit()
+    html = client.get(url, headers=HX).text
+    assert "Zanetti" not in html and "Carla Abati" in html
+    row = html.split(f'data-deal="{deals[1].id}"')[1].split("</tr>")[0]
+    assert "—" in row  # the cell is blank, as for a deal without a contact
+    order = ids(html)
+    assert order[0] == deals[0].id  # the only live contact; the trashed one sorts as a blank
+    assert order.index(deals[1].id) > 0
+    exported = client.get("/opportunities/export?scope=all&columns=all").data.decode("utf-8-sig")
+    assert "Zanetti" not in exported and "Abati" in exported
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deals[1].id).primary_contact_id == gone.id  # kept
+
+
 def test_list_page_shows_filtered_rows_and_chosen_columns(client, auth, sales_user, deals):
     auth.login(sales_user)
     html = client.get("/opportunities?q=eta&cols=name,amount,tags,next_activity&sort=-amount").text

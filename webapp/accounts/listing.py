@@ -1,26 +1,13 @@
-"""The list of accounts on the list engine: columns, filters, sort, keyset pages."""
+"""The list of accounts: its columns and filters on the shared record list."""
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..inputs import search_text
-from ..listing.engine import (
-    Column,
-    ListResult,
-    ListSpec,
-    ListState,
-    keyset_page,
-    owned_by,
-    owner_param,
-)
+from ..listing.engine import Column, ListSpec
+from ..listing.records import RecordList, common_columns, like, like_pattern
 from ..models import Account, User
 from . import services
-
-
-def _like(column, text: str):
-    return func.lower(column).like(services.like_pattern(text), escape="\\")
-
 
 COLUMNS = {
     c.key: c
@@ -33,13 +20,7 @@ COLUMNS = {
         Column("email", "Email", lambda: Account.email),
         Column("website", "Website", lambda: Account.website),
         Column("open_deals", "Open deals", align="end"),
-        Column(
-            "owner",
-            "Owner",
-            lambda: select(User.name).where(User.id == Account.owner_id).scalar_subquery(),
-        ),
-        Column("created", "Created", lambda: Account.created_at, nullable=False),
-        Column("updated", "Updated", lambda: Account.updated_at, nullable=False),
+        *common_columns(Account),
     )
 }
 SPEC = ListSpec(
@@ -50,60 +31,34 @@ SPEC = ListSpec(
     default_sort="name",
     per_page=services.PER_PAGE,
 )
+SEARCHED = (Account.name, Account.city, Account.industry, Account.email)
 
 
-def filters_from(args) -> dict:
-    owner = owner_param(args, "all")
+def _filters(args) -> dict:
     return {
-        "text": search_text(args.get("q")),
-        "owner": owner,
         "industry": search_text(args.get("industry"))[:120],
         "country": search_text(args.get("country"))[:80],
     }
 
 
-def matching_accounts(user: User, args) -> Select:
-    """The accounts (not in the trash) matching the list's filters in ``args``, unordered."""
-    filters = filters_from(args)
-    query = select(Account).where(Account.deleted_at.is_(None))
-    query = owned_by(query, Account.owner_id, filters["owner"], user)
+def _narrow(user: User, query, filters: dict):
+    """The industry and country chosen; the search text (as typed) in one of ``SEARCHED``."""
     if filters["industry"]:
         query = query.where(Account.industry == filters["industry"])
     if filters["country"]:
         query = query.where(Account.country == filters["country"])
     if filters["text"]:
-        text = filters["text"]
-        query = query.where(
-            or_(
-                *(
-                    _like(c, text)
-                    for c in (Account.name, Account.city, Account.industry, Account.email)
-                )
-            )
-        )
+        pattern = like_pattern(filters["text"])
+        query = query.where(or_(*(like(c, pattern) for c in SEARCHED)))
     return query
 
 
-def list_accounts(user: User, args) -> ListResult:
-    """One page of accounts as ``args`` ask, with the count of every matching account and
-    each shown account's open deals (a constant number of queries)."""
-    state = ListState.from_args(SPEC, args, SPEC.columns)
-    query = matching_accounts(user, args)
-    column = SPEC.columns[state.sort_key]
-    page = keyset_page(
-        query,
-        Account,
-        column.sort(),
-        state,
-        SPEC.per_page,
-        [joinedload(Account.owner).lazyload("*")],
-        nullable=column.nullable,
-    )
-    page.totals = {
-        "count": db.session.scalar(query.with_only_columns(func.count(Account.id)).order_by(None))
-    }
-    deals = services.open_deal_totals(user, [a.id for a in page.rows])
-    return ListResult(SPEC, page, state, SPEC.columns, filters_from(args), {"deals": deals})
+def _open_deals(user: User, rows: list) -> dict:
+    """Each shown account's open deals (one query)."""
+    return {"deals": services.open_deal_totals(user, [a.id for a in rows])}
+
+
+ACCOUNTS = RecordList(SPEC, _filters, _narrow, extra=_open_deals)
 
 
 def filter_choices() -> dict:

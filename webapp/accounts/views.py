@@ -4,10 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..errors import ConflictError, ValidationError
-from ..extensions import htmx
 from ..inputs import id_param, search_text
-from ..listing import saved
-from ..listing.views import opening
+from ..listing.views import record_list_page
 from ..models import Account
 from . import listing, matching, services
 from .concurrency import token
@@ -62,24 +60,9 @@ def submit_edit(form, row, update) -> tuple[int, dict | None]:
 
 @bp.get("")
 def index():
-    """The accounts list (filters, columns, sort, cursor in the query string); htmx: the
-    list only. ``?view=<id>`` alone opens a saved view, no parameters the default one."""
-    elsewhere = opening("account", request.args)
-    if elsewhere is not None:
-        return elsewhere
-    result = listing.list_accounts(current_user, request.args)
-    context = {
-        "result": result,
-        "filters": result.filters,
-        "query": result.filters["text"],
-        "views": saved.views_for(current_user, "account"),
-        "current_view": id_param(request.args, "view"),
-        "default_view_id": saved.default_view_id(current_user, "account"),
-        "partial": bool(htmx),
-    }
-    if htmx:
-        return render_template("accounts/_list.html", **context)
-    return render_template("accounts/index.html", choices=listing.filter_choices(), **context)
+    """The accounts list; ``?view=<id>`` alone opens a saved view, no parameters the
+    default one."""
+    return record_list_page(listing.ACCOUNTS, lambda result: {"choices": listing.filter_choices()})
 
 
 @bp.get("/search")

@@ -1,20 +1,12 @@
-"""The list of contacts on the list engine: columns, filters, sort, keyset pages."""
+"""The list of contacts: its columns and filters on the shared record list."""
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..accounts.services import PER_PAGE, like_pattern
-from ..extensions import db
-from ..inputs import integer, search_text
-from ..listing.engine import (
-    Column,
-    ListResult,
-    ListSpec,
-    ListState,
-    keyset_page,
-    owned_by,
-    owner_param,
-)
+from ..accounts.services import PER_PAGE
+from ..inputs import integer
+from ..listing.engine import Column, ListSpec
+from ..listing.records import RecordList, common_columns, every_word, like
 from ..models import Account, Contact, User
 
 COLUMNS = {
@@ -30,13 +22,7 @@ COLUMNS = {
         Column("email", "Email", lambda: Contact.email),
         Column("phone", "Phone", lambda: Contact.phone),
         Column("mobile", "Mobile", lambda: Contact.mobile),
-        Column(
-            "owner",
-            "Owner",
-            lambda: select(User.name).where(User.id == Contact.owner_id).scalar_subquery(),
-        ),
-        Column("created", "Created", lambda: Contact.created_at, nullable=False),
-        Column("updated", "Updated", lambda: Contact.updated_at, nullable=False),
+        *common_columns(Contact),
     )
 }
 SPEC = ListSpec(
@@ -47,55 +33,29 @@ SPEC = ListSpec(
     default_sort="name",
     per_page=PER_PAGE,
 )
+SEARCHED = (Contact.first_name, Contact.last_name, Contact.email, Contact.title)
 
 
-def filters_from(args) -> dict:
-    owner = owner_param(args, "all")
+def _filters(args) -> dict:
     return {
-        "text": search_text(args.get("q")),
-        "owner": owner,
         "account_id": integer(args.get("account_id"), minimum=1),
         "has_email": args.get("has_email") == "1",
     }
 
 
-def matching_contacts(user: User, args) -> Select:
-    """The contacts (not in the trash) matching the list's filters in ``args``, unordered;
-    every word of the search must match a name, the email, the title or the account."""
-    filters = filters_from(args)
-    query = select(Contact).where(Contact.deleted_at.is_(None))
-    query = owned_by(query, Contact.owner_id, filters["owner"], user)
+def _narrow(user: User, query, filters: dict):
+    """The account and "with an email" chosen; every word of the search must match a name,
+    the email, the title or the account."""
     if filters["account_id"]:
         query = query.where(Contact.account_id == filters["account_id"])
     if filters["has_email"]:
         query = query.where(Contact.email.is_not(None), Contact.email != "")
-    for word in filters["text"].split()[:10]:
-        pattern = like_pattern(word)
 
-        def like(column, pattern=pattern):
-            return func.lower(column).like(pattern, escape="\\")
+    def conditions(pattern):
+        accounts = select(Account.id).where(like(Account.name, pattern))
+        return [*(like(c, pattern) for c in SEARCHED), Contact.account_id.in_(accounts)]
 
-        columns = (Contact.first_name, Contact.last_name, Contact.email, Contact.title)
-        accounts = select(Account.id).where(like(Account.name))
-        query = query.where(or_(*(like(c) for c in columns), Contact.account_id.in_(accounts)))
-    return query
+    return every_word(query, filters["text"], conditions)
 
 
-def list_contacts(user: User, args) -> ListResult:
-    """One page of contacts as ``args`` ask, with the count of every matching contact."""
-    state = ListState.from_args(SPEC, args, SPEC.columns)
-    query = matching_contacts(user, args)
-    column = SPEC.columns[state.sort_key]
-    page = keyset_page(
-        query,
-        Contact,
-        column.sort(),
-        state,
-        SPEC.per_page,
-        [joinedload(Contact.account), joinedload(Contact.owner).lazyload("*")],
-        nullable=column.nullable,
-    )
-    page.totals = {
-        "count": db.session.scalar(query.with_only_columns(func.count(Contact.id)).order_by(None))
-    }
-    return ListResult(SPEC, page, state, SPEC.columns, filters_from(args))
+CONTACTS = RecordList(SPEC, _filters, _narrow, loads=(joinedload(Contact.account),))

@@ -11,10 +11,9 @@ from ..accounts.services import owner_choices
 from ..accounts.views import add_errors, submit_edit
 from ..board.services import account_label
 from ..errors import ValidationError
-from ..extensions import db, htmx
+from ..extensions import db
 from ..inputs import id_param
-from ..listing import saved
-from ..listing.views import opening
+from ..listing.views import record_list_page
 from ..models import Account, Contact
 from . import listing, services
 from .forms import ContactForm
@@ -35,25 +34,12 @@ CONTACTS = MergeKind(
 
 @bp.get("")
 def index():
-    """The contacts list (filters, columns, sort, cursor in the query string); htmx: the
-    list only. ``?view=<id>`` alone opens a saved view, no parameters the default one."""
-    elsewhere = opening("contact", request.args)
-    if elsewhere is not None:
-        return elsewhere
-    result = listing.list_contacts(current_user, request.args)
-    context = {
-        "result": result,
-        "filters": result.filters,
-        "query": result.filters["text"],
-        "views": saved.views_for(current_user, "contact"),
-        "current_view": id_param(request.args, "view"),
-        "default_view_id": saved.default_view_id(current_user, "contact"),
-        "partial": bool(htmx),
-    }
-    if htmx:
-        return render_template("contacts/_list.html", **context)
-    label = account_label(result.filters["account_id"])
-    return render_template("contacts/index.html", account_label=label, **context)
+    """The contacts list; ``?view=<id>`` alone opens a saved view, no parameters the
+    default one."""
+    return record_list_page(
+        listing.CONTACTS,
+        lambda result: {"account_label": account_label(result.filters["account_id"])},
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

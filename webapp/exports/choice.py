@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from .. import permissions
-from ..accounts.listing import matching_accounts
-from ..contacts.listing import matching_contacts
+from ..accounts.listing import ACCOUNTS
+from ..contacts.listing import CONTACTS
 from ..datafields import DataField, fields_for
 from ..errors import ValidationError
 from ..inputs import MAX_ID, integer
-from ..leads.listing import matching_leads
+from ..leads.listing import LEADS
 from ..models import Opportunity, User
 from ..opportunities.listing import matching_deals
 from .records import MODELS, Selection
@@ -28,6 +28,7 @@ FORMATS = ("csv", "xlsx")
 SEPARATORS = {",": ".", ";": ","}  # separator -> decimal mark (Italian Excel: 1500,50)
 SCOPES = ("filter", "selected", "all")
 COLUMNS = ("all", "visible")
+RECORD_LISTS = {"account": ACCOUNTS, "contact": CONTACTS, "lead": LEADS}
 MAX_SELECTED = 5000
 MAX_COLS_TEXT = 10_000
 # The list's columns when the request names none (the lists of issue 12 send ``cols``).
@@ -83,22 +84,14 @@ def _visible(user: User, entity: str):
         return select(Opportunity).where(
             Opportunity.deleted_at.is_(None), permissions.visible_opportunities(user)
         )
-    if entity == "account":
-        return matching_accounts(user, {})
-    if entity == "contact":
-        return matching_contacts(user, {})
-    return matching_leads(user, {"status": "all"})
+    return RECORD_LISTS[entity].matching(user, {"status": "all"} if entity == "lead" else {})
 
 
 def _filtered(user: User, entity: str, args):
     """The records the entity's list shows for its filter parameters in ``args``."""
     if entity == "opportunity":
         return matching_deals(user, args)
-    if entity == "account":
-        return matching_accounts(user, args)
-    if entity == "contact":
-        return matching_contacts(user, args)
-    return matching_leads(user, args)
+    return RECORD_LISTS[entity].matching(user, args)
 
 
 def selection(user: User, entity: str, scope: str, args) -> Selection:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased
 
 from ..datafields import DataField
@@ -68,7 +68,7 @@ def _deals() -> Select:
         )
         .select_from(o)
         .outerjoin(account, account.id == o.account_id)
-        .outerjoin(contact, contact.id == o.primary_contact_id)
+        .outerjoin(contact, and_(contact.id == o.primary_contact_id, contact.deleted_at.is_(None)))
         .outerjoin(stage, stage.id == o.stage_id)
         .outerjoin(pipeline, pipeline.id == o.pipeline_id)
         .outerjoin(owner, owner.id == o.owner_id)

@@ -40,6 +40,7 @@ def get_run(user: User, run_id: int) -> ImportRun:
 STATUS_NAMES = {
     "uploaded": "Waiting for its mapping",
     "queued": "Queued",
+    "waiting": "Waiting for a worker",
     "running": "Running",
     "interrupted": "Interrupted",
     "done": "Done",
@@ -49,6 +50,7 @@ STATUS_NAMES = {
 }
 STATUS_BADGES = {
     "queued": "info",
+    "waiting": "warning",
     "running": "primary",
     "interrupted": "warning",
     "done": "success",
@@ -62,14 +64,21 @@ NOT_QUEUED = (
 
 def state(run: ImportRun) -> str:
     """The run's status as shown: ``interrupted`` for a run ``running`` whose worker has given
-    no sign of life (a beat after each batch) for ``IMPORT_STALE_AFTER`` seconds."""
+    no sign of life (a beat after each batch) for ``IMPORT_STALE_AFTER`` seconds; ``waiting``
+    for a run ``queued`` that long ago and not taken by a worker (none is running)."""
+    stale = current_app.config["IMPORT_STALE_AFTER"]
+    if run.status == "queued":
+        return "waiting" if _seconds_since(run.queued_at or run.created_at) > stale else "queued"
     if run.status != "running":
         return run.status
-    began = run.started_at or run.created_at
-    silent = time.time() - max(
-        jobs.peek(beat_key(run.id)) or 0, began.replace(tzinfo=UTC).timestamp() if began else 0
-    )
-    return "interrupted" if silent > current_app.config["IMPORT_STALE_AFTER"] else "running"
+    began = _seconds_since(run.started_at or run.created_at)
+    silent = min(time.time() - (jobs.peek(beat_key(run.id)) or 0), began)
+    return "interrupted" if silent > stale else "running"
+
+
+def _seconds_since(moment) -> float:
+    """Seconds from ``moment`` (naive UTC, as stored; None: the epoch) to now."""
+    return time.time() - (moment.replace(tzinfo=UTC).timestamp() if moment else 0)
 
 
 def history(user: User, limit: int = HISTORY) -> list[ImportRun]:
@@ -105,7 +114,7 @@ def queue_run(user: User, run_id: int, mode: str, dry_run: bool) -> ImportRun:
     if missing := missing_required(run.entity, mapping):
         names = ", ".join(f.label for f in missing)
         raise ValidationError({"mode": f"Choose the column that holds: {names}."})
-    run.mode, run.dry_run, run.status = mode, dry_run, "queued"
+    run.mode, run.dry_run, run.status, run.queued_at = mode, dry_run, "queued", utcnow()
     run.total_rows = run.processed_rows = 0
     return run
 
@@ -138,7 +147,7 @@ def rerun(user: User, run_id: int) -> ImportRun:
         raise ValidationError({"run": "The file of this import is gone: upload it again."})
     if not resumes(run):
         run.processed_rows = run.created_count = run.updated_count = run.rejected_count = 0
-    run.status, run.error, run.finished_at = "queued", None, None
+    run.status, run.error, run.finished_at, run.queued_at = "queued", None, None, utcnow()
     return run
 
 

@@ -1,20 +1,12 @@
-"""The list of leads on the list engine: columns, filters, sort, keyset pages."""
+"""The list of leads: its columns and filters on the shared record list."""
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
-from ..accounts.services import PER_PAGE, like_pattern
+from ..accounts.services import PER_PAGE
 from ..extensions import db
-from ..inputs import integer, search_text
-from ..listing.engine import (
-    Column,
-    ListResult,
-    ListSpec,
-    ListState,
-    keyset_page,
-    owned_by,
-    owner_param,
-)
+from ..inputs import integer
+from ..listing.engine import Column, ListSpec
+from ..listing.records import RecordList, common_columns, every_word, like
 from ..models import Lead, Source, User
 from ..models.lead import LEAD_STATUSES
 from .services import OPEN_STATUSES, visible_leads
@@ -28,13 +20,7 @@ COLUMNS = {
         Column("email", "Email", lambda: Lead.email),
         Column("phone", "Phone", lambda: Lead.phone),
         Column("status", "Status", lambda: Lead.status, nullable=False),
-        Column(
-            "owner",
-            "Owner",
-            lambda: select(User.name).where(User.id == Lead.owner_id).scalar_subquery(),
-        ),
-        Column("created", "Created", lambda: Lead.created_at, nullable=False),
-        Column("updated", "Updated", lambda: Lead.updated_at, nullable=False),
+        *common_columns(Lead),
     )
 }
 SPEC = ListSpec(
@@ -51,57 +37,33 @@ STATUS_FILTERS = {
     **{s: s.capitalize() for s in LEAD_STATUSES if s not in OPEN_STATUSES},
     **{s: s.capitalize() for s in OPEN_STATUSES},
 }
+SEARCHED = (Lead.first_name, Lead.last_name, Lead.company, Lead.email)
 
 
-def filters_from(args) -> dict:
-    owner = owner_param(args, "all")
+def _filters(args) -> dict:
     status = args.get("status") or "open"
     return {
-        "text": search_text(args.get("q")),
-        "owner": owner,
         "status": status if status in STATUS_FILTERS else "open",
         "source_id": integer(args.get("source"), minimum=1),
     }
 
 
-def matching_leads(user: User, args) -> Select:
-    """The leads the user sees (not in the trash) matching the filters in ``args``;
-    every word of the search must match the name, company or email."""
-    filters = filters_from(args)
-    query = select(Lead).where(Lead.deleted_at.is_(None), visible_leads(user))
+def _narrow(user: User, query, filters: dict):
+    """The leads the user sees, of the status and source chosen; every word of the search
+    must match the name, company or email."""
+    query = query.where(visible_leads(user))
     if filters["status"] == "open":
         query = query.where(Lead.status.in_(OPEN_STATUSES))
     elif filters["status"] != "all":
         query = query.where(Lead.status == filters["status"])
-    query = owned_by(query, Lead.owner_id, filters["owner"], user)
     if filters["source_id"]:
         query = query.where(Lead.source_id == filters["source_id"])
-    for word in filters["text"].split()[:10]:
-        pattern = like_pattern(word)
-        columns = (Lead.first_name, Lead.last_name, Lead.company, Lead.email)
-        query = query.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in columns)))
-    return query
+    return every_word(query, filters["text"], lambda p: [like(c, p) for c in SEARCHED])
 
 
-def list_leads(user: User, args) -> ListResult:
-    """One page of leads as ``args`` ask, with the count of every matching lead."""
-    state = ListState.from_args(SPEC, args, SPEC.columns)
-    query = matching_leads(user, args)
-    column = SPEC.columns[state.sort_key]
-    page = keyset_page(
-        query,
-        Lead,
-        column.sort(),
-        state,
-        SPEC.per_page,
-        [joinedload(Lead.owner).lazyload("*")],
-        nullable=column.nullable,
-    )
-    page.totals = {
-        "count": db.session.scalar(query.with_only_columns(func.count(Lead.id)).order_by(None))
-    }
-    return ListResult(SPEC, page, state, SPEC.columns, filters_from(args))
+LEADS = RecordList(SPEC, _filters, _narrow)
 
 
-def source_choices() -> list[Source]:
-    return list(db.session.scalars(select(Source).order_by(Source.name)))
+def source_choices() -> list[tuple[int, str]]:
+    """(id, name) of every source, for the source filter."""
+    return list(db.session.execute(select(Source.id, Source.name).order_by(Source.name)))

@@ -10,9 +10,7 @@ from ..accounts.views import add_errors, submit_edit
 from ..board.services import visible_pipelines
 from ..errors import ValidationError
 from ..extensions import htmx
-from ..inputs import id_param
-from ..listing import saved
-from ..listing.views import opening
+from ..listing.views import record_list_page
 from . import listing, services
 from .forms import ConvertForm, LeadForm, choices
 
@@ -21,28 +19,11 @@ bp = Blueprint("leads", __name__, url_prefix="/leads")
 
 @bp.get("")
 def index():
-    """The leads list (filters, columns, sort, cursor in the query string); htmx: the list
-    only. ``?view=<id>`` alone opens a saved view, no parameters the default one."""
-    elsewhere = opening("lead", request.args)
-    if elsewhere is not None:
-        return elsewhere
-    result = listing.list_leads(current_user, request.args)
-    context = {
-        "result": result,
-        "filters": result.filters,
-        "query": result.filters["text"],
-        "views": saved.views_for(current_user, "lead"),
-        "current_view": id_param(request.args, "view"),
-        "default_view_id": saved.default_view_id(current_user, "lead"),
-        "partial": bool(htmx),
-    }
-    if htmx:
-        return render_template("leads/_list.html", **context)
-    return render_template(
-        "leads/index.html",
-        statuses=listing.STATUS_FILTERS,
-        sources=listing.source_choices(),
-        **context,
+    """The leads list; ``?view=<id>`` alone opens a saved view, no parameters the default
+    one."""
+    return record_list_page(
+        listing.LEADS,
+        lambda result: {"statuses": listing.STATUS_FILTERS, "sources": listing.source_choices()},
     )
 
 

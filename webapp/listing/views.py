@@ -1,10 +1,11 @@
 """Saved views of the lists: save, update, rename, delete, make default (POST, CSRF)."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..errors import ValidationError
+from ..extensions import htmx
 from ..inputs import id_param
 from . import saved
 
@@ -36,6 +37,30 @@ def opening(entity: str, args):
         if view is not None:
             return redirect(list_url(entity, saved.args_of(view)))
     return None
+
+
+def record_list_page(records, page_context=lambda result: {}):
+    """The page of an accounts, contacts or leads list (``records``, a ``RecordList``): its
+    filters, columns, sort and cursor in the query string; htmx: the list only.
+    ``page_context(result)`` adds what the whole page's filters need (their choices)."""
+    entity = records.entity
+    elsewhere = opening(entity, request.args)
+    if elsewhere is not None:
+        return elsewhere
+    result = records.page(current_user, request.args)
+    context = {
+        "records": records,
+        "result": result,
+        "filters": result.filters,
+        "query": result.filters["text"],
+        "views": saved.views_for(current_user, entity),
+        "current_view": id_param(request.args, "view"),
+        "default_view_id": saved.default_view_id(current_user, entity),
+        "partial": bool(htmx),
+    }
+    if htmx:
+        return render_template("listing/_records.html", **context)
+    return render_template(f"{records.plural}/index.html", **page_context(result), **context)
 
 
 def _state() -> MultiDict:

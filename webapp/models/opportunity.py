@@ -122,7 +122,7 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     custom: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     # The version moves once per transaction (webapp.transactions), not once per flush.

@@ -81,7 +81,7 @@ COLUMNS = {
             "Primary contact",
             lambda: (
                 select(Contact.last_name)
-                .where(Contact.id == Opportunity.primary_contact_id)
+                .where(Contact.id == Opportunity.primary_contact_id, Contact.deleted_at.is_(None))
                 .scalar_subquery()
             ),
         ),
