@@ -3,7 +3,8 @@
     python -m bench.board [--sizes 1000,10000,100000] [--backends sqlite,postgresql] [--runs 40]
 
 Databases are seeded with the demo seed (webapp.demo.seed.seed_demo): SQLite files under
-/tmp/opportuno-bench/, PostgreSQL in the database ``test_board`` (BENCH_POSTGRES_URL overrides;
+/tmp/opportuno-bench/ (BENCH_SQLITE_DIR overrides: a branch with a new migration benches on
+copies), PostgreSQL in the database ``test_board`` (BENCH_POSTGRES_URL overrides;
 its public schema is dropped and re-created whenever the size differs). A seeded database is
 reused when it already holds that many deals. Requests go through the Flask test client in this
 process, so the times are server times (routing, queries, rendering) without network. The
@@ -27,7 +28,7 @@ from webapp.extensions import db
 from webapp.models import Opportunity, Pipeline
 from webapp.schema import upgrade_database
 
-SQLITE_DIR = Path("/tmp/opportuno-bench")
+SQLITE_DIR = Path(os.environ.get("BENCH_SQLITE_DIR", "/tmp/opportuno-bench"))
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_board"
 )

@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select, union_all, update
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import permissions
-from ..errors import NotFound
+from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..inputs import integer, integers
 from ..models import (
@@ -36,6 +36,7 @@ from ..models.user import user_business_lines
 from ..transactions import transactional
 
 PAGE_SIZE = 25
+DENSITIES = ("compact", "comfortable")  # what a card shows (User.board_density)
 CLOSE_PERIODS = {
     "overdue": "Overdue",
     "this_month": "This month",
@@ -391,6 +392,14 @@ def more_cards(
     totals = column_totals(user, pipeline, filters, [stage.id])[stage.id]
     cards = _cards(_clauses(user, pipeline, filters), [stage.id], offset=max(0, offset))
     return Column(stage=stage, totals=totals, cards=cards, offset=max(0, offset))
+
+
+@transactional
+def set_density(user: User, density: str) -> None:
+    """The user's board density; anything but a known density is refused."""
+    if density not in DENSITIES:
+        raise ValidationError({"density": "Choose compact or comfortable cards."})
+    user.board_density = density
 
 
 @transactional

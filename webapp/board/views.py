@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from .. import permissions
 from ..accounts.matching import CONFIRM
 from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
@@ -79,7 +80,31 @@ def card_actions(opportunity_id: int):
     the menu opens."""
     opp = get_opportunity(current_user, opportunity_id)
     actions = run_hook("opportunity_actions", opportunity=opp, user=current_user)
-    return render_template("board/_card_actions.html", actions=actions)
+    return render_template(
+        "board/_card_actions.html",
+        opp=opp,
+        stages=opp.pipeline.stages,
+        can_move=permissions.can_edit(current_user, opp),
+        actions=actions,
+    )
+
+
+@bp.get("/opportunities/<int:opportunity_id>/stage")
+def move_page(opportunity_id: int):
+    """The move as a page: the card menu's link without JavaScript."""
+    opp = get_opportunity(current_user, opportunity_id)
+    permissions.require_edit(current_user, opp)
+    return render_template("board/move_page.html", opp=opp, back=_back())
+
+
+@bp.post("/board/density")
+def density():
+    """The user's card density (compact or comfortable), then back to the board."""
+    try:
+        services.set_density(current_user, request.form.get("density", ""))
+    except ValidationError as exc:
+        flash(exc.errors["density"], "error")
+    return redirect(_back())
 
 
 @bp.get("/pipelines/<int:pipeline_id>/board/stages/<int:stage_id>/cards")
@@ -285,4 +310,8 @@ def _back() -> str:
 
 @bp.context_processor
 def _card_context() -> dict:
-    return {"card_slots": CardSlots()}
+    return {
+        "card_slots": CardSlots(),
+        "density": getattr(current_user, "board_density", None) or "compact",
+        "densities": services.DENSITIES,
+    }
