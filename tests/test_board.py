@@ -349,9 +349,12 @@ def test_column_shows_first_page_and_loads_more(client, auth, sales_user, pipeli
 
 
 @pytest.mark.parametrize("owner", ["me", "all"])
+@pytest.mark.parametrize("density", ["compact", "comfortable"])
 def test_board_query_count_does_not_grow_with_deals(
-    client, auth, sales_user, pipeline, count_queries, owner
+    client, auth, sales_user, pipeline, count_queries, owner, density
 ):
+    sales_user.board_density = density
+    db.session.commit()
     auth.login(sales_user)
     bulk_deals(pipeline, sales_user, 10)
     client.get(f"/board?owner={owner}")  # warm-up

@@ -32,7 +32,7 @@ bp = Blueprint("board", __name__)
 
 def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
     return {
-        "board": services.build_board(user, pipeline, filters),
+        "board": services.build_board(user, pipeline, filters, tags=_shows_tags(user)),
         "pipeline": pipeline,
         "filters": filters,
         "pipelines": services.visible_pipelines(user),
@@ -113,8 +113,9 @@ def more(pipeline_id: int, stage_id: int):
     pipeline = services.get_pipeline(current_user, pipeline_id)
     stage = services.column_stage(pipeline, stage_id)
     filters = BoardFilters.from_args(request.args)
+    offset = integer(request.args.get("offset")) or 0
     column = services.more_cards(
-        current_user, pipeline, stage, filters, integer(request.args.get("offset")) or 0
+        current_user, pipeline, stage, filters, offset, tags=_shows_tags(current_user)
     )
     context = {
         "column": column,
@@ -293,6 +294,11 @@ def _totals_payload(totals: dict) -> dict:
         }
         for stage_id, t in totals.items()
     }
+
+
+def _shows_tags(user) -> bool:
+    """Comfortable cards show their tags, compact ones do not (and skip loading them)."""
+    return user.board_density == "comfortable"
 
 
 def _next(opp: Opportunity) -> dict:
