@@ -1,9 +1,10 @@
-"""Board benchmark: server time of the board render and of a stage move, and SQL per request.
+"""Board benchmark: server time of the board render and of a stage move, SQL and KB per request.
 
     python -m bench.board [--sizes 1000,10000,100000] [--backends sqlite,postgresql] [--runs 40]
 
 Databases are seeded with the demo seed (webapp.demo.seed.seed_demo): SQLite files under
-/tmp/opportuno-bench/, PostgreSQL in the database ``test_board`` (BENCH_POSTGRES_URL overrides;
+/tmp/opportuno-bench/ (BENCH_SQLITE_DIR overrides: a branch with a new migration benches on
+copies), PostgreSQL in the database ``test_board`` (BENCH_POSTGRES_URL overrides;
 its public schema is dropped and re-created whenever the size differs). A seeded database is
 reused when it already holds that many deals. Requests go through the Flask test client in this
 process, so the times are server times (routing, queries, rendering) without network. The
@@ -27,7 +28,7 @@ from webapp.extensions import db
 from webapp.models import Opportunity, Pipeline
 from webapp.schema import upgrade_database
 
-SQLITE_DIR = Path("/tmp/opportuno-bench")
+SQLITE_DIR = Path(os.environ.get("BENCH_SQLITE_DIR", "/tmp/opportuno-bench"))
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_board"
 )
@@ -112,7 +113,7 @@ class QueryCounter:
 def measure(call, runs: int, counter: QueryCounter, setup=lambda: None) -> dict:
     """Median/p95 milliseconds of ``call(setup())`` (setup untimed) and its SQL statements."""
     call(setup())  # warm-up: templates compiled, caches filled
-    times, cpu = [], []
+    times, cpu, size = [], [], 0
     for _ in range(runs):
         arg = setup()
         counter.count = 0
@@ -121,12 +122,14 @@ def measure(call, runs: int, counter: QueryCounter, setup=lambda: None) -> dict:
         times.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 200, response.status_code
+        size = len(response.data)
     times.sort()
     return {
         "median": statistics.median(times),
         "p95": times[min(len(times) - 1, round(len(times) * 0.95) - 1)],
         "cpu": statistics.median(cpu),
         "queries": counter.count,
+        "kb": size / 1024,
     }
 
 
@@ -186,14 +189,15 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print("| backend | deals | request | median ms | p95 ms | CPU ms (median) | queries |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print("| backend | deals | request | median ms | p95 ms | CPU ms (median) | queries | KB |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
     for backend in args.backends.split(","):
         for size in sizes:
             for name, result in bench(backend, size, args.runs):
                 print(
                     f"| {backend} | {size:,} | {name} | {result['median']:.1f} "
-                    f"| {result['p95']:.1f} | {result['cpu']:.1f} | {result['queries']} |",
+                    f"| {result['p95']:.1f} | {result['cpu']:.1f} | {result['queries']} "
+                    f"| {result['kb']:.0f} |",
                     flush=True,
                 )
 

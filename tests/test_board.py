@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 
 from webapp.extensions import db
 from webapp.hookspecs import hookimpl
-from webapp.models import Activity, Opportunity, PluginEnablement, opportunity_tags
+from webapp.models import Activity, Opportunity, PluginEnablement, User, opportunity_tags
 from webapp.models._base import utcnow
 
 from . import factories
@@ -126,18 +126,80 @@ def test_card_shows_account_amount_owner_tags_days_and_next_activity(
     db.session.add_all([later, sooner, done])
     db.session.commit()
     auth.login(sales_user)
+    # Compact (the default): name, account, amount, close date, owner; no mover per card.
     html = client.get("/board").get_data(as_text=True)
-    card = html[html.index(f'id="card-{opp.id}"') :]
-    card = card[: card.index("</article>")]
+    card = card_html(html, opp.id)
     assert "Acme rollout" in card and "Acme S.p.A." in card
     assert "12,500 EUR" in card and "31 Mar 2027" in card
     assert ">SS<" in card  # Sam Sales
+    assert "media agency" not in card and "days in stage" not in card
+    assert f'data-version="{opp.version}"' in card
+    assert "<select" not in card and "<form" not in card
+    # The move: the menu's link (the move page without JavaScript); one mover per board.
+    assert f'href="/opportunities/{opp.id}/stage"' in card
+    assert html.count('id="board-mover"') == 1
+    assert f"<option value=\"{pipeline.stages[0].id}\">{pipeline.stages[0].name}</option>" in html
+
+    # Comfortable, chosen on the board and stored on the user.
+    response = client.post("/board/density", data={"density": "comfortable"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, sales_user.id).board_density == "comfortable"
+    card = card_html(client.get("/board").get_data(as_text=True), opp.id)
     assert "media agency" in card
     assert "0 days in stage" in card
     assert "Next: Demo call" in card and "Old call" not in card
-    assert f'data-version="{opp.version}"' in card
-    # The keyboard / no-JavaScript path: a stage selector posting the move.
-    assert f'action="/opportunities/{opp.id}/stage"' in card and 'name="stage_id"' in card
+
+
+def card_html(html: str, opp_id: int) -> str:
+    card = html[html.index(f'id="card-{opp_id}"') :]
+    return card[: card.index("</article>")]
+
+
+def test_density_refuses_unknown_values(client, auth, sales_user, pipeline):
+    auth.login(sales_user)
+    client.post("/board/density", data={"density": "x" * 1000})
+    page = client.get("/board").get_data(as_text=True)
+    assert "Choose compact or comfortable cards." in page
+    db.session.expire_all()
+    assert db.session.get(User, sales_user.id).board_density == "compact"
+
+
+def test_compact_card_flags_stale_deals_and_missing_activity(
+    client, auth, sales_user, pipeline, create_opportunity
+):
+    opp = create_opportunity(name="Quiet deal")
+    auth.login(sales_user)
+    card = card_html(client.get("/board").get_data(as_text=True), opp.id)
+    assert "No next activity" in card
+
+
+def test_move_page_without_javascript(client, auth, sales_user, pipeline, create_opportunity):
+    opp = create_opportunity(name="Paper deal")
+    qualification = pipeline.stages[1]
+    auth.login(sales_user)
+    page = client.get(f"/opportunities/{opp.id}/stage", headers={"Referer": "/board?owner=all"})
+    html = page.get_data(as_text=True)
+    assert "Stage of Paper deal" in html and 'name="next" value="/board?owner=all"' in html
+    response = client.post(
+        f"/opportunities/{opp.id}/stage",
+        data={"stage_id": qualification.id, "version": opp.version, "next": "/board?owner=all"},
+    )
+    assert response.status_code == 302 and response.location.endswith("/board?owner=all")
+    db.session.expire_all()
+    assert db.session.get(Opportunity, opp.id).stage_id == qualification.id
+
+
+def test_move_page_of_someone_elses_deal_is_refused(
+    client, auth, sales_user, create_user, pipeline, create_opportunity
+):
+    colleague = create_user(email="other@example.com", name="Olga Other", role="sales")
+    hers = create_opportunity(name="Not mine", owner=colleague)
+    auth.login(sales_user)
+    response = client.get(f"/opportunities/{hers.id}/stage")
+    assert response.status_code == 403 and "Stage of" not in response.get_data(as_text=True)
+    items = client.get(f"/opportunities/{hers.id}/card-actions").get_data(as_text=True)
+    assert "data-move-to" not in items
 
 
 def test_stale_card_stands_out_with_its_days(
@@ -178,8 +240,14 @@ def test_overdue_activity_and_passed_close_date_are_red(
         return html[start : html.index("</article>", start)]
 
     assert re.search(r'class="text-danger" title="Expected close">\d', card(late))
-    assert '<span class="text-danger">Next: Chase' in card(late)
+    assert "Overdue: Chase" in card(late)  # compact: only what needs attention
     assert 'class="text-body-secondary" title="Expected close"' in card(on_time)
+    assert "Demo" not in card(on_time)
+
+    sales_user.board_density = "comfortable"
+    db.session.commit()
+    html = client.get("/board").get_data(as_text=True)
+    assert '<span class="text-danger">Next: Chase' in card(late)
     assert '<span class="text-body-secondary">Next: Demo' in card(on_time)
 
 
@@ -236,7 +304,7 @@ def test_filter_bar_htmx_request_returns_the_board_fragment(client, auth, sales_
         "/board?owner=all", headers={"HX-Request": "true", "HX-Target": "board-page"}
     )
     html = response.get_data(as_text=True)
-    assert html.lstrip().startswith('<div id="board-page">') and "<html" not in html
+    assert html.lstrip().startswith('<div id="board-page"') and "<html" not in html
     assert 'hx-push-url="true"' in html and 'value="all" selected' in html
 
 
@@ -281,9 +349,12 @@ def test_column_shows_first_page_and_loads_more(client, auth, sales_user, pipeli
 
 
 @pytest.mark.parametrize("owner", ["me", "all"])
+@pytest.mark.parametrize("density", ["compact", "comfortable"])
 def test_board_query_count_does_not_grow_with_deals(
-    client, auth, sales_user, pipeline, count_queries, owner
+    client, auth, sales_user, pipeline, count_queries, owner, density
 ):
+    sales_user.board_density = density
+    db.session.commit()
     auth.login(sales_user)
     bulk_deals(pipeline, sales_user, 10)
     client.get(f"/board?owner={owner}")  # warm-up
@@ -396,7 +467,11 @@ def test_cards_show_plugin_badges_and_menu_only_where_enabled(
     auth.login(sales_user)
     html = client.get("/board").get_data(as_text=True)
     assert "From ERP" not in html and "Duplicate" not in html  # not enabled for this line
-    assert f"/opportunities/{opp.id}/card-actions" not in html  # no menu without actions
+    items = client.get(f"/opportunities/{opp.id}/card-actions").get_data(as_text=True)
+    assert "/test/duplicate/" not in items
+    # Every card's menu lists the stages to move to, its own marked.
+    assert f'data-move-to="{pipeline.stages[1].id}"' in items
+    assert f'data-move-to="{pipeline.stages[0].id}" disabled' in items
 
     db.session.add(
         PluginEnablement(business_line_id=pipeline.business_line_id, plugin="test_card_slots")
@@ -407,8 +482,8 @@ def test_cards_show_plugin_badges_and_menu_only_where_enabled(
     card = card[: card.index("</article>")]
     assert "From ERP" in card
     # The menu is on the card; its items come when it opens, from the one deal's hook call.
-    assert 'data-slot="opportunity-actions"' in card
-    assert f'hx-get="/opportunities/{opp.id}/card-actions"' in card
+    assert 'class="board-card-menu' in card
+    assert 'data-card-actions="/opportunities/0/card-actions"' in html
     assert "/test/duplicate/" not in card
     items = client.get(f"/opportunities/{opp.id}/card-actions").get_data(as_text=True)
     assert f'href="/test/duplicate/{opp.id}"' in items and "<html" not in items

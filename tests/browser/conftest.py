@@ -38,14 +38,15 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """new_page(locale=None): a page in a fresh browser context (own cookies), on the live
-    server; ``locale`` (e.g. ``it-IT``) is what Chromium sends as Accept-Language."""
+    """new_page(locale=None, viewport=None): a page in a fresh browser context (own cookies),
+    on the live server; ``locale`` (e.g. ``it-IT``) is what Chromium sends as
+    Accept-Language; ``viewport`` (width, height) defaults to a desktop's 1400 x 900."""
     contexts = []
 
-    def make(locale: str | None = None):
+    def make(locale: str | None = None, viewport: tuple[int, int] = (1400, 900)):
         context = browser.new_context(
             base_url=live_server.url,
-            viewport={"width": 1400, "height": 900},
+            viewport={"width": viewport[0], "height": viewport[1]},
             **({"locale": locale} if locale else {}),
         )
         context.set_default_timeout(10_000)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.hookspecs import hookimpl
-from webapp.models import Opportunity, PluginEnablement
+from webapp.models import Opportunity, PluginEnablement, User
 
 
 def drag(page, source, target, *, y_offset: float = 0.5) -> None:
@@ -96,18 +96,96 @@ def test_keyboard_path_moves_the_card_and_keeps_the_focus(
 ):
     new, qualification = pipeline.stages[0], pipeline.stages[1]
     opp = create_opportunity(name="Keyboard deal")
+    other = create_opportunity(name="Other deal")
     login(page, sales_user)
-    selector = page.get_by_label("Stage of Keyboard deal")
-    selector.focus()
+    # No stage selector until a card has the keyboard's focus; then the board's one mover.
+    expect(page.get_by_label("Stage of Keyboard deal")).to_have_count(0)
+    page.get_by_role("link", name="Other deal", exact=True).focus()
+    page.keyboard.press("Tab")  # the menu
+    expect(page.locator(f"#card-{other.id}").get_by_label("Stage of Other deal")).to_be_visible()
+    page.get_by_role("link", name="Keyboard deal", exact=True).focus()
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#card-{opp.id}").get_by_role("link", name="Actions")).to_be_focused()
+    page.keyboard.press("Tab")
+    selector = page.locator(f"#card-{opp.id}").get_by_label("Stage of Keyboard deal")
+    expect(selector).to_be_focused()
+    expect(page.get_by_label("Stage of Other deal")).to_have_count(0)
     page.keyboard.press("ArrowDown")  # New -> Qualification
     page.keyboard.press("Tab")
     expect(page.locator(f"#card-{opp.id} button", has_text="Move")).to_be_focused()
     page.keyboard.press("Enter")
     expect(column(page, qualification).locator(f"#card-{opp.id}")).to_be_visible()
     expect(column(page, qualification).locator("[data-count]")).to_have_text("1 deal")
-    expect(column(page, new).locator("[data-count]")).to_have_text("0 deals")
+    expect(column(page, new).locator("[data-count]")).to_have_text("1 deal")
     expect(page.get_by_label("Stage of Keyboard deal")).to_be_focused()
     assert stored(opp).stage_id == qualification.id
+
+
+def test_card_menu_moves_the_deal_and_asks_the_lost_reason(
+    page, login, sales_user, pipeline, create_opportunity, lost_reason
+):
+    new, demo, lost = pipeline.stages[0], pipeline.stages[2], pipeline.stage_of_kind("lost")
+    opp = create_opportunity(name="Menu deal", amount="3000")
+    login(page, sales_user)
+    card = page.locator(f"#card-{opp.id}")
+    card.get_by_role("link", name="Actions").click()
+    expect(card.get_by_role("button", name=f"{new.name} (here)")).to_be_disabled()
+    card.get_by_role("button", name=demo.name).click()
+    expect(column(page, demo).locator(f"#card-{opp.id}")).to_be_visible()
+    expect(column(page, demo).locator("[data-total]")).to_have_text("3k")
+    assert stored(opp).stage_id == demo.id
+
+    card.get_by_role("link", name="Actions").click()
+    card.get_by_role("button", name=lost.name).click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_label("Why was it lost?").select_option(label="Price too high")
+    dialog.get_by_role("button", name="Close as lost").click()
+    expect(page.locator(f"#card-{opp.id}")).to_have_count(0)
+    expect(column(page, demo).locator("[data-count]")).to_have_text("0 deals")
+    closed = stored(opp)
+    assert closed.status == "lost" and closed.lost_reason_id == lost_reason.id
+
+
+def test_density_toggle_is_kept_for_the_user_and_compact_cards_are_short(
+    page, login, sales_user, pipeline, create_opportunity
+):
+    deals = [create_opportunity(name=f"Deal {i}") for i in range(10)]
+    login(page, sales_user)
+    card = page.locator(f"#card-{deals[0].id}")
+    assert card.bounding_box()["height"] < 90  # was ~175 px with a selector per card
+    expect(page.locator(".board-card").nth(7)).to_be_in_viewport()  # 8 cards at 1400 x 900
+    expect(card).not_to_contain_text("days in stage")
+
+    page.get_by_role("button", name="Comfortable").click()
+    expect(card).to_contain_text("0 days in stage")
+    expect(page.get_by_role("button", name="Comfortable")).to_have_attribute("aria-pressed", "true")
+    db.session.expire_all()
+    assert db.session.get(User, sales_user.id).board_density == "comfortable"
+    page.reload()
+    expect(card).to_contain_text("0 days in stage")
+
+
+def test_stage_names_are_not_cut_in_the_mover(
+    page, login, sales_user, pipeline, create_opportunity
+):
+    opp = create_opportunity(name="Long names")
+    login(page, sales_user)
+    page.get_by_role("link", name="Long names", exact=True).focus()
+    page.keyboard.press("Tab")
+    selector = page.locator(f"#card-{opp.id}").get_by_label("Stage of Long names")
+    # The select is wider than its longest stage name (measured in the select's own font).
+    fits = selector.evaluate(
+        """(select) => {
+          const ctx = document.createElement("canvas").getContext("2d");
+          ctx.font = getComputedStyle(select).font;
+          const widest = Math.max(...[...select.options].map((o) => ctx.measureText(o.text).width));
+          const style = getComputedStyle(select);
+          const pad = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+          const room = select.clientWidth - pad;
+          return {widest, room};
+        }"""
+    )
+    assert fits["widest"] <= fits["room"], fits
 
 
 def test_conflict_refuses_the_move_and_shows_the_card_where_it_is(
@@ -120,8 +198,8 @@ def test_conflict_refuses_the_move_and_shows_the_card_where_it_is(
     login(theirs, sales_user)
 
     # The other browser moves the deal first; this one still shows the old version.
-    theirs.get_by_label("Stage of Contested deal").select_option(str(demo.id))
-    theirs.get_by_role("button", name="Move").click()
+    theirs.locator(f"#card-{opp.id}").get_by_role("link", name="Actions").click()
+    theirs.locator(f"#card-{opp.id}").get_by_role("button", name=demo.name).click()
     expect(column(theirs, demo).locator(f"#card-{opp.id}")).to_be_visible()
     moved_version = stored(opp).version
 
@@ -198,15 +276,18 @@ def test_without_javascript_the_board_still_works(
     try:
         page = context.new_page()
         login(page, sales_user)
+        # The card's menu is a link to the move page.
+        page.locator(f"#card-{opp.id}").get_by_role("link", name="Actions").click()
         page.get_by_label("Stage of No script deal").select_option(str(qualification.id))
-        page.locator(f"#card-{opp.id}").get_by_role("button", name="Move").click()
+        page.get_by_role("button", name="Move").click()
         expect(page.get_by_text("“No script deal” moved to Qualification.")).to_be_visible()
         expect(column(page, qualification).locator(f"#card-{opp.id}")).to_be_visible()
         expect(column(page, qualification).locator("[data-count]")).to_have_text("1 deal")
 
         # Lost needs a reason: a page asks for it, then back to the board.
+        page.locator(f"#card-{opp.id}").get_by_role("link", name="Actions").click()
         page.get_by_label("Stage of No script deal").select_option(str(lost.id))
-        page.locator(f"#card-{opp.id}").get_by_role("button", name="Move").click()
+        page.get_by_role("button", name="Move").click()
         page.get_by_label("Why was it lost?").select_option(label="Price too high")
         page.get_by_role("button", name="Close as lost").click()
         expect(page.get_by_role("heading", name=pipeline.name)).to_be_visible()

@@ -100,7 +100,7 @@ def test_duplicate_from_a_board_card_menu(page, login, sales_user, business_line
     login(page, sales_user)
     page.goto("/board")
     card = page.locator(f"#card-{deal.id}")
-    card.get_by_role("button", name="⋯").click()  # the menu's items load as it opens
+    card.get_by_role("link", name="Actions").click()  # the menu's items load as it opens
     card.get_by_role("button", name="Duplicate…").click()
     dialog = page.locator("dialog#duplicate-dialog")
     expect(dialog).to_be_visible()

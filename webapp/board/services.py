@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select, union_all, update
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import permissions
-from ..errors import NotFound
+from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..inputs import integer, integers
 from ..models import (
@@ -36,6 +36,7 @@ from ..models.user import user_business_lines
 from ..transactions import transactional
 
 PAGE_SIZE = 25
+DENSITIES = ("compact", "comfortable")  # what a card shows (User.board_density)
 CLOSE_PERIODS = {
     "overdue": "Overdue",
     "this_month": "This month",
@@ -287,8 +288,11 @@ def column_totals(
     return totals
 
 
-def _cards(clauses: list, stage_ids: list[int], offset: int = 0) -> list[Opportunity]:
-    """The cards of each stage from ``offset`` on (PAGE_SIZE each), in card order."""
+def _cards(
+    clauses: list, stage_ids: list[int], offset: int = 0, tags: bool = True
+) -> list[Opportunity]:
+    """The cards of each stage from ``offset`` on (PAGE_SIZE each), in card order; their
+    tags loaded (one query) only when the cards show them (``tags``)."""
     parts = [
         select(
             select(Opportunity.id)
@@ -314,7 +318,7 @@ def _cards(clauses: list, stage_ids: list[int], offset: int = 0) -> list[Opportu
                     lazyload(User.groups), lazyload(User.business_lines)
                 ),
                 joinedload(Opportunity.account),
-                selectinload(Opportunity.tags),
+                selectinload(Opportunity.tags) if tags else lazyload(Opportunity.tags),
             )
         ).unique()
     )
@@ -336,15 +340,18 @@ def next_activities(opportunity_ids) -> dict[int, Activity]:
     return found
 
 
-def build_board(user: User, pipeline: Pipeline, filters: BoardFilters) -> Board:
-    """One column per open stage: totals over every matching deal, the first PAGE_SIZE cards."""
+def build_board(
+    user: User, pipeline: Pipeline, filters: BoardFilters, tags: bool = True
+) -> Board:
+    """One column per open stage: totals over every matching deal, the first PAGE_SIZE cards
+    (with their tags when ``tags``: comfortable cards show them, compact ones do not)."""
     stages = pipeline.stages
     columns = {s.id: Column(stage=s) for s in stages if s.kind == "open"}
     for stage_id, totals in column_totals(user, pipeline, filters).items():
         if stage_id in columns:
             columns[stage_id].totals = totals
     shown = [sid for sid, col in columns.items() if col.totals.count]
-    cards = _cards(_clauses(user, pipeline, filters), shown)
+    cards = _cards(_clauses(user, pipeline, filters), shown, tags=tags)
     for card in cards:
         columns[card.stage_id].cards.append(card)
     return Board(
@@ -385,12 +392,26 @@ def tag_choices() -> list[Tag]:
 
 
 def more_cards(
-    user: User, pipeline: Pipeline, stage: Stage, filters: BoardFilters, offset: int
+    user: User,
+    pipeline: Pipeline,
+    stage: Stage,
+    filters: BoardFilters,
+    offset: int,
+    tags: bool = True,
 ) -> Column:
     """The next page of one column's cards, from ``offset``."""
     totals = column_totals(user, pipeline, filters, [stage.id])[stage.id]
-    cards = _cards(_clauses(user, pipeline, filters), [stage.id], offset=max(0, offset))
+    clauses = _clauses(user, pipeline, filters)
+    cards = _cards(clauses, [stage.id], offset=max(0, offset), tags=tags)
     return Column(stage=stage, totals=totals, cards=cards, offset=max(0, offset))
+
+
+@transactional
+def set_density(user: User, density: str) -> None:
+    """The user's board density; anything but a known density is refused."""
+    if density not in DENSITIES:
+        raise ValidationError({"density": "Choose compact or comfortable cards."})
+    user.board_density = density
 
 
 @transactional

@@ -2,16 +2,15 @@
 
 A board renders a hundred cards and more; Jinja pays for every call a template makes, so
 ``CardSlots.view`` computes in one call what a card needs (links, days in stage, staleness,
-plugin badges, next activity, the stage selector's options), and keeps per request what all
-cards share: one ``url_for`` per endpoint, one hook caller per business line (none where no
-enabled plugin implements the hook), one list of options per stage. A card's actions are
-fetched when its menu opens (``board.card_actions``).
+plugin badges, next activity), and keeps per request what all cards share: one ``url_for``
+per endpoint, one hook caller per business line (none where no enabled plugin implements the
+hook). A card's menu (the stages to move to, the plugins' actions) is fetched when it opens
+(``board.card_actions``).
 """
 
 from dataclasses import dataclass
 
 from flask import url_for
-from markupsafe import Markup
 
 from ..models import Activity, Opportunity
 from ..models._base import utcnow
@@ -23,15 +22,13 @@ _ID = 987654321  # placeholder id in a URL built once per endpoint
 @dataclass(slots=True)
 class CardView:
     url: str  # the deal's page
-    move_url: str  # the stage selector's form
-    actions_url: str | None  # the menu's items, when a plugin there offers actions
+    move_url: str  # the move: its page (GET, the menu's link without JavaScript), its POST
     days: int  # in the current stage
     rotting_days: int | None
     stale: bool
     close_date: str | None
     close_passed: bool
     badges: list[dict]
-    stage_options: Markup
     activity: Activity | None
     activity_overdue: bool
     activity_due: str | None
@@ -44,7 +41,6 @@ class CardSlots:
         self._callers: dict = {}
         self._urls: dict[str, str] = {}
         self._stages: dict[int, list] = {}
-        self._options: dict[tuple[int, int], Markup] = {}
 
     def view(self, card: Opportunity, next_activities: dict) -> CardView:
         """Everything the card template shows of ``card`` beyond its own fields."""
@@ -56,18 +52,12 @@ class CardSlots:
         return CardView(
             url=self.url("opportunities.detail", card),
             move_url=self.url("board.move", card),
-            actions_url=(
-                self.url("board.card_actions", card)
-                if self._caller("opportunity_actions", card)
-                else None
-            ),
             days=days,
             rotting_days=rotting_days,
             stale=bool(rotting_days and days > rotting_days),
             close_date=card.close_date.strftime("%d %b %Y") if card.close_date else None,
             close_passed=bool(card.close_date and card.close_date < self.today),
             badges=flatten(badges(opportunity=card)) if badges else [],
-            stage_options=self._stage_options(card),
             activity=activity,
             activity_overdue=bool(activity and activity.is_overdue(self.now)),
             activity_due=due.strftime("%d %b") if due else None,
@@ -92,18 +82,6 @@ class CardSlots:
         if card.pipeline_id not in self._stages:
             self._stages[card.pipeline_id] = list(card.pipeline.stages)
         return self._stages[card.pipeline_id]
-
-    def _stage_options(self, card) -> Markup:
-        """The ``<option>``s of the card's stage selector, its stage selected; built once
-        per pipeline and stage (``Markup.format`` escapes the names)."""
-        key = (card.pipeline_id, card.stage_id)
-        if key not in self._options:
-            option = Markup('<option value="{}"{}>{}</option>')
-            self._options[key] = Markup("").join(
-                option.format(s.id, Markup(" selected") if s.id == card.stage_id else "", s.name)
-                for s in self._pipeline_stages(card)
-            )
-        return self._options[key]
 
     def _stage_rotting_days(self, card) -> int | None:
         """The rotting days of the card's stage (as ``card.stage.rotting_days``)."""

@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from .. import permissions
 from ..accounts.matching import CONFIRM
 from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
@@ -31,7 +32,7 @@ bp = Blueprint("board", __name__)
 
 def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
     return {
-        "board": services.build_board(user, pipeline, filters),
+        "board": services.build_board(user, pipeline, filters, tags=_shows_tags(user)),
         "pipeline": pipeline,
         "filters": filters,
         "pipelines": services.visible_pipelines(user),
@@ -79,7 +80,31 @@ def card_actions(opportunity_id: int):
     the menu opens."""
     opp = get_opportunity(current_user, opportunity_id)
     actions = run_hook("opportunity_actions", opportunity=opp, user=current_user)
-    return render_template("board/_card_actions.html", actions=actions)
+    return render_template(
+        "board/_card_actions.html",
+        opp=opp,
+        stages=opp.pipeline.stages,
+        can_move=permissions.can_edit(current_user, opp),
+        actions=actions,
+    )
+
+
+@bp.get("/opportunities/<int:opportunity_id>/stage")
+def move_page(opportunity_id: int):
+    """The move as a page: the card menu's link without JavaScript."""
+    opp = get_opportunity(current_user, opportunity_id)
+    permissions.require_edit(current_user, opp)
+    return render_template("board/move_page.html", opp=opp, back=_back())
+
+
+@bp.post("/board/density")
+def density():
+    """The user's card density (compact or comfortable), then back to the board."""
+    try:
+        services.set_density(current_user, request.form.get("density", ""))
+    except ValidationError as exc:
+        flash(exc.errors["density"], "error")
+    return redirect(_back())
 
 
 @bp.get("/pipelines/<int:pipeline_id>/board/stages/<int:stage_id>/cards")
@@ -88,8 +113,9 @@ def more(pipeline_id: int, stage_id: int):
     pipeline = services.get_pipeline(current_user, pipeline_id)
     stage = services.column_stage(pipeline, stage_id)
     filters = BoardFilters.from_args(request.args)
+    offset = integer(request.args.get("offset")) or 0
     column = services.more_cards(
-        current_user, pipeline, stage, filters, integer(request.args.get("offset")) or 0
+        current_user, pipeline, stage, filters, offset, tags=_shows_tags(current_user)
     )
     context = {
         "column": column,
@@ -270,6 +296,11 @@ def _totals_payload(totals: dict) -> dict:
     }
 
 
+def _shows_tags(user) -> bool:
+    """Comfortable cards show their tags, compact ones do not (and skip loading them)."""
+    return user.board_density == "comfortable"
+
+
 def _next(opp: Opportunity) -> dict:
     return services.next_activities([opp.id])
 
@@ -285,4 +316,8 @@ def _back() -> str:
 
 @bp.context_processor
 def _card_context() -> dict:
-    return {"card_slots": CardSlots()}
+    return {
+        "card_slots": CardSlots(),
+        "density": getattr(current_user, "board_density", None) or "compact",
+        "densities": services.DENSITIES,
+    }

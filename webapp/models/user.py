@@ -57,6 +57,11 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="sales")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # How much a board card shows: "compact" (name, account, amount, owner, flags) or
+    # "comfortable" (also days in stage, next activity, tags).
+    board_density: Mapped[str] = mapped_column(
+        String(12), default="compact", server_default="compact"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")

@@ -2,11 +2,15 @@
 // A drop posts the move (stage, version, neighbours) and swaps the card with the server's;
 // column totals come back in the HX-Trigger event "boardTotals". A lost reason or a stage
 // gate opens the move dialog; cancelling it, or a refused move, puts the card back.
+// The card's menu (fetched when it opens) and the board's one stage selector ("the mover",
+// brought into the card that has the keyboard focus) post the same move.
 (() => {
-  let pending = null; // the dropped card waiting for the server: {id, url, from, index}
-  let keyboardMove = null; // id of the card whose stage selector posted a move
+  let pending = null; // the moved card waiting for the server: {id, url, from, index}
+  let keyboardMove = null; // id of the card whose mover posted a move
+  let mover = null; // the board's stage selector (kept while a card swap detaches it)
 
   const boardEl = () => document.getElementById("board");
+  const moveUrl = (card) => card.querySelector(".board-card-menu").getAttribute("href");
   const cardsOf = (list) => [...list.querySelectorAll(":scope > .board-card")];
 
   function alertBoard(message, level = "danger") {
@@ -45,16 +49,14 @@
       return p > pos || (p === pos && i > id);
     });
     list.insertBefore(card, next || list.querySelector(":scope > .board-more, :scope > .empty-column"));
-    if (keyboardMove === card.dataset.id) {  // the stage selector keeps the focus
-      keyboardMove = null;
-      card.querySelector("select")?.focus();
-    }
   }
 
+  // Post a move of ``card`` to ``stageId``; ``list`` is where a drop put it (its neighbours
+  // give its place), none for the menu and the mover (the server puts it on top).
   function send(card, stageId, list) {
-    const cards = cardsOf(list);
+    const cards = list ? cardsOf(list) : [];
     const at = cards.indexOf(card);
-    const url = card.querySelector("form.card-move").getAttribute("action");
+    const url = moveUrl(card);
     pending.url = url;
     htmx.ajax("POST", url, {
       source: card,
@@ -63,13 +65,37 @@
       values: {
         stage_id: stageId,
         version: card.dataset.version,
-        before_id: cards[at + 1]?.dataset.id || "",
-        after_id: cards[at - 1]?.dataset.id || "",
+        before_id: list ? cards[at + 1]?.dataset.id || "" : "",
+        after_id: list ? cards[at - 1]?.dataset.id || "" : "",
         origin_stage_id: pending.from.dataset.stage || "",
         board: "1",
         filters: boardEl()?.dataset.filters || "",
       },
     });
+  }
+
+  function moveFromCard(card, stageId) {
+    if (mover && card.contains(mover)) detachMover();
+    const list = card.parentElement;
+    pending = { id: card.dataset.id, from: list, index: cardsOf(list).indexOf(card) };
+    send(card, stageId, null);
+  }
+
+  // The mover: into the focused card, named after it, on the card's stage and version.
+  function attachMover(card) {
+    mover = document.getElementById("board-mover") || mover;
+    if (!mover || card.contains(mover)) return;
+    const name = card.querySelector(".board-card-title").textContent;
+    mover.querySelector("label").textContent = `Stage of ${name}`;
+    mover.querySelector("select").value = card.dataset.stage;
+    mover.elements.version.value = card.dataset.version;
+    mover.hidden = false;
+    card.querySelector(".card-body").appendChild(mover);
+  }
+
+  function detachMover() {
+    mover.hidden = true;
+    boardEl()?.after(mover);
   }
 
   function onEnd(event) {
@@ -84,10 +110,12 @@
     const options = {
       group: "board",
       draggable: ".board-card",
-      filter: "select, button, input, textarea, .dropdown-menu",
+      filter: "select, button, input, textarea, .dropdown-menu, .board-card-menu",
       preventOnFilter: false,
       forceFallback: true,
       fallbackTolerance: 4,
+      delay: 250, // a touch drags after a long press; a swipe scrolls the stages
+      delayOnTouchOnly: true,
       animation: 120,
       ghostClass: "board-card-ghost",
       onEnd,
@@ -102,16 +130,56 @@
     });
   }
 
-  // The board's own requests (stage selector, dialogs) tell the server they come from it.
-  document.addEventListener("htmx:configRequest", (event) => {
-    const elt = event.detail.elt;
-    if (elt.closest && elt.closest("#board") && elt.matches("form.card-move")) {
-      event.detail.parameters.board = "1";
-      event.detail.parameters.origin_stage_id = elt.closest(".board-card")?.dataset.stage || "";
-      keyboardMove = elt.closest(".board-card")?.dataset.id || null;
-      event.detail.parameters.filters = boardEl()?.dataset.filters || "";
-    }
+  // A keyboard focus on a card brings the mover there; its Move posts the move.
+  document.addEventListener("focusin", (event) => {
+    const card = event.target.closest?.("#board .board-card");
+    if (card && event.target.matches(":focus-visible") && !event.target.closest("#board-mover")) attachMover(card);
   });
+  document.addEventListener("submit", (event) => {
+    if (event.target.id !== "board-mover") return;
+    event.preventDefault();
+    const card = event.target.closest(".board-card");
+    if (!card) return;
+    keyboardMove = card.dataset.id;
+    moveFromCard(card, event.target.elements.stage_id.value);
+  });
+
+  // The card's menu: a link to the move page, made a dropdown whose items (the stages, the
+  // plugins' actions) are fetched each time it opens.
+  document.addEventListener("click", (event) => {
+    const toggle = event.target.closest("#board .board-card-menu");
+    if (toggle && !toggle.dataset.bsToggle && typeof bootstrap !== "undefined") {
+      event.preventDefault();
+      const menu = document.createElement("ul");
+      menu.className = "dropdown-menu dropdown-menu-end";
+      toggle.after(menu);
+      toggle.dataset.bsToggle = "dropdown";
+      toggle.setAttribute("aria-expanded", "false");
+      bootstrap.Dropdown.getOrCreateInstance(toggle).show();
+    }
+    const item = event.target.closest("#board .board-card [data-move-to]");
+    if (item) moveFromCard(item.closest(".board-card"), item.dataset.moveTo);
+  });
+  document.addEventListener("show.bs.dropdown", (event) => {
+    const toggle = event.target;
+    if (!toggle.matches?.(".board-card-menu")) return;
+    const id = toggle.closest(".board-card").dataset.id;
+    const url = boardEl().dataset.cardActions.replace("/0/", `/${id}/`);
+    const menu = toggle.nextElementSibling;
+    menu.innerHTML = '<li><span class="dropdown-item-text small text-body-secondary">Loading…</span></li>';
+    htmx.ajax("GET", url, { source: toggle, target: menu, swap: "innerHTML" });
+  });
+
+  // On a phone the stage tabs follow the swipe.
+  document.addEventListener("scroll", (event) => {
+    const board = event.target;
+    if (board.id !== "board") return;
+    const at = Math.round(board.scrollLeft / Math.max(1, board.clientWidth));
+    document.querySelectorAll(".board-tab").forEach((tab, i) => {
+      if (i === at) tab.setAttribute("aria-current", "true");
+      else tab.removeAttribute("aria-current");
+    });
+  }, true);
 
   document.addEventListener("htmx:load", (event) => {
     const elt = event.detail.elt;
@@ -119,6 +187,11 @@
     if (elt.classList?.contains("board-card") && elt.closest(".board-cards, .board-dropzone")) {
       const list = elt.parentElement;
       if (list.dataset.stage !== elt.dataset.stage || list.classList.contains("board-dropzone")) place(elt);
+      if (keyboardMove === elt.dataset.id) {  // the mover keeps the focus
+        keyboardMove = null;
+        attachMover(elt);
+        mover?.querySelector("select").focus();
+      }
     }
   });
 
