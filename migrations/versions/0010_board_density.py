@@ -1,7 +1,7 @@
 """users: the board density each user chose (compact or comfortable cards)
 
-Revision ID: 0009_board
-Revises: 0008_stage_history_cover
+Revision ID: 0010_board
+Revises: 0009_importspeed
 Create Date: 2026-12-01 04:10:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-01 04:10:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_board"
-down_revision = "0008_stage_history_cover"
+revision = "0010_board"
+down_revision = "0009_importspeed"
 branch_labels = None
 depends_on = None
 
