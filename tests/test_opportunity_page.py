@@ -44,10 +44,10 @@ def test_page_has_every_panel_and_the_figures(client, auth, sales_user, deal):
     html = client.get(f"/opportunities/{deal.id}").text
     for name in (*PANELS, "overview"):
         assert f'data-panel="{name}"' in html
-    assert 'data-figure="amount">1,000 EUR' in html
-    assert 'data-figure="objective">1,500 EUR' in html
+    assert 'data-figure="amount">€1,000' in html
+    assert 'data-figure="objective">€1,500' in html
     # forecast = amount x probability (10% in "New")
-    assert f'data-figure="forecast">{deal.amount * deal.probability / 100:,.0f} EUR' in html
+    assert f'data-figure="forecast">€{deal.amount * deal.probability / 100:,.0f}' in html
     assert "Mark won" in html and "Mark lost" in html
 
 
@@ -154,7 +154,7 @@ def test_stale_save_shows_what_changed_and_keeps_the_input(client, auth, sales_u
     assert response.headers["HX-Trigger"] == "dealChanged"  # the header refreshes
     assert "changed this deal meanwhile" in response.text
     assert "Created in" not in response.text  # only what changed since the editor opened
-    assert "9,000 EUR" in response.text  # the current value
+    assert "€9,000" in response.text  # the current value
     assert "Mia Manager" in response.text and "amount 0.00 → 9000.00" in response.text
     assert 'value="1234"' in response.text  # the user's input is kept
     assert 'name="version" value="2"' in response.text  # saving again applies it
@@ -208,7 +208,7 @@ def test_adding_a_line_makes_the_amount_follow(client, auth, sales_user, deal):
         headers=HX,
     )
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "dealChanged"
-    assert "follows these lines" in response.text and "270 EUR" in response.text
+    assert "follows these lines" in response.text and "€270" in response.text
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).amount == Decimal("270.00")
 
