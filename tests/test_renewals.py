@@ -86,9 +86,14 @@ def test_term_end_and_default_names(won_deal):
     assert term_end(won_deal) == date(2027, 4, 1)
     assert default_name(won_deal, "renewal", date(2027, 3, 31)) == "Acme support 2027"
     won_deal.name = "Support plan"
-    assert default_name(won_deal, "renewal", date(2027, 3, 31)) == "Acme – Support plan 2027"
+    assert default_name(won_deal, "renewal", date(2027, 3, 31)) == "Support plan 2027"
+    won_deal.name = "Verde training 2026"  # a renewal of a renewal: only the year moves
+    assert default_name(won_deal, "renewal", date(2028, 1, 31)) == "Verde training 2028"
+    won_deal.name = "Support plan"
     assert default_name(won_deal, "upsell", None) == "Support plan – upsell"
     assert default_name(won_deal, "copy", None) == "Support plan (copy)"
+    won_deal.name = "Support plan – upsell"  # an upsell of an upsell
+    assert default_name(won_deal, "upsell", None) == "Support plan – upsell"
 
 
 # --- each kind ------------------------------------------------------------------------------
