@@ -1,0 +1,118 @@
+"""Rough edges from the tour, as a person meets them in Chromium: the account picker's
+suggestions (a dropdown that closes on an outside click; Escape keeps the typed text),
+Escape in an inline edit, the Products panel following an amount edit, the favicon."""
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from webapp.extensions import db
+from webapp.models import Opportunity
+
+SHOTS = os.environ.get("SHOTS")  # a folder: save screenshots of the pages to look at them
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def settled(page):
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
+@pytest.fixture
+def deal(create_opportunity):
+    account = factories.account("Acme S.p.A.")
+    return create_opportunity(name="Acme support", amount="0", account_id=account.id)
+
+
+def test_account_suggestions_close_outside_and_escape_keeps_the_text(
+    page, login, sales_user, pipeline
+):
+    factories.account("Fiume Foods", city="Torino")
+    factories.account("Lago Fiume Trasporti", city="Genova")
+    login(page, sales_user)
+    page.goto("/opportunities/new")
+    box = page.get_by_label("Account", exact=True)
+    box.press_sequentially("Fiume", delay=20)
+    listing = page.get_by_role("listbox")
+    expect(listing.get_by_role("option", name="Fiume Foods · Torino")).to_be_visible()
+    shot(page, "picker-open")
+    # a dropdown: it lies over the fields below, it does not push them down
+    amount = page.get_by_label("Amount")
+    before = amount.bounding_box()["y"]
+    assert listing.bounding_box()["y"] >= box.bounding_box()["y"] + box.bounding_box()["height"] - 1
+    page.get_by_role("heading", level=1).click()  # a click elsewhere closes it
+    expect(listing).to_have_count(0)
+    assert amount.bounding_box()["y"] == before
+    expect(box).to_have_value("Fiume")
+
+    box.press("End")
+    box.press_sequentially(" Sud", delay=20)
+    expect(page.get_by_role("listbox")).to_be_visible()
+    box.press("Escape")  # closes the list, keeps the text
+    expect(page.get_by_role("listbox")).to_have_count(0)
+    box.press("Escape")  # again, with nothing open: the text stays
+    expect(box).to_have_value("Fiume Sud")
+    box.press("End")
+    box.press_sequentially("x", delay=20)
+    expect(page.get_by_role("listbox")).to_be_visible()
+    page.get_by_label("Name").focus()  # tabbing on closes it too
+    expect(page.get_by_role("listbox")).to_have_count(0)
+    page.get_by_label("Name").fill("Southern deal")
+    page.get_by_role("button", name="Create deal").click()
+    page.wait_for_url(re.compile(r"/opportunities/\d+$"))
+    db.session.expire_all()
+    created = db.session.query(Opportunity).filter_by(name="Southern deal").one()
+    assert created.account.name == "Fiume Sudx"
+
+
+def test_escape_cancels_an_inline_edit(page, login, sales_user, deal):
+    login(page, sales_user)
+    page.goto(f"/opportunities/{deal.id}")
+    field = page.locator("#field-name")
+    field.get_by_role("button", name="Acme support").click()
+    editor = field.get_by_role("textbox", name="Name")
+    editor.fill("Typed but never meant")
+    editor.press("Escape")
+    expect(field.get_by_role("button", name="Acme support")).to_be_visible()
+    expect(field.get_by_role("textbox")).to_have_count(0)
+    settled(page)
+    db.session.expire_all()
+    stored = db.session.get(Opportunity, deal.id)
+    assert stored.name == "Acme support" and stored.version == deal.version
+
+
+def test_products_panel_follows_an_amount_edit(page, login, sales_user, deal):
+    login(page, sales_user)
+    page.goto(f"/opportunities/{deal.id}")
+    rule = page.get_by_test_id("amount-rule")
+    expect(rule).to_contain_text("follows these lines while it is left at 0: now €0")
+    amount = page.locator("#field-amount")
+    amount.get_by_role("button").first.click()
+    amount.get_by_role("textbox", name="Amount").fill("1500")
+    amount.get_by_role("textbox", name="Amount").press("Enter")
+    expect(rule).to_contain_text("The amount (€1,500) was set by hand")
+    amount.get_by_role("button").first.click()
+    amount.get_by_role("textbox", name="Amount").fill("2400")
+    amount.get_by_role("textbox", name="Amount").press("Enter")
+    expect(rule).to_contain_text("The amount (€2,400) was set by hand")
+    shot(page, "products-amount-rule")
+    db.session.expire_all()
+    stored = db.session.get(Opportunity, deal.id)
+    assert stored.amount == 2400 and stored.amount_manual
+
+
+def test_no_page_asks_for_a_missing_favicon(page, login, sales_user, deal):
+    missing = []
+    page.on("response", lambda r: r.status == 404 and missing.append(r.url))
+    login(page, sales_user)
+    page.goto(f"/opportunities/{deal.id}")
+    icon = page.evaluate("fetch('/favicon.ico').then(r => r.status)")
+    assert icon == 200 and missing == []
