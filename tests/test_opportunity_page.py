@@ -48,7 +48,7 @@ def test_page_has_every_panel_and_the_figures(client, auth, sales_user, deal):
     assert 'data-figure="objective">€1,500' in html
     # forecast = amount x probability (10% in "New")
     assert f'data-figure="forecast">€{deal.amount * deal.probability / 100:,.0f}' in html
-    assert "Mark won" in html and "Mark lost" in html
+    assert "Close as won" in html and "Close as lost…" in html
 
 
 def test_inline_edit_saves_one_field_and_writes_the_timeline(client, auth, sales_user, deal):
@@ -175,7 +175,7 @@ def test_a_user_who_may_not_edit_sees_no_editors_and_cannot_save(client, auth, c
     auth.login(colleague)
     html = client.get(f"/opportunities/{deal.id}").text
     assert "Acme support" in html
-    assert "?edit=1" not in html and "Add line" not in html and "Mark won" not in html
+    assert "?edit=1" not in html and "Add line" not in html and "Close as won" not in html
     assert "Add note" in html  # colleagues may still leave a note
     for url, data in (
         (f"/opportunities/{deal.id}/fields/name", {"name": "Hijacked", "version": "1"}),

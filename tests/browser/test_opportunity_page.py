@@ -116,7 +116,7 @@ def test_upload_and_download_a_document(page, login, sales_user, deal, tmp_path)
 
 
 def test_stage_bar_and_lost_dialog(page, login, sales_user, pipeline, deal, lost_reason):
-    """Moves answer in place (no reload); Mark lost opens the board's lost-reason dialog;
+    """Moves answer in place (no reload); Close as lost opens the board's lost-reason dialog;
     Escape closes it with nothing saved."""
     _open(page, login, sales_user, deal)
     page.evaluate("window.samePage = true")  # gone if the page reloads
@@ -131,7 +131,7 @@ def test_stage_bar_and_lost_dialog(page, login, sales_user, pipeline, deal, lost
     version = db.session.get(Opportunity, deal.id).version
     expect(page.locator("#deal-header")).to_have_attribute("data-version", str(version))
 
-    page.get_by_role("button", name="Mark lost…").click()
+    page.get_by_role("button", name="Close as lost…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     page.keyboard.press("Escape")
@@ -139,7 +139,7 @@ def test_stage_bar_and_lost_dialog(page, login, sales_user, pipeline, deal, lost
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).status == "open"
 
-    page.get_by_role("button", name="Mark lost…").click()
+    page.get_by_role("button", name="Close as lost…").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Why was it lost?").select_option(label="Price too high")
     dialog.get_by_label("Note (optional)").fill("Went with Rival")

@@ -11,6 +11,11 @@ document.addEventListener("htmx:afterSwap", (event) => {
   }
 });
 
+// A dialog's Cancel button (data-close-dialog) closes it.
+document.addEventListener("click", (event) => {
+  event.target.closest("[data-close-dialog]")?.closest("dialog")?.close();
+});
+
 // A response can ask for the open dialog to close: HX-Trigger: closeDialog
 document.addEventListener("DOMContentLoaded", () => {
   document.body.addEventListener("closeDialog", () => {
