@@ -1,4 +1,4 @@
-"""ERP quotes: quotes made in the company's ERP from a deal's product lines [seed 000].
+"""ERP quotes: quotes made in the company's ERP from a deal's product lines.
 
 The Quotes panel creates a quote in the ERP (ERPNext or Odoo out of the box; other ERPs through
 ``register_quote_providers``), lists every version with its status and total, and refreshes

@@ -116,3 +116,39 @@ def test_no_page_asks_for_a_missing_favicon(page, login, sales_user, deal):
     page.goto(f"/opportunities/{deal.id}")
     icon = page.evaluate("fetch('/favicon.ico').then(r => r.status)")
     assert icon == 200 and missing == []
+
+
+def test_admin_turns_a_plugin_off_after_confirming(page, login, admin, business_line):
+    from webapp.admin.services import set_plugin_enabled
+    from webapp.plugins import registry
+
+    set_plugin_enabled(None, business_line.id, "erp_quotes", True)
+    db.session.commit()
+    login(page, admin)
+    page.goto("/admin/")
+    table = page.locator("#plugins")
+    expect(table).to_contain_text("ERP quotes")
+    expect(table).not_to_contain_text("[seed")
+    expect(table).not_to_contain_text("Enabled")
+    row = table.locator("tr[data-plugin=erp_quotes]")
+    shot(page, "admin-plugins")
+    row.get_by_role("button", name=re.compile("^On: turn ERP quotes off")).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Turn ERP quotes off in Software?")
+    shot(page, "admin-plugin-off-dialog")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    registry().forget_enablement()
+    assert "erp_quotes" in registry().enabled_for(business_line.id)  # nothing changed
+
+    row.get_by_role("button", name=re.compile("^On: turn ERP quotes off")).click()
+    page.get_by_role("dialog").get_by_role("button", name="Turn off").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("#plugin-message")).to_have_text("ERP quotes is now off in Software.")
+    expect(row.get_by_role("button", name=re.compile("^Off: turn ERP quotes on"))).to_be_visible()
+    registry().forget_enablement()
+    assert "erp_quotes" not in registry().enabled_for(business_line.id)
+    row.get_by_role("button", name=re.compile("^Off: turn ERP quotes on")).click()  # one click
+    expect(page.locator("#plugin-message")).to_have_text("ERP quotes is now on in Software.")
+    registry().forget_enablement()
+    assert "erp_quotes" in registry().enabled_for(business_line.id)
