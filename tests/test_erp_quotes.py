@@ -580,6 +580,7 @@ def test_without_an_erp_configured_the_panel_says_so(client, seller, deal, erp_a
         f"/erp-quotes/opportunities/{deal.id}/panel", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
     assert "The ERP connection is not configured yet" in html
+    assert "Admin › ERP connection" in html and 'href="/erp-quotes/connection"' not in html
     assert "Create quote" not in html
 
     html = create_quote(client, deal).get_data(as_text=True)

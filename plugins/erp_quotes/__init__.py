@@ -11,6 +11,8 @@ Settings: see ``settings.py``.
 
 from pathlib import Path
 
+from flask import url_for
+
 from webapp.hookspecs import hookimpl
 
 from . import models  # noqa: F401  (the plugin's tables join the metadata)
@@ -40,6 +42,19 @@ def register_migrations():
 @hookimpl
 def register_template_folders():
     return [HERE / "templates"]
+
+
+@hookimpl
+def admin_actions(user):
+    if user.role != "admin":
+        return []
+    return [
+        {
+            "label": "ERP connection",
+            "href": url_for("erp_quotes.connection"),
+            "description": "Whether the ERP of each business line is set up, and a test call.",
+        }
+    ]
 
 
 @hookimpl
