@@ -45,7 +45,7 @@ def test_drag_to_the_next_stage_persists_and_updates_totals(
 
     expect(column(page, qualification).locator("[data-count]")).to_have_text("1 deal")
     expect(column(page, qualification).locator("[data-total]")).to_have_text("€5K")
-    expect(column(page, qualification).locator("[data-weighted]")).to_have_text("≈ 1k")
+    expect(column(page, qualification).locator("[data-weighted]")).to_have_text("≈ €1K")
     expect(column(page, new).locator("[data-count]")).to_have_text("1 deal")
     expect(column(page, new).locator("[data-total]")).to_have_text("€1K")
     moved = column(page, qualification).locator(f"#card-{mover.id}")
