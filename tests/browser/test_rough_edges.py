@@ -152,3 +152,55 @@ def test_admin_turns_a_plugin_off_after_confirming(page, login, admin, business_
     expect(page.locator("#plugin-message")).to_have_text("ERP quotes is now on in Software.")
     registry().forget_enablement()
     assert "erp_quotes" in registry().enabled_for(business_line.id)
+
+
+def test_create_a_contact_from_the_deal(page, login, sales_user, deal):
+    from webapp.models import Contact, OpportunityContact
+
+    factories.product("Support plan", "846")
+    login(page, sales_user)
+    page.goto(f"/opportunities/{deal.id}")
+    contacts = page.locator("[data-panel=contacts]")
+    expect(contacts).to_contain_text("Acme S.p.A. has no contacts yet")
+    expect(contacts).not_to_contain_text("Every contact of")
+    contacts.get_by_label("First name").fill("Anna")
+    contacts.get_by_label("Last name").fill("Verdi")
+    contacts.get_by_label("Email").fill("anna@acme.example")
+    contacts.get_by_label("Role on this deal").select_option(label="Finance")
+    contacts.get_by_role("button", name="Create and add to the deal").click()
+    expect(contacts.locator("[data-contact]")).to_contain_text("Anna Verdi")
+    expect(contacts.locator("[data-role-held=finance]")).to_be_visible()
+    products = page.locator("[data-panel=products]")
+    products.get_by_label("Product").select_option(label="Support plan (€846)")
+    products.get_by_label("Qty").fill("2")
+    products.get_by_role("button", name="Add line").click()
+    expect(page.locator("[data-panel=timeline]")).to_contain_text("(subtotal €1,692)")
+    shot(page, "deal-contacts-timeline")
+    db.session.expire_all()
+    contact = db.session.query(Contact).one()
+    assert contact.account_id == deal.account_id and contact.email == "anna@acme.example"
+    link = db.session.query(OpportunityContact).one()
+    assert (link.opportunity_id, link.role) == (deal.id, "finance")
+
+
+def test_admin_tests_the_erp_connection(page, login, admin, business_line, app):
+    from tests.erp_fake import API_KEY, API_SECRET, FakeERPNext
+
+    erp = FakeERPNext().start()
+    try:
+        app.config.update(
+            ERP_QUOTES_BASE_URL=erp.url,
+            ERP_QUOTES_API_KEY=API_KEY,
+            ERP_QUOTES_API_SECRET=API_SECRET,
+        )
+        login(page, admin)
+        page.goto("/admin/")
+        page.get_by_role("link", name="ERP connection").click()
+        row = page.locator("tr[data-line]")
+        expect(row).to_contain_text("Configured")
+        row.get_by_role("button", name="Test connection").click()
+        expect(row.get_by_test_id("erp-test-result")).to_contain_text("the connection works")
+        shot(page, "erp-connection")
+        assert API_SECRET not in page.content()
+    finally:
+        erp.stop()
