@@ -204,3 +204,30 @@ def test_admin_tests_the_erp_connection(page, login, admin, business_line, app):
         assert API_SECRET not in page.content()
     finally:
         erp.stop()
+
+
+def test_suggestions_overlay_inside_the_quick_create_dialog(page, login, sales_user, pipeline):
+    for i in range(8):
+        factories.account(f"Fiume {i} S.r.l.", city="Torino")
+    login(page, sales_user)
+    page.get_by_role("link", name="+ New deal").click()
+    dialog = page.locator("dialog#quick-create")
+    box = dialog.get_by_label("Account", exact=True)
+    height = dialog.bounding_box()["height"]
+    box.press_sequentially("Fiume", delay=20)
+    listing = dialog.get_by_role("listbox")
+    expect(listing.get_by_role("option")).to_have_count(8)
+    shot(page, "quick-create-suggestions")
+    # the list lies over the dialog's edge, not clipped by it: the dialog keeps its size and
+    # the list's lowest row is what a click there reaches
+    assert dialog.bounding_box()["height"] == height
+    edge = listing.bounding_box()
+    assert edge["y"] + edge["height"] > dialog.bounding_box()["y"] + height
+    reached = page.evaluate(
+        "([x, y]) => !!document.elementFromPoint(x, y)?.closest('[role=listbox]')",
+        [edge["x"] + edge["width"] / 2, edge["y"] + edge["height"] - 4],
+    )
+    assert reached
+    last = listing.get_by_role("option").last
+    last.click()  # every suggestion can be reached and picked
+    expect(box).to_have_value(re.compile(r"^Fiume \d S\.r\.l\.$"))
