@@ -23,7 +23,7 @@ def test_list_shows_open_deals_of_each_account(
     auth.login(sales_user)
     page = client.get("/accounts").data.decode()
     row = page.split(f'data-account="{acme.id}"')[1].split("</tr>")[0]
-    assert "2 · 3,500" in row
+    assert "2 · €3,500" in row
     client.get("/accounts")  # warm the per-app-context caches
     db.session.expire_all()
     with count_queries() as few:

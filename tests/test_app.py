@@ -4,13 +4,26 @@ import re
 
 import pytest
 
-PUBLIC = {"/login", "/healthz", "/language"}  # the sign-in page offers the language switcher
+PUBLIC = {"/login", "/healthz", "/favicon.ico", "/language"}  # /language: the sign-in page's switch
 
 
 def test_healthz_without_login(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.data == b"ok"
+
+
+def test_favicon_is_served_and_linked(client, auth, sales_user):
+    response = client.get("/favicon.ico")  # browsers ask before and after login
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    response.close()
+    auth.login(sales_user)
+    page = client.get("/board").text
+    assert 'rel="icon" href="/static/favicon.svg"' in page and 'href="/favicon.ico"' in page
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and b"<svg" in svg.data
+    svg.close()
 
 
 def _concrete(rule) -> str:

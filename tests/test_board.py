@@ -97,8 +97,8 @@ def test_columns_show_totals_over_every_matching_deal(
     create_opportunity(name="Gamma", amount="10000", stage_id=qualification.id)
     auth.login(sales_user)
     html = client.get("/board").get_data(as_text=True)
-    assert totals_of(html, new.id) == ("2 deals", "3.5k", "≈ 350")  # 10%
-    assert totals_of(html, qualification.id) == ("1 deal", "10k", "≈ 2k")  # 20%
+    assert totals_of(html, new.id) == ("2 deals", "€3.5K", "≈ €350")  # 10%
+    assert totals_of(html, qualification.id) == ("1 deal", "€10K", "≈ €2K")  # 20%
     assert "Alpha" in column_html(html, new.id) and "Gamma" in column_html(html, qualification.id)
     # Won and Lost are drop zones, not columns.
     assert 'data-kind="won"' in html and 'data-kind="lost"' in html
@@ -130,7 +130,7 @@ def test_card_shows_account_amount_owner_tags_days_and_next_activity(
     html = client.get("/board").get_data(as_text=True)
     card = card_html(html, opp.id)
     assert "Acme rollout" in card and "Acme S.p.A." in card
-    assert "12,500 EUR" in card and "31 Mar 2027" in card
+    assert "€12,500" in card and "31 Mar 2027" in card
     assert ">SS<" in card  # Sam Sales
     assert "media agency" not in card and "days in stage" not in card
     assert f'data-version="{opp.version}"' in card
@@ -383,10 +383,10 @@ def test_quick_create_adds_the_card_to_its_column(
     )
     assert response.status_code == 201
     html = response.get_data(as_text=True)
-    assert "Quick one" in html and "4,200 EUR" in html and "Acme" in html
+    assert "Quick one" in html and "€4,200" in html and "Acme" in html
     assert 'hx-swap-oob="true"' in html  # a fresh form replaces the filled one
     trigger = response.headers["HX-Trigger"]
-    assert f'"{stage.id}": {{"count": "1 deal", "total": "4.2k"' in trigger
+    assert f'"{stage.id}": {{"count": "1 deal", "total": "\\u20ac4.2K"' in trigger
     opp = db.session.scalars(select(Opportunity).where(Opportunity.name == "Quick one")).one()
     assert opp.stage_id == stage.id and opp.account_id == acme.id and opp.owner_id == sales_user.id
 

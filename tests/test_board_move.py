@@ -40,13 +40,13 @@ def test_drop_saves_the_move_and_sends_both_columns_totals(
     assert triggers["boardSettled"] == {"id": opp.id}
     assert triggers["boardTotals"][str(new.id)] == {
         "count": "1 deal",
-        "total": "1k",
-        "weighted": "≈ 100",
+        "total": "€1K",
+        "weighted": "≈ €100",
     }
     assert triggers["boardTotals"][str(qualification.id)] == {
         "count": "1 deal",
-        "total": "3k",
-        "weighted": "≈ 600",
+        "total": "€3K",
+        "weighted": "≈ €600",
     }
     assert reload(opp).stage_id == qualification.id
 
@@ -145,7 +145,7 @@ def test_drop_on_won_closes_the_deal_won(client, auth, sales_user, pipeline, cre
     response = board_move(client, opp, pipeline.stage_of_kind("won"))
     assert response.status_code == 200 and response.get_data(as_text=True) == ""
     triggers = json.loads(response.headers["HX-Trigger"])
-    assert "closed won" in triggers["boardAlert"]["message"]
+    assert triggers["boardAlert"]["message"] == "“Winner” closed won (€7,000)."  # as cards show it
     assert triggers["boardTotals"][str(pipeline.stages[0].id)]["count"] == "0 deals"
     won = reload(opp)
     assert won.status == "won" and won.amount == 7000 and won.closed_at is not None

@@ -45,6 +45,7 @@ def test_upload_then_download_as_attachment(app, client, auth, create_opportunit
     assert new_files == {doc.stored_name} and len(doc.stored_name) == 32
     assert "static" not in app.config["UPLOAD_FOLDER"]
     assert "Offer 2027 «final».pdf" in response.text
+    assert f"{len(PDF)} bytes ·" in response.text and "0.0 KB" not in response.text
 
     download = client.get(f"/opportunities/{opp.id}/documents/{doc.id}")
     assert download.status_code == 200 and download.data == PDF

@@ -98,7 +98,7 @@ def test_create_sends_an_erpnext_quotation_from_the_product_lines(client, seller
     assert (quote.status, quote.erp_status, quote.total) == ("draft", "Draft", Decimal("1200"))
     assert quote.version == 1 and quote.last_error is None
     html = response.get_data(as_text=True)
-    assert quote.external_id in html and "1,200 EUR" in html
+    assert quote.external_id in html and "€1,200" in html
     assert f"{erp.url}/app/quotation/{quote.external_id}" in html
     assert any(e.action == "quote" and quote.external_id in e.message for e in timeline(deal))
 
@@ -335,7 +335,7 @@ def test_a_change_to_an_accepted_quote_shows_a_drift_warning(client, seller, dea
     ).get_data(as_text=True)
 
     assert f'data-drift="{created.external_id}"' in html
-    assert "changed quote" in html and "1,500 EUR" in html
+    assert "changed quote" in html and "€1,500" in html
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).amount == Decimal("1200.00")  # not silently
     assert any(e.action == "quote_drift" and e.new_value == "1500.00" for e in timeline(deal))
@@ -567,7 +567,7 @@ def test_won_after_drift_keeps_the_total_as_accepted(client, seller, deal, erp, 
     html = client.get(
         f"/erp-quotes/opportunities/{deal.id}/panel", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
-    assert "the deal's amount is now 1,200 EUR" in html and "1,900 EUR" in html
+    assert "the deal's amount is now €1,200" in html and "€1,900" in html
 
     opportunities.close_won(seller, opp)
 
@@ -580,6 +580,7 @@ def test_without_an_erp_configured_the_panel_says_so(client, seller, deal, erp_a
         f"/erp-quotes/opportunities/{deal.id}/panel", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
     assert "The ERP connection is not configured yet" in html
+    assert "Admin › ERP connection" in html and 'href="/erp-quotes/connection"' not in html
     assert "Create quote" not in html
 
     html = create_quote(client, deal).get_data(as_text=True)

@@ -229,6 +229,13 @@ def test_only_owner_managers_and_admins_convert(
     assert count(Opportunity) == 0
     page = client.get(f"/leads/{lead.id}").data.decode()
     assert "Convert…" not in page
+    reason = f"Only {colleague.name}, a manager of this lead&#39;s business line or an admin"
+    assert 'data-testid="convert-refusal"' in page and reason in page  # the reason is shown
+    form = client.get(f"/leads/{lead.id}/convert")  # and the form is refused, with it
+    assert form.status_code == 403 and reason in form.text
+    assert 'name="account_name"' not in form.text
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).status != "converted"
     auth.logout()
     auth.login(manager)
     response = client.post(f"/leads/{lead.id}/convert", data={"account_name": "X", "name": "D"})

@@ -11,8 +11,8 @@ from tests import factories
 from webapp.extensions import db
 from webapp.models import Activity, Opportunity, OpportunityContact, Stage
 from webapp.models._base import utcnow
+from webapp.money import money
 from webapp.opportunities import listing
-from webapp.templating import money
 
 HX = {"HX-Request": "true"}
 
@@ -100,8 +100,8 @@ def test_totals_are_those_of_every_matching_deal(client, auth, sales_user, deals
     weighted = Decimal(sum(r.amount * r.probability / 100 for r in rows)).quantize(Decimal("0.01"))
     fragment = client.get(url, headers=HX).text
     assert f'data-count="{len(rows)}"' in fragment and f">{len(rows)} deals</div>" in fragment
-    assert f'data-total="amount">{money(amount)}<' in fragment
-    assert f'data-total="weighted">{money(weighted)}<' in fragment
+    assert f'data-total="amount">{money(amount, "EUR")}<' in fragment
+    assert f'data-total="weighted">{money(weighted, "EUR")}<' in fragment
     assert listing.matching_totals(sales_user, _args(amount_min="1000")) == {
         "count": len(rows),
         "amount": amount,

@@ -44,11 +44,11 @@ def test_page_has_every_panel_and_the_figures(client, auth, sales_user, deal):
     html = client.get(f"/opportunities/{deal.id}").text
     for name in (*PANELS, "overview"):
         assert f'data-panel="{name}"' in html
-    assert 'data-figure="amount">1,000 EUR' in html
-    assert 'data-figure="objective">1,500 EUR' in html
+    assert 'data-figure="amount">€1,000' in html
+    assert 'data-figure="objective">€1,500' in html
     # forecast = amount x probability (10% in "New")
-    assert f'data-figure="forecast">{deal.amount * deal.probability / 100:,.0f} EUR' in html
-    assert "Mark won" in html and "Mark lost" in html
+    assert f'data-figure="forecast">€{deal.amount * deal.probability / 100:,.0f}' in html
+    assert "Close as won" in html and "Close as lost…" in html
 
 
 def test_inline_edit_saves_one_field_and_writes_the_timeline(client, auth, sales_user, deal):
@@ -154,7 +154,7 @@ def test_stale_save_shows_what_changed_and_keeps_the_input(client, auth, sales_u
     assert response.headers["HX-Trigger"] == "dealChanged"  # the header refreshes
     assert "changed this deal meanwhile" in response.text
     assert "Created in" not in response.text  # only what changed since the editor opened
-    assert "9,000 EUR" in response.text  # the current value
+    assert "€9,000" in response.text  # the current value
     assert "Mia Manager" in response.text and "amount 0.00 → 9000.00" in response.text
     assert 'value="1234"' in response.text  # the user's input is kept
     assert 'name="version" value="2"' in response.text  # saving again applies it
@@ -175,7 +175,7 @@ def test_a_user_who_may_not_edit_sees_no_editors_and_cannot_save(client, auth, c
     auth.login(colleague)
     html = client.get(f"/opportunities/{deal.id}").text
     assert "Acme support" in html
-    assert "?edit=1" not in html and "Add line" not in html and "Mark won" not in html
+    assert "?edit=1" not in html and "Add line" not in html and "Close as won" not in html
     assert "Add note" in html  # colleagues may still leave a note
     for url, data in (
         (f"/opportunities/{deal.id}/fields/name", {"name": "Hijacked", "version": "1"}),
@@ -208,7 +208,7 @@ def test_adding_a_line_makes_the_amount_follow(client, auth, sales_user, deal):
         headers=HX,
     )
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "dealChanged"
-    assert "follows these lines" in response.text and "270 EUR" in response.text
+    assert "follows these lines" in response.text and "€270" in response.text
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).amount == Decimal("270.00")
 
@@ -451,9 +451,10 @@ def test_editing_a_line_updates_the_amount_and_refuses_bad_input(client, auth, s
     db.session.expire_all()
     opp = db.session.get(Opportunity, deal.id)
     assert opp.amount == Decimal("400.00")
-    assert "Changed Support plan: quantity, unit price" in [
-        e.message for e in db.session.scalars(select(TimelineEntry))
-    ]
+    changed = db.session.scalars(
+        select(TimelineEntry).where(TimelineEntry.message == "Changed Support plan")
+    ).one()
+    assert set(changed.data["changes"]) == {"quantity", "unit_price"}
 
 
 def test_own_saves_of_other_fields_do_not_make_an_open_editor_stale(

@@ -30,7 +30,10 @@ def test_registry_lives_in_the_app_not_in_a_module_global(app, make_app):
 def test_bundled_plugins_are_registered_and_optional(app):
     info = {p.name: p for p in registry().info()}
     assert info["pipeline_variants"].source == "bundled"
-    assert "Pipeline variants" in info["pipeline_variants"].description
+    assert info["pipeline_variants"].title == "Pipeline variants"
+    assert info["pipeline_variants"].description.startswith("Pipeline templates (Brevo")
+    for plugin in info.values():  # people read these: no internal notes
+        assert "[seed" not in plugin.description and plugin.title != plugin.name
     assert "opportunity_stage_changing" in info["pipeline_variants"].hooks
     assert "default_hooks" in registry().core
     assert "default_hooks" not in registry().optional

@@ -86,9 +86,14 @@ def test_term_end_and_default_names(won_deal):
     assert term_end(won_deal) == date(2027, 4, 1)
     assert default_name(won_deal, "renewal", date(2027, 3, 31)) == "Acme support 2027"
     won_deal.name = "Support plan"
-    assert default_name(won_deal, "renewal", date(2027, 3, 31)) == "Acme – Support plan 2027"
+    assert default_name(won_deal, "renewal", date(2027, 3, 31)) == "Support plan 2027"
+    won_deal.name = "Verde training 2026"  # a renewal of a renewal: only the year moves
+    assert default_name(won_deal, "renewal", date(2028, 1, 31)) == "Verde training 2028"
+    won_deal.name = "Support plan"
     assert default_name(won_deal, "upsell", None) == "Support plan – upsell"
     assert default_name(won_deal, "copy", None) == "Support plan (copy)"
+    won_deal.name = "Support plan – upsell"  # an upsell of an upsell
+    assert default_name(won_deal, "upsell", None) == "Support plan – upsell"
 
 
 # --- each kind ------------------------------------------------------------------------------
@@ -613,3 +618,24 @@ def test_a_trashed_deal_cannot_be_duplicated(won_deal, sales_user, manager):
     delete_opportunity(manager, won_deal)
     with pytest.raises(NotFound):
         services.duplicate(sales_user, won_deal, "copy", options())
+
+
+def test_renewals_of_renewals_keep_the_name_and_move_the_year(
+    enabled, create_opportunity, manager, admin
+):
+    arya = factories.account("Arya Consulting")
+    opp = create_opportunity(
+        name="Verde training 2026",
+        account_id=arya.id,
+        amount="1000",
+        close_date="2026-01-15",
+        contract_start="2026-01-15",
+        contract_months="12",
+    )
+    close_won(manager, opp)
+    first = bulk.generate(admin, date(2027, 1, 1), date(2027, 2, 1))[0].new
+    close_won(manager, first)
+    second = bulk.generate(admin, date(2028, 1, 1), date(2028, 2, 1))[0].new
+    db.session.expire_all()
+    names = [db.session.get(Opportunity, o.id).name for o in (first, second)]
+    assert names == ["Verde training 2027", "Verde training 2028"]

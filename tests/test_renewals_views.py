@@ -203,7 +203,7 @@ def test_hook_opportunity_panels(won_deal, sales_user, manager, app):
     html = str(panel["html"])
     assert "Acme support 2026" in html and "Acme 2027" in html
     assert 'data-kind="renewal"' in html
-    assert "24,000 EUR" in html  # lifetime value won along the chain
+    assert "€24,000" in html  # lifetime value won along the chain
     assert "ends <strong>2028-03-31</strong>" in html
 
 

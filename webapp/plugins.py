@@ -32,6 +32,7 @@ class PluginInfo:
     """What the admin page and ``plugins list`` show about an optional plugin."""
 
     name: str
+    title: str  # what people read: "ERP quotes" (the docstring's "Title: ..." or the name)
     source: str  # "bundled", "entry point" or "config"
     description: str
     distribution: str | None  # "opportuno-hello 0.1.0" for entry-point plugins
@@ -59,11 +60,13 @@ class PluginRegistry:
         for name in self.optional:
             plugin = self.pm.get_plugin(name)
             dist = dists.get(id(plugin))
+            title, description = _title_and_description(name, inspect.getdoc(plugin))
             infos.append(
                 PluginInfo(
                     name=name,
+                    title=title,
                     source="entry point" if dist else self._sources.get(name, "config"),
-                    description=_first_paragraph(inspect.getdoc(plugin)),
+                    description=description,
                     distribution=f"{dist.project_name} {dist.version}" if dist else None,
                     hooks=tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or ())),
                 )
@@ -133,6 +136,16 @@ def _cache() -> dict:
 def _first_paragraph(text: str | None) -> str:
     """The docstring's first paragraph as one line of plain text (RST literals unquoted)."""
     return " ".join((text or "").strip().split("\n\n")[0].replace("``", "").split())
+
+
+def _title_and_description(name: str, doc: str | None) -> tuple[str, str]:
+    """"ERP quotes: quotes made..." -> ("ERP quotes", "Quotes made..."); a docstring without a
+    short "Title:" lead gets a title made of the plugin's name ("hello_world" -> "Hello world")."""
+    text = _first_paragraph(doc)
+    head, colon, rest = text.partition(": ")
+    if colon and 0 < len(head) <= 40 and rest:
+        return head, rest[:1].upper() + rest[1:]
+    return name.replace("_", " ").capitalize(), text
 
 
 def _import(spec) -> tuple[str, object]:

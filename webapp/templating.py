@@ -1,7 +1,5 @@
 """Jinja set-up: money/date/editable filters, plugin slots (``run_hook``), error pages."""
 
-from decimal import Decimal
-
 from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,28 +9,11 @@ from markupsafe import Markup
 from . import parsing
 from .errors import DomainError
 from .extensions import htmx
+from .file_sizes import file_size
 from .i18n import formats
 from .locale import current_locale
+from .money import compact_money, default_currency, money
 from .plugins import flatten, registry
-
-
-def money(value, currency: str | None = None) -> str:
-    """12345.5 -> '12,345.50' (with the currency code when given)."""
-    if value is None:
-        return "—"
-    text = f"{Decimal(value):,.2f}"
-    if text.endswith(".00"):
-        text = text[:-3]
-    return f"{text} {currency}" if currency else text
-
-
-def compact_money(value) -> str:
-    """Column totals: 1234567 -> '1.2M', 12500 -> '12.5k'."""
-    value = Decimal(value or 0)
-    for limit, suffix in ((Decimal(1_000_000), "M"), (Decimal(1000), "k")):
-        if abs(value) >= limit:
-            return f"{value / limit:.1f}".rstrip("0").rstrip(".") + suffix
-    return f"{value:.0f}"
 
 
 def editable(value) -> str:
@@ -88,6 +69,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["compact_money"] = compact_money
+    app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.globals["default_currency"] = default_currency
     app.jinja_env.filters["editable"] = editable
     app.jinja_env.filters.update(day=formats.day, gregorian=formats.gregorian)
     app.jinja_env.filters.update(moment=formats.moment, ago=formats.ago)

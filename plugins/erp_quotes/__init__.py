@@ -1,4 +1,4 @@
-"""ERP quotes: quotes made in the company's ERP from a deal's product lines [seed 000].
+"""ERP quotes: quotes made in the company's ERP from a deal's product lines.
 
 The Quotes panel creates a quote in the ERP (ERPNext or Odoo out of the box; other ERPs through
 ``register_quote_providers``), lists every version with its status and total, and refreshes
@@ -10,6 +10,8 @@ Settings: see ``settings.py``.
 """
 
 from pathlib import Path
+
+from flask import url_for
 
 from webapp.hookspecs import hookimpl
 
@@ -45,6 +47,19 @@ def register_template_folders():
 @hookimpl
 def register_translation_folders():
     return [HERE / "translations"]
+
+
+@hookimpl
+def admin_actions(user):
+    if user.role != "admin":
+        return []
+    return [
+        {
+            "label": "ERP connection",
+            "href": url_for("erp_quotes.connection"),
+            "description": "Whether the ERP of each business line is set up, and a test call.",
+        }
+    ]
 
 
 @hookimpl

@@ -42,6 +42,7 @@ def render_panel(opp, user, *, error: str | None = None, notice: str | None = No
             provider=provider,
             configured=settings.configured,
             can_edit=permissions.can_edit(user, opp),
+            is_admin=permissions.is_admin(user),
             error=error,
             notice=notice,
         )
@@ -157,3 +158,31 @@ def webhook():
     except DomainError as exc:
         return jsonify(ok=False, error=exc.message), exc.status
     return jsonify(ok=True, quote=quote.number, status=quote.status), 200
+
+
+@bp.get("/connection")
+def connection():
+    """Admins: the ERP connection of each business line, with a test button."""
+    from .connection import connection_states
+
+    return render_template("erp_quotes/connection.html", states=connection_states(current_user))
+
+
+@bp.post("/connection/<int:business_line_id>/test")
+def test_connection(business_line_id: int):
+    """Call the ERP once and say what happened (in the row, or as a flash without JS)."""
+    from .connection import check_connection
+
+    try:
+        message, ok = check_connection(current_user, business_line_id), True
+    except ErpError as exc:
+        message, ok = exc.message, False
+    if htmx:
+        return render_template(
+            "erp_quotes/_connection_result.html",
+            line_id=business_line_id,
+            message=message,
+            ok=ok,
+        )
+    flash(message, "success" if ok else "danger")
+    return redirect(url_for("erp_quotes.connection"))

@@ -1,4 +1,4 @@
-"""Upsell and renewal duplication [seed 003]: duplicate a deal as a renewal, an upsell or a
+"""Upsell and renewal duplication: duplicate a deal as a renewal, an upsell or a
 plain copy, keep a typed link to its origin, show the chain with its lifetime value, and
 renew won deals in bulk (``opportuno renewals generate``) or automatically per business line;
 the Renewals report (``/reports/renewals``): contracts due, renewal rate, uplift.

@@ -45,7 +45,9 @@ def default_close_date(opp: Opportunity, kind: str, today: date | None = None) -
 
 
 def default_name(opp: Opportunity, kind: str, close_date: date | None) -> str:
-    """ "Acme – support 2027" for a renewal closing in 2027; "… – upsell"; "… (copy)"."""
+    """A renewal closing in 2028 of "Verde training 2026" is "Verde training 2028" (the year
+    replaced, or added when the name has none; nothing else piles up); "… – upsell";
+    "… (copy)"."""
     name = opp.name
     if kind == "renewal":
         year = str((close_date or date.today()).year)
@@ -55,10 +57,7 @@ def default_name(opp: Opportunity, kind: str, close_date: date | None) -> str:
             name = name[: last.start()] + year + name[last.end() :]
         else:
             name = f"{name} {year}"
-        if opp.account is not None and opp.account.name.lower() not in name.lower():
-            name = f"{opp.account.name} – {name}"
-    elif kind == "upsell":
-        name = f"{name} – upsell"
     else:
-        name = f"{name} (copy)"
+        suffix = " – upsell" if kind == "upsell" else " (copy)"
+        name = name if name.endswith(suffix) else f"{name}{suffix}"
     return name[:200]

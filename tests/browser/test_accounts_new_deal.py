@@ -44,6 +44,6 @@ def test_new_deal_from_account_and_contact_pages(page, login, sales_user, pipeli
     page.goto(f"/accounts/{acme.id}")
     group = page.locator('[data-deal-group="open"]')
     expect(group.locator("[data-count]")).to_have_text("2")
-    expect(group.locator("[data-total]")).to_have_text("4,200")
+    expect(group.locator("[data-total]")).to_have_text("€4,200")
     page.goto(f"/contacts/{anna.id}")
     expect(page.locator(f'[data-deal="{training.id}"]')).to_contain_text("primary")

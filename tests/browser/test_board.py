@@ -44,10 +44,10 @@ def test_drag_to_the_next_stage_persists_and_updates_totals(
     drag(page, page.locator(f"#card-{mover.id}"), page.locator(f"#cards-{qualification.id}"))
 
     expect(column(page, qualification).locator("[data-count]")).to_have_text("1 deal")
-    expect(column(page, qualification).locator("[data-total]")).to_have_text("5k")
-    expect(column(page, qualification).locator("[data-weighted]")).to_have_text("≈ 1k")
+    expect(column(page, qualification).locator("[data-total]")).to_have_text("€5K")
+    expect(column(page, qualification).locator("[data-weighted]")).to_have_text("≈ €1K")
     expect(column(page, new).locator("[data-count]")).to_have_text("1 deal")
-    expect(column(page, new).locator("[data-total]")).to_have_text("1k")
+    expect(column(page, new).locator("[data-total]")).to_have_text("€1K")
     moved = column(page, qualification).locator(f"#card-{mover.id}")
     expect(moved).to_have_attribute("data-version", str(stored(mover).version))
     assert stored(mover).stage_id == qualification.id
@@ -260,7 +260,7 @@ def test_quick_create_puts_the_card_in_the_column(page, login, sales_user, pipel
     col.get_by_role("button", name="Add to Qualification").click()
     expect(col.locator(".board-card", has_text="Fresh from the board")).to_be_visible()
     expect(col.locator("[data-count]")).to_have_text("1 deal")
-    expect(col.locator("[data-total]")).to_have_text("2.5k")
+    expect(col.locator("[data-total]")).to_have_text("€2.5K")
     opp = db.session.scalars(
         select(Opportunity).where(Opportunity.name == "Fresh from the board")
     ).one()
@@ -338,8 +338,8 @@ def test_stage_gate_dialog_saves_the_field_and_moves(
     dialog.get_by_role("button", name="Save and move").click()
     expect(page.locator("dialog[open]")).to_have_count(0)
     moved = column(page, qualification).locator(f"#card-{opp.id}")
-    expect(moved).to_contain_text("6,000 EUR")
-    expect(column(page, qualification).locator("[data-total]")).to_have_text("6k")
+    expect(moved).to_contain_text("€6,000")
+    expect(column(page, qualification).locator("[data-total]")).to_have_text("€6K")
     after = stored(opp)
     assert after.stage_id == qualification.id and after.amount == 6000
 

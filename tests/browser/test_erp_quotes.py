@@ -37,7 +37,7 @@ def test_create_a_quote_see_it_accepted_and_close_won(
     (name,) = erp.quotations
     expect(row).to_contain_text(name)
     expect(row).to_contain_text("Draft")
-    expect(row).to_contain_text("1,200 EUR")
+    expect(row).to_contain_text("€1,200")
     expect(row.get_by_role("link", name="Open in ERPNext")).to_have_attribute(
         "href", f"{erp.url}/app/quotation/{name}"
     )
@@ -57,7 +57,7 @@ def test_create_a_quote_see_it_accepted_and_close_won(
     panel.get_by_role("button", name="Refresh from the ERP").click()
     expect(row).to_contain_text("Accepted")
     offer = panel.locator('[data-offer="close-won"]')
-    expect(offer).to_contain_text("the deal's amount is now 1,150 EUR")
+    expect(offer).to_contain_text("the deal's amount is now €1,150")
     expect(page.locator("body")).to_contain_text("Amount taken from the accepted quote")
     timeline = page.locator('[data-panel="timeline"]')
     expect(timeline).to_contain_text(f"Quote {name}: draft → accepted (from the ERP)")

@@ -60,7 +60,7 @@ def test_create_and_convert_a_lead(page, login, sales_user, pipeline):
     page.get_by_role("link", name="Nord Foods Group").click()
     group = page.locator('[data-deal-group="open"]')
     assert group.locator("[data-count]").inner_text() == "1"
-    assert group.locator("[data-total]").inner_text() == "12,000"
+    assert group.locator("[data-total]").inner_text() == "€12,000"
     group.get_by_role("link", name="Nord Foods seats").click()
     page.wait_for_url(f"**/opportunities/{deal.id}")
 

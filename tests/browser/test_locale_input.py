@@ -30,7 +30,7 @@ def test_italian_amount_in_the_inline_editor(new_page, login, sales_user, create
 
     amount.get_by_role("textbox", name="Amount").fill("1.500,50")
     amount.get_by_role("textbox", name="Amount").press("Enter")
-    expect(amount.get_by_role("button", name="1,500.50 EUR")).to_be_visible()
+    expect(amount.get_by_role("button", name="1.500,50 €")).to_be_visible()
     db.session.expire_all()
     stored = db.session.get(Opportunity, deal.id)
     assert (stored.amount, stored.version) == (Decimal("1500.50"), 2)

@@ -61,19 +61,19 @@ def test_stale_inline_edit_shows_conflict_and_keeps_input(page, login, sales_use
     field.get_by_role("textbox", name="Objective").fill("4000")
     services.update_opportunity(manager, deal, {"objective": "7000"})  # meanwhile
     field.get_by_role("button", name="Save").click()
-    expect(field.get_by_test_id("conflict")).to_contain_text("7,000 EUR")
+    expect(field.get_by_test_id("conflict")).to_contain_text("€7,000")
     expect(field.get_by_role("textbox", name="Objective")).to_have_value("4000")
     field.get_by_role("button", name="Save").click()  # save again: applied
-    expect(field.get_by_role("button", name="4,000 EUR")).to_be_visible()
-    expect(page.locator("[data-figure=objective]")).to_have_text("4,000 EUR")
+    expect(field.get_by_role("button", name="€4,000")).to_be_visible()
+    expect(page.locator("[data-figure=objective]")).to_have_text("€4,000")
 
 
 def test_adding_a_product_line_changes_the_amount(page, login, sales_user, deal):
     factories.product("Support plan", "100")
     _open(page, login, sales_user, deal)
-    expect(page.locator("[data-figure=amount]")).to_have_text("0 EUR")
+    expect(page.locator("[data-figure=amount]")).to_have_text("€0")
     products = page.locator("[data-panel=products]")
-    products.get_by_label("Product").select_option(label="Support plan (100)")
+    products.get_by_label("Product").select_option(label="Support plan (€100)")
     products.get_by_label("Qty").fill("-3")
     products.get_by_role("button", name="Add line").click()
     expect(products.locator(".invalid-feedback")).to_contain_text("positive number")
@@ -81,15 +81,15 @@ def test_adding_a_product_line_changes_the_amount(page, login, sales_user, deal)
     products.get_by_label("Qty").fill("3")
     products.get_by_label("Discount %").fill("10")
     products.get_by_role("button", name="Add line").click()
-    expect(products.get_by_test_id("lines-total")).to_have_text("270 EUR")
-    expect(page.locator("[data-figure=amount]")).to_have_text("270 EUR")
+    expect(products.get_by_test_id("lines-total")).to_have_text("€270")
+    expect(page.locator("[data-figure=amount]")).to_have_text("€270")
     expect(page.get_by_test_id("amount-follows")).to_be_visible()
-    expect(page.locator("#field-amount")).to_contain_text("270 EUR")
+    expect(page.locator("#field-amount")).to_contain_text("€270")
     expect(page.locator("[data-panel=timeline]")).to_contain_text("Added Support plan x 3")
     products.get_by_role("button", name="Edit line Support plan").click()
     products.get_by_label("Quantity").fill("4")
     products.get_by_role("button", name="Save").click()
-    expect(page.locator("[data-figure=amount]")).to_have_text("360 EUR")
+    expect(page.locator("[data-figure=amount]")).to_have_text("€360")
 
 
 def test_upload_and_download_a_document(page, login, sales_user, deal, tmp_path):
@@ -116,7 +116,7 @@ def test_upload_and_download_a_document(page, login, sales_user, deal, tmp_path)
 
 
 def test_stage_bar_and_lost_dialog(page, login, sales_user, pipeline, deal, lost_reason):
-    """Moves answer in place (no reload); Mark lost opens the board's lost-reason dialog;
+    """Moves answer in place (no reload); Close as lost opens the board's lost-reason dialog;
     Escape closes it with nothing saved."""
     _open(page, login, sales_user, deal)
     page.evaluate("window.samePage = true")  # gone if the page reloads
@@ -131,7 +131,7 @@ def test_stage_bar_and_lost_dialog(page, login, sales_user, pipeline, deal, lost
     version = db.session.get(Opportunity, deal.id).version
     expect(page.locator("#deal-header")).to_have_attribute("data-version", str(version))
 
-    page.get_by_role("button", name="Mark lost…").click()
+    page.get_by_role("button", name="Close as lost…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     page.keyboard.press("Escape")
@@ -139,7 +139,7 @@ def test_stage_bar_and_lost_dialog(page, login, sales_user, pipeline, deal, lost
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).status == "open"
 
-    page.get_by_role("button", name="Mark lost…").click()
+    page.get_by_role("button", name="Close as lost…").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Why was it lost?").select_option(label="Price too high")
     dialog.get_by_label("Note (optional)").fill("Went with Rival")
@@ -166,7 +166,7 @@ def test_quick_create_from_the_navigation(page, login, sales_user, pipeline):
     dialog.get_by_label("Amount").fill("1500")
     dialog.get_by_role("button", name="Create deal").click()
     expect(page.get_by_test_id("deal-name")).to_have_text("Quick deal")
-    expect(page.locator("[data-figure=amount]")).to_have_text("1,500 EUR")
+    expect(page.locator("[data-figure=amount]")).to_have_text("€1,500")
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def test_renew_through_the_dialog(
     lineage = page.locator("[data-panel=lineage]")
     expect(lineage).to_contain_text("renewal of")
     expect(lineage.get_by_role("link", name="Acme support 2026")).to_be_visible()
-    expect(lineage.get_by_test_id("lifetime-won")).to_have_text("12,000 EUR")
+    expect(lineage.get_by_test_id("lifetime-won")).to_have_text("€12,000")
     db.session.expire_all()
     new = db.session.scalar(select(Opportunity).where(Opportunity.name == "Acme support 2027"))
     assert str(new.amount) == "12600.00" and new.stage.position == 0

@@ -42,6 +42,18 @@ def plugin_matrix(user: User | None = None) -> PluginMatrix:
     )
 
 
+def plugin_in_line(user: User, business_line_id: int, plugin: str):
+    """(PluginInfo, BusinessLine) of an optional plugin and a business line (admins only)."""
+    permissions.require_admin(user)
+    info = next((p for p in registry().info() if p.name == plugin), None)
+    if info is None:
+        raise NotFound(f"There is no plugin named {plugin!r}.")
+    line = db.session.get(BusinessLine, business_line_id)
+    if line is None:
+        raise NotFound("This business line does not exist.")
+    return info, line
+
+
 @transactional
 def set_plugin_enabled(
     user: User | None, business_line_id: int, plugin: str, enabled: bool

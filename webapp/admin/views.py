@@ -26,21 +26,35 @@ def index():
     )
 
 
+@bp.get("/plugins/<int:business_line_id>/<plugin>/off")
+def confirm_plugin_off(business_line_id: int, plugin: str):
+    """Ask before turning a plugin off: a dialog (htmx) or a page."""
+    info, line = services.plugin_in_line(current_user, business_line_id, plugin)
+    template = "admin/_plugin_off_dialog.html" if htmx else "admin/plugin_off.html"
+    return render_template(template, plugin=info, line=line)
+
+
 @bp.post("/plugins/<int:business_line_id>/<plugin>")
 def toggle_plugin(business_line_id: int, plugin: str):
-    """Enable (``enabled=1``) or disable a plugin for a business line; htmx gets the cell."""
+    """Turn a plugin on (``enabled=1``) or off for a business line; htmx gets the cell, the
+    message out of band and the dialog closed; without JavaScript, the admin page and a flash."""
+    info, line = services.plugin_in_line(current_user, business_line_id, plugin)
     enabled = services.set_plugin_enabled(
         current_user, business_line_id, plugin, request.form.get("enabled") == "1"
     )
+    message = f"{info.title} is now {'on' if enabled else 'off'} in {line.name}."
     if htmx:
-        return render_template(
+        cell = render_template(
             "admin/_plugin_cell.html",
             business_line_id=business_line_id,
             plugin=plugin,
+            title=info.title,
             enabled=enabled,
-            just_changed=True,
+            line_name=line.name,
         )
-    flash(f"{plugin} {'enabled' if enabled else 'disabled'}.", "success")
+        note = render_template("admin/_plugin_message.html", message=message)
+        return cell + note, 200, {"HX-Trigger": "closeDialog"}
+    flash(message, "success")
     return redirect(url_for("admin.index"))
 
 

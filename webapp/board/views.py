@@ -20,9 +20,10 @@ from ..extensions import db, htmx
 from ..inputs import id_param, integer
 from ..listing import saved
 from ..models import Opportunity, Stage
+from ..money import compact_money, money
 from ..opportunities.answers import changed
 from ..opportunities.services import create_opportunity, get_opportunity
-from ..templating import compact_money, run_hook
+from ..templating import run_hook
 from . import gate, services
 from .services import CLOSE_PERIODS, BoardFilters
 from .slots import CardSlots
@@ -200,7 +201,7 @@ def move(opportunity_id: int):
     if not opp.is_open:
         verb = "won" if opp.status == "won" else "lost"
         triggers["boardAlert"] = {
-            "message": f"“{opp.name}” closed {verb} ({opp.amount:,.2f} {opp.currency}).",
+            "message": f"“{opp.name}” closed {verb} ({money(opp.amount, opp.currency)}).",
             "level": "success" if verb == "won" else "secondary",
         }
         return "", 200, {"HX-Trigger": json.dumps(triggers)}

@@ -63,6 +63,23 @@ def can_convert_lead(user: User, lead: Lead) -> bool:
     )
 
 
+def convert_refusal(user: User, lead: Lead) -> str | None:
+    """Why ``user`` may not convert ``lead`` (None when they may), in words they can act on."""
+    if can_convert_lead(user, lead):
+        return None
+    owner = lead.owner.name if lead.owner else "its owner"
+    return (
+        f"Only {owner}, a manager of this lead's business line or an administrator can "
+        "convert this lead. Ask one of them, or to be made its owner."
+    )
+
+
+def require_convert(user: User, lead: Lead) -> None:
+    """403 with the reason when ``user`` may not convert ``lead``."""
+    refusal = convert_refusal(user, lead)
+    permissions.require(refusal is None, refusal or "")
+
+
 def get_lead(user: User, lead_id: int) -> Lead:
     lead = db.session.get(Lead, lead_id)
     if lead is None or lead.deleted_at is not None:
@@ -208,7 +225,7 @@ def conversion_links(lead: Lead) -> dict:
 
 def _check_conversion(user: User, lead: Lead, data: dict) -> dict:
     """Every error of the conversion form at once, before anything is written."""
-    permissions.require(can_convert_lead(user, lead), "You may not convert this lead.")
+    require_convert(user, lead)
     if lead.status == "converted":
         raise DomainError("This lead was already converted.")
     errors = {}

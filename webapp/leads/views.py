@@ -56,6 +56,7 @@ def detail(lead_id: int):
         "leads/detail.html",
         lead=lead,
         can_convert=services.can_convert_lead(current_user, lead),
+        convert_refusal=services.convert_refusal(current_user, lead),
         **services.conversion_links(lead),
     )
 
@@ -111,6 +112,7 @@ def convert(lead_id: int):
     if lead.status == "converted":
         flash("This lead was already converted.", "info")
         return redirect(url_for("leads.detail", lead_id=lead.id))
+    services.require_convert(current_user, lead)  # 403 with the reason, before any form
     form = ConvertForm(formdata=request.form or None)
     form.stage_id.choices = _stage_choices()
     account, contact = services.matching_account(lead), services.matching_contact(lead)

@@ -33,11 +33,13 @@ def panel_context(opp) -> dict:
 
 
 def changed(html: str, opp, status: int = 200, notice: str | None = None, **triggers):
-    """``html`` plus the header out of band (showing ``notice`` under its stage bar), with
-    dealChanged and any other ``triggers``."""
+    """``html`` plus the header and the Products panel's amount rule out of band (showing
+    ``notice`` under the stage bar), with dealChanged and any other ``triggers``."""
     header = render_template(
         "opportunities/_header.html", opp=opp, oob=True, notice=notice, **panel_context(opp)
     )
+    if 'id="amount-rule"' not in html:  # a Products panel answer carries its own
+        header += render_template("opportunities/_amount_rule.html", opp=opp, oob=True)
     response = make_response(html + header, status)
     events = json.dumps({CHANGED: True, **triggers}) if triggers else CHANGED
     response.headers["HX-Trigger"] = events

@@ -10,8 +10,8 @@ from ..locale import current_locale
 from ..models import SALES_GROUP, Contact, Group, Opportunity, Source, Tag, User
 from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..models.user import user_business_lines, user_groups
+from ..money import money
 from ..parsing import editable
-from ..templating import money
 
 Choices = Callable[[Opportunity], list[tuple[str, str]]]
 

@@ -63,6 +63,30 @@ def add_contact(user: User, opp: Opportunity, contact_id, role) -> OpportunityCo
     return link
 
 
+NEW_CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "contact_confirm_new")
+
+
+@transactional
+def create_contact(user: User, opp: Opportunity, data: dict) -> OpportunityContact:
+    """A new contact of the deal's account, put on the deal in the role ``new_role`` (one
+    intent: both or nothing; every error of the form at once)."""
+    from ..contacts.services import create_contact as create_account_contact
+
+    permissions.require_edit(user, opp)
+    if opp.account_id is None:
+        raise ValidationError({"last_name": "Set the deal's account first."})
+    role = data.get("new_role")
+    errors = {} if role in CONTACT_ROLES else {"new_role": "Choose a role."}
+    values = {key: data.get(key) for key in NEW_CONTACT_FIELDS if data.get(key) is not None}
+    try:
+        contact = create_account_contact(user, {**values, "account_id": str(opp.account_id)})
+    except ValidationError as exc:
+        raise ValidationError({**exc.errors, **errors}) from None
+    if errors:
+        raise ValidationError(errors)
+    return add_contact(user, opp, contact.id, role)
+
+
 def _contact_link(opp: Opportunity, link_id) -> OpportunityContact:
     link = next((ln for ln in opp.contact_links if ln.id == int(link_id)), None)
     if link is None:

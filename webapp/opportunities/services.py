@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..models._base import ZERO, utcnow
 from ..plugins import flatten, hook
-from ..timeline.services import record
+from ..timeline.services import display, record
 from ..transactions import transactional
 from . import fields
 
@@ -277,7 +277,8 @@ def add_line(user: User, opp: Opportunity, data: dict) -> OpportunityLine:
     )
     opp.lines.append(line)
     db.session.flush()
-    record(opp, user, "line", message=f"Added {line.description} x {quantity}", new=line.subtotal)
+    added = f"Added {line.description} x {quantity.normalize():f}"
+    record(opp, user, "line", message=added, new=line.subtotal)
     sync_amount(opp, user)
     opp.updated_by_id = user.id
     return line
@@ -295,7 +296,8 @@ def update_line(user: User, opp: Opportunity, line_id, data: dict) -> Opportunit
     if unit_price is None:
         unit_price = line.unit_price
     new = {"quantity": quantity, "unit_price": unit_price, "discount": discount}
-    changed = [key for key, value in new.items() if getattr(line, key) != value]
+    old = {key: getattr(line, key) for key in new}
+    changed = [key for key, value in new.items() if old[key] != value]
     if not changed:
         return line
     for key in changed:
@@ -304,9 +306,10 @@ def update_line(user: User, opp: Opportunity, line_id, data: dict) -> Opportunit
         opp,
         user,
         "line",
-        message=f"Changed {line.description}: " + ", ".join(k.replace("_", " ") for k in changed),
+        message=f"Changed {line.description}",
         old=old_subtotal,
         new=line.subtotal,
+        data={"changes": {key: [display(old[key]), display(new[key])] for key in changed}},
     )
     sync_amount(opp, user)
     opp.updated_by_id = user.id

@@ -331,6 +331,16 @@ def add_contact(opportunity_id: int):
     )
 
 
+@bp.post("/<int:opportunity_id>/contacts/new")
+def create_contact(opportunity_id: int):
+    """A new contact of the deal's account, straight onto the deal."""
+    return _act(
+        opportunity_id,
+        "contacts",
+        lambda opp: relations.create_contact(current_user, opp, request.form.to_dict()),
+    )
+
+
 @bp.post("/<int:opportunity_id>/contacts/<int:link_id>/role")
 def contact_role(opportunity_id: int, link_id: int):
     return _act(

@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, func, select
 
 from ..extensions import db
 from ..models import LostReason, Opportunity, Pipeline, Stage, StageHistory, User
+from ..money import money
 from .charts import BarChart, Series
 from .filters import ReportFilters
 from .periods import capped, month_label, months
@@ -241,7 +242,7 @@ def _percent(value: float | None) -> str:
 
 
 def _money(value) -> str:
-    return "—" if value is None else f"{value:,.0f}"
+    return money(value)
 
 
 def _days(value) -> str:

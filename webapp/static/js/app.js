@@ -11,6 +11,11 @@ document.addEventListener("htmx:afterSwap", (event) => {
   }
 });
 
+// A dialog's Cancel button (data-close-dialog) closes it.
+document.addEventListener("click", (event) => {
+  event.target.closest("[data-close-dialog]")?.closest("dialog")?.close();
+});
+
 // A response can ask for the open dialog to close: HX-Trigger: closeDialog
 document.addEventListener("DOMContentLoaded", () => {
   document.body.addEventListener("closeDialog", () => {
@@ -31,8 +36,23 @@ document.addEventListener("click", (event) => {
   picker.querySelector(".account-results").innerHTML = "";
   picker.querySelector("[data-account-matches]")?.remove();
 });
-// Escape closes open suggestions and keeps the typed name (not the search field's clearing,
-// nor the dialog's closing); with no suggestions open it does what it usually does.
+// The suggestions are a dropdown over the fields below: a click or focus anywhere outside
+// their picker closes them, and an answer arriving after the user moved on is not shown.
+const closeSuggestions = (keep) => {
+  document.querySelectorAll(".account-picker .account-results").forEach((results) => {
+    if (results.childElementCount && !keep?.contains(results)) results.innerHTML = "";
+  });
+};
+document.addEventListener("click", (event) => closeSuggestions(event.target.closest(".account-picker")));
+document.addEventListener("focusin", (event) => closeSuggestions(event.target.closest(".account-picker")));
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  if (target?.matches?.(".account-results") && !target.closest(".account-picker").contains(document.activeElement)) {
+    event.detail.shouldSwap = false;
+  }
+});
+// Escape closes open suggestions and keeps the typed name (not the dialog's closing, nor the
+// inline editor's cancelling); with no suggestions open it does what it usually does.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape" || !event.target.matches('.account-picker input[name="account_name"]')) return;
   const results = event.target.closest(".account-picker").querySelector(".account-results");
@@ -40,6 +60,15 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     results.innerHTML = "";
   }
+});
+// Escape in an inline editor (the opportunity page's Overview) cancels it: the field shows its
+// stored value again and nothing is saved, as its Cancel button does.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || event.defaultPrevented) return;
+  const cancel = event.target.closest?.(".inline-editor")?.querySelector("[data-inline-cancel]");
+  if (!cancel) return;
+  event.preventDefault();
+  cancel.click();
 });
 document.addEventListener("input", (event) => {
   if (event.target.matches('.account-picker input[name="account_name"]')) {
