@@ -20,7 +20,7 @@ from webapp.reports.periods import capped, month_label, months
 from webapp.reports.registry import ReportSpec
 from webapp.reports.report import Link, Report, Table, TableColumn
 from webapp.reports.scope import deal_conditions
-from webapp.reports.sql import add_months, month_key
+from webapp.reports.sql import add_months, month_key, not_searched
 
 from .models import DealLink
 
@@ -32,7 +32,8 @@ AWAITING_LIMIT = 50
 
 def renewal_outcomes():
     """Per renewed deal (``source_id``): whether a renewal of it (not in the trash) was won,
-    is open or was lost, and the amount of the won one."""
+    is open or was lost, and the amount of the won one. Read from the links (few), not from
+    every deal not in the trash."""
     renewal = aliased(Opportunity)
 
     def has(status: str):
@@ -49,7 +50,7 @@ def renewal_outcomes():
             ),
         )
         .join(renewal, renewal.id == DealLink.opportunity_id)
-        .where(DealLink.kind == "renewal", renewal.deleted_at.is_(None))
+        .where(DealLink.kind == "renewal", not_searched(renewal.deleted_at).is_(None))
         .group_by(DealLink.source_id)
         .subquery("renewal_outcomes")
     )
