@@ -12,6 +12,7 @@ from .errors import DomainError
 from .extensions import htmx
 from .locale import current_locale
 from .plugins import flatten, registry
+from .timeline.services import shown_value
 
 
 def money(value, currency: str | None = None) -> str:
@@ -87,6 +88,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["compact_money"] = compact_money
     app.jinja_env.filters["editable"] = editable
+    app.jinja_env.filters["timeline_value"] = shown_value
     app.jinja_env.globals["run_hook"] = run_hook
 
     @app.context_processor
