@@ -72,6 +72,7 @@ def deals(app, sales_user, create_opportunity, custom_fields, lost_reason):
     )
     first.custom = {"po_number": "PO-7", "budget": "-250.5", "renewal": "2027-06-30"}
     first.external_id = "VT-100"
+    first.forecast_category = "best_case"
     second = create_opportunity(name="Beta pilot", amount="0", close_date="")
     services.close_lost(sales_user, second, lost_reason.id)
     trashed = create_opportunity(name="Trashed deal")
@@ -94,7 +95,8 @@ def test_csv_of_every_field_reads_back_as_the_database(client, auth, sales_user,
     rows = read_csv(response)
     assert rows[0] == [
         "External ID", "Name", "Account", "Contact", "Amount", "Currency", "Stage", "Pipeline",
-        "Owner", "Close date", "Probability", "Status", "Source", "Tags", "Lost reason",
+        "Owner", "Close date", "Probability", "Status", "Forecast category", "Source", "Tags",
+        "Lost reason",
         "Description", "PO number", "Budget", "Renewal",
     ]  # fmt: skip
     assert len(rows) == 3  # the trashed deal is not exported
@@ -114,6 +116,7 @@ def test_csv_of_every_field_reads_back_as_the_database(client, auth, sales_user,
         "Close date": "2026-12-31",
         "Probability": str(first.probability),
         "Status": "open",
+        "Forecast category": "Best case",
         "Source": "Fair",
         "Tags": "Hot, VIP",
         "Lost reason": "",
@@ -124,6 +127,7 @@ def test_csv_of_every_field_reads_back_as_the_database(client, auth, sales_user,
     }
     two = by_id[f"opportuno:{second.id}"]
     assert two["Status"] == "lost" and two["Lost reason"] == "Price too high"
+    assert two["Forecast category"] == ""  # none set: it follows the probability
     assert two["Close date"] == "" and two["Amount"] == "0.00" and two["Tags"] == ""
 
 
@@ -292,6 +296,7 @@ def test_round_trip_through_the_import_reader(tmp_path, client, auth, sales_user
         "close_date": first.close_date,
         "probability": Decimal(first.probability),
         "status": first.status,
+        "forecast_category": "Best case",
         "source": first.source.name,
         "tags": [t.name for t in first.tags],
         "description": first.description,

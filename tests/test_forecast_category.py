@@ -76,3 +76,20 @@ def test_the_deals_list_offers_the_category_column(client, auth, sales_user, dea
     query = "cols=name,forecast_category&sort=forecast_category"
     html = client.get(f"/opportunities?{query}").get_data(as_text=True)
     assert "Forecast category" in html and "Omitted" in html
+
+
+def test_the_timeline_shows_the_categories_labels(client, auth, sales_user, deal):
+    auth.login(sales_user)
+    client.post(url(deal), data={"forecast_category": "best_case", "version": "1"}, headers=HX)
+    client.post(url(deal), data={"forecast_category": "commit", "version": "2"}, headers=HX)
+    db.session.expire_all()
+    stored = db.session.scalars(
+        select(TimelineEntry.new_value).where(TimelineEntry.field == "forecast_category")
+    ).all()
+    assert sorted(stored) == ["best_case", "commit"]  # stored as codes, shown as labels
+    html = client.get(f"/opportunities/{deal.id}/panels/timeline", headers=HX).get_data(
+        as_text=True
+    )
+    assert "—</span> → <span>Best case</span>" in html
+    assert "Best case</span> → <span>Commit</span>" in html
+    assert "best_case" not in html

@@ -15,6 +15,7 @@ import click
 import pluggy
 import pytest
 from flask import Blueprint, current_app, render_template, render_template_string
+from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 
 from tests import factories
@@ -24,7 +25,7 @@ from webapp.auth.guard import public
 from webapp.errors import GateError
 from webapp.extensions import db
 from webapp.hookspecs import hookimpl
-from webapp.models import Account
+from webapp.models import Account, Opportunity
 from webapp.opportunities.services import close_won, move_stage, update_opportunity
 from webapp.plugins import flatten, hook, registry
 from webapp.schema import upgrade_database
@@ -629,3 +630,28 @@ def test_hook_report_accepted_amounts(install, business_line, client, auth, admi
     figures = figures_of(client.get("/reports/accuracy").get_data(as_text=True))
     assert figures["With an accepted quote"] == "1 of 2"
     assert figures["Final vs quote"] == "+5.3%"  # 1000 against 950
+
+
+def test_hook_demo_seeded(install):
+    """Asked of the plugins enabled in some line, once the seed's deals are written: the
+    demo enables ERP quotes in its first line (which then adds quotes), not this plugin."""
+    from plugins.erp_quotes.models import ErpQuote
+    from webapp.demo.seed import seed_demo
+
+    class DemoRows:
+        name = "demo_rows"
+        seeds: list = []
+
+        @hookimpl
+        def demo_seeded(self, seed):
+            self.seeds.append(seed)
+
+    plugin = install(DemoRows())
+    seed_demo(60, seed=7)
+    assert plugin.seeds == []
+    quoted = db.session.scalars(select(ErpQuote.opportunity_id)).all()
+    assert quoted  # the demo's accepted quotes, for won deals
+    won = select(func.count(Opportunity.id)).where(
+        Opportunity.id.in_(quoted), Opportunity.status == "won"
+    )
+    assert db.session.scalar(won) == len(quoted)

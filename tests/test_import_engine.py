@@ -369,3 +369,41 @@ def test_custom_fields_are_imported_and_updated(run_file, pipeline, manager):
     assert again.updated_count == 1
     db.session.expire_all()
     assert db.session.scalars(select(Opportunity)).one().custom == {"region": "Sud"}
+
+
+def test_the_forecast_category_imports_from_its_label_or_its_code(run_file, pipeline, manager):
+    text = (
+        "ID;Name;Stage;Forecast category\n"
+        "F-1;Label;New;Best case\n"
+        "F-2;Code;New;best_case\n"
+        "F-3;Italian case;New;  COMMIT \n"
+        "F-4;Blank;New;\n"
+    )
+    run = run_file(manager, text)
+    assert (run.status, run.created_count, run.rejected_count) == ("done", 4, 0)
+    found = dict(
+        db.session.execute(select(Opportunity.external_id, Opportunity.forecast_category)).all()
+    )
+    assert found == {"F-1": "best_case", "F-2": "best_case", "F-3": "commit", "F-4": None}
+    # An update sets it (and writes the timeline); the export's label reads back unchanged.
+    run = run_file(manager, "ID;Forecast category\nF-1;Omitted\nF-2;Best case\n")
+    assert (run.status, run.updated_count) == ("done", 1)
+    found = dict(
+        db.session.execute(select(Opportunity.external_id, Opportunity.forecast_category)).all()
+    )
+    assert (found["F-1"], found["F-2"]) == ("omitted", "best_case")
+    entry = db.session.scalars(
+        select(TimelineEntry).where(TimelineEntry.field == "forecast_category")
+    ).one()
+    assert (entry.old_value, entry.new_value) == ("best_case", "omitted")
+
+
+def test_an_unknown_forecast_category_is_rejected_and_nothing_written(run_file, pipeline, manager):
+    before = table_counts()
+    run = run_file(manager, "ID;Name;Stage;Forecast category\nF-1;A;New;Maybe\n")
+    assert run.status == "failed" or run.rejected_count == 1
+    assert rejects(run) == [
+        (2, "Forecast category", "Unknown forecast category “Maybe”: Commit, Best case, "
+         "Pipeline, Omitted.")
+    ]  # fmt: skip
+    assert table_counts() == before

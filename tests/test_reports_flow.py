@@ -285,3 +285,75 @@ def test_a_period_ending_on_the_last_day_of_the_calendar(client, auth, manager, 
     query = "period=custom&from=2026-03-01&to=9999-12-31"
     assert table(client, "funnel", query, "funnel")["New"][:3] == ["1", "0", "0"]  # D
     assert table(client, "time-in-stage", query, "stages")["Negotiation"][:2] == ["1", "30.0"]
+
+
+# The funnel against a straightforward computation of its definitions
+
+
+def _expected_funnel(deals: dict, stages: list, start: datetime, end: datetime) -> dict:
+    """stage name -> (entered, moved on, won), deal by deal, as the definitions read: the
+    first entry into the stage in [start, end); moved on if the deal entered a stage further
+    along (an open one later in the pipeline, or won) at or after that entry."""
+    open_stages = [s for s in stages if s.kind == "open"]
+    reach = {s.id: i for i, s in enumerate(open_stages)}
+    reach |= {s.id: len(open_stages) for s in stages if s.kind == "won"}
+    found = {}
+    for stage in open_stages:
+        entered = moved = won = 0
+        for status, visits in deals.values():
+            firsts = [t for s, t in visits if s.id == stage.id and start <= t < end]
+            if not firsts:
+                continue
+            first = min(firsts)
+            entered += 1
+            moved += any(reach.get(s.id, -1) > reach[stage.id] and t >= first for s, t in visits)
+            won += status == "won"
+        found[stage.name] = (entered, moved, won)
+    return found
+
+
+def test_funnel_matches_its_definitions_on_random_histories(
+    client, auth, manager, pipeline, create_opportunity
+):
+    import random
+
+    rng = random.Random(13)
+    stages = list(pipeline.stages)
+    kinds = {s.kind for s in stages}
+    assert kinds == {"open", "won", "lost"}
+    deals = {}
+    for n in range(40):
+        deal = create_opportunity(name=f"Random {n}")
+        db.session.execute(
+            StageHistory.__table__.delete().where(StageHistory.opportunity_id == deal.id)
+        )
+        when = day(12, 1, 2025) + timedelta(hours=rng.randint(0, 24 * 40))
+        visits = []
+        for _ in range(rng.randint(1, 7)):  # forwards, backwards, won, lost, reopened
+            visits.append((rng.choice(stages), when))
+            when += timedelta(hours=rng.choice((0, 0, 5, 30, 24 * 9, 24 * 20)))  # ties too
+        for (stage, entered), following in zip(visits, [*visits[1:], None], strict=True):
+            db.session.add(
+                StageHistory(
+                    opportunity_id=deal.id,
+                    stage_id=stage.id,
+                    entered_at=entered,
+                    left_at=following[1] if following else None,
+                )
+            )
+        last = visits[-1][0]
+        deal.stage_id, deal.status = last.id, last.kind
+        deal.closed_at = visits[-1][1] if last.kind != "open" else None
+        deals[deal.id] = (last.kind, visits)
+    db.session.commit()
+    auth.login(manager)
+    for first, last in (("2026-01-01", "2026-03-31"), ("2026-01-10", "2026-01-20"),
+                        ("2025-12-01", "2026-12-31")):  # fmt: skip
+        start = datetime.fromisoformat(first)
+        end = datetime.fromisoformat(last) + timedelta(days=1)
+        expected = _expected_funnel(deals, stages, start, end)
+        rows = table(client, "funnel", f"period=custom&from={first}&to={last}", "funnel")
+        if not any(entered for entered, _, _ in expected.values()):
+            continue
+        got = {name: tuple(int(cell) for cell in row[:3]) for name, row in rows.items()}
+        assert got == expected, (first, last)

@@ -16,7 +16,8 @@ from .models import CustomField
 ENTITIES = ("opportunity", "account", "contact", "lead")
 # What a value is, for reading and writing it: text, email, money, percent, integer, date,
 # and references resolved by name: account, contact, stage, pipeline, user, source, tags,
-# lost_reason, status (a fixed word), choice (custom field choices).
+# lost_reason, status (a fixed word), forecast_category (a label or its code), choice (custom
+# field choices).
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,12 @@ FIELDS: dict[str, tuple[DataField, ...]] = {
         ),
         DataField("probability", "Probability", "percent", ("Probabilità", "Probability (%)")),
         DataField("status", "Status", "status", ("Stato",)),
+        DataField(
+            "forecast_category",
+            "Forecast category",
+            "forecast_category",
+            ("Categoria previsione", "Categoria di previsione", "Forecast Category"),
+        ),
         DataField("source", "Source", "source", ("Origine", "Fonte", "Lead Source")),
         DataField("tags", "Tags", "tags", ("Etichette", "Tag", "Labels", "Label")),
         DataField("lost_reason", "Lost reason", "lost_reason", ("Motivo perdita", "Lost Reason")),

@@ -208,3 +208,14 @@ def report_accepted_amounts() -> Any:
     estimate accuracy report LEFT JOINs it to the won deals (in SQL, whatever their number);
     when several plugins answer for one deal the highest amount counts. Asked of the plugins
     enabled in some business line."""
+
+
+# --- Demo data ------------------------------------------------------------------------------
+
+
+@hookspec
+def demo_seeded(seed: int) -> None:
+    """Notification: the demo seed (``webapp.demo.seed``) has written its deals; a plugin adds
+    its own demo rows for them through its own models (e.g. accepted quotes for won deals),
+    deterministically from ``seed``, in the business lines where it is enabled. The seed
+    commits after the call. Asked of the plugins enabled in some business line."""

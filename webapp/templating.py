@@ -14,6 +14,7 @@ from .i18n import formats
 from .locale import current_locale
 from .money import compact_money, default_currency, money
 from .plugins import flatten, registry
+from .timeline.services import shown_value
 
 
 def editable(value) -> str:
@@ -74,6 +75,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["editable"] = editable
     app.jinja_env.filters.update(day=formats.day, gregorian=formats.gregorian)
     app.jinja_env.filters.update(moment=formats.moment, ago=formats.ago)
+    app.jinja_env.filters["timeline_value"] = shown_value
     app.jinja_env.globals["run_hook"] = run_hook
 
     @app.context_processor

@@ -92,3 +92,11 @@ def report_accepted_amounts():
     from .services import accepted_amounts
 
     return accepted_amounts()
+
+
+@hookimpl
+def demo_seeded(seed):
+    """Accepted quotes for some of the demo's won deals (the estimate accuracy report)."""
+    from .demo import seed_quotes
+
+    seed_quotes(seed)

@@ -20,7 +20,7 @@ from webapp.reports.periods import capped, month_label, months
 from webapp.reports.registry import ReportSpec
 from webapp.reports.report import Link, Report, Table, TableColumn
 from webapp.reports.scope import deal_conditions
-from webapp.reports.sql import add_months, month_key
+from webapp.reports.sql import add_months, month_key, not_searched
 
 from .models import DealLink
 
@@ -32,7 +32,8 @@ AWAITING_LIMIT = 50
 
 def renewal_outcomes():
     """Per renewed deal (``source_id``): whether a renewal of it (not in the trash) was won,
-    is open or was lost, and the amount of the won one."""
+    is open or was lost, and the amount of the won one. Read from the links (few), not from
+    every deal not in the trash."""
     renewal = aliased(Opportunity)
 
     def has(status: str):
@@ -49,7 +50,7 @@ def renewal_outcomes():
             ),
         )
         .join(renewal, renewal.id == DealLink.opportunity_id)
-        .where(DealLink.kind == "renewal", renewal.deleted_at.is_(None))
+        .where(DealLink.kind == "renewal", not_searched(renewal.deleted_at).is_(None))
         .group_by(DealLink.source_id)
         .subquery("renewal_outcomes")
     )
@@ -61,9 +62,11 @@ def _enabled_lines():
     )
 
 
-def build(user: User, filters: ReportFilters) -> Report:
-    report = Report("Renewals")
-    filters = capped(filters, report)
+def _terms(user: User, filters: ReportFilters):
+    """The won contracts of the enabled lines whose term ends in the period: id, amount,
+    the end of the term, the outcome of its renewal (``OUTCOMES``) and the renewal's won
+    amount. Materialized, so each term's end (date arithmetic, dear on SQLite) is computed
+    once per contract, not once per use."""
     end = add_months(
         func.coalesce(Opportunity.contract_start, Opportunity.close_date),
         Opportunity.contract_months,
@@ -75,8 +78,33 @@ def build(user: User, filters: ReportFilters) -> Report:
         (outcome.c.lost == 1, "lost"),
         else_="none",
     )
-    renewed = status == "renewed"
-    settled = or_(end <= utcnow().date(), status.in_(("renewed", "lost")))
+    terms = (
+        select(
+            Opportunity.id,
+            Opportunity.amount,
+            end.label("ends"),
+            status.label("status"),
+            outcome.c.won_amount,
+        )
+        .outerjoin(outcome, outcome.c.source_id == Opportunity.id)
+        .where(
+            *deal_conditions(user, filters),
+            Opportunity.business_line_id.in_(_enabled_lines()),
+            Opportunity.status == "won",
+            Opportunity.contract_months > 0,
+        )
+        .cte("terms")
+        .prefix_with("MATERIALIZED")
+    )
+    return terms, terms.c.ends.between(filters.start, filters.end)
+
+
+def build(user: User, filters: ReportFilters) -> Report:
+    report = Report("Renewals")
+    filters = capped(filters, report)
+    terms, due = _terms(user, filters)
+    renewed = terms.c.status == "renewed"
+    settled = or_(terms.c.ends <= utcnow().date(), terms.c.status.in_(("renewed", "lost")))
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -84,26 +112,18 @@ def build(user: User, filters: ReportFilters) -> Report:
     def total(condition, value):
         return func.coalesce(func.sum(case((condition, func.coalesce(value, 0)), else_=0)), 0)
 
-    due = [
-        *deal_conditions(user, filters),
-        Opportunity.business_line_id.in_(_enabled_lines()),
-        Opportunity.status == "won",
-        Opportunity.contract_months > 0,
-        end.between(filters.start, filters.end),
-    ]
-    month = month_key(end)
+    month = month_key(terms.c.ends)
     query = (
         select(
             month.label("month"),
-            func.count(Opportunity.id).label("due"),
-            func.coalesce(func.sum(func.coalesce(Opportunity.amount, 0)), 0).label("due_amount"),
-            *(count(status == name).label(name) for name in OUTCOMES),
+            func.count(terms.c.id).label("due"),
+            func.coalesce(func.sum(func.coalesce(terms.c.amount, 0)), 0).label("due_amount"),
+            *(count(terms.c.status == name).label(name) for name in OUTCOMES),
             count(settled).label("settled"),
-            total(renewed, Opportunity.amount).label("original"),
-            total(renewed, outcome.c.won_amount).label("renewal"),
+            total(renewed, terms.c.amount).label("original"),
+            total(renewed, terms.c.won_amount).label("renewal"),
         )
-        .outerjoin(outcome, outcome.c.source_id == Opportunity.id)
-        .where(*due)
+        .where(due)
         .group_by(month)
     )
     found = {row.month: row for row in db.session.execute(query)}
@@ -216,7 +236,7 @@ def build(user: User, filters: ReportFilters) -> Report:
         ("Renewal rate", "—" if rate is None else f"{rate:.0f}%"),
         ("Uplift", "—" if uplift is None else f"{uplift:+.1f}%"),
     ]
-    _awaiting(report, due, end, outcome, status)
+    _awaiting(report, user, filters)
     report.notes.insert(
         0,
         "A contract is due when its term (start + months) ends in the period, renewed when a "
@@ -226,22 +246,24 @@ def build(user: User, filters: ReportFilters) -> Report:
     return report
 
 
-def _awaiting(report: Report, due: list, end, outcome, status) -> None:
+def _awaiting(report: Report, user: User, filters: ReportFilters) -> None:
     """The first contracts due that no renewal deal was made for, by the end of their term."""
+    terms, due = _terms(user, filters)
     query = (
         select(
             Opportunity.id,
             Opportunity.name,
             Account.name.label("account"),
             User.name.label("owner"),
-            end.label("ends"),
+            terms.c.ends,
             Opportunity.amount,
         )
-        .outerjoin(outcome, outcome.c.source_id == Opportunity.id)
+        .select_from(terms)
+        .join(Opportunity, Opportunity.id == terms.c.id)
         .outerjoin(Account, Account.id == Opportunity.account_id)
         .join(User, User.id == Opportunity.owner_id)
-        .where(*due, status == "none")
-        .order_by(end, Opportunity.id)
+        .where(due, terms.c.status == "none")
+        .order_by(terms.c.ends, terms.c.id)
         .limit(AWAITING_LIMIT)
     )
     rows = [

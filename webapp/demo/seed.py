@@ -40,6 +40,7 @@ from ..models._base import utcnow
 from ..models.forecast import SalesTarget
 from ..models.names import contact_key, core_key, name_key
 from ..pipelines.services import create_pipeline
+from ..plugins import registry
 from ..reports.periods import add_months, month_start
 from ..setup.services import ensure_defaults
 
@@ -256,7 +257,6 @@ def _pipeline_variants(lines: list, pipelines: list) -> None:
     """Pipeline variants on in the demo lines: gates on the default pipelines and a second
     pipeline in each line (when the bundled plugin is installed)."""
     from ..admin.services import set_plugin_enabled
-    from ..plugins import registry
 
     if "pipeline_variants" not in registry().optional:
         return
@@ -561,6 +561,8 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
     _sync_sequences()
     db.session.commit()
     _pipeline_variants(ref["lines"], ref["pipelines"])
+    registry().hook("demo_seeded", any_line=True)(seed=seed)  # plugins' own demo rows
+    db.session.commit()
     return {
         "opportunities": count,
         "accounts": n_accounts,

@@ -29,6 +29,7 @@ from ..models import (
     Tag,
     User,
 )
+from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..models.opportunity import opportunity_tags
 
 BATCH = 1000
@@ -61,6 +62,7 @@ def _deals() -> Select:
             o.close_date,
             o.probability,
             o.status,
+            o.forecast_category,
             source.name.label("source"),
             lost.name.label("lost_reason"),
             o.description,
@@ -206,6 +208,8 @@ def getter(field: DataField) -> Callable[[dict], object]:
         return lambda r: _custom((r.get("custom") or {}).get(name), kind)
     if kind == "money":
         return lambda r: None if r.get(key) is None else Decimal(r[key])
+    if kind == "forecast_category":  # the label of the category set (none: it follows)
+        return lambda r: FORECAST_CATEGORY_LABELS.get(r.get(key))
     # A field this export does not read yet (the registry grew) is an empty column.
     return lambda r: r.get(key) if r.get(key) != "" else None
 

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, func, select, update
 from .. import permissions
 from ..extensions import db
 from ..models import (
+    FORECAST_CATEGORIES,
     Opportunity,
     OpportunityContact,
     StageHistory,
@@ -14,6 +15,7 @@ from ..models import (
     TimelineEntry,
     opportunity_tags,
 )
+from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..timeline.services import display
 from .bulk import executemany, insert_returning, write_updates
 from .references import NewRow, Rejected, contact_key, core_key, name_key, row_id
@@ -24,6 +26,12 @@ STATUS_WORDS = {
     "won": "won", "vinta": "won", "vinto": "won", "closed won": "won",
     "lost": "lost", "persa": "lost", "perso": "lost", "closed lost": "lost",
 }  # fmt: skip
+# A forecast category by its code or its label, in any case ("Best case", "best_case").
+CATEGORY_WORDS = {
+    word.casefold(): code
+    for code, label in FORECAST_CATEGORY_LABELS.items()
+    for word in (code, label, code.replace("_", " "))
+}
 
 
 class DealWriter(Writer):
@@ -71,6 +79,19 @@ class DealWriter(Writer):
         if status is None:
             raise Rejected(self.label("status"), f"Unknown status “{text}”: open, won or lost.")
         return status
+
+    def _category(self, values: dict) -> str | None:
+        text = values.get("forecast_category")
+        if not text:
+            return None
+        category = CATEGORY_WORDS.get(" ".join(text.split()).casefold())
+        if category is None:
+            names = ", ".join(FORECAST_CATEGORY_LABELS[code] for code in FORECAST_CATEGORIES)
+            raise Rejected(
+                self.label("forecast_category"),
+                f"Unknown forecast category “{text}”: {names}.",
+            )
+        return category
 
     def _stage(self, pipeline, values: dict):
         stage = self.refs.stage(pipeline, values.get("stage"), self.label("stage"))
@@ -123,6 +144,7 @@ class DealWriter(Writer):
         tags = self.refs.tag_refs(values["tags"]) if values.get("tags") else []
         probability = values.get("probability")
         amount = values.get("amount") or Decimal(0)
+        category = self._category(values)
         row = self.base_values(values)
         row.update(common)
         row.update(
@@ -133,6 +155,7 @@ class DealWriter(Writer):
             position=self._top(common["stage_id"]),
             source_id=source,
             lost_reason_id=reason if common["status"] == "lost" else None,
+            forecast_category=category,
             custom=self._custom(values) or None,
             _account=account,
             _contact=contact,
@@ -229,6 +252,9 @@ class DealWriter(Writer):
             probability = int(values["probability"])
             if probability != changes.get("probability", current.probability):
                 changes.update(probability=probability, probability_overridden=True)
+        category = self._category(values)
+        if category and category != current.forecast_category:
+            changes["forecast_category"] = category
         for key, column, lookup in (
             ("source", "source_id", self.refs.source),
             ("lost_reason", "lost_reason_id", self.refs.lost_reason),

@@ -215,6 +215,55 @@ Index(
     Opportunity.amount,
     Opportunity.probability,
 )
+# The reports read their figures from an index alone (migration 0009_reportspeed), whatever
+# the filters (business line, pipeline, owner) and the trash: REPORT_OPEN for the open deals by
+# expected close date (forecast), REPORT_STAGES for those of a pipeline per stage, longest
+# there first (pipeline value, time in stage), REPORT_CLOSED for the deals won or lost by
+# closing time (won/lost, forecast, estimate accuracy) and their contract terms (renewals).
+REPORT_OPEN = (
+    "deleted_at",
+    "status",
+    "close_date",
+    "business_line_id",
+    "pipeline_id",
+    "owner_id",
+    "stage_id",
+    "probability",
+    "forecast_category",
+    "amount",
+    "revenue_low",
+    "revenue_high",
+)
+REPORT_STAGES = (
+    "deleted_at",
+    "status",
+    "pipeline_id",
+    "stage_id",
+    "stage_entered_at",
+    "business_line_id",
+    "owner_id",
+    "amount",
+    "probability",
+    "created_at",
+)
+REPORT_CLOSED = (
+    "deleted_at",
+    "status",
+    "closed_at",
+    "business_line_id",
+    "pipeline_id",
+    "owner_id",
+    "lost_reason_id",
+    "amount",
+    "objective",
+    "created_at",
+    "close_date",
+    "contract_start",
+    "contract_months",
+)
+Index("ix_opportunities_report_open", *(getattr(Opportunity, c) for c in REPORT_OPEN))
+Index("ix_opportunities_report_stages", *(getattr(Opportunity, c) for c in REPORT_STAGES))
+Index("ix_opportunities_report_closed", *(getattr(Opportunity, c) for c in REPORT_CLOSED))
 
 
 class OpportunityContact(db.Model):

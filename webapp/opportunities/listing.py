@@ -379,12 +379,9 @@ def list_opportunities(user: User, args) -> ListResult:
     return ListResult(SPEC, page, state, columns, filters_from(args), {"next_activities": nexts})
 
 
-def filter_choices(user: User) -> dict:
-    """What the filter bar offers the user (a fixed number of queries)."""
-    from ..board.services import tag_choices, visible_pipelines
-    from ..models import Group, Source
-
-    pipelines = visible_pipelines(user)
+def owner_choices(user: User) -> list:
+    """The owners a filter offers ``user``: the active users of their business lines
+    (everyone for an admin), as (id, name) rows by name."""
     owners = select(User.id, User.name).where(User.active).order_by(User.name)
     if not permissions.is_admin(user):
         from ..models.user import user_business_lines
@@ -396,6 +393,15 @@ def filter_choices(user: User) -> dict:
                 )
             )
         )
+    return list(db.session.execute(owners))
+
+
+def filter_choices(user: User) -> dict:
+    """What the filter bar offers the user (a fixed number of queries)."""
+    from ..board.services import tag_choices, visible_pipelines
+    from ..models import Group, Source
+
+    pipelines = visible_pipelines(user)
     stages = db.session.scalars(
         select(Stage)
         .where(Stage.pipeline_id.in_([p.id for p in pipelines] or [0]))
@@ -405,7 +411,7 @@ def filter_choices(user: User) -> dict:
         "pipelines": pipelines,
         "business_lines": list(dict.fromkeys(p.business_line for p in pipelines)),
         "stages": list(stages),
-        "owners": list(db.session.execute(owners)),
+        "owners": owner_choices(user),
         "teams": list(db.session.scalars(select(Group).order_by(Group.name))),
         "tags": tag_choices(),
         "sources": list(db.session.scalars(select(Source).order_by(Source.name))),

@@ -13,8 +13,7 @@ Definitions (shown on the page too):
 - *overall conversion*: the deals won among every deal that entered any open stage.
 """
 
-from sqlalchemy import case, distinct, func, literal, null, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
 from ..models import Opportunity, StageHistory, User
@@ -34,73 +33,61 @@ NOTE = (
 )
 
 
-def _entries(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]):
-    """One row per deal and stage it entered in the period, with its first entry time and
-    whether the deal is won now."""
+def _figures(user: User, filters: ReportFilters, pipeline) -> tuple[dict, tuple[int, int]]:
+    """In one pass over the deals' stage history since the period's start, grouped by deal:
+    stage id -> (entered, moved on, won), and (deals that entered any stage, of which won
+    now), each deal once.
+
+    Per deal and open stage: its first entry in the period (``first_<n>``), and the last
+    time it entered a stage further along (``later_<n>``): it moved on if that is not before
+    the first entry. Entries before the period's start matter to neither."""
     start, end = period_bounds(filters)
-    return (
-        select(
-            StageHistory.opportunity_id,
-            StageHistory.stage_id,
-            func.min(StageHistory.entered_at).label("first_in"),
-            (Opportunity.status == "won").label("won"),
+    stages = pipeline.open_stages
+    if not stages:
+        return {}, (0, 0)
+    won_ids = [stage.id for stage in pipeline.stages if stage.kind == "won"]
+    history = StageHistory
+    firsts, laters = [], []
+    for index, stage in enumerate(stages):
+        further = [s.id for s in stages[index + 1 :]] + won_ids
+        in_period = and_(history.stage_id == stage.id, history.entered_at < end)
+        firsts.append(func.min(case((in_period, history.entered_at))).label(f"first_{index}"))
+        laters.append(
+            func.max(case((history.stage_id.in_(further or [0]), history.entered_at))).label(
+                f"later_{index}"
+            )
         )
-        .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
+    deals = (
+        select((Opportunity.status == "won").label("won"), *firsts, *laters)
+        .join(history, history.opportunity_id == Opportunity.id)
         .where(
             *deal_conditions(user, filters),
             Opportunity.pipeline_id == pipeline.id,
-            StageHistory.stage_id.in_(stage_ids),
-            StageHistory.entered_at >= start,
-            StageHistory.entered_at < end,
+            history.entered_at >= start,
         )
-        .group_by(StageHistory.opportunity_id, StageHistory.stage_id, Opportunity.status)
-        .cte("entries")
+        .group_by(Opportunity.id, Opportunity.status)
+        .subquery("deals")
     )
+    first = [deals.c[f"first_{i}"] for i in range(len(stages))]
+    later = [deals.c[f"later_{i}"] for i in range(len(stages))]
+    won = deals.c.won
 
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-def _reach(stage_id, pipeline):
-    """How far along the pipeline a stage is: open stages by their order, the won stage
-    past them all, the lost stage nowhere (a CASE on the stage id: no join)."""
-    order = {stage.id: index for index, stage in enumerate(pipeline.open_stages)}
-    order |= {stage.id: len(order) for stage in pipeline.stages if stage.kind == "won"}
-    return case(order, value=stage_id, else_=-1)
-
-
-def _figures(entries, pipeline) -> tuple[dict, tuple[int, int]]:
-    """In one query: stage id -> (entered, moved on, won), and (deals that entered any
-    stage, of which won now) with each deal once."""
-    later = aliased(StageHistory)
-    moved_on = (
-        select(later.stage_id)
-        .where(
-            later.opportunity_id == entries.c.opportunity_id,
-            later.entered_at >= entries.c.first_in,
-            _reach(later.stage_id, pipeline) > _reach(entries.c.stage_id, pipeline),
-        )
-        .exists()
-    )
-    per_stage = (
-        select(
-            entries.c.stage_id,
-            func.count().label("entered"),
-            func.sum(case((moved_on, 1), else_=0)).label("moved_on"),
-            func.sum(case((entries.c.won, 1), else_=0)).label("won"),
-        )
-        .select_from(entries)
-        .group_by(entries.c.stage_id)
-    )
-    overall = select(
-        null().label("stage_id"),
-        func.count(distinct(entries.c.opportunity_id)),
-        literal(0),
-        func.count(distinct(case((entries.c.won, entries.c.opportunity_id)))),
-    ).select_from(entries)
-    rows = db.session.execute(union_all(per_stage, overall)).all()
-    total = next(row for row in rows if row.stage_id is None)
-    return {row.stage_id: row for row in rows if row.stage_id is not None}, (
-        total.entered,
-        total.won,
-    )
+    entered_any = or_(*(entry.is_not(None) for entry in first))
+    columns = [count(entered_any).label("deals"), count(and_(won, entered_any)).label("won")]
+    for entry, moved in zip(first, later, strict=True):
+        columns += [
+            count(entry.is_not(None)),
+            count(moved >= entry),
+            count(and_(won, entry.is_not(None))),
+        ]
+    row = db.session.execute(select(*columns)).one()
+    figures = {
+        stage.id: tuple(row[2 + 3 * index : 5 + 3 * index]) for index, stage in enumerate(stages)
+    }
+    return figures, (row.deals, row.won)
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -122,12 +109,10 @@ def build(user: User, filters: ReportFilters) -> Report:
         report.add(Table("funnel", "Conversion funnel", columns, []))
         return report
     stages = pipeline.open_stages
-    entries = _entries(user, filters, pipeline, [s.id for s in stages])
-    figures, (deals, won) = _figures(entries, pipeline)
+    figures, (deals, won) = _figures(user, filters, pipeline)
     rows = []
     for stage in stages:
-        row = figures.get(stage.id)
-        entered, moved_on, won_here = (row.entered, row.moved_on, row.won) if row else (0, 0, 0)
+        entered, moved_on, won_here = figures[stage.id]
         rows.append(
             [
                 stage.name,

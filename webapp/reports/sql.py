@@ -1,6 +1,8 @@
 """SQL expressions the reports need that SQLite and PostgreSQL spell differently."""
 
 from sqlalchemy import Date, Integer, String, cast, func, literal_column
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from ..extensions import db
 
@@ -39,3 +41,12 @@ def add_months(day, months):
         day, "start of month", "+" + cast(months + 1, String) + " months", "-1 day"
     )
     return func.min(wanted, month_end)
+
+
+def not_searched(column):
+    """``column`` as SQLite will not search an index by (unary plus): for a table that must
+    be reached from a smaller one, which SQLite, without statistics, would read first
+    because an index matches (PostgreSQL plans by its statistics: the column as it is)."""
+    if _dialect() == "postgresql":
+        return column
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)

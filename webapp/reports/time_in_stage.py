@@ -17,7 +17,7 @@ the visit count per stage, then the average of the middle one or two.
 from decimal import Decimal
 
 from flask import url_for
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 
 from ..extensions import db
 from ..models import Opportunity, StageHistory, User
@@ -90,55 +90,51 @@ def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) 
     return {row.stage_id: row for row in db.session.execute(query)}
 
 
-def _stuck(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) -> list:
-    """The open deals longest in each stage now (``STUCK_PER_STAGE`` per stage), each row
-    with the count of open deals in its stage (``in_stage``). Deals are ranked on narrow
-    rows, and only the chosen ones are read whole."""
+def _stuck(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]):
+    """The count of open deals in each stage (stage id -> count), and the open deals longest
+    in each stage now (``STUCK_PER_STAGE`` per stage) in the stages' order. Each stage's
+    longest are read from the head of an index (ix_opportunities_report_stages), not ranked
+    among all its deals."""
     scope = (
         *deal_conditions(user, filters),
         Opportunity.pipeline_id == pipeline.id,
         Opportunity.status == "open",
-        Opportunity.stage_id.in_(stage_ids),
     )
-    counts = (
-        select(Opportunity.stage_id, func.count().label("in_stage"))
-        .where(*scope)
-        .group_by(Opportunity.stage_id)
-        .subquery("counts")
+    counts = dict(
+        db.session.execute(
+            select(Opportunity.stage_id, func.count())
+            .where(*scope, Opportunity.stage_id.in_(stage_ids))
+            .group_by(Opportunity.stage_id)
+        ).all()
     )
-    ranked = (
-        select(
-            Opportunity.id,
-            Opportunity.stage_id,
-            func.row_number()
-            .over(
-                partition_by=Opportunity.stage_id,
-                order_by=(Opportunity.stage_entered_at, Opportunity.id),
-            )
-            .label("rank"),
+    if not counts:
+        return counts, []
+    longest = union_all(
+        *(
+            select(Opportunity.id)
+            .where(*scope, Opportunity.stage_id == stage_id)
+            .order_by(Opportunity.stage_entered_at, Opportunity.id)
+            .limit(STUCK_PER_STAGE)
+            .subquery()
+            .select()
+            for stage_id in counts
         )
-        .where(*scope)
-        .subquery("ranked")
-    )
-    return db.session.execute(
+    ).subquery("longest")
+    rows = db.session.execute(
         select(
             Opportunity.id,
             Opportunity.name,
             Opportunity.stage_id,
             Opportunity.amount,
+            Opportunity.stage_entered_at,
             User.name.label("owner"),
             days_between(utcnow(), Opportunity.stage_entered_at).label("days"),
-            ranked.c.rank,
-            counts.c.in_stage,
         )
-        .select_from(counts)
-        .join(
-            ranked,
-            and_(ranked.c.stage_id == counts.c.stage_id, ranked.c.rank <= STUCK_PER_STAGE),
-        )
-        .join(Opportunity, Opportunity.id == ranked.c.id)
+        .join(longest, longest.c.id == Opportunity.id)
         .join(User, User.id == Opportunity.owner_id)
     ).all()
+    order = {stage_id: index for index, stage_id in enumerate(stage_ids)}
+    return counts, sorted(rows, key=lambda row: (order[row.stage_id], row.stage_entered_at, row.id))
 
 
 def _bottleneck(median, rotting_days, slowest: bool) -> str:
@@ -175,8 +171,7 @@ def build(user: User, filters: ReportFilters) -> Report:
     stages = open_stages(pipeline)
     stage_ids = [s.id for s in stages]
     visits = _visits(user, filters, pipeline, stage_ids)
-    stuck = _stuck(user, filters, pipeline, stage_ids)
-    now_in = {row.stage_id: row.in_stage for row in stuck}
+    now_in, stuck = _stuck(user, filters, pipeline, stage_ids)
     medians = {key: float(row.median) for key, row in visits.items()}
     slowest = max(medians, key=medians.get) if medians else None
     rows, highlight = [], set()
@@ -231,7 +226,6 @@ def build(user: User, filters: ReportFilters) -> Report:
         markers=[r[4] for r in rows],
     )
     report.add(table, chart)
-    order = {stage_id: index for index, stage_id in enumerate(stage_ids)}
     names = {stage.id: stage.name for stage in stages}
     stuck_rows = [
         [
@@ -241,7 +235,7 @@ def build(user: User, filters: ReportFilters) -> Report:
             Decimal(row.amount or 0),
             float(row.days),
         ]
-        for row in sorted(stuck, key=lambda row: (order[row.stage_id], row.rank))
+        for row in stuck
     ]
     report.add(
         Table("stuck", stuck_title, stuck_columns, stuck_rows, empty="No open deal in a stage.")

@@ -5,7 +5,7 @@ cycle. A deal counts once, as it stands now: one lost, reopened and won is a won
 from datetime import datetime, time
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from ..extensions import db
 from ..models import LostReason, Opportunity, Pipeline, Stage, StageHistory, User
@@ -46,29 +46,40 @@ def closed_groups(user: User, filters: ReportFilters) -> list:
     """The closed deals grouped by closing month, status, lost reason and the stage they
     were lost from, with their names: count, value and (won ones) days from creation, in one
     query. The stage lost from is the one whose visit ended at the closing (``move_stage``
-    and mass moves end the open visit at the very time they close the deal)."""
-    month = month_key(Opportunity.closed_at)
+    and mass moves end the open visit at the very time they close the deal), looked up for
+    the lost deals only (the last such visit, should two end at once)."""
     won = Opportunity.status == "won"
-    lost_visit = and_(
-        StageHistory.opportunity_id == Opportunity.id,
-        StageHistory.left_at == Opportunity.closed_at,
-        Opportunity.status == "lost",
+    lost_from = (
+        select(StageHistory.stage_id)
+        .where(
+            StageHistory.opportunity_id == Opportunity.id,
+            StageHistory.left_at == Opportunity.closed_at,
+        )
+        .order_by(StageHistory.entered_at.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    groups = (
+    deals = (
         select(
-            month.label("month"),
+            month_key(Opportunity.closed_at).label("month"),
             Opportunity.status,
             Opportunity.lost_reason_id,
-            StageHistory.stage_id,
-            func.count(Opportunity.id).label("deals"),
-            func.coalesce(func.sum(func.coalesce(Opportunity.amount, 0)), 0).label("value"),
-            func.sum(
-                case((won, days_between(Opportunity.closed_at, Opportunity.created_at)))
-            ).label("days"),
+            case((Opportunity.status == "lost", lost_from)).label("stage_id"),
+            func.coalesce(Opportunity.amount, 0).label("value"),
+            case((won, days_between(Opportunity.closed_at, Opportunity.created_at))).label("days"),
         )
-        .outerjoin(StageHistory, lost_visit)
         .where(*_closed(user, filters))
-        .group_by(month, Opportunity.status, Opportunity.lost_reason_id, StageHistory.stage_id)
+        .subquery("closed_deals")
+    )
+    keys = (deals.c.month, deals.c.status, deals.c.lost_reason_id, deals.c.stage_id)
+    groups = (
+        select(
+            *keys,
+            func.count().label("deals"),
+            func.coalesce(func.sum(deals.c.value), 0).label("value"),
+            func.sum(deals.c.days).label("days"),
+        )
+        .group_by(*keys)
         .subquery("closed_groups")
     )
     return list(

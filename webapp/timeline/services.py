@@ -10,8 +10,11 @@ from sqlalchemy import insert
 from ..extensions import db
 from ..models import Opportunity, TimelineEntry, User
 from ..models._base import utcnow
+from ..models.forecast import FORECAST_CATEGORY_LABELS
 
 _BATCH = "timeline_batch"
+# Fields stored as a code whose entries show the code's label (old entries too).
+LABELS = {"forecast_category": FORECAST_CATEGORY_LABELS}
 
 
 def display(value) -> str | None:
@@ -29,6 +32,12 @@ def display(value) -> str | None:
     if hasattr(value, "full_name"):
         return value.full_name
     return str(value)
+
+
+def shown_value(value: str | None, field: str | None) -> str | None:
+    """An entry's stored old or new value as a person reads it: the label of a coded
+    value (``best_case`` -> "Best case"), else the value as stored."""
+    return LABELS.get(field or "", {}).get(value, value)
 
 
 def record(
