@@ -215,7 +215,7 @@ Index(
     Opportunity.amount,
     Opportunity.probability,
 )
-# The reports read their figures from an index alone (migration 0009_reportspeed), whatever
+# The reports read their figures from an index alone (migration 0011_reportspeed), whatever
 # the filters (business line, pipeline, owner) and the trash: REPORT_OPEN for the open deals by
 # expected close date (forecast), REPORT_STAGES for those of a pipeline per stage, longest
 # there first (pipeline value, time in stage), REPORT_CLOSED for the deals won or lost by
