@@ -54,6 +54,7 @@ def run_hook(name: str, opportunity=None, business_line_id: int | None = None, *
 NAV = (
     ("board.board", "Board", None),
     ("opportunities.index", "Deals", None),
+    ("activities.index", "Activities", None),
     ("accounts.index", "Accounts", None),
     ("contacts.index", "Contacts", None),
     ("leads.index", "Leads", None),
