@@ -366,7 +366,7 @@ def test_list_query_count_does_not_grow_with_rows(
     assert many == few
 
 
-# --- the week calendar ----------------------------------------------------------------------------
+# --- the week calendar ----------------------------------------------------------------------
 
 
 def test_calendar_shows_the_week_and_moves_an_activity(
@@ -397,7 +397,7 @@ def test_calendar_shows_the_week_and_moves_an_activity(
     assert junk.status_code == 200
 
 
-# --- the types picklist -----------------------------------------------------------------------------
+# --- the types picklist ---------------------------------------------------------------------
 
 
 def test_admin_renames_deactivates_and_adds_types(
