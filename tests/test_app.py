@@ -4,7 +4,11 @@ import re
 
 import pytest
 
-PUBLIC = {"/login", "/healthz"}
+PUBLIC = {
+    "/login",
+    "/healthz",
+    "/calendar/<int:user_id>/<token>.ics",
+}  # the feed: its URL is the secret
 
 
 def test_healthz_without_login(client):

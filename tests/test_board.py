@@ -396,7 +396,9 @@ def test_cards_show_plugin_badges_and_menu_only_where_enabled(
     auth.login(sales_user)
     html = client.get("/board").get_data(as_text=True)
     assert "From ERP" not in html and "Duplicate" not in html  # not enabled for this line
-    assert f"/opportunities/{opp.id}/card-actions" not in html  # no menu without actions
+    # The menu holds the core's actions only ("Schedule activity…"), not the plugin's.
+    items = client.get(f"/opportunities/{opp.id}/card-actions").get_data(as_text=True)
+    assert "Schedule activity…" in items and "/test/duplicate/" not in items
 
     db.session.add(
         PluginEnablement(business_line_id=pipeline.business_line_id, plugin="test_card_slots")

@@ -19,6 +19,8 @@
         draggable: "[data-draggable]",
         filter: "details, input, button",
         preventOnFilter: false,
+        forceFallback: true,
+        fallbackTolerance: 4,
         onEnd: (event) => { if (event.from !== event.to) post(event.item, event.to); },
       });
     });
