@@ -182,6 +182,7 @@ def _scheduled(opp):
                 "HX-Trigger": triggers,
                 "HX-Retarget": f"#card-{opp.id}",
                 "HX-Reswap": "outerHTML",
+            "HX-Reselect": f"#card-{opp.id}",  # not the dialog's hx-select
             },
         )
     return "", 200, {"HX-Trigger": triggers, "HX-Reswap": "none"}
