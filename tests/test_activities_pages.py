@@ -430,3 +430,16 @@ def test_admin_renames_deactivates_and_adds_types(
     assert bad.status_code == 422
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(ActivityType)) == 7
+
+
+def test_deal_page_panel_offers_the_dialog(client, auth, sales_user, colleague, create_opportunity):
+    opp = create_opportunity()
+    plan(sales_user, opp, "Existing call")
+    auth.login(sales_user)
+    panel = client.get(f"/opportunities/{opp.id}").text.split('data-panel="activities"')[1]
+    assert f'href="/activities/new?deal={opp.id}"' in panel and "Schedule activity…" in panel
+    assert f"/activities?deal={opp.id}&amp;owner=all" in panel
+    auth.logout()
+    auth.login(colleague)  # may see, may not edit: no button
+    panel = client.get(f"/opportunities/{opp.id}").text.split('data-panel="activities"')[1]
+    assert "Schedule activity…" not in panel

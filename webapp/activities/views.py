@@ -75,16 +75,15 @@ def _act(activity_id: int, action):
         action(opp, activity_id)
     except ValidationError as exc:
         error = exc.message
-    if request.form.get("view") == "calendar":
-        if htmx:
-            return _calendar(
-                services.monday_of(request.form.get("week")), error, 422 if error else 200
-            )
-        flash(error, "error") if error else flash("Activity rescheduled.", "success")
-        return redirect(_back(url_for("activities.calendar")))
+    calendar_view = request.form.get("view") == "calendar"
+    if htmx and calendar_view:
+        monday = services.monday_of(request.form.get("week"))
+        return _calendar(monday, error, 422 if error else 200)
     if not htmx:
-        flash(error, "error") if error else flash("Activity saved.", "success")
-        return redirect(_back(url_for("activities.index")))
+        flash(error or "Activity saved.", "error" if error else "success")
+        return redirect(
+            _back(url_for("activities.calendar" if calendar_view else "activities.index"))
+        )
     return _row(services.get_activity(current_user, activity_id), 422 if error else 200, error)
 
 
@@ -166,7 +165,9 @@ def _scheduled(opp):
         flash("Activity scheduled.", "success")
         return redirect(_back(url_for("opportunities.detail", opportunity_id=opp.id)))
     panel = url_for("opportunities.panel", opportunity_id=opp.id, name="activities")
-    triggers = json.dumps({"closeDialog": True, "activitiesChanged": {"panel": panel}})
+    triggers = json.dumps(
+        {"closeDialog": True, "dealChanged": True, "activitiesChanged": {"panel": panel}}
+    )
     on_board = "/board" in urlsplit(htmx.current_url or "").path
     if request.form.get("card") == "1" and on_board and opp.is_open:
         html = render_template(
@@ -182,7 +183,7 @@ def _scheduled(opp):
                 "HX-Trigger": triggers,
                 "HX-Retarget": f"#card-{opp.id}",
                 "HX-Reswap": "outerHTML",
-            "HX-Reselect": f"#card-{opp.id}",  # not the dialog's hx-select
+                "HX-Reselect": f"#card-{opp.id}",  # not the dialog's hx-select
             },
         )
     return "", 200, {"HX-Trigger": triggers, "HX-Reswap": "none"}
