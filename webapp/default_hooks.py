@@ -94,7 +94,7 @@ def _set_enabled(plugin: str, slugs: tuple[str, ...], enabled: bool) -> None:
 
 @hookimpl
 def opportunity_actions(opportunity, user):
-    """"Schedule activity…" on the deal's menus (card and page), for who may edit it."""
+    """The deal's menus (card and page) offer "Schedule activity…" to who may edit it."""
     from flask import url_for
 
     from .permissions import can_edit

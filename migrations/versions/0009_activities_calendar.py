@@ -1,4 +1,4 @@
-"""activity-based selling: activity durations, the activity types picklist (order, active,
+"""activity-based selling: activity durations, an index for everyone's activities by due date, the activity types picklist (order, active,
 the six default types where none exist yet), and the users' iCalendar feeds
 
 Revision ID: 0009_activities
@@ -30,6 +30,7 @@ DEFAULT_TYPES = (
 def upgrade():
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.add_column(sa.Column("duration_minutes", sa.Integer(), nullable=True))
+        batch_op.create_index("ix_activities_done_due", ["done", "due_at"], unique=False)
     with op.batch_alter_table("activity_types", schema=None) as batch_op:
         batch_op.add_column(sa.Column("position", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(
@@ -72,4 +73,5 @@ def downgrade():
         batch_op.drop_column("active")
         batch_op.drop_column("position")
     with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_index("ix_activities_done_due")
         batch_op.drop_column("duration_minutes")

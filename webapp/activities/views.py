@@ -109,6 +109,7 @@ def _calendar(monday, error: str | None = None, status: int = 200):
     context = {
         "week": services.week(current_user, monday),
         "hours": services.DAY_HOURS,
+        "cell_chips": services.CELL_CHIPS,
         "type_names": types.type_names(),
         "today": utcnow().date(),
         "error": error,

@@ -19,6 +19,7 @@ class Activity(TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_activities_opp_due", "opportunity_id", "done", "due_at"),
         Index("ix_activities_owner_due", "owner_id", "done", "due_at"),
+        Index("ix_activities_done_due", "done", "due_at"),  # everyone's, by due date
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int | None] = mapped_column(

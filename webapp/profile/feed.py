@@ -20,7 +20,8 @@ from ..permissions import visible_activities
 from ..transactions import transactional
 
 PAST_DAYS = 30
-MAX_EVENTS = 5000
+FUTURE_DAYS = 366
+MAX_EVENTS = 1000  # a mail client polls the feed: a year of a busy seller's activities
 
 
 def token_of(feed: CalendarFeed) -> str:
@@ -62,21 +63,24 @@ def user_for(user_id: int, token: str) -> User | None:
 
 
 def calendar(user: User) -> bytes:
-    """The user's own activities of deals they may still see, from 30 days ago on."""
-    since = utcnow() - timedelta(days=PAST_DAYS)
+    """The user's own activities of deals they may still see, from 30 days ago to a year
+    ahead (at most ``MAX_EVENTS``, the earliest)."""
+    now = utcnow()
+    since, until = now - timedelta(days=PAST_DAYS), now + timedelta(days=FUTURE_DAYS)
     rows = db.session.scalars(
         select(Activity)
         .join(Opportunity, Opportunity.id == Activity.opportunity_id)
         .where(
             Activity.owner_id == user.id,
             Activity.due_at >= since,
+            Activity.due_at < until,
             visible_activities(user),
         )
         .options(
             contains_eager(Activity.opportunity).joinedload(Opportunity.account),
             joinedload(Activity.contact),
         )
-        .order_by(Activity.due_at)
+        .order_by(Activity.due_at, Activity.id)
         .limit(MAX_EVENTS)
     )
     names = type_names()
