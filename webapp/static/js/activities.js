@@ -8,9 +8,12 @@
     if (!root || !root.contains(event.detail.elt)) return;
     const dialog = root.querySelector("dialog[data-modeless]");
     if (dialog && !dialog.open) {
+      // It offers, it does not interrupt: the focus stays where the user was (the card's
+      // stage selector after a keyboard move); the dialog is next in the tab order's end.
+      const focused = document.activeElement;
       dialog.addEventListener("close", () => { root.innerHTML = ""; }, { once: true });
       dialog.show();
-      dialog.querySelector("[autofocus]")?.focus();
+      if (focused && focused !== document.body && document.contains(focused)) focused.focus();
     }
   });
   // app.js shows dialogs modally on the same event; a modeless one it must leave alone, so
