@@ -515,6 +515,8 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
             due = day + timedelta(
                 days=rng.randint(-10, 30), hours=rng.randint(8, 17), minutes=rng.choice((0, 30))
             )
+            if due.weekday() >= 5:  # salespeople's week: to the Monday after
+                due += timedelta(days=7 - due.weekday())
             kind, subject, duration = rng.choice(ACTIVITIES)
             done = due < now and i % 4 == 0  # some of the past ones were done
             activities.append(
