@@ -51,7 +51,7 @@ bench: $(VENV)/.installed
 # Translations: `make messages` extracts the strings to translate (core, then each bundled
 # plugin) and updates the Italian and Persian catalogues; `catalogs` compiles stale ones.
 LANGS := it fa
-EXTRACT = $(abspath $(BIN))/pybabel extract -F $(abspath babel.cfg) -k _l --no-location --project=Opportuno
+EXTRACT = $(abspath $(BIN))/pybabel extract -F $(abspath babel.cfg) -k _l --no-location --sort-output --project=Opportuno
 
 messages: $(VENV)/.installed
 	@mkdir -p webapp/translations

@@ -4,7 +4,13 @@ import re
 
 import pytest
 
-PUBLIC = {"/login", "/healthz", "/favicon.ico", "/language"}  # /language: the sign-in page's switch
+PUBLIC = {
+    "/login",
+    "/healthz",
+    "/favicon.ico",
+    "/language",  # the sign-in page's language switch
+    "/calendar/<int:user_id>/<token>.ics",  # the feed: its URL is the secret
+}
 
 
 def test_healthz_without_login(client):

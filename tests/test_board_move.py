@@ -189,7 +189,9 @@ def test_keyboard_selector_without_board_marker_gets_the_plain_card(
         data={"stage_id": pipeline.stages[2].id, "version": opp.version},
         headers=HTMX,
     )
-    assert response.status_code == 200 and "HX-Trigger" not in response.headers
+    assert response.status_code == 200
+    # No board events; only the offer to schedule the next activity.
+    assert list(json.loads(response.headers["HX-Trigger"])) == ["offerNextActivity"]
     assert f'id="card-{opp.id}"' in response.get_data(as_text=True)
 
 

@@ -30,6 +30,8 @@ BLUEPRINTS = (
     "webapp.listing.views",
     "webapp.reports.views",
     "webapp.reports.targets_views",
+    "webapp.activities.views",
+    "webapp.profile.views",
 )
 
 

@@ -90,3 +90,32 @@ def _set_enabled(plugin: str, slugs: tuple[str, ...], enabled: bool) -> None:
         raise click.ClickException(exc.message) from None
     state = "enabled" if enabled else "disabled"
     click.echo(f"{plugin} {state} in: {', '.join(bl.name for bl in lines)}")
+
+
+@hookimpl
+def opportunity_actions(opportunity, user):
+    """The deal's menus (card and page) offer "Schedule activity…" to who may edit it."""
+    from flask import url_for
+
+    from .permissions import can_edit
+
+    if not can_edit(user, opportunity) or not opportunity.is_open:
+        return []
+    url = url_for("activities.new", deal=opportunity.id, card=1)
+    return [{"label": "Schedule activity…", "hx_get": url, "href": url}]
+
+
+@hookimpl
+def admin_actions(user):
+    """The activity types picklist, for admins."""
+    from flask import url_for
+
+    if user.role != "admin":
+        return []
+    return [
+        {
+            "label": "Activity types",
+            "href": url_for("activities.type_settings"),
+            "description": "Rename, reorder, add or deactivate the types of activities.",
+        }
+    ]

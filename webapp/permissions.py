@@ -4,7 +4,7 @@ Admins may do everything. Managers may do everything within their business lines
 Sales users view the deals of their business lines and edit the ones they own.
 """
 
-from sqlalchemy import false, true
+from sqlalchemy import and_, false, true
 
 from .errors import PermissionDenied
 from .models import Opportunity, User
@@ -31,6 +31,11 @@ def can_edit(user: User, opp: Opportunity) -> bool:
     return manages(user, opp.business_line_id) or (opp.owner_id == user.id and can_view(user, opp))
 
 
+def can_edit_activity(user: User, opp: Opportunity, activity) -> bool:
+    """The deal's editors, and the activity's assignee while they may see the deal."""
+    return can_edit(user, opp) or (activity.owner_id == user.id and can_view(user, opp))
+
+
 def can_delete(user: User, opp: Opportunity) -> bool:
     return manages(user, opp.business_line_id)
 
@@ -45,6 +50,12 @@ def visible_opportunities(user: User):
         return true()
     ids = user.business_line_ids
     return Opportunity.business_line_id.in_(ids) if ids else false()
+
+
+def visible_activities(user: User):
+    """A WHERE clause limiting a query of Activity joined to its Opportunity to what
+    ``user`` may view: the activities of the deals they may view (not in the trash)."""
+    return and_(visible_opportunities(user), Opportunity.deleted_at.is_(None))
 
 
 def require(allowed: bool, message: str = "You are not allowed to do that.") -> None:

@@ -38,6 +38,7 @@ def run_hook(name: str, opportunity=None, business_line_id: int | None = None, *
 NAV = (
     ("board.board", _l("Board"), None),
     ("opportunities.index", _l("Deals"), None),
+    ("activities.index", _l("Activities"), None),
     ("accounts.index", _l("Accounts"), None),
     ("contacts.index", _l("Contacts"), None),
     ("leads.index", _l("Leads"), None),

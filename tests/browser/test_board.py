@@ -336,7 +336,8 @@ def test_stage_gate_dialog_saves_the_field_and_moves(
     dialog = page.locator("dialog[open]")
     dialog.get_by_label("Amount").fill("6000")
     dialog.get_by_role("button", name="Save and move").click()
-    expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(page.locator("dialog[open][data-move-dialog]")).to_have_count(0)
+    expect(page.locator("#schedule-activity")).to_be_visible()  # the next-activity prompt
     moved = column(page, qualification).locator(f"#card-{opp.id}")
     expect(moved).to_contain_text("€6,000")
     expect(column(page, qualification).locator("[data-total]")).to_have_text("€6K")

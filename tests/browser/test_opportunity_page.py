@@ -130,6 +130,10 @@ def test_stage_bar_and_lost_dialog(page, login, sales_user, pipeline, deal, lost
     db.session.expire_all()
     version = db.session.get(Opportunity, deal.id).version
     expect(page.locator("#deal-header")).to_have_attribute("data-version", str(version))
+    offer = page.locator("#schedule-activity")  # the prompt for the next activity
+    expect(offer).to_contain_text(f"moved to {demo.name}")
+    offer.get_by_role("button", name="Not now").click()
+    expect(offer).to_be_hidden()
 
     page.get_by_role("button", name="Close as lost…").click()
     dialog = page.get_by_role("dialog")
@@ -144,7 +148,8 @@ def test_stage_bar_and_lost_dialog(page, login, sales_user, pipeline, deal, lost
     dialog.get_by_label("Why was it lost?").select_option(label="Price too high")
     dialog.get_by_label("Note (optional)").fill("Went with Rival")
     dialog.get_by_role("button", name="Close as lost").click()
-    expect(dialog).to_be_hidden()
+    expect(page.locator("dialog[data-move-dialog]")).to_have_count(0)
+    expect(offer).to_contain_text("is lost. Plan when to check back?")
     expect(page.get_by_test_id("deal-status")).to_have_text("Lost")
     expect(page.get_by_text("Lost: Price too high — Went with Rival")).to_be_visible()
     assert page.evaluate("window.samePage") is True

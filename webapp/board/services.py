@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, union_all, update
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import permissions
+from ..activities.services import no_open_activity
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..inputs import integer, integers
@@ -56,6 +57,7 @@ class BoardFilters:
     tag_ids: list[int] = field(default_factory=list)
     account_id: int | None = None
     close: str = ""
+    no_activity: bool = False  # only deals without an open next activity
     # True when the URL named no owner and the user, owning no open deal here, sees all.
     everyone_by_default: bool = False
 
@@ -71,6 +73,7 @@ class BoardFilters:
             tag_ids=sorted(set(integers(args.getlist("tag")))),
             account_id=integer(args.get("account_id"), minimum=1),
             close=close if close in CLOSE_PERIODS else "",
+            no_activity=args.get("no_activity") == "1",
         )
 
     def query_args(self) -> dict:
@@ -80,6 +83,7 @@ class BoardFilters:
             "tag": self.tag_ids or None,
             "account_id": self.account_id,
             "close": self.close or None,
+            "no_activity": "1" if self.no_activity else None,
         }
         return {key: value for key, value in args.items() if value not in (None, "", [])}
 
@@ -89,7 +93,7 @@ class BoardFilters:
     @property
     def narrowed(self) -> bool:
         """True when anything beyond the owner narrows the board."""
-        return bool(self.tag_ids or self.account_id or self.close)
+        return bool(self.tag_ids or self.account_id or self.close or self.no_activity)
 
     @property
     def is_default(self) -> bool:
@@ -251,6 +255,8 @@ def _clauses(user: User, pipeline: Pipeline, filters: BoardFilters) -> list:
         clauses.append(Opportunity.id.in_(tagged))
     if filters.account_id:
         clauses.append(Opportunity.account_id == filters.account_id)
+    if filters.no_activity:
+        clauses.append(no_open_activity())
     if filters.close == "none":
         clauses.append(Opportunity.close_date.is_(None))
     elif filters.close:

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import permissions
 from ..accounts.matching import CONFIRM
+from ..activities.offer import offer_url
 from ..errors import ConflictError, DomainError, GateError, ValidationError
 from ..extensions import db, htmx
 from ..inputs import id_param, integer
@@ -189,14 +190,19 @@ def move(opportunity_id: int):
         services.move_card(current_user, opp, form)
     except DomainError as exc:
         return _move_failed(opp, exc, where, from_stage_id)
+    offer = offer_url(opp, from_stage_id, card=1 if where == "board" and opp.is_open else None)
     if not htmx:
         flash(f"“{opp.name}” moved to {opp.stage.name}.", "success")
+        if offer:
+            flash(offer, "next-activity")
         return redirect(_back())
+    offered = {"offerNextActivity": {"url": offer}} if offer else {}
     if where == "deal":
-        return changed("", opp, closeDialog=True)
+        return changed("", opp, closeDialog=True, **offered)
     if where != "board":
-        return render_template("board/_card.html", card=opp, next_activities=_next(opp))
-    triggers = {"boardSettled": {"id": opp.id}, "closeDialog": True}
+        html = render_template("board/_card.html", card=opp, next_activities=_next(opp))
+        return html, 200, {"HX-Trigger": json.dumps(offered)} if offered else {}
+    triggers = {"boardSettled": {"id": opp.id}, "closeDialog": True, **offered}
     triggers["boardTotals"] = _board_totals(opp, from_stage_id)
     if not opp.is_open:
         verb = "won" if opp.status == "won" else "lost"

@@ -17,7 +17,6 @@ from ..extensions import db
 from ..models import (
     Account,
     Activity,
-    ActivityType,
     BusinessLine,
     Contact,
     Lead,
@@ -180,11 +179,16 @@ TAGS = (
     ("upsell", "primary"),
     ("partner-led", "secondary"),
 )
-ACTIVITY_TYPES = (
-    ("call", "Call"),
-    ("meeting", "Meeting / visit"),
-    ("task", "Task"),
-    ("email", "Email"),
+# Type, subject and duration (minutes) of the demo's activities.
+ACTIVITIES = (
+    ("call", "Follow-up call", 15),
+    ("call", "Check the budget", 30),
+    ("meeting", "Demo", 60),
+    ("meeting", "Negotiation meeting", 90),
+    ("visit", "Visit the customer", 120),
+    ("task", "Send the offer", 30),
+    ("email", "Send the references", None),
+    ("deadline", "Tender submission", None),
 )
 DEAL_KINDS = (
     "licences",
@@ -231,7 +235,6 @@ def _reference_data(rng: random.Random) -> dict:
     db.session.add(services)
     lines = [software, services]
     pipelines = [default, create_pipeline(services, "Services", is_default=True)]
-    db.session.add_all(ActivityType(key=k, name=n) for k, n in ACTIVITY_TYPES)
     db.session.add_all(Tag(name=n, color=c) for n, c in TAGS)
     db.session.add_all(
         Product(code=c, name=n, unit_price=Decimal(p), recurring_months=m)
@@ -508,22 +511,23 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
                 }
             )
         if not final and i % 2 == 0:
-            due = now + timedelta(days=rng.randint(-10, 30), hours=rng.randint(8, 17))
+            day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            due = day + timedelta(
+                days=rng.randint(-10, 30), hours=rng.randint(8, 17), minutes=rng.choice((0, 30))
+            )
+            if due.weekday() >= 5:  # salespeople's week: to the Monday after
+                due += timedelta(days=7 - due.weekday())
+            kind, subject, duration = rng.choice(ACTIVITIES)
+            done = due < now and i % 4 == 0  # some of the past ones were done
             activities.append(
                 {
                     "opportunity_id": oid,
-                    "kind": rng.choice(("call", "meeting", "task")),
-                    "subject": rng.choice(
-                        (
-                            "Follow-up call",
-                            "Send the offer",
-                            "Demo",
-                            "Visit the customer",
-                            "Check the budget",
-                        )
-                    ),
+                    "kind": kind,
+                    "subject": subject,
                     "due_at": due,
-                    "done": False,
+                    "duration_minutes": duration,
+                    "done": done,
+                    "done_at": due if done else None,
                     "owner_id": owner.id,
                     "contact_id": contacts_of[aid][0],
                     "created_at": created,

@@ -2,7 +2,7 @@
 
 from .account import Account, Contact
 from .catalog import ActivityType, LostReason, Product, Source, Tag
-from .engagement import ACTIVITY_KINDS, Activity, Document, Note
+from .engagement import ACTIVITY_KINDS, MAX_DURATION_MINUTES, Activity, CalendarFeed, Document, Note
 from .forecast import FORECAST_CATEGORIES, SalesTarget
 from .imports import ImportMapping, ImportReject, ImportRun
 from .lead import LEAD_STATUSES, Lead
@@ -36,6 +36,7 @@ __all__ = [
     "CONTACT_ROLES",
     "FORECAST_CATEGORIES",
     "KEY_CONTACT_ROLES",
+    "MAX_DURATION_MINUTES",
     "LEAD_STATUSES",
     "ROLES",
     "SALES_GROUP",
@@ -46,6 +47,7 @@ __all__ = [
     "ApiToken",
     "AutomationRule",
     "BusinessLine",
+    "CalendarFeed",
     "Contact",
     "CustomField",
     "Document",

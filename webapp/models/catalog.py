@@ -44,8 +44,12 @@ class Source(db.Model):
 
 
 class ActivityType(db.Model):
+    """A picklist entry: activities store its ``key``; admins rename, reorder, deactivate."""
+
     __tablename__ = "activity_types"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(30), unique=True)
     name: Mapped[str] = mapped_column(String(60))
     icon: Mapped[str | None] = mapped_column(String(30))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from .. import permissions
 from ..accounts.services import like_pattern
+from ..activities.services import no_open_activity
 from ..board.services import CLOSE_PERIODS, close_range, next_activities
 from ..extensions import db
 from ..inputs import integer, integers, search_text
@@ -303,10 +304,7 @@ def matching_deals(user: User, args) -> Select:
     if filters["stale"]:
         query = query.where(_stale())
     if filters["no_activity"]:
-        open_activity = select(Activity.id).where(
-            Activity.opportunity_id == Opportunity.id, Activity.done.is_(False)
-        )
-        query = query.where(~open_activity.exists())
+        query = query.where(no_open_activity())
     if filters["text"]:
         query = query.where(_search(filters["text"]))
     return query

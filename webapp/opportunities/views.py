@@ -283,6 +283,7 @@ def complete_activity(opportunity_id: int, activity_id: int):
         opportunity_id,
         "activities",
         lambda opp: activities.complete_activity(current_user, opp, activity_id),
+        for_edit=False,  # the assignee may too (the service checks)
     )
 
 
@@ -294,6 +295,7 @@ def reschedule_activity(opportunity_id: int, activity_id: int):
         lambda opp: activities.reschedule_activity(
             current_user, opp, activity_id, request.form.get("due_at")
         ),
+        for_edit=False,  # the assignee may too (the service checks)
     )
 
 

@@ -4,6 +4,7 @@ nothing once an install has business lines."""
 
 from sqlalchemy import select
 
+from ..activities.types import add_defaults as add_activity_types
 from ..extensions import db
 from ..models import BusinessLine, LostReason, Source
 from ..pipelines.services import DEFAULT_STAGES, create_pipeline
@@ -29,7 +30,8 @@ def ensure_defaults() -> BusinessLine | None:
     """On a database without any business line, create the default one with the default
     pipeline (Brevo's stages, ``DEFAULT_STAGES``) and fill the lost reasons and sources
     while they are empty. Returns the default business line, or None when the install
-    has its own lines. Idempotent."""
+    has its own lines. The activity types are filled whenever empty. Idempotent."""
+    add_activity_types()
     if db.session.scalar(select(BusinessLine.id).limit(1)) is not None:
         return db.session.scalar(
             select(BusinessLine).where(BusinessLine.slug == DEFAULT_LINE_SLUG)

@@ -1,0 +1,1 @@
+"""The user's own settings page (/profile), in sections: the calendar feed for now."""
