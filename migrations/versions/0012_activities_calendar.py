@@ -1,8 +1,8 @@
 """activity-based selling: activity durations, an index for everyone's activities by due date, the activity types picklist (order, active,
 the six default types where none exist yet), and the users' iCalendar feeds
 
-Revision ID: 0009_activities
-Revises: 0008_stage_history_cover
+Revision ID: 0012_activities
+Revises: 0011_reportspeed
 Create Date: 2026-12-01 04:20:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 from webapp.models._base import UTCDateTime
 
-revision = "0009_activities"
-down_revision = "0008_stage_history_cover"
+revision = "0012_activities"
+down_revision = "0011_reportspeed"
 branch_labels = None
 depends_on = None
 
