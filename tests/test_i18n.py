@@ -10,7 +10,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from webapp.extensions import db
-from webapp.i18n.catalogs import CORE_CATALOGS, PROJECT_ROOT
+from webapp.hookspecs import hookimpl
+from webapp.i18n.catalogs import CORE_CATALOGS, PROJECT_ROOT, compile_stale
 from webapp.models import Opportunity, User
 
 IT = {"Accept-Language": "it-IT,it;q=0.9"}
@@ -99,10 +100,27 @@ def test_the_switcher_needs_the_csrf_token(make_app, sales_user):
     assert stored_locale(sales_user) is None
 
 
-def test_plugins_bring_their_catalogue_folders(app):
+def test_hook_register_translation_folders(make_app, tmp_path):
+    """A plugin's catalogue joins the core's and wins on a message both translate."""
+    po = tmp_path / "it" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid "Sign in"\nmsgstr "Entra"\n', encoding="utf-8")
+    compile_stale([tmp_path])
+
+    class Wording:
+        name = "wording"
+
+        @hookimpl
+        def register_translation_folders(self):
+            return [tmp_path]
+
+    app = make_app(OPPORTUNO_PLUGINS=[Wording()])
     folders = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
-    assert folders[0] == str(CORE_CATALOGS)
-    assert {Path(f).parent.name for f in folders[1:]} >= {"erp_quotes", "renewals"}
+    assert folders[0] == str(CORE_CATALOGS) and str(tmp_path) in folders
+    assert {Path(f).parent.name for f in folders} >= {"erp_quotes", "renewals"}  # bundled ones
+    page = app.test_client().get("/login", headers=IT).text
+    assert '<h1 class="h4 mb-1">Entra</h1>' in page
+    assert "Resta collegato" in page  # the core's other messages still apply
 
 
 # --- the catalogues ---------------------------------------------------------------------------

@@ -18,8 +18,6 @@ from .catalogs import CORE_CATALOGS
 
 SESSION_KEY = "locale"
 
-babel = Babel()
-
 
 def chosen(code) -> str | None:
     """``code`` when it names a supported language, else None."""
@@ -55,6 +53,7 @@ def init_i18n(app: Flask, plugins) -> None:
     folders += [str(f) for f in flatten(plugins.pm.hook.register_translation_folders())]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(folders)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
-    babel.init_app(app, locale_selector=select_locale)
+    # One Babel per app: its translations cache is keyed by language alone.
+    Babel(app, locale_selector=select_locale)
     app.before_request(for_this_request)
     app.context_processor(_template_vars)
