@@ -85,6 +85,8 @@ def test_dialog_saves_type_date_time_duration_and_assignee(
 
 def test_dialog_from_a_board_card_answers_the_card(client, auth, sales_user, create_opportunity):
     opp = create_opportunity(name="Card deal")
+    sales_user.board_density = "comfortable"  # compact cards show no next activity
+    db.session.commit()
     auth.login(sales_user)
     response = client.post(
         f"/activities/new?deal={opp.id}",

@@ -9,8 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import permissions
-from ..board.services import next_activities
-from ..board.slots import CardSlots
+from ..board.cards import render_card
 from ..errors import ValidationError
 from ..extensions import htmx
 from ..inputs import id_param
@@ -171,12 +170,7 @@ def _scheduled(opp):
     )
     on_board = "/board" in urlsplit(htmx.current_url or "").path
     if request.form.get("card") == "1" and on_board and opp.is_open:
-        html = render_template(
-            "board/_card.html",
-            card=opp,
-            next_activities=next_activities([opp.id]),
-            card_slots=CardSlots(),
-        )
+        html = render_card(opp)
         return (
             html,
             200,

@@ -26,8 +26,8 @@ from ..opportunities.answers import changed
 from ..opportunities.services import create_opportunity, get_opportunity
 from ..templating import run_hook
 from . import gate, services
+from .cards import card_context, render_card
 from .services import CLOSE_PERIODS, BoardFilters
-from .slots import CardSlots
 
 bp = Blueprint("board", __name__)
 
@@ -200,7 +200,7 @@ def move(opportunity_id: int):
     if where == "deal":
         return changed("", opp, closeDialog=True, **offered)
     if where != "board":
-        html = render_template("board/_card.html", card=opp, next_activities=_next(opp))
+        html = render_card(opp)
         return html, 200, {"HX-Trigger": json.dumps(offered)} if offered else {}
     triggers = {"boardSettled": {"id": opp.id}, "closeDialog": True, **offered}
     triggers["boardTotals"] = _board_totals(opp, from_stage_id)
@@ -211,7 +211,7 @@ def move(opportunity_id: int):
             "level": "success" if verb == "won" else "secondary",
         }
         return "", 200, {"HX-Trigger": json.dumps(triggers)}
-    html = render_template("board/_card.html", card=opp, next_activities=_next(opp))
+    html = render_card(opp)
     return html, 200, {"HX-Trigger": json.dumps(triggers)}
 
 
@@ -243,7 +243,7 @@ def _move_failed(opp: Opportunity, exc: DomainError, where: str, from_stage_id: 
         }
         html = ""
         if current.is_open and current.deleted_at is None:
-            html = render_template("board/_card.html", card=current, next_activities=_next(current))
+            html = render_card(current)
         return html, 409, {"HX-Trigger": json.dumps(triggers)}
     if htmx:
         headers = {}
@@ -308,10 +308,6 @@ def _shows_tags(user) -> bool:
     return user.board_density == "comfortable"
 
 
-def _next(opp: Opportunity) -> dict:
-    return services.next_activities([opp.id])
-
-
 def _back() -> str:
     """Where a plain form returns: its ``next`` or the referrer, as a same-site path."""
     target = urlsplit(request.form.get("next") or request.referrer or "")
@@ -323,8 +319,4 @@ def _back() -> str:
 
 @bp.context_processor
 def _card_context() -> dict:
-    return {
-        "card_slots": CardSlots(),
-        "density": getattr(current_user, "board_density", None) or "compact",
-        "densities": services.DENSITIES,
-    }
+    return card_context()

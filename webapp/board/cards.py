@@ -1,0 +1,27 @@
+"""One board card as HTML: the board's own answers and other features that change a card
+(the schedule dialog) render it with the same context."""
+
+from flask import render_template
+from flask_login import current_user
+
+from . import services
+from .slots import CardSlots
+
+
+def card_context() -> dict:
+    """What every card template needs besides the card: plugin slots and the user's density."""
+    return {
+        "card_slots": CardSlots(),
+        "density": getattr(current_user, "board_density", None) or "compact",
+        "densities": services.DENSITIES,
+    }
+
+
+def render_card(opp) -> str:
+    """``opp``'s card with its next activity, as the board draws it for the current user."""
+    return render_template(
+        "board/_card.html",
+        card=opp,
+        next_activities=services.next_activities([opp.id]),
+        **card_context(),
+    )
