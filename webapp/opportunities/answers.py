@@ -17,7 +17,6 @@ def panel_context(opp) -> dict:
     return {
         "can_edit": page.can_edit(current_user, opp),
         "products": page.products(),
-        "lost_reasons": page.lost_reasons(),
         "candidates": page.candidate_contacts(opp),
         "max_upload": current_app.config["MAX_UPLOAD_BYTES"],
         "allowed_types": sorted(documents.ALLOWED),
