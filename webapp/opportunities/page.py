@@ -2,8 +2,9 @@
 number of lines, contacts, activities, notes, documents or timeline entries."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, literal_column, select, union_all
+from sqlalchemy import Integer, bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -103,34 +104,57 @@ def load_opportunity(user: User, opportunity_id: int) -> Opportunity:
 
 
 def _load_lists(opp: Opportunity) -> PageLists:
-    """Every list of the page in one statement: a row per list kind (``k``) outer-joins only
-    that list's table, so each item comes once (no product of lists) and the statement's cost
-    stays that of one query. The deal's collections (lines, contacts, accounts, tags) are set
-    as loaded; the rest is returned."""
+    """Every list of the page in one statement (``_lists_query``). The deal's collections
+    (lines, contacts, accounts, tags) are set as loaded; the rest is returned."""
+    found: dict[str, list] = {name: [] for name in _LISTS}
+    names = list(_LISTS)
+    for row in db.session.execute(_lists_query(), {"deal_id": opp.id}):
+        item = row[row.k + 1]
+        if item is not None:
+            found[names[row.k]].append(item)
+    for name in ("lines", "contact_links", "account_links", "tags"):
+        set_committed_value(opp, name, found[name])
+    entries = found["timeline"]
+    more = len(entries) > TIMELINE_PAGE
+    entries = entries[:TIMELINE_PAGE]
+    return PageLists(
+        found["activities"],
+        found["notes"],
+        found["documents"],
+        Timeline(entries, entries[-1].id if more else None),
+    )
+
+
+@cache
+def _lists_query():
+    """A row per list kind (``k``) outer-joins only that list's table, so each item comes
+    once (no product of lists) and the statement costs about what one query does. Built
+    once: building it cost more than running it."""
+    deal_id = bindparam("deal_id", type_=Integer)
     kinds = union_all(*(select(literal_column(str(k)).label("k")) for k in range(len(_LISTS))))
     kinds = kinds.subquery("kinds")
     on = {name: kinds.c.k == k for k, name in enumerate(_LISTS)}
     latest = (
         select(TimelineEntry.id)
-        .where(TimelineEntry.opportunity_id == opp.id)
+        .where(TimelineEntry.opportunity_id == deal_id)
         .order_by(*TIMELINE_ORDER)
         .limit(TIMELINE_PAGE + 1)
     )
-    query = (
+    return (
         select(kinds.c.k, *_LISTS.values())
         .select_from(kinds)
-        .outerjoin(OpportunityLine, on["lines"] & (OpportunityLine.opportunity_id == opp.id))
+        .outerjoin(OpportunityLine, on["lines"] & (OpportunityLine.opportunity_id == deal_id))
         .outerjoin(
-            OpportunityContact, on["contact_links"] & (OpportunityContact.opportunity_id == opp.id)
+            OpportunityContact, on["contact_links"] & (OpportunityContact.opportunity_id == deal_id)
         )
         .outerjoin(
-            OpportunityAccount, on["account_links"] & (OpportunityAccount.opportunity_id == opp.id)
+            OpportunityAccount, on["account_links"] & (OpportunityAccount.opportunity_id == deal_id)
         )
-        .outerjoin(opportunity_tags, on["tags"] & (opportunity_tags.c.opportunity_id == opp.id))
+        .outerjoin(opportunity_tags, on["tags"] & (opportunity_tags.c.opportunity_id == deal_id))
         .outerjoin(Tag, Tag.id == opportunity_tags.c.tag_id)
-        .outerjoin(Activity, on["activities"] & (Activity.opportunity_id == opp.id))
-        .outerjoin(Note, on["notes"] & (Note.opportunity_id == opp.id))
-        .outerjoin(Document, on["documents"] & (Document.opportunity_id == opp.id))
+        .outerjoin(Activity, on["activities"] & (Activity.opportunity_id == deal_id))
+        .outerjoin(Note, on["notes"] & (Note.opportunity_id == deal_id))
+        .outerjoin(Document, on["documents"] & (Document.opportunity_id == deal_id))
         .outerjoin(TimelineEntry, on["timeline"] & TimelineEntry.id.in_(latest.scalar_subquery()))
         .options(
             joinedload(OpportunityLine.product),
@@ -153,23 +177,6 @@ def _load_lists(opp: Opportunity) -> PageLists:
             *DOCUMENT_ORDER,
             *TIMELINE_ORDER,
         )
-    )
-    found: dict[str, list] = {name: [] for name in _LISTS}
-    names = list(_LISTS)
-    for row in db.session.execute(query):
-        item = row[row.k + 1]
-        if item is not None:
-            found[names[row.k]].append(item)
-    for name in ("lines", "contact_links", "account_links", "tags"):
-        set_committed_value(opp, name, found[name])
-    entries = found["timeline"]
-    more = len(entries) > TIMELINE_PAGE
-    entries = entries[:TIMELINE_PAGE]
-    return PageLists(
-        found["activities"],
-        found["notes"],
-        found["documents"],
-        Timeline(entries, entries[-1].id if more else None),
     )
 
 
