@@ -378,16 +378,25 @@ def test_page_query_count_does_not_grow_with_rows(
             notes.add_note(sales_user, deal, f"note {i}")
             relations.add_account(sales_user, deal, "competitor", {"account_name": f"R{i}"})
             upload_document(
-                sales_user, deal, io.BytesIO(b"notes"), f"n{i}.txt", folder=str(tmp_path),
+                sales_user,
+                deal,
+                io.BytesIO(b"notes"),
+                f"n{i}.txt",
+                folder=str(tmp_path),
                 limit=10**6,
-            )  # fmt: skip
+            )
             tag = factories.tag(f"tag {i}")  # commits: the deal's tags load after it
             deal.tags.append(tag)
             copy = create_opportunity(name=f"Copy {i}", account_id=deal.account_id)
             db.session.add(DealLink(source_id=deal.id, opportunity_id=copy.id, kind="copy"))
             db.session.add(
-                ErpQuote(opportunity_id=deal.id, version=i + 1, provider="erpnext",
-                         reference=f"ref-{i}", request={})  # fmt: skip
+                ErpQuote(
+                    opportunity_id=deal.id,
+                    version=i + 1,
+                    provider="erpnext",
+                    reference=f"ref-{i}",
+                    request={},
+                )
             )
         db.session.commit()
         added += n
