@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from . import config, schema  # schema wires Alembic on import
 from .extensions import csrf, db, htmx, login_manager, migrate
@@ -92,9 +92,13 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        """The signed-in user with their business lines (every permission check reads them);
-        their groups load only when a page asks (one query less per request)."""
-        return db.session.get(models.User, int(user_id), options=[lazyload(models.User.groups)])
+        """The signed-in user with their business lines (every permission check reads them)
+        in one query; their groups load only when a page asks."""
+        return db.session.get(
+            models.User,
+            int(user_id),
+            options=[lazyload(models.User.groups), joinedload(models.User.business_lines)],
+        )
 
 
 def _init_plugin_resources(app: Flask, plugins) -> None:

@@ -1,8 +1,9 @@
 """Jinja set-up: money/date/editable filters, plugin slots (``run_hook``), error pages."""
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2 import Undefined
 from markupsafe import Markup
 
@@ -23,6 +24,12 @@ def editable(value) -> str:
     if isinstance(value, str | Undefined) or value is None:
         return value or ""
     return parsing.editable(value, current_locale())
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``csrf_token()`` for templates, read from ``g`` once made: a page has a
+    form per row and the full call looks the configuration up every time."""
+    return g.get("csrf_token") or generate_csrf()
 
 
 def run_hook(name: str, opportunity=None, business_line_id: int | None = None, **kwargs) -> list:
@@ -78,6 +85,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(moment=formats.moment, ago=formats.ago)
     app.jinja_env.filters["timeline_value"] = shown_value
     app.jinja_env.globals["run_hook"] = run_hook
+    app.jinja_env.globals["csrf_token"] = csrf_token  # after CSRFProtect set its own
 
     @app.context_processor
     def plugin_template_vars():

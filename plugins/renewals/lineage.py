@@ -8,8 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import literal, or_, select
+from sqlalchemy import Integer, bindparam, func, literal, or_, select, union
 from sqlalchemy.orm import aliased, joinedload
 
 from webapp import permissions
@@ -68,20 +69,39 @@ class Chain:
 
 
 def chain_of(user: User, opp: Opportunity) -> Chain:
-    """The whole chain ``opp`` belongs to (origin, earlier and later deals) that ``user`` sees."""
+    """The whole chain ``opp`` belongs to (origin, earlier and later deals) that ``user`` sees,
+    in one query: walk up to the origin, down from it, and load the deals found."""
+    rows = db.session.execute(_chain_query(), {"deal_id": opp.id})
+    deals, links = {}, []
+    for deal, source_id, kind in rows:
+        deals[deal.id] = deal
+        if source_id is not None:
+            links.append((source_id, deal.id, kind))
+    chains = _build(links, deals, user)
+    chain = next((c for c in chains if any(n.opportunity.id == opp.id for n in c.nodes)), None)
+    chain = chain or Chain(nodes=[ChainNode(opp, None, 0)])
+    chain.current_id = opp.id
+    return chain
+
+
+@cache
+def _chain_query():
+    """The statement of ``chain_of``, built once (building it cost more than running it)."""
+    deal_id = bindparam("deal_id", type_=Integer)
     up = (
         select(DealLink.source_id.label("id"), literal(1).label("depth"))
-        .where(DealLink.opportunity_id == opp.id)
+        .where(DealLink.opportunity_id == deal_id)
         .cte("lineage_up", recursive=True)
     )
     up = up.union_all(
         select(DealLink.source_id, up.c.depth + 1).join(up, DealLink.opportunity_id == up.c.id)
     )
-    root_id = db.session.scalar(select(up.c.id).order_by(up.c.depth.desc()).limit(1)) or opp.id
-
+    root = func.coalesce(
+        select(up.c.id).order_by(up.c.depth.desc()).limit(1).scalar_subquery(), deal_id
+    )
     down = (
         select(DealLink.source_id, DealLink.opportunity_id, DealLink.kind)
-        .where(DealLink.source_id == root_id)
+        .where(DealLink.source_id == root)
         .cte("lineage_down", recursive=True)
     )
     down = down.union_all(
@@ -89,13 +109,12 @@ def chain_of(user: User, opp: Opportunity) -> Chain:
             down, DealLink.source_id == down.c.opportunity_id
         )
     )
-    links = [tuple(row) for row in db.session.execute(select(down))]
-    deals = _load({root_id, *(new for _, new, _ in links)})
-    chains = _build(links, deals, user)
-    chain = next((c for c in chains if any(n.opportunity.id == opp.id for n in c.nodes)), None)
-    chain = chain or Chain(nodes=[ChainNode(opp, None, 0)])
-    chain.current_id = opp.id
-    return chain
+    return (
+        select(Opportunity, down.c.source_id, down.c.kind)
+        .outerjoin(down, down.c.opportunity_id == Opportunity.id)
+        .where(Opportunity.id.in_(union(select(root), select(down.c.opportunity_id))))
+        .options(joinedload(Opportunity.stage))
+    )
 
 
 def account_chains(user: User, account: Account) -> list[Chain]:

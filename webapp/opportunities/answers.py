@@ -14,12 +14,13 @@ CHANGED = "dealChanged"  # HX-Trigger event: the header and the timeline refresh
 
 
 def panel_context(opp) -> dict:
-    """What the header and the panels need beside the deal."""
+    """What the header and the panels need beside the deal (the pickers' choices only for
+    someone who may edit it: only their add forms show them)."""
+    can_edit = page.can_edit(current_user, opp)
     return {
-        "can_edit": page.can_edit(current_user, opp),
-        "products": page.products(),
-        "lost_reasons": page.lost_reasons(),
-        "candidates": page.candidate_contacts(opp),
+        "can_edit": can_edit,
+        "products": page.products() if can_edit else [],
+        "candidates": page.candidate_contacts(opp) if can_edit else [],
         "max_upload": current_app.config["MAX_UPLOAD_BYTES"],
         "allowed_types": sorted(documents.ALLOWED),
         "role_labels": relations.ROLE_LABELS,

@@ -2,24 +2,28 @@
 number of lines, contacts, activities, notes, documents or timeline entries."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy import Integer, bindparam, func, literal_column, select, union_all
+from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import permissions
 from ..extensions import db
 from ..models import (
     Activity,
     Document,
-    LostReason,
     Note,
     Opportunity,
     OpportunityAccount,
     OpportunityContact,
     OpportunityLine,
+    Pipeline,
     Product,
+    Tag,
     TimelineEntry,
     User,
+    opportunity_tags,
 )
 
 TIMELINE_PAGE = 20
@@ -30,40 +34,150 @@ def _person(relationship):
     return joinedload(relationship).options(lazyload(User.groups), lazyload(User.business_lines))
 
 
+# Loader options and orders are built once: building them per request cost more than the
+# queries they shape. The pipeline's stages (a handful) join the deal's row; the deal's own
+# lists come in one more query (``_load_lists``).
+DEAL_OPTIONS = (
+    joinedload(Opportunity.account),
+    joinedload(Opportunity.primary_contact),
+    _person(Opportunity.owner),
+    joinedload(Opportunity.stage),
+    joinedload(Opportunity.source),
+    joinedload(Opportunity.lost_reason),
+    joinedload(Opportunity.pipeline).joinedload(Pipeline.stages),
+)
+TIMELINE_OPTIONS = _person(TimelineEntry.user)
+TIMELINE_ORDER = (TimelineEntry.created_at.desc(), TimelineEntry.id.desc())
+ACTIVITY_OPTIONS = (joinedload(Activity.contact), _person(Activity.owner))
+ACTIVITY_ORDER = (Activity.done, Activity.due_at.is_(None), Activity.due_at, Activity.id.desc())
+NOTE_OPTIONS = _person(Note.author)
+NOTE_ORDER = (Note.pinned.desc(), Note.created_at.desc(), Note.id.desc())
+DOCUMENT_OPTIONS = _person(Document.uploaded_by)
+DOCUMENT_ORDER = (Document.created_at.desc(), Document.id.desc())
+_LISTS = {  # what _load_lists loads, in the order of its row kinds
+    "lines": OpportunityLine,
+    "contact_links": OpportunityContact,
+    "account_links": OpportunityAccount,
+    "tags": Tag,
+    "activities": Activity,
+    "notes": Note,
+    "documents": Document,
+    "timeline": TimelineEntry,
+}
+
+
 @dataclass
 class Timeline:
     entries: list[TimelineEntry]
     next_before: int | None  # id to pass as ``before`` for the older entries
 
 
-def load_opportunity(user: User, opportunity_id: int) -> Opportunity:
-    """The deal with everything its panels show, eagerly loaded."""
+@dataclass
+class PageLists:
+    """The lists of the page's panels beside the deal's own collections."""
+
+    activities: list[Activity]
+    notes: list[Note]
+    documents: list[Document]
+    timeline: Timeline
+
+
+def load_page(user: User, opportunity_id: int) -> tuple[Opportunity, PageLists]:
+    """The deal (NotFound or PermissionDenied as ``get_opportunity``) with everything its page
+    shows, in two queries whatever the number of lines, contacts, notes or entries."""
     from .services import get_opportunity
 
     opp = (
         db.session.scalars(
-            select(Opportunity)
-            .where(Opportunity.id == opportunity_id)
-            .options(
-                joinedload(Opportunity.account),
-                joinedload(Opportunity.primary_contact),
-                _person(Opportunity.owner),
-                joinedload(Opportunity.stage),
-                joinedload(Opportunity.source),
-                joinedload(Opportunity.lost_reason),
-                joinedload(Opportunity.pipeline),
-                selectinload(Opportunity.tags),
-                selectinload(Opportunity.lines).joinedload(OpportunityLine.product),
-                selectinload(Opportunity.contact_links).joinedload(OpportunityContact.contact),
-                selectinload(Opportunity.account_links).joinedload(OpportunityAccount.account),
-            )
+            select(Opportunity).where(Opportunity.id == opportunity_id).options(*DEAL_OPTIONS)
         )
         .unique()
-        .first()
+        .one_or_none()
+    )  # every row: the joined stages span several
+    opp = get_opportunity(user, opp.id if opp else opportunity_id)
+    return opp, _load_lists(opp)
+
+
+def load_opportunity(user: User, opportunity_id: int) -> Opportunity:
+    """The deal with everything its panels show, eagerly loaded."""
+    return load_page(user, opportunity_id)[0]
+
+
+def _load_lists(opp: Opportunity) -> PageLists:
+    """Every list of the page in one statement (``_lists_query``). The deal's collections
+    (lines, contacts, accounts, tags) are set as loaded; the rest is returned."""
+    found: dict[str, list] = {name: [] for name in _LISTS}
+    names = list(_LISTS)
+    for row in db.session.execute(_lists_query(), {"deal_id": opp.id}):
+        item = row[row.k + 1]
+        if item is not None:
+            found[names[row.k]].append(item)
+    for name in ("lines", "contact_links", "account_links", "tags"):
+        set_committed_value(opp, name, found[name])
+    entries = found["timeline"]
+    more = len(entries) > TIMELINE_PAGE
+    entries = entries[:TIMELINE_PAGE]
+    return PageLists(
+        found["activities"],
+        found["notes"],
+        found["documents"],
+        Timeline(entries, entries[-1].id if more else None),
     )
-    if opp is not None:
-        opp.pipeline.stages  # noqa: B018 - the stage bar needs them; one query
-    return get_opportunity(user, opp.id if opp else opportunity_id)
+
+
+@cache
+def _lists_query():
+    """A row per list kind (``k``) outer-joins only that list's table, so each item comes
+    once (no product of lists) and the statement costs about what one query does. Built
+    once: building it cost more than running it."""
+    deal_id = bindparam("deal_id", type_=Integer)
+    kinds = union_all(*(select(literal_column(str(k)).label("k")) for k in range(len(_LISTS))))
+    kinds = kinds.subquery("kinds")
+    on = {name: kinds.c.k == k for k, name in enumerate(_LISTS)}
+    latest = (
+        select(TimelineEntry.id)
+        .where(TimelineEntry.opportunity_id == deal_id)
+        .order_by(*TIMELINE_ORDER)
+        .limit(TIMELINE_PAGE + 1)
+    )
+    return (
+        select(kinds.c.k, *_LISTS.values())
+        .select_from(kinds)
+        .outerjoin(OpportunityLine, on["lines"] & (OpportunityLine.opportunity_id == deal_id))
+        .outerjoin(
+            OpportunityContact, on["contact_links"] & (OpportunityContact.opportunity_id == deal_id)
+        )
+        .outerjoin(
+            OpportunityAccount, on["account_links"] & (OpportunityAccount.opportunity_id == deal_id)
+        )
+        .outerjoin(opportunity_tags, on["tags"] & (opportunity_tags.c.opportunity_id == deal_id))
+        .outerjoin(Tag, Tag.id == opportunity_tags.c.tag_id)
+        .outerjoin(Activity, on["activities"] & (Activity.opportunity_id == deal_id))
+        .outerjoin(Note, on["notes"] & (Note.opportunity_id == deal_id))
+        .outerjoin(Document, on["documents"] & (Document.opportunity_id == deal_id))
+        .outerjoin(TimelineEntry, on["timeline"] & TimelineEntry.id.in_(latest.scalar_subquery()))
+        .options(
+            joinedload(OpportunityLine.product),
+            joinedload(OpportunityContact.contact),
+            joinedload(OpportunityAccount.account),
+            *ACTIVITY_OPTIONS,
+            NOTE_OPTIONS,
+            DOCUMENT_OPTIONS,
+            TIMELINE_OPTIONS,
+        )
+        .order_by(
+            kinds.c.k,
+            OpportunityLine.position,
+            OpportunityLine.id,
+            OpportunityContact.id,
+            OpportunityAccount.id,
+            Tag.name,
+            *ACTIVITY_ORDER,
+            *NOTE_ORDER,
+            *DOCUMENT_ORDER,
+            *TIMELINE_ORDER,
+        )
+    )
 
 
 def timeline(opp: Opportunity, before: int | None = None) -> Timeline:
@@ -71,8 +185,8 @@ def timeline(opp: Opportunity, before: int | None = None) -> Timeline:
     query = (
         select(TimelineEntry)
         .where(TimelineEntry.opportunity_id == opp.id)
-        .options(_person(TimelineEntry.user))
-        .order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc())
+        .options(TIMELINE_OPTIONS)
+        .order_by(*TIMELINE_ORDER)
         .limit(TIMELINE_PAGE + 1)
     )
     if before:
@@ -103,7 +217,7 @@ def changes_since(opp: Opportunity, seen: int | None, limit: int = 10) -> list[T
     query = (
         select(TimelineEntry)
         .where(TimelineEntry.opportunity_id == opp.id)
-        .options(_person(TimelineEntry.user))
+        .options(TIMELINE_OPTIONS)
         .order_by(TimelineEntry.id.desc())
         .limit(limit if seen is not None else 5)
     )
@@ -133,8 +247,8 @@ def activities(opp: Opportunity) -> list[Activity]:
         db.session.scalars(
             select(Activity)
             .where(Activity.opportunity_id == opp.id)
-            .options(joinedload(Activity.contact), _person(Activity.owner))
-            .order_by(Activity.done, Activity.due_at.is_(None), Activity.due_at, Activity.id.desc())
+            .options(*ACTIVITY_OPTIONS)
+            .order_by(*ACTIVITY_ORDER)
         )
     )
 
@@ -145,8 +259,8 @@ def notes(opp: Opportunity) -> list[Note]:
         db.session.scalars(
             select(Note)
             .where(Note.opportunity_id == opp.id)
-            .options(_person(Note.author))
-            .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc())
+            .options(NOTE_OPTIONS)
+            .order_by(*NOTE_ORDER)
         )
     )
 
@@ -156,24 +270,14 @@ def documents(opp: Opportunity) -> list[Document]:
         db.session.scalars(
             select(Document)
             .where(Document.opportunity_id == opp.id)
-            .options(_person(Document.uploaded_by))
-            .order_by(Document.created_at.desc(), Document.id.desc())
+            .options(DOCUMENT_OPTIONS)
+            .order_by(*DOCUMENT_ORDER)
         )
     )
 
 
 def products() -> list[Product]:
     return list(db.session.scalars(select(Product).where(Product.active).order_by(Product.name)))
-
-
-def lost_reasons() -> list[LostReason]:
-    return list(
-        db.session.scalars(
-            select(LostReason)
-            .where(LostReason.active)
-            .order_by(LostReason.position, LostReason.name)
-        )
-    )
 
 
 def can_edit(user: User, opp: Opportunity) -> bool:

@@ -114,15 +114,15 @@ def new():
 
 @bp.get("/<int:opportunity_id>")
 def detail(opportunity_id: int):
-    opp = page.load_opportunity(current_user, opportunity_id)
+    opp, lists = page.load_page(current_user, opportunity_id)
     return render_template(
         "opportunities/detail.html",
         opp=opp,
         **panel_context(opp),
-        timeline=page.timeline(opp),
-        activities=page.activities(opp),
-        notes=page.notes(opp),
-        documents=page.documents(opp),
+        timeline=lists.timeline,
+        activities=lists.activities,
+        notes=lists.notes,
+        documents=lists.documents,
     )
 
 
