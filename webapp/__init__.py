@@ -4,7 +4,6 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
-from sqlalchemy.orm import lazyload
 
 from . import config, schema  # schema wires Alembic on import
 from .extensions import csrf, db, htmx, login_manager, migrate
@@ -15,6 +14,8 @@ from .transactions import init_transactions
 MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
 BLUEPRINTS = (
     "webapp.auth.views",
+    "webapp.auth.security_views",
+    "webapp.audit.views",
     "webapp.main.views",
     "webapp.board.views",
     "webapp.opportunities.views",
@@ -56,6 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .templating import init_templating
 
     init_guard(app)
+    from .security_headers import init_security_headers
+
+    init_security_headers(app)
     init_templating(app)
     from .cli import register_cli
 
@@ -83,12 +87,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
+    from .auth.signin import init_signin
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        """The signed-in user with their business lines (every permission check reads them);
-        their groups load only when a page asks (one query less per request)."""
-        return db.session.get(models.User, int(user_id), options=[lazyload(models.User.groups)])
+    init_signin(app)
 
 
 def _init_plugin_resources(app: Flask, plugins) -> None:
