@@ -2,7 +2,7 @@
 live row, else from a remember-me cookie (rotated on use); signing a browser in or out sets
 both cookies."""
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, request, session
 from flask_login import login_user, logout_user
 
 from ..extensions import login_manager
@@ -31,7 +31,7 @@ def init_signin(app: Flask) -> None:
     @app.after_request
     def write_remember_cookie(response):
         value = g.pop(_SET_REMEMBER, None)
-        if value is None:
+        if value is None or (not value and sessions.REMEMBER_COOKIE not in request.cookies):
             return response
         config = current_app.config
         if value:
