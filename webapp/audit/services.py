@@ -81,4 +81,5 @@ def events(viewer: User, *, user_id: int | None, kind: str | None, page: int) ->
 
 
 def user_choices() -> list[tuple[int, str]]:
-    return list(db.session.execute(select(User.id, User.email).order_by(User.email)).tuples())
+    rows = db.session.execute(select(User.id, User.email).order_by(User.email))
+    return [(user_id, email) for user_id, email in rows]
