@@ -6,6 +6,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import config, schema  # schema wires Alembic on import
+from .bodies import BoundedRequest
 from .extensions import csrf, db, htmx, login_manager, migrate
 from .inputs import init_inputs
 from .plugins import EXTENSION_KEY, build_plugin_manager, flatten
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(config.PROJECT_ROOT / "instance"),
         template_folder=str(config.PROJECT_ROOT / "templates"),
     )
+    app.request_class = BoundedRequest
     app.config.from_mapping(config.load(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
