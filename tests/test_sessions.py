@@ -197,3 +197,11 @@ def test_secure_cookies_and_hsts_over_https(make_app, sales_user, pipeline):
     assert "max-age=" in response.headers["Strict-Transport-Security"]
     plain = make_app().test_client().get("/login")
     assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_cli_deactivation_ends_every_session(web, runner, sales_user, pipeline):
+    first, second = _two_browsers(web, sales_user)
+    result = runner.invoke(args=["users", "deactivate", "--email", "SALES@example.com"])
+    assert result.exit_code == 0, result.output
+    assert _signed_out(web, first) and _signed_out(web, second)
+    assert runner.invoke(args=["users", "deactivate", "--email", "no@x.example"]).exit_code != 0
