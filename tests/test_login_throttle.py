@@ -1,8 +1,10 @@
 """Login throttling per account and per address, held in the database; the same work and
 answer for known and unknown users; the password policy."""
 
+import uuid
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from webapp.auth import passwords, services
@@ -20,10 +22,26 @@ def _try(client, email, password="wrong password", address="10.0.0.1"):
     )
 
 
+@pytest.fixture(params=["database", "redis"])
+def store(request) -> dict:
+    """The throttles' storage: the database, or a real Redis on 127.0.0.1 (own key prefix)."""
+    if request.param == "database":
+        yield {}
+        return
+    import redis
+
+    url, prefix = "redis://127.0.0.1:6379/12", f"opportuno-test:{uuid.uuid4().hex}"
+    connection = redis.Redis.from_url(url)
+    connection.ping()
+    yield {"LOGIN_THROTTLE_URL": url, "LOGIN_THROTTLE_PREFIX": prefix}
+    for key in connection.scan_iter(f"{prefix}:*"):
+        connection.delete(key)
+
+
 def test_repeated_failures_block_the_account_even_with_the_right_password(
-    make_app, sales_user, pipeline
+    make_app, store, sales_user, pipeline
 ):
-    client = make_app().test_client()
+    client = make_app(**store).test_client()
     for _ in range(5):
         assert _try(client, sales_user.email).status_code == 200
     assert _try(client, sales_user.email).status_code == 200  # the 6th failure sets a delay
@@ -33,10 +51,12 @@ def test_repeated_failures_block_the_account_even_with_the_right_password(
     assert sales_user.email.encode() in blocked.data  # the typed email stays
     assert client.get("/board").status_code == 302
     # held in the database: another app (another worker, or after a restart) refuses too
-    other = make_app().test_client()
+    other = make_app(**store).test_client()
     assert _try(other, sales_user.email, PASSWORD, address="10.0.0.2").status_code == 429
     kinds = db.session.scalars(select(AuditEvent.kind)).all()
     assert kinds.count("sign_in_failed") == 6 and "sign_in_throttled" in kinds
+    stored_rows = db.session.scalar(select(func.count()).select_from(LoginThrottle))
+    assert stored_rows == (0 if store else 2)  # account and address
 
 
 def test_the_delay_grows_with_each_failure(app, make_app, sales_user, pipeline):

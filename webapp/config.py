@@ -47,6 +47,8 @@ def load(instance_path: Path) -> dict:
         "SECURE_COOKIES": os.environ.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("REMEMBER_DAYS", 14))),
         # Login throttling (webapp.auth.throttle) and the password policy.
+        # redis://host:port/db keeps the throttles in Redis instead of the database.
+        "LOGIN_THROTTLE_URL": os.environ.get("LOGIN_THROTTLE_URL", ""),
         "LOGIN_FREE_FAILURES": int(os.environ.get("LOGIN_FREE_FAILURES", 5)),
         "LOGIN_ADDRESS_FREE_FAILURES": int(os.environ.get("LOGIN_ADDRESS_FREE_FAILURES", 20)),
         "LOGIN_FAILURE_WINDOW": int(os.environ.get("LOGIN_FAILURE_WINDOW", 3600)),
