@@ -51,6 +51,7 @@ NUMERIC_NAME = re.compile(
 # Routes that accept any value of what they read (say why).
 ACCEPTS_ANYTHING = {
     "admin.owner_settings": "checkboxes: any value but 1 is off",
+    "admin.toggle_plugin": "enabled: any value but 1 disables (and the audit log says so)",
 }
 COMMON_QUERY = ("page", "q", "owner", "tag", "account_id", "next", "offset", "before", "edit")
 PARAM_PATTERNS = (
@@ -59,7 +60,8 @@ PARAM_PATTERNS = (
     re.compile(r"""^\s*(\w+) = \w*Field\(""", re.M),
     re.compile(r"""^\s*"(\w+)": \(?(?:lambda|\(|"|\w+\()""", re.M),  # parser tables
 )
-SKIP = {"static", "auth.logout"}  # logging out would end the session of the walk
+# Signing out (or ending one's sessions) would end the session of the walk.
+SKIP = {"static", "auth.logout", "security.end_all_sessions", "security.end_session"}
 TIME_LIMIT = 120  # seconds; the walk takes well under a minute on either database
 
 
