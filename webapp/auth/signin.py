@@ -56,7 +56,7 @@ def init_signin(app: Flask) -> None:
 def begin(started: sessions.Started) -> None:
     """Sign this browser in to a new session: a fresh Flask session (so a new CSRF token),
     the session cookie naming the new row, and the remember-me cookie when asked."""
-    session.clear()
+    _new_flask_session()
     user = started.user
     user.session_id, user.session_record_id = started.session_id, started.record.id
     login_user(user)
@@ -68,6 +68,13 @@ def finish() -> None:
     """Sign this browser out: Flask-Login's state, the Flask session and the remember-me
     cookie go."""
     logout_user()
-    session.clear()
+    _new_flask_session()
     g.pop(_SET_REMEMBER, None)
     g.setdefault(_SET_REMEMBER, "")
+
+
+def _new_flask_session() -> None:
+    """Empty the Flask session, and forget the CSRF token Flask-WTF cached for this request
+    (the next form gets a new one)."""
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
