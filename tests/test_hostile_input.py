@@ -59,7 +59,8 @@ PARAM_PATTERNS = (
     re.compile(r"""^\s*(\w+) = \w*Field\(""", re.M),
     re.compile(r"""^\s*"(\w+)": \(?(?:lambda|\(|"|\w+\()""", re.M),  # parser tables
 )
-SKIP = {"static", "auth.logout"}  # logging out would end the session of the walk
+# Signing out (or ending one's sessions) would end the session of the walk.
+SKIP = {"static", "auth.logout", "security.end_all_sessions", "security.end_session"}
 TIME_LIMIT = 120  # seconds; the walk takes well under a minute on either database
 
 
@@ -199,9 +200,18 @@ def _encode_all(names: list[str], kind: str) -> str:
     return "&".join(f"{quote(name)}={share}" for name in names)
 
 
+# Logs of attempts and accepted actions, not data: the audit log records sign-in failures and
+# admin actions such as a plugin toggle (where any value but 1 disables).
+LOGS = {"audit_events"}
+
+
+def _tables():
+    return [t for t in db.metadata.sorted_tables if t.name not in LOGS]
+
+
 def _snapshot() -> tuple:
     """Row counts of every table and each deal's version (one query, plus the versions)."""
-    tables = db.metadata.sorted_tables
+    tables = _tables()
     counts = ", ".join(f'(SELECT count(*) FROM "{t.name}")' for t in tables)
     row = db.session.execute(text(f"SELECT {counts}")).one()
     versions = db.session.execute(select(Opportunity.id, Opportunity.version)).all()
@@ -209,7 +219,7 @@ def _snapshot() -> tuple:
 
 
 def _diff(before: tuple, after: tuple) -> str:
-    names = [t.name for t in db.metadata.sorted_tables]
+    names = [t.name for t in _tables()]
     changed = [f"{n}: {a} -> {b}" for n, a, b in zip(names, before[0], after[0], strict=True)]
     changed = [c for c, a, b in zip(changed, before[0], after[0], strict=True) if a != b]
     if before[1] != after[1]:

@@ -151,6 +151,11 @@ def test_csrf_is_required(won_deal, make_app, sales_user):
     forged = client.post(url, data={"kind": "copy", "name": "Forged"})
     assert forged.status_code == 400
     assert deals() == 1
+    # signing in renewed the token: the one from the login page no longer works
+    stale = client.post(url, data={"kind": "copy", "name": "Stale", "csrf_token": token})
+    assert stale.status_code == 400 and deals() == 1
+    page = client.get("/board").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
     signed = client.post(url, data={"kind": "copy", "name": "Signed", "csrf_token": token})
     assert signed.status_code == 302
     assert deals() == 2

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
-from sqlalchemy.orm import joinedload, lazyload
 
 from . import config, schema  # schema wires Alembic on import
+from .bodies import BoundedRequest
 from .extensions import csrf, db, htmx, login_manager, migrate
 from .inputs import init_inputs
 from .plugins import EXTENSION_KEY, build_plugin_manager, flatten
@@ -15,6 +15,8 @@ from .transactions import init_transactions
 MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
 BLUEPRINTS = (
     "webapp.auth.views",
+    "webapp.auth.security_views",
+    "webapp.audit.views",
     "webapp.main.views",
     "webapp.i18n.views",
     "webapp.board.views",
@@ -42,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(config.PROJECT_ROOT / "instance"),
         template_folder=str(config.PROJECT_ROOT / "templates"),
     )
+    app.request_class = BoundedRequest
     app.config.from_mapping(config.load(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
@@ -62,6 +65,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .templating import init_templating
 
     init_guard(app)
+    from .security_headers import init_security_headers
+
+    init_security_headers(app)
     init_templating(app)
     from .cli import register_cli
 
@@ -89,16 +95,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
+    from .auth.signin import init_signin
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        """The signed-in user with their business lines (every permission check reads them)
-        in one query; their groups load only when a page asks."""
-        return db.session.get(
-            models.User,
-            int(user_id),
-            options=[lazyload(models.User.groups), joinedload(models.User.business_lines)],
-        )
+    init_signin(app)
 
 
 def _init_plugin_resources(app: Flask, plugins) -> None:

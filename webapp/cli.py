@@ -27,6 +27,22 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(exc.message) from None
         click.echo(f"Created {user.role} {user.email}")
 
+    @users.command("deactivate")
+    @click.option("--email", required=True)
+    def deactivate_user(email):
+        """Stop a user from signing in; every session of theirs ends at once."""
+        from sqlalchemy import func, select
+
+        from .auth.services import deactivate_user
+        from .extensions import db
+        from .models import User
+
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        if user is None:
+            raise click.ClickException(f"There is no user {email}.")
+        deactivate_user(user)
+        click.echo(f"Deactivated {user.email}; their sessions are ended.")
+
     @app.cli.group()
     def demo():
         """Demo data."""

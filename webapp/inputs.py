@@ -18,6 +18,8 @@ from werkzeug.routing import IntegerConverter
 
 from .errors import ValidationError
 
+FORM_OVERHEAD = 64 * 1024  # the multipart envelope around an uploaded file
+
 MAX_ID = 2**31 - 1  # PostgreSQL ``integer``
 _DIGITS = re.compile(r"-?[0-9]+")
 MAX_SEARCH = 200

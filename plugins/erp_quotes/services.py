@@ -408,6 +408,17 @@ def close_won(user: User, opp: Opportunity, version=None) -> Opportunity:
 # --- webhook --------------------------------------------------------------------------------
 
 
+def check_webhook_header(signature: str | None, now: float | None = None) -> None:
+    """Refuse (WebhookRejected) a call that no body could make valid: no secret configured,
+    or a missing, malformed or expired signature header; checked before reading the body."""
+    if not webhook_secret():
+        raise WebhookRejected("The webhook secret is not configured: every call is refused.", 403)
+    try:
+        signatures.parse(signature, now)
+    except signatures.SignatureError as exc:
+        raise WebhookRejected(exc.message, exc.status) from None
+
+
 def receive_webhook(body: bytes, signature: str | None, now: float | None = None) -> ErpQuote:
     """Take a status change the ERP pushed. WebhookRejected (4xx) leaves everything unchanged."""
     secret = webhook_secret()

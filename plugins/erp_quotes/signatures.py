@@ -33,8 +33,9 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     return f"t={timestamp},v1={compute(secret, timestamp, body)}"
 
 
-def verify(header: str | None, body: bytes, secret: str, now: float | None = None) -> tuple:
-    """(timestamp, hex digest) of a valid signature; SignatureError otherwise."""
+def parse(header: str | None, now: float | None = None) -> tuple[int, list[str]]:
+    """(timestamp, candidate signatures) of a well-formed, current header; SignatureError
+    otherwise. Needs no body: a call can be refused before its body is read."""
     if not header:
         raise SignatureError(f"Unsigned call: the {HEADER} header is missing.")
     parts = {}
@@ -52,6 +53,12 @@ def verify(header: str | None, body: bytes, secret: str, now: float | None = Non
     now = time.time() if now is None else now
     if abs(now - timestamp) > TOLERANCE:
         raise SignatureError("The signature has expired (older than 5 minutes) or is post-dated.")
+    return timestamp, candidates
+
+
+def verify(header: str | None, body: bytes, secret: str, now: float | None = None) -> tuple:
+    """(timestamp, hex digest) of a valid signature; SignatureError otherwise."""
+    timestamp, candidates = parse(header, now)
     expected = compute(secret, timestamp, body)
     for candidate in candidates:
         if hmac.compare_digest(expected, candidate.lower()):

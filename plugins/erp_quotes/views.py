@@ -152,6 +152,7 @@ def webhook():
         return jsonify(ok=False, error="The body is too large for a quotation."), 413
     request.max_content_length = services.MAX_BODY_BYTES  # a body without a length, too
     try:
+        services.check_webhook_header(request.headers.get(signatures.HEADER))
         quote = services.receive_webhook(
             request.get_data(cache=False), request.headers.get(signatures.HEADER)
         )

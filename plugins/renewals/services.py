@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp import permissions
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
+from webapp.inputs import MAX_ID
 from webapp.models import SALES_GROUP, Opportunity, User
 from webapp.opportunities import fields
 from webapp.opportunities.services import create_opportunity
@@ -118,7 +119,7 @@ def parse_options(source: Opportunity, data: dict, cloners: list[OpportunityClon
         ("name", lambda v: fields.text("name", v, required=True)),
         ("close_date", lambda v: fields.day("close_date", v)),
         ("amount", lambda v: fields.money("amount", v)),
-        ("owner_id", lambda v: fields.integer("owner_id", v)),
+        ("owner_id", lambda v: fields.integer("owner_id", v, minimum=1, maximum=MAX_ID)),
     ):
         try:
             values[key] = parse(data.get(key))

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from .. import permissions
+from ..audit import services as audit
 from ..errors import NotFound
 from ..extensions import db
 from ..models import BusinessLine, PluginEnablement, User
@@ -70,6 +71,14 @@ def set_plugin_enabled(
     if row is None:
         row = PluginEnablement(business_line_id=business_line_id, plugin=plugin)
         db.session.add(row)
+    if row.enabled != bool(enabled):
+        line = db.session.get(BusinessLine, business_line_id)
+        audit.record(
+            "plugin_enabled" if enabled else "plugin_disabled",
+            user=user,
+            email=None if user else "(command line)",
+            detail=f"{plugin} in {line.slug}",
+        )
     row.enabled = bool(enabled)
     registry().forget_enablement()
     return row.enabled

@@ -7,14 +7,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import ValidationError
 from ..extensions import htmx
+from ..inputs import FORM_OVERHEAD
 from ..locale import current_locale
 from . import files, runs, services
 from .reading import DELIMITERS, ENCODINGS
 from .values import DATE_ORDERS, DECIMALS
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-
-FORM_OVERHEAD = 64 * 1024  # the multipart envelope around the file
 
 
 @bp.get("")

@@ -18,6 +18,7 @@ from .opportunity import (
     opportunity_tags,
 )
 from .pipeline import STAGE_KINDS, Pipeline, Stage
+from .security import AuditEvent, LoginThrottle, UserSession
 from .settings import (
     ApiToken,
     AutomationRule,
@@ -43,6 +44,7 @@ __all__ = [
     "STAGE_KINDS",
     "Account",
     "Activity",
+    "AuditEvent",
     "ActivityType",
     "ApiToken",
     "AutomationRule",
@@ -56,6 +58,7 @@ __all__ = [
     "ImportReject",
     "ImportRun",
     "Lead",
+    "LoginThrottle",
     "LostReason",
     "Note",
     "Opportunity",
@@ -75,5 +78,6 @@ __all__ = [
     "Tag",
     "TimelineEntry",
     "User",
+    "UserSession",
     "opportunity_tags",
 ]

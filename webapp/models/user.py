@@ -69,6 +69,14 @@ class User(UserMixin, db.Model):
         secondary=user_business_lines, lazy="selectin"
     )
 
+    # Set per request by webapp.auth.sessions: the signed-in session (not a column).
+    session_id = None
+    session_record_id = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie: ``<id>:<session key>``."""
+        return self.session_id or f"{self.id}:"
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 

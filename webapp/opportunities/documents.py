@@ -57,12 +57,16 @@ def _looks_like(head: bytes, ext: str) -> bool:
     return any(head.startswith(sig) for sig in signatures)
 
 
+def too_large(limit: int) -> ValidationError:
+    return ValidationError(
+        {"file": f"The file is too large: at most {limit // (1024 * 1024) or 1} MB."}
+    )
+
+
 def _read_limited(stream: BinaryIO, limit: int) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ValidationError(
-            {"file": f"The file is too large: at most {limit // (1024 * 1024) or 1} MB."}
-        )
+        raise too_large(limit)
     return data
 
 

@@ -13,12 +13,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..accounts.matching import CONFIRM
 from ..board.services import account_label, visible_pipelines
 from ..errors import ConflictError, ValidationError
 from ..extensions import db, htmx
-from ..inputs import id_param
+from ..inputs import FORM_OVERHEAD, id_param
 from ..listing import saved
 from ..listing.views import opening
 from ..models import Account, Contact
@@ -403,7 +404,14 @@ def pin_note(opportunity_id: int, note_id: int):
 @bp.post("/<int:opportunity_id>/documents")
 def upload_document(opportunity_id: int):
     limit = current_app.config["MAX_UPLOAD_BYTES"]
-    upload = request.files.get("file")
+    # read at most this much of any body, chunked ones too (413 past it)
+    request.max_content_length = limit + FORM_OVERHEAD
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        opp = services.get_opportunity(current_user, opportunity_id, for_edit=True)
+        errors = documents.too_large(limit).errors
+        return _panel(opp, "documents", errors=errors, form={}, status=422)
     return _act(
         opportunity_id,
         "documents",

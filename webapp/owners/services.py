@@ -9,6 +9,7 @@ implementations (``webapp/default_hooks.py``), inside the caller's transaction.
 from sqlalchemy import select
 
 from .. import permissions
+from ..audit import services as audit
 from ..extensions import db
 from ..models import SALES_GROUP, Contact, Group, Opportunity, Setting, User
 from ..timeline.services import record
@@ -44,6 +45,11 @@ def save_sync_settings(user: User, *, open_deals: bool, closed_deals: bool) -> d
             db.session.add(Setting(key=key, business_line_id=None, value=bool(value)))
         else:
             setting.value = bool(value)
+    audit.record(
+        "settings_changed",
+        user=user,
+        detail=f"owner sync: open deals {bool(open_deals)}, closed deals {bool(closed_deals)}",
+    )
     return sync_settings()
 
 

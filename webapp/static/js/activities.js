@@ -19,9 +19,6 @@
   // app.js shows dialogs modally on the same event; a modeless one it must leave alone, so
   // it is opened first (above) and app.js then sees it open.
 
-  document.addEventListener("click", (event) => {
-    if (event.target.closest("[data-close-dialog]")) event.target.closest("dialog")?.close();
-  });
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     const dialog = document.querySelector("#modal-root dialog[data-modeless][open]");

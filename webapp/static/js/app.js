@@ -11,11 +11,6 @@ document.addEventListener("htmx:afterSwap", (event) => {
   }
 });
 
-// A dialog's Cancel button (data-close-dialog) closes it.
-document.addEventListener("click", (event) => {
-  event.target.closest("[data-close-dialog]")?.closest("dialog")?.close();
-});
-
 // A response can ask for the open dialog to close: HX-Trigger: closeDialog
 document.addEventListener("DOMContentLoaded", () => {
   document.body.addEventListener("closeDialog", () => {
@@ -74,4 +69,20 @@ document.addEventListener("input", (event) => {
   if (event.target.matches('.account-picker input[name="account_name"]')) {
     event.target.closest(".account-picker").querySelector('input[name="account_id"]').value = "";
   }
+});
+
+// A "Cancel" button (data-dialog-close) closes its dialog; outside a dialog it goes back.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-dialog-close]");
+  if (!button) return;
+  const dialog = button.closest("dialog");
+  if (dialog) dialog.close(); else history.back();
+});
+
+// Filter forms (data-filter-skip="<selector>") refresh on a change of any field but those
+// the selector names (text searches have their own trigger): htmx listens for "filterchange".
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("[data-filter-skip]");
+  if (!form || event.target.matches(form.dataset.filterSkip)) return;
+  form.dispatchEvent(new CustomEvent("filterchange"));
 });
