@@ -90,6 +90,6 @@ def test_the_timeline_shows_the_categories_labels(client, auth, sales_user, deal
     html = client.get(f"/opportunities/{deal.id}/panels/timeline", headers=HX).get_data(
         as_text=True
     )
-    assert "—</span> → <span>Best case</span>" in html
-    assert "Best case</span> → <span>Commit</span>" in html
+    assert "data-old>—</span> → <span data-new>Best case</span>" in html
+    assert "data-old>Best case</span> → <span data-new>Commit</span>" in html
     assert "best_case" not in html

@@ -47,7 +47,7 @@ def test_repeated_failures_block_the_account_even_with_the_right_password(
     assert _try(client, sales_user.email).status_code == 200  # the 6th failure sets a delay
     blocked = _try(client, sales_user.email, PASSWORD)
     assert blocked.status_code == 429 and THROTTLED in blocked.data
-    assert b"Wait 1 seconds" in blocked.data or b"Wait 2 seconds" in blocked.data
+    assert b"Wait 1 second," in blocked.data or b"Wait 2 seconds," in blocked.data
     assert sales_user.email.encode() in blocked.data  # the typed email stays
     assert client.get("/board").status_code == 302
     # held in the database: another app (another worker, or after a restart) refuses too

@@ -82,6 +82,7 @@ def load(session_id: str) -> User | None:
             UserSession.ended_at.is_(None),
         )
         .options(lazyload(User.groups), joinedload(User.business_lines))
+        .execution_options(populate_existing=True)
     ).unique().first()
     if row is None:
         return None
