@@ -31,6 +31,12 @@ def settled(page):
     )
 
 
+def comfortable(user) -> None:
+    """Comfortable cards show the next activity (compact ones only flag a missing one)."""
+    user.board_density = "comfortable"
+    db.session.commit()
+
+
 def stored() -> list[Activity]:
     db.session.expire_all()
     return list(db.session.scalars(select(Activity).order_by(Activity.id)))
@@ -38,11 +44,12 @@ def stored() -> list[Activity]:
 
 def test_schedule_from_the_card_menu(page, login, sales_user, create_opportunity, tmp_path):
     opp = create_opportunity(name="Menu deal")
+    comfortable(sales_user)
     login(page, sales_user)
     card = page.locator(f"#card-{opp.id}")
     expect(card.locator("[data-next-activity]")).to_contain_text("No next activity")
-    card.get_by_title("Actions for Menu deal").click()
-    card.get_by_role("button", name="Schedule activity…").click()
+    card.get_by_role("link", name="Actions").click()
+    card.get_by_text("Schedule activity…").click()
     dialog = page.locator("#schedule-activity")
     expect(dialog).to_be_visible()
     dialog.get_by_text("Meeting", exact=True).click()
@@ -69,6 +76,7 @@ def test_after_a_drag_the_next_activity_is_offered(
     page, login, sales_user, pipeline, create_opportunity
 ):
     opp = create_opportunity(name="Moving deal")
+    comfortable(sales_user)
     login(page, sales_user)
     drag(page, page.locator(f"#card-{opp.id}"), page.locator(f"#cards-{pipeline.stages[1].id}"))
     dialog = page.locator("#schedule-activity")

@@ -132,7 +132,7 @@ def test_card_menu_moves_the_deal_and_asks_the_lost_reason(
     expect(card.get_by_role("button", name=f"{new.name} (here)")).to_be_disabled()
     card.get_by_role("button", name=demo.name).click()
     expect(column(page, demo).locator(f"#card-{opp.id}")).to_be_visible()
-    expect(column(page, demo).locator("[data-total]")).to_have_text("3k")
+    expect(column(page, demo).locator("[data-total]")).to_have_text("€3K")
     assert stored(opp).stage_id == demo.id
 
     card.get_by_role("link", name="Actions").click()

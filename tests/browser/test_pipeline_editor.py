@@ -127,10 +127,10 @@ def test_delete_a_stage_moving_its_deals(page, login, admin, brevo, create_oppor
 def test_admin_enables_the_plugin_then_instantiates_a_template(page, login, admin, business_line):
     login(page, admin)
     page.goto("/admin/")
-    cell = page.locator('form[data-plugin="pipeline_variants"]')
+    cell = page.locator('div[data-plugin="pipeline_variants"]')
     expect(cell).to_have_attribute("data-enabled", "no")
     cell.get_by_role("button").click()
-    expect(page.locator('form[data-plugin="pipeline_variants"]')).to_have_attribute(
+    expect(page.locator('div[data-plugin="pipeline_variants"]')).to_have_attribute(
         "data-enabled", "yes"
     )  # swapped in place by htmx, no reload
     page.get_by_role("link", name="Pipelines").click()
