@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from webapp.activities import services
 from webapp.extensions import db
 from webapp.models import Activity, ActivityType, Opportunity
 from webapp.models._base import utcnow
@@ -445,3 +446,10 @@ def test_deal_page_panel_offers_the_dialog(client, auth, sales_user, colleague, 
     auth.login(colleague)  # may see, may not edit: no button
     panel = client.get(f"/opportunities/{opp.id}").text.split('data-panel="activities"')[1]
     assert "Schedule activity…" not in panel
+
+
+def test_a_type_filter_with_control_characters_is_ignored(client, auth, sales_user):
+    auth.login(sales_user)
+    response = client.get("/activities?type=call%00&owner=all")
+    assert response.status_code == 200  # PostgreSQL refuses NUL in text: it never gets there
+    assert services.ActivityFilters.from_args({"type": "call\x00"}).kind == ""

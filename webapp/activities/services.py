@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from .. import permissions
 from ..errors import NotFound
 from ..extensions import db
-from ..inputs import integer
+from ..inputs import control_characters, integer
 from ..models import Activity, Opportunity, User
 from ..models._base import utcnow
 
@@ -53,7 +53,7 @@ class ActivityFilters:
         kind = (args.get("type") or "").strip()
         return cls(
             owner=owner,
-            kind=kind if len(kind) <= 30 else "",
+            kind=kind if len(kind) <= 30 and not control_characters(kind) else "",
             opportunity_id=integer(args.get("deal"), minimum=1),
             done=args.get("show") == "done",
         )
