@@ -383,3 +383,17 @@ def test_lineage_panel_offers_renew_until_renewed(won_deal, sales_user, auth, cl
     services.duplicate(sales_user, won_deal, "renewal", {"name": "Acme 2027"})
     panel = client.get(url).get_data(as_text=True).split('data-panel="lineage"')[1]
     assert renew not in panel
+
+
+@pytest.mark.parametrize("junk", ["\x00", "x" * 1_000_000])
+def test_a_post_without_a_kind_makes_a_copy(won_deal, auth, client, sales_user, junk):
+    """A form with no kind (only junk) is the service's default, a copy; never a 500."""
+    auth.login(sales_user)
+    before = deals()
+    url = f"/renewals/opportunities/{won_deal.id}/duplicate"
+    response = client.post(url, data={"switch": junk})
+    assert response.status_code == 302
+    assert deals() == before + 1
+    db.session.expire_all()
+    [link] = db.session.scalars(select(DealLink).where(DealLink.source_id == won_deal.id))
+    assert link.kind == "copy"

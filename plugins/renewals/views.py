@@ -58,7 +58,8 @@ def duplicate(opportunity_id: int):
             return _render_duplicate(
                 source, cloners, values, exc.errors, fragment="_duplicate_form"
             ), 422
-        flash(f"{services.KIND_LABELS[values['kind']]} “{new.name}” created.", "success")
+        kind = values.get("kind") or "copy"  # the service's default when none is posted
+        flash(f"{services.KIND_LABELS[kind]} “{new.name}” created.", "success")
         target = url_for("opportunities.detail", opportunity_id=new.id)
         if htmx:
             return "", 200, {"HX-Redirect": target}
