@@ -52,6 +52,7 @@ def load(instance_path: Path) -> dict:
         "LOGIN_FREE_FAILURES": int(os.environ.get("LOGIN_FREE_FAILURES", 5)),
         "LOGIN_ADDRESS_FREE_FAILURES": int(os.environ.get("LOGIN_ADDRESS_FREE_FAILURES", 20)),
         "LOGIN_FAILURE_WINDOW": int(os.environ.get("LOGIN_FAILURE_WINDOW", 3600)),
+        "LOGIN_FIRST_DELAY": int(os.environ.get("LOGIN_FIRST_DELAY", 1)),
         "LOGIN_MAX_DELAY": int(os.environ.get("LOGIN_MAX_DELAY", 900)),
         "PASSWORD_MIN_LENGTH": int(os.environ.get("PASSWORD_MIN_LENGTH", 8)),
         # A running import silent for this long shows as interrupted (run again / discard).

@@ -39,7 +39,9 @@ def _delay(failures: int, free: int) -> int:
     """Seconds blocked after the ``failures``-th failure (0 while within the free ones)."""
     if failures <= free:
         return 0
-    return min(2 ** min(failures - free - 1, 30), current_app.config["LOGIN_MAX_DELAY"])
+    config = current_app.config
+    first = config["LOGIN_FIRST_DELAY"]
+    return min(first * 2 ** min(failures - free - 1, 30), config["LOGIN_MAX_DELAY"])
 
 
 def _store():
