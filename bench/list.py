@@ -10,13 +10,12 @@ hardest case; the seller's "my open deals" is the list's default. Times are serv
 through the Flask test client (routing, queries, rendering), without network.
 """
 
-import argparse
 import gc
 import os
 
 from sqlalchemy import select
 
-from bench import board
+from bench import board, table
 from webapp.extensions import db
 from webapp.models import Stage
 
@@ -94,22 +93,15 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--runs", type=int, default=40)
-    args = parser.parse_args(argv)
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print("| backend | deals | request | median ms | p95 ms | CPU ms (median) | queries |")
-    print("|---|---:|---|---:|---:|---:|---:|")
-    for backend in args.backends.split(","):
-        for size in (int(s) for s in args.sizes.split(",")):
-            for name, result in bench(backend, size, args.runs):
-                print(
-                    f"| {backend} | {size:,} | {name} | {result['median']:.1f} "
-                    f"| {result['p95']:.1f} | {result['cpu']:.1f} | {result['queries']} |",
-                    flush=True,
-                )
+    table.run(
+        bench,
+        doc=__doc__,
+        what="request",
+        sizes="1000,10000,100000",
+        backends="sqlite,postgresql",
+        runs=40,
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ are enabled in its business line). Each deal is opened by its owner, a salespers
 server times through the Flask test client in this process, as in bench.board.
 """
 
-import argparse
 import gc
 import os
 import sqlite3
@@ -21,7 +20,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bench import board
+from bench import board, table
 from webapp.extensions import db
 from webapp.models import (
     Activity,
@@ -242,22 +241,16 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--backends", default="sqlite")
-    parser.add_argument("--runs", type=int, default=40)
-    args = parser.parse_args(argv)
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print("| backend | deals | page | median ms | p95 ms | CPU ms (median) | queries | KB |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|")
-    for backend in args.backends.split(","):
-        for size in (int(s) for s in args.sizes.split(",")):
-            for name, r in bench(backend, size, args.runs):
-                print(
-                    f"| {backend} | {size:,} | {name} | {r['median']:.1f} | {r['p95']:.1f} "
-                    f"| {r['cpu']:.1f} | {r['queries']} | {r['kb']:.0f} |",
-                    flush=True,
-                )
+    table.run(
+        bench,
+        doc=__doc__,
+        what="page",
+        sizes="1000,10000,100000",
+        backends="sqlite",
+        runs=40,
+        kb=True,
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":

@@ -9,11 +9,9 @@ overrides). Times are server times through the Flask test client (routing, queri
 rendering), without network. Every report in the registry is measured, plugins' included.
 """
 
-import argparse
 import gc
-import os
 
-from bench import board
+from bench import board, table
 from webapp.extensions import db
 from webapp.reports.registry import reports
 
@@ -40,22 +38,15 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args(argv)
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print("| backend | deals | report | median ms | p95 ms | CPU ms (median) | queries |")
-    print("|---|---:|---|---:|---:|---:|---:|")
-    for backend in args.backends.split(","):
-        for size in (int(s) for s in args.sizes.split(",")):
-            for name, result in bench(backend, size, args.runs):
-                print(
-                    f"| {backend} | {size:,} | {name} | {result['median']:.1f} "
-                    f"| {result['p95']:.1f} | {result['cpu']:.1f} | {result['queries']} |",
-                    flush=True,
-                )
+    table.run(
+        bench,
+        doc=__doc__,
+        what="report",
+        sizes="10000,100000",
+        backends="sqlite,postgresql",
+        runs=20,
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":
