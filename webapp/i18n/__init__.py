@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from ..locale import DEFAULT, SUPPORTED, for_this_request
 from ..plugins import flatten
+from ..transactions import transactional
 from .catalogs import CORE_CATALOGS
 
 SESSION_KEY = "locale"
@@ -31,6 +32,12 @@ def select_locale() -> str:
     return chosen(session.get(SESSION_KEY)) or request.accept_languages.best_match(
         SUPPORTED, default=DEFAULT
     )
+
+
+@transactional
+def keep_user_language(user, code: str) -> None:
+    """Store a supported language as the signed-in user's choice (one intent)."""
+    user.locale = code
 
 
 def language_choices() -> list[tuple[str, str]]:

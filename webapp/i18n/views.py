@@ -6,9 +6,8 @@ from flask_login import current_user
 
 from ..auth.guard import public
 from ..errors import DomainError
-from ..extensions import db
 from ..inputs import safe_local_path
-from . import SESSION_KEY, chosen
+from . import SESSION_KEY, chosen, keep_user_language
 
 bp = Blueprint("i18n", __name__)
 
@@ -22,6 +21,5 @@ def switch_language():
         raise DomainError(_("Choose one of the languages offered."))
     session[SESSION_KEY] = code
     if current_user.is_authenticated:
-        current_user.locale = code
-        db.session.commit()
+        keep_user_language(current_user, code)
     return redirect(safe_local_path(request.form.get("next")))
