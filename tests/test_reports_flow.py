@@ -7,13 +7,14 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests import factories
 from tests.test_reports_pipeline import rows_of
 from webapp.extensions import db
 from webapp.models import StageHistory
 from webapp.models._base import utcnow
+from webapp.opportunities.history import visit_days
 from webapp.opportunities.services import delete_opportunity, move_stage
 
 Q1 = "period=custom&from=2026-01-01&to=2026-03-31"
@@ -36,7 +37,18 @@ def set_history(deal, visits) -> None:
     for row, entered, left in zip(rows, times, [*times[1:], None], strict=True):
         row.entered_at, row.left_at = entered, left
     deal.stage_entered_at = times[-1]
+    db.session.flush()
+    recount_days(deal.id)
     db.session.commit()
+
+
+def recount_days(deal_id: int) -> None:
+    """Each ended visit's length, as the services write it when a deal leaves a stage."""
+    db.session.execute(
+        update(StageHistory)
+        .where(StageHistory.opportunity_id == deal_id, StageHistory.left_at.is_not(None))
+        .values(days=visit_days(StageHistory.left_at))
+    )
 
 
 @pytest.fixture

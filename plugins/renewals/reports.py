@@ -249,22 +249,27 @@ def build(user: User, filters: ReportFilters) -> Report:
 def _awaiting(report: Report, user: User, filters: ReportFilters) -> None:
     """The first contracts due that no renewal deal was made for, by the end of their term."""
     terms, due = _terms(user, filters)
+    first = (
+        select(terms.c.id, terms.c.ends)
+        .where(due, terms.c.status == "none")
+        .order_by(terms.c.ends, terms.c.id)
+        .limit(AWAITING_LIMIT)
+        .subquery("first")
+    )
     query = (
         select(
             Opportunity.id,
             Opportunity.name,
             Account.name.label("account"),
             User.name.label("owner"),
-            terms.c.ends,
+            first.c.ends,
             Opportunity.amount,
         )
-        .select_from(terms)
-        .join(Opportunity, Opportunity.id == terms.c.id)
+        .select_from(first)
+        .join(Opportunity, Opportunity.id == first.c.id)
         .outerjoin(Account, Account.id == Opportunity.account_id)
         .join(User, User.id == Opportunity.owner_id)
-        .where(due, terms.c.status == "none")
-        .order_by(terms.c.ends, terms.c.id)
-        .limit(AWAITING_LIMIT)
+        .order_by(first.c.ends, first.c.id)
     )
     rows = [
         [
