@@ -225,6 +225,23 @@ def test_the_five_longest_per_stage_and_the_count_of_all(
     assert rows["New"][4] == "7" and rows["Qualification"][4] == "1"
 
 
+def test_time_in_stage_owner_filter_and_trash(
+    client, auth, manager, history, pipeline, sales_user, create_opportunity
+):
+    mine = create_opportunity(name="Mine", owner=manager, user=manager)
+    move_stage(manager, mine, pipeline.stages[1].id)
+    set_history(mine, [(pipeline.stages[0], day(2, 1)), (pipeline.stages[1], day(2, 4))])
+    auth.login(manager)
+    # Only the manager's deal: one visit of New, 3 days.
+    rows = table(client, "time-in-stage", f"{Q1}&owner=me", "stages")
+    assert rows["New"][:3] == ["1", "3.0", "3.0"] and rows["Qualification"][0] == "0"
+    # Everyone's: A 10, B 2, C 2, H 8 and Mine 3; then Mine in the trash leaves them again.
+    assert table(client, "time-in-stage", Q1, "stages")["New"][:3] == ["5", "3.0", "5.0"]
+    delete_opportunity(manager, mine)
+    assert table(client, "time-in-stage", Q1, "stages")["New"][:3] == ["4", "5.0", "5.5"]
+    assert "New" not in table(client, "time-in-stage", f"{Q1}&owner=me", "stages")  # empty
+
+
 def test_time_in_stage_of_an_empty_period(client, auth, manager, history):
     auth.login(manager)
     rows = table(client, "time-in-stage", "period=custom&from=2025-06-01&to=2025-06-30", "stages")

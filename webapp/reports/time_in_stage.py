@@ -29,7 +29,7 @@ from .filters import ReportFilters
 from .history import open_stages, period_bounds
 from .registry import ReportSpec
 from .report import Link, Report, Table, TableColumn
-from .scope import chosen_pipeline, deal_conditions, history_deals
+from .scope import chosen_pipeline, deal_conditions, history_condition, history_deals
 from .sql import days_between, not_searched
 
 STUCK_PER_STAGE = 5
@@ -56,21 +56,41 @@ def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) 
     length (ix_stage_history_days) rather than by ranking every visit."""
     start, end = period_bounds(filters)
     history = StageHistory
-    deals = history_deals(user, filters, pipeline, history.opportunity_id)
+    kept, deal_ids = history_deals(user, filters, pipeline)
 
-    def ended(left_at):
-        return [deals, left_at >= start, left_at < end]
+    def tally(*conditions, sign=1, search=lambda column: column):
+        stage, left = search(history.stage_id), search(history.left_at)
+        return (
+            select(
+                history.stage_id,
+                (sign * func.count()).label("visits"),
+                (sign * func.sum(history.days)).label("days"),
+            )
+            .where(stage.in_(stage_ids), left >= start, left < end, *conditions)
+            .group_by(history.stage_id)
+        )
 
+    among = history.opportunity_id.in_(deal_ids)
+    if kept:
+        parts = tally(among).subquery("parts")
+    else:  # every visit, less those of the deals left out, found by deal (few are)
+        parts = union_all(tally(), tally(among, sign=-1, search=not_searched)).subquery("parts")
+    visits_ = func.sum(parts.c.visits)
     totals = db.session.execute(
-        select(history.stage_id, func.count().label("visits"), func.avg(history.days))
-        .where(history.stage_id.in_(stage_ids), *ended(history.left_at))
-        .group_by(history.stage_id)
+        select(parts.c.stage_id, visits_, func.sum(parts.c.days) / visits_)
+        .group_by(parts.c.stage_id)
+        .having(visits_ > 0)
     ).all()
     counts = {stage_id: visits for stage_id, visits, _ in totals}
     middles = union_all(
         *(
             select(history.stage_id, history.days)
-            .where(history.stage_id == stage_id, *ended(not_searched(history.left_at)))
+            .where(
+                history.stage_id == stage_id,
+                history_condition(user, filters, pipeline, history.opportunity_id),
+                not_searched(history.left_at) >= start,
+                not_searched(history.left_at) < end,
+            )
             .order_by(history.days)
             .limit(2 - counts.get(stage_id, 0) % 2 if counts.get(stage_id) else 0)
             .offset(max(counts.get(stage_id, 0) - 1, 0) // 2)
