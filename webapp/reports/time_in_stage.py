@@ -81,7 +81,7 @@ def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) 
         .group_by(parts.c.stage_id)
         .having(visits_ > 0)
     ).all()
-    counts = {stage_id: visits for stage_id, visits, _ in totals}
+    counts = {stage_id: int(visits) for stage_id, visits, _ in totals}  # a sum: numeric on PG
     middles = union_all(
         *(
             select(history.stage_id, history.days)
@@ -105,8 +105,8 @@ def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) 
         ).all()
     )
     return {
-        stage_id: Visits(visits, float(mean), float(medians[stage_id]))
-        for stage_id, visits, mean in totals
+        stage_id: Visits(counts[stage_id], float(mean), float(medians[stage_id]))
+        for stage_id, _, mean in totals
     }
 
 
