@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from webapp.auth.services import create_user
 from webapp.extensions import db
 from webapp.models import Account, BusinessLine, Contact, LostReason, Product, Tag
@@ -65,3 +67,24 @@ def tag(name: str, color: str = "info") -> Tag:
 
 def opportunity(user, data: dict):
     return create_opportunity(user, data)
+
+
+def visit_lengths() -> list[tuple[float, float]]:
+    """(stored days, left - entered in days) of every ended stage-history visit: what the
+    time-in-stage report reads against what it stands for."""
+    from webapp.models import StageHistory
+
+    rows = db.session.execute(
+        select(StageHistory.days, StageHistory.entered_at, StageHistory.left_at).where(
+            StageHistory.left_at.is_not(None)
+        )
+    ).all()
+    return [(days, (left - entered).total_seconds() / 86400) for days, entered, left in rows]
+
+
+def visit_days_kept() -> bool:
+    """Every ended visit has its length stored (to the second), and there is one at least."""
+    lengths = visit_lengths()
+    return bool(lengths) and all(
+        days is not None and abs(days - length) < 1 / 86400 for days, length in lengths
+    )

@@ -3,6 +3,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from plugins.renewals.terms import term_end
+from tests import factories
 from webapp.extensions import db
 from webapp.models import Lead, Opportunity, Stage, StageHistory, User
 from webapp.models._base import utcnow
@@ -62,6 +63,7 @@ def test_demo_seed_is_deterministic_and_complete(app, runner):
     first = _fingerprint()
     assert len(first) == 60
     assert db.session.scalar(select(func.count()).select_from(StageHistory)) >= 60
+    assert factories.visit_days_kept()
     statuses = set(db.session.scalars(select(Opportunity.status)))
     assert statuses == {"open", "won", "lost"}
 

@@ -169,6 +169,7 @@ def test_reimporting_the_same_file_changes_nothing_then_updates(
         select(StageHistory).where(StageHistory.opportunity_id == deal.id).order_by(StageHistory.id)
     ).all()
     assert [h.left_at is None for h in history] == [False, True]
+    assert factories.visit_days_kept()
     assert db.session.scalar(select(func.count()).select_from(Opportunity)) == 3
 
 

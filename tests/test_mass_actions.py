@@ -55,6 +55,7 @@ def test_change_stage_moves_editable_deals_and_reports_the_others(
             )
         ).all()
         assert [h.stage_id for h in open_rows] == [target.id]
+    assert factories.visit_days_kept()
     assert reload(theirs).stage_id == pipeline.stages[0].id and timeline(theirs, "stage") == 0
 
 

@@ -127,6 +127,7 @@ def test_move_stage_follows_probability_and_records_history(
     history = db.session.scalars(select(StageHistory).order_by(StageHistory.id)).all()
     assert [h.stage_id for h in history] == [first.id, second.id]
     assert history[0].left_at is not None and history[1].left_at is None
+    assert factories.visit_days_kept()
     stage_entries = [e for e in _timeline(opp) if e.action == "stage"]
     assert (stage_entries[0].old_value, stage_entries[0].new_value) == (first.name, second.name)
 

@@ -243,6 +243,7 @@ def test_delete_a_stage_with_deals_needs_a_target(brevo, admin, create_opportuni
         select(StageHistory).where(StageHistory.opportunity_id == opp.id)
     ).all()
     assert {h.stage_id for h in history} == {new.id}
+    assert factories.visit_days_kept()
     entry = db.session.scalars(
         select(TimelineEntry).where(
             TimelineEntry.opportunity_id == opp.id, TimelineEntry.action == "stage"

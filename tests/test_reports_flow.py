@@ -7,13 +7,14 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests import factories
 from tests.test_reports_pipeline import rows_of
 from webapp.extensions import db
 from webapp.models import StageHistory
 from webapp.models._base import utcnow
+from webapp.opportunities.history import visit_days
 from webapp.opportunities.services import delete_opportunity, move_stage
 
 Q1 = "period=custom&from=2026-01-01&to=2026-03-31"
@@ -36,7 +37,18 @@ def set_history(deal, visits) -> None:
     for row, entered, left in zip(rows, times, [*times[1:], None], strict=True):
         row.entered_at, row.left_at = entered, left
     deal.stage_entered_at = times[-1]
+    db.session.flush()
+    recount_days(deal.id)
     db.session.commit()
+
+
+def recount_days(deal_id: int) -> None:
+    """Each ended visit's length, as the services write it when a deal leaves a stage."""
+    db.session.execute(
+        update(StageHistory)
+        .where(StageHistory.opportunity_id == deal_id, StageHistory.left_at.is_not(None))
+        .values(days=visit_days(StageHistory.left_at))
+    )
 
 
 @pytest.fixture
@@ -211,6 +223,23 @@ def test_the_five_longest_per_stage_and_the_count_of_all(
     assert [r[4] for r in stuck] == ["61.0", "51.0", "41.0", "31.0", "21.0", "3.0"]
     rows = {row[0]: row[1:] for row in rows_of(html, "stages")}
     assert rows["New"][4] == "7" and rows["Qualification"][4] == "1"
+
+
+def test_time_in_stage_owner_filter_and_trash(
+    client, auth, manager, history, pipeline, sales_user, create_opportunity
+):
+    mine = create_opportunity(name="Mine", owner=manager, user=manager)
+    move_stage(manager, mine, pipeline.stages[1].id)
+    set_history(mine, [(pipeline.stages[0], day(2, 1)), (pipeline.stages[1], day(2, 4))])
+    auth.login(manager)
+    # Only the manager's deal: one visit of New, 3 days.
+    rows = table(client, "time-in-stage", f"{Q1}&owner=me", "stages")
+    assert rows["New"][:3] == ["1", "3.0", "3.0"] and rows["Qualification"][0] == "0"
+    # Everyone's: A 10, B 2, C 2, H 8 and Mine 3; then Mine in the trash leaves them again.
+    assert table(client, "time-in-stage", Q1, "stages")["New"][:3] == ["5", "3.0", "5.0"]
+    delete_opportunity(manager, mine)
+    assert table(client, "time-in-stage", Q1, "stages")["New"][:3] == ["4", "5.0", "5.5"]
+    assert "New" not in table(client, "time-in-stage", f"{Q1}&owner=me", "stages")  # empty
 
 
 def test_time_in_stage_of_an_empty_period(client, auth, manager, history):

@@ -150,13 +150,34 @@ def test_another_business_line_csv_and_constant_queries(
     assert len(full) == len(empty)
 
 
+def test_contracts_awaiting_a_renewal_in_order_of_their_end(
+    client, auth, manager, contracts, create_opportunity
+):
+    for name, start in (
+        ("Late A", "2023-05-10"),
+        ("Early", "2023-02-05"),
+        ("Late B", "2023-05-10"),
+    ):
+        close_won(
+            manager,
+            create_opportunity(name=name, amount="10", contract_start=start, contract_months="12"),
+        )
+    auth.login(manager)
+    html = client.get(f"/reports/renewals?{PERIOD}").get_data(as_text=True)
+    awaiting = rows_of(html, "awaiting")
+    assert [row[0].split(">")[1].split("<")[0] for row in awaiting] == [
+        "Early", "K4", "Late A", "Late B"
+    ]  # fmt: skip
+    assert [row[3] for row in awaiting] == ["2024-02-05", "2024-03-20", "2024-05-10", "2024-05-10"]
+
+
 def test_the_report_exists_only_where_the_plugin_is_on(client, auth, manager, business_line):
     auth.login(manager)
     assert client.get("/reports/renewals").status_code == 404
-    assert '/reports/renewals/summary?' not in client.get("/reports/").get_data(as_text=True)
+    assert "/reports/renewals/summary?" not in client.get("/reports/").get_data(as_text=True)
     enable(business_line)
     assert client.get("/reports/renewals").status_code == 200
-    assert '/reports/renewals/summary?' in client.get("/reports/").get_data(as_text=True)
+    assert "/reports/renewals/summary?" in client.get("/reports/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from webapp.models import (
 )
 from webapp.models._base import utcnow
 from webapp.opportunities import fields
+from webapp.opportunities.history import leaving
 from webapp.pipelines.services import create_pipeline
 from webapp.plugins import flatten, hook, is_enabled
 from webapp.timeline.services import record
@@ -307,7 +308,7 @@ def _move_deal(opp: Opportunity, old: Stage, new: Stage, user: User | None, now)
     db.session.execute(
         update(StageHistory)
         .where(StageHistory.opportunity_id == opp.id, StageHistory.left_at.is_(None))
-        .values(left_at=now)
+        .values(leaving(now))
         .execution_options(synchronize_session=False)
     )
     db.session.add(

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import url_for
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
@@ -113,7 +113,7 @@ def build(user: User, filters: ReportFilters) -> Report:
         return func.coalesce(func.sum(case((condition, func.coalesce(value, 0)), else_=0)), 0)
 
     month = month_key(terms.c.ends)
-    query = (
+    figures = (
         select(
             month.label("month"),
             func.count(terms.c.id).label("due"),
@@ -122,11 +122,26 @@ def build(user: User, filters: ReportFilters) -> Report:
             count(settled).label("settled"),
             total(renewed, terms.c.amount).label("original"),
             total(renewed, terms.c.won_amount).label("renewal"),
+            null().label("id"),
+            null().label("ends"),
         )
         .where(due)
         .group_by(month)
     )
-    found = {row.month: row for row in db.session.execute(query)}
+    # In the same statement, so that each term's end is computed once: the first contracts
+    # due with no renewal deal (``_awaiting``), as rows with an id and no month.
+    awaiting = (
+        select(terms.c.id, terms.c.ends)
+        .where(due, terms.c.status == "none")
+        .order_by(terms.c.ends, terms.c.id)
+        .limit(AWAITING_LIMIT)
+        .subquery("awaiting")
+    )
+    blanks = (null() for _ in range(len(figures.selected_columns) - 2))
+    rows = db.session.execute(
+        union_all(figures, select(*blanks, awaiting.c.id, awaiting.c.ends))
+    ).all()
+    found = {row.month: row for row in rows if row.id is None}
     due_rows, uplift_rows = [], []
     for first in months(filters.start, filters.end):
         row = found.get(f"{first:%Y-%m}")
@@ -236,7 +251,7 @@ def build(user: User, filters: ReportFilters) -> Report:
         ("Renewal rate", "—" if rate is None else f"{rate:.0f}%"),
         ("Uplift", "—" if uplift is None else f"{uplift:+.1f}%"),
     ]
-    _awaiting(report, user, filters)
+    _awaiting(report, [(row.id, row.ends) for row in rows if row.id is not None])
     report.notes.insert(
         0,
         "A contract is due when its term (start + months) ends in the period, renewed when a "
@@ -246,35 +261,34 @@ def build(user: User, filters: ReportFilters) -> Report:
     return report
 
 
-def _awaiting(report: Report, user: User, filters: ReportFilters) -> None:
-    """The first contracts due that no renewal deal was made for, by the end of their term."""
-    terms, due = _terms(user, filters)
+def _awaiting(report: Report, due: list[tuple]) -> None:
+    """The first contracts due that no renewal deal was made for, by the end of their term:
+    ``due`` holds their (id, end of term)."""
+    ends = {
+        deal_id: end if isinstance(end, date) else date.fromisoformat(end) for deal_id, end in due
+    }
     query = (
         select(
             Opportunity.id,
             Opportunity.name,
             Account.name.label("account"),
             User.name.label("owner"),
-            terms.c.ends,
             Opportunity.amount,
         )
-        .select_from(terms)
-        .join(Opportunity, Opportunity.id == terms.c.id)
         .outerjoin(Account, Account.id == Opportunity.account_id)
         .join(User, User.id == Opportunity.owner_id)
-        .where(due, terms.c.status == "none")
-        .order_by(terms.c.ends, terms.c.id)
-        .limit(AWAITING_LIMIT)
+        .where(Opportunity.id.in_(ends))
     )
+    found = sorted(db.session.execute(query), key=lambda row: (ends[row.id], row.id))
     rows = [
         [
             Link(row.name, url_for("opportunities.detail", opportunity_id=row.id)),
             row.account,
             row.owner,
-            row.ends if isinstance(row.ends, date) else date.fromisoformat(row.ends),
+            ends[row.id],
             row.amount,
         ]
-        for row in db.session.execute(query)
+        for row in found
     ]
     report.add(
         Table(

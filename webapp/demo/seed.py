@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from ..auth.services import create_user
 from ..errors import ValidationError
@@ -38,6 +38,7 @@ from ..models import (
 from ..models._base import utcnow
 from ..models.forecast import SalesTarget
 from ..models.names import contact_key, core_key, name_key
+from ..opportunities.history import visit_days
 from ..pipelines.services import create_pipeline
 from ..plugins import registry
 from ..reports.periods import add_months, month_start
@@ -554,6 +555,11 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
             )
     _bulk(Opportunity.__table__, opp_rows)
     _bulk(StageHistory.__table__, history)
+    db.session.execute(
+        update(StageHistory)
+        .where(StageHistory.left_at.is_not(None), StageHistory.days.is_(None))
+        .values(days=visit_days(StageHistory.left_at))
+    )
     _bulk(TimelineEntry.__table__, timeline)
     _bulk(opportunity_tags, tag_rows)
     _bulk(OpportunityContact.__table__, roles)

@@ -16,6 +16,7 @@ from ..models import (
     opportunity_tags,
 )
 from ..models.forecast import FORECAST_CATEGORY_LABELS
+from ..opportunities.history import leaving
 from ..timeline.services import display
 from .bulk import executemany, insert_returning, write_updates
 from .references import NewRow, Rejected, contact_key, core_key, name_key, row_id
@@ -376,7 +377,7 @@ class DealWriter(Writer):
                     history_table.c.stage_id == bindparam("_stage"),
                     history_table.c.left_at.is_(None),
                 )
-                .values(left_at=self.now),
+                .values(leaving(self.now)),
                 closed,
                 execution_options={"synchronize_session": False},
             )

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -328,12 +329,18 @@ class StageHistory(db.Model):
         # Covering the reports' reads of a deal's visits (funnel, time in stage).
         Index("ix_stage_history_opp", "opportunity_id", "entered_at", "stage_id", "left_at"),
         Index("ix_stage_history_stage", "stage_id", "entered_at"),
+        # Time in stage: the visits of a stage ended in a period (count, mean), and in order
+        # of length (median), read from the index alone (migration 0014_reportspeed).
+        Index("ix_stage_history_left", "stage_id", "left_at", "days", "opportunity_id"),
+        Index("ix_stage_history_days", "stage_id", "days", "left_at", "opportunity_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
     stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # left_at - entered_at in days, written with left_at (opportunities.history.leaving).
+    days: Mapped[float | None] = mapped_column(Float)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     stage: Mapped[Stage] = relationship()

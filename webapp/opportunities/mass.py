@@ -36,6 +36,7 @@ from ..plugins import flatten, hook
 from ..timeline.services import batch, record
 from ..transactions import transactional
 from . import fields
+from .history import leaving
 from .listing import matching_deals
 from .services import enter_stage
 
@@ -270,7 +271,7 @@ def change_stage(user: User, target: Target, stage_id, lost_reason_id=None, lost
         db.session.execute(
             update(StageHistory)
             .where(StageHistory.opportunity_id.in_(chunk), StageHistory.left_at.is_(None))
-            .values(left_at=now)
+            .values(leaving(now))
             .execution_options(synchronize_session=False)
         )
     top = db.session.scalar(

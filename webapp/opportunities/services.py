@@ -31,6 +31,7 @@ from ..plugins import flatten, hook
 from ..timeline.services import display, record
 from ..transactions import transactional
 from . import fields
+from .history import leaving
 
 
 def get_opportunity(user: User, opportunity_id: int, *, for_edit: bool = False) -> Opportunity:
@@ -375,7 +376,7 @@ def move_stage(
     db.session.execute(
         StageHistory.__table__.update()
         .where(StageHistory.opportunity_id == opp.id, StageHistory.left_at.is_(None))
-        .values(left_at=now)
+        .values(leaving(now))
     )
     db.session.add(
         StageHistory(opportunity_id=opp.id, stage_id=to_stage.id, entered_at=now, user_id=user.id)

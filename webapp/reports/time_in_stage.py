@@ -10,14 +10,16 @@ stuck, and the open deals stuck longest in each stage now.
 - Bottlenecks: the stage with the highest median, and every stage whose median exceeds its
   rotting days.
 
-Medians are computed in SQL on both databases with window functions: each visit's rank and
-the visit count per stage, then the average of the middle one or two.
+Each ended visit keeps its length (``StageHistory.days``, written when the deal leaves the
+stage): the count and mean are read from an index of the visits by the time they ended, the
+median from an index in order of length, skipping to the middle one or two visits.
 """
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import url_for
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import func, select, union_all
 
 from ..extensions import db
 from ..models import Opportunity, StageHistory, User
@@ -27,8 +29,8 @@ from .filters import ReportFilters
 from .history import open_stages, period_bounds
 from .registry import ReportSpec
 from .report import Link, Report, Table, TableColumn
-from .scope import chosen_pipeline, deal_conditions
-from .sql import days_between
+from .scope import chosen_pipeline, deal_conditions, history_condition, history_deals
+from .sql import days_between, not_searched
 
 STUCK_PER_STAGE = 5
 
@@ -40,54 +42,72 @@ NOTE = (
 )
 
 
+class Visits(NamedTuple):
+    visits: int
+    mean: float
+    median: float
+
+
 def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) -> dict:
-    """stage id -> (visits, mean days, median days) of the visits ended in the period: the
-    median is the average of the middle one or two visits of each stage ranked by length."""
+    """stage id -> (visits, mean days, median days) of the visits ended in the period, read
+    from the history's indexes with each visit's stored length (``StageHistory.days``): the
+    count and mean from the visits ended in the period (ix_stage_history_left), then the
+    median as the average of each stage's middle one or two visits, reached in order of
+    length (ix_stage_history_days) rather than by ranking every visit."""
     start, end = period_bounds(filters)
-    visits = (
-        select(
-            StageHistory.stage_id,
-            days_between(StageHistory.left_at, StageHistory.entered_at).label("days"),
+    history = StageHistory
+    kept, deal_ids = history_deals(user, filters, pipeline)
+
+    def tally(*conditions, sign=1, search=lambda column: column):
+        stage, left = search(history.stage_id), search(history.left_at)
+        return (
+            select(
+                history.stage_id,
+                (sign * func.count()).label("visits"),
+                (sign * func.sum(history.days)).label("days"),
+            )
+            .where(stage.in_(stage_ids), left >= start, left < end, *conditions)
+            .group_by(history.stage_id)
         )
-        .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
-        .where(
-            *deal_conditions(user, filters),
-            Opportunity.pipeline_id == pipeline.id,
-            StageHistory.stage_id.in_(stage_ids),
-            StageHistory.left_at >= start,
-            StageHistory.left_at < end,
+
+    among = history.opportunity_id.in_(deal_ids)
+    if kept:
+        parts = tally(among).subquery("parts")
+    else:  # every visit, less those of the deals left out, found by deal (few are)
+        parts = union_all(tally(), tally(among, sign=-1, search=not_searched)).subquery("parts")
+    visits_ = func.sum(parts.c.visits)
+    totals = db.session.execute(
+        select(parts.c.stage_id, visits_, func.sum(parts.c.days) / visits_)
+        .group_by(parts.c.stage_id)
+        .having(visits_ > 0)
+    ).all()
+    counts = {stage_id: int(visits) for stage_id, visits, _ in totals}  # a sum: numeric on PG
+    middles = union_all(
+        *(
+            select(history.stage_id, history.days)
+            .where(
+                history.stage_id == stage_id,
+                history_condition(user, filters, pipeline, history.opportunity_id),
+                not_searched(history.left_at) >= start,
+                not_searched(history.left_at) < end,
+            )
+            .order_by(history.days)
+            .limit(2 - counts.get(stage_id, 0) % 2 if counts.get(stage_id) else 0)
+            .offset(max(counts.get(stage_id, 0) - 1, 0) // 2)
+            .subquery()
+            .select()
+            for stage_id in stage_ids
         )
-        .cte("visits")
+    ).subquery("middles")
+    medians = dict(
+        db.session.execute(
+            select(middles.c.stage_id, func.avg(middles.c.days)).group_by(middles.c.stage_id)
+        ).all()
     )
-    totals = (
-        select(
-            visits.c.stage_id,
-            func.count().label("visits"),
-            func.avg(visits.c.days).label("mean"),
-        )
-        .group_by(visits.c.stage_id)
-        .subquery("totals")
-    )
-    ranked = select(
-        visits.c.stage_id,
-        visits.c.days,
-        func.row_number()
-        .over(partition_by=visits.c.stage_id, order_by=visits.c.days)
-        .label("rank"),
-    ).subquery("ranked")
-    middle = and_(
-        ranked.c.stage_id == totals.c.stage_id,
-        or_(
-            ranked.c.rank == (totals.c.visits + 1) // 2,
-            ranked.c.rank == (totals.c.visits + 2) // 2,
-        ),
-    )
-    query = (
-        select(totals, func.avg(ranked.c.days).label("median"))
-        .join(ranked, middle)
-        .group_by(totals.c.stage_id, totals.c.visits, totals.c.mean)
-    )
-    return {row.stage_id: row for row in db.session.execute(query)}
+    return {
+        stage_id: Visits(counts[stage_id], float(mean), float(medians[stage_id]))
+        for stage_id, _, mean in totals
+    }
 
 
 def _stuck(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]):
@@ -172,7 +192,7 @@ def build(user: User, filters: ReportFilters) -> Report:
     stage_ids = [s.id for s in stages]
     visits = _visits(user, filters, pipeline, stage_ids)
     now_in, stuck = _stuck(user, filters, pipeline, stage_ids)
-    medians = {key: float(row.median) for key, row in visits.items()}
+    medians = {key: row.median for key, row in visits.items()}
     slowest = max(medians, key=medians.get) if medians else None
     rows, highlight = [], set()
     for index, stage in enumerate(stages):
@@ -186,7 +206,7 @@ def build(user: User, filters: ReportFilters) -> Report:
                 stage.name,
                 row.visits if row else 0,
                 median,
-                float(row.mean) if row else None,
+                row.mean if row else None,
                 stage.rotting_days,
                 now_in.get(stage.id, 0),
                 flag,
