@@ -220,7 +220,8 @@ def deals_to_open() -> list[tuple[str, int]]:
 
 BARE_PAGE = """<!doctype html><html lang="en"><head><title>{{ title }}</title></head><body>
 <main><h1>{{ title }}</h1><table class="table">
-{% for row in rows %}<tr data-row="{{ row.id }}"><td><a href="/rows/{{ row.id }}">{{ row.name }}</a></td>
+{% for row in rows %}<tr data-row="{{ row.id }}">
+<td><a href="/rows/{{ row.id }}">{{ row.name }}</a></td>
 <td class="text-end">{{ row.amount }}</td><td>{{ row.note }}</td></tr>
 {% endfor %}</table></main></body></html>"""
 
