@@ -66,10 +66,12 @@ def nav_items() -> list[tuple[str, str]]:
 _ID_MARK = 2_147_483_647  # an id no row has, replaced in the built URL
 
 
-def id_url(endpoint: str, argument: str):
-    """``url_for(endpoint, argument=id)`` as a function of the id, built once: a list
-    links every row and werkzeug's URL building is a large part of rendering it."""
-    prefix, _, suffix = url_for(endpoint, **{argument: _ID_MARK}).partition(str(_ID_MARK))
+def id_url(endpoint: str, argument: str, **values):
+    """``url_for(endpoint, argument=id, **values)`` as a function of the id (or of a name
+    that needs no quoting), built once: a list links every row and werkzeug's URL building
+    is a large part of rendering it."""
+    built = url_for(endpoint, **values, **{argument: _ID_MARK})
+    prefix, _, suffix = built.partition(str(_ID_MARK))
     return lambda id_: f"{prefix}{id_}{suffix}"
 
 
