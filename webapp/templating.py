@@ -15,6 +15,7 @@ from .i18n import formats
 from .locale import current_locale
 from .money import compact_money, default_currency, money
 from .plugins import flatten, registry
+from .timeline import present
 from .timeline.services import shown_value
 
 
@@ -86,6 +87,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(day=formats.day, gregorian=formats.gregorian)
     app.jinja_env.filters.update(moment=formats.moment, ago=formats.ago)
     app.jinja_env.filters["timeline_value"] = shown_value
+    app.jinja_env.filters["field_label"] = present.field_label
+    app.jinja_env.filters["timeline_message"] = present.message
     app.jinja_env.globals["run_hook"] = run_hook
     app.jinja_env.globals["csrf_token"] = csrf_token  # after CSRFProtect set its own
 
