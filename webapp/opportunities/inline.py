@@ -3,12 +3,12 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
 from ..i18n.formats import day
 from ..locale import N_, current_locale
+from ..locale import translate as _
 from ..models import SALES_GROUP, Contact, Group, Opportunity, Source, Tag, User
 from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..models.user import user_business_lines, user_groups

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from .. import permissions
 from ..accounts.matching import resolve_account
 from ..errors import NotFound, ValidationError
-from ..locale import N_
+from ..locale import N_, translate
 from ..models import (
     ACCOUNT_ROLES,
     CONTACT_ROLES,
@@ -33,7 +33,7 @@ ROLE_LABELS = {  # English: stored in timeline entries, translated when shown
 
 def role_names() -> dict[str, str]:
     """Each contact role's label in the user's language."""
-    return {role: _(label) for role, label in ROLE_LABELS.items()}
+    return {role: translate(label) for role, label in ROLE_LABELS.items()}
 
 
 def missing_key_roles(opp: Opportunity) -> list[str]:

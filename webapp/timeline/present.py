@@ -5,9 +5,8 @@ offer.pdf"). A message of another shape (a note's text, a plugin's) shows as sto
 
 import re
 
-from flask_babel import gettext
-
 from ..locale import N_
+from ..locale import translate as gettext
 
 FIELD_LABELS = {
     "name": N_("Name"),

@@ -5,11 +5,11 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import gettext
 from sqlalchemy import insert
 
 from ..extensions import db
 from ..locale import N_
+from ..locale import translate as gettext
 from ..models import Opportunity, TimelineEntry, User
 from ..models._base import utcnow
 from ..models.forecast import FORECAST_CATEGORY_LABELS
