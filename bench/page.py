@@ -10,6 +10,10 @@ filled once with what a busy deal has: product lines, contacts, partners and com
 activities, notes, documents, a long timeline, ERP quotes and a renewal link (both plugins
 are enabled in its business line). Each deal is opened by its owner, a salesperson. Times are
 server times through the Flask test client in this process, as in bench.board.
+
+Each deal's row is followed by the baseline the issue compares with: a bare Flask app
+rendering a Jinja page of the same size (a layout and a loop of escaped rows, no database,
+no extensions), measured the same way.
 """
 
 import gc
@@ -18,6 +22,8 @@ import sqlite3
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import Flask, render_template
+from jinja2 import DictLoader
 from sqlalchemy import select
 
 from bench import board, table
@@ -212,6 +218,38 @@ def deals_to_open() -> list[tuple[str, int]]:
     ]
 
 
+BARE_PAGE = """<!doctype html><html lang="en"><head><title>{{ title }}</title></head><body>
+<main><h1>{{ title }}</h1><table class="table">
+{% for row in rows %}<tr data-row="{{ row.id }}">
+<td><a href="/rows/{{ row.id }}">{{ row.name }}</a></td>
+<td class="text-end">{{ row.amount }}</td><td>{{ row.note }}</td></tr>
+{% endfor %}</table></main></body></html>"""
+
+
+def bare_app(kb: float):
+    """A bare Flask + Jinja app whose one page is about ``kb`` kilobytes."""
+    app = Flask("bare")
+    app.jinja_loader = DictLoader({"page.html": BARE_PAGE})
+    row = {"name": "Arya & Verde <training>", "amount": "1,234.50", "note": "budget talk"}
+    per_row = 150  # bytes of one rendered row, about
+    rows = [{"id": i, **row} for i in range(max(1, int(kb * 1024 / per_row)))]
+
+    @app.get("/")
+    def page():
+        return render_template("page.html", title="A page", rows=rows)
+
+    return app
+
+
+class _NoQueries:
+    count = 0
+
+
+def bare(kb: float, runs: int) -> dict:
+    client = bare_app(kb).test_client()
+    return board.measure(lambda _: client.get("/"), runs, _NoQueries())
+
+
 def bench(backend: str, size: int, runs: int) -> list[tuple]:
     app = board.prepare(backend, size)
     gc.collect()
@@ -235,6 +273,8 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
 
         result = board.measure(get, runs, counter)
         rows.append((name, {**result, "kb": sizes[-1] / 1024}))
+        baseline = bare(sizes[-1] / 1024, runs)
+        rows.append(("  bare Flask + Jinja page of that size", baseline))
     with app.app_context():
         db.engine.dispose()
     return rows

@@ -7,7 +7,7 @@ from babel import Locale
 from babel.numbers import format_currency, format_decimal
 
 from webapp.file_sizes import file_size
-from webapp.money import compact_money, money
+from webapp.money import DIGITS, compact_money, money
 
 VALUES = ("0", "0.05", "12", "1234.5", "-1234.56", "-500", "1234567", "999999999999.99")
 
@@ -15,24 +15,27 @@ VALUES = ("0", "0.05", "12", "1234.5", "-1234.56", "-500", "1234567", "999999999
 @pytest.mark.parametrize("locale", ["en", "it", "fa"])
 @pytest.mark.parametrize("currency", ["EUR", "USD", "CHF", "JPY", None])
 def test_money_reads_as_babel_formats_it(locale, currency):
-    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    """In the locale's own numbering system: Persian separators and digits in Persian."""
+    parsed = Locale.parse(locale)
+    pattern = parsed.currency_formats["standard"].pattern
+    digits = DIGITS.get(parsed.default_numbering_system) or {}
+    own = {"locale": locale, "numbering_system": "default"}
     for text in VALUES:
         value = Decimal(text)
         whole = value == value.to_integral()
         if currency is None:
-            expected = format_decimal(value, "#,##0" if whole else "#,##0.00", locale=locale)
+            expected = format_decimal(value, "#,##0" if whole else "#,##0.00", **own)
         else:
             shape = pattern.replace(".00", "") if whole else pattern
-            expected = format_currency(
-                value, currency, shape, locale=locale, currency_digits=False
-            )
-        assert money(value, currency, locale=locale) == expected
+            expected = format_currency(value, currency, shape, currency_digits=False, **own)
+        assert money(value, currency, locale=locale) == expected.translate(digits)
 
 
 def test_money_shapes():
     assert money(Decimal("500.00"), "EUR", locale="en") == "€500"
     assert money("1692.00", "EUR", locale="en") == "€1,692"
     assert money(Decimal("1500.5"), "EUR", locale="it") == "1.500,50\xa0€"
+    assert money(Decimal("1234.56"), "EUR", locale="fa") == "\u200e€\xa0۱٬۲۳۴٫۵۶"
     assert money(None, "EUR") == "—" and money("not a number", "EUR") == "—"
     assert money(Decimal("NaN"), "EUR") == "—"
     assert compact_money(Decimal("1250000"), "EUR", locale="en") == "€1.2M"

@@ -43,5 +43,5 @@ def test_amounts_and_line_changes_read_as_money(client, auth, sales_user, create
     italian = client.get(
         f"/opportunities/{opp.id}/panels/timeline", headers={**HX, "Accept-Language": "it"}
     )
-    assert "subtotal 1.800 € → 2.160 €" in _text(italian.text)  # the reader's locale
+    assert "subtotale 1.800 € → 2.160 €" in _text(italian.text)  # the reader's locale and words
     assert "Added Training day x 3 (subtotal €1,800)" in shown

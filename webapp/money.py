@@ -3,7 +3,8 @@ English, ``1.234,50 €`` in Italian; whole amounts drop the cents (``€500``).
 
 The one formatter of the app: the Jinja filters ``money`` and ``compact_money``, the board's
 alerts and totals, reports and plugins all call it. It reads CLDR data through Babel and
-gives what Babel's ``format_currency`` gives (tests/test_money.py checks it), but works out
+gives what Babel's ``format_currency`` gives with the locale's own numbering system, digits
+included (``‎€ ۱٬۲۳۴٫۵۶`` in Persian: tests/test_money.py checks it), but works out
 the locale's pattern, symbols and currency sign once per (locale, currency): a board renders
 a hundred amounts and Babel's own call costs about 30 µs each.
 """
@@ -25,11 +26,17 @@ def default_currency() -> str:
     return current_app.config.get("DEFAULT_CURRENCY", "EUR") if has_app_context() else "EUR"
 
 
+# The digits of the numbering systems the supported locales default to, beside Latin ones.
+DIGITS = {"arabext": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")}
+
+
 @lru_cache(maxsize=256)
-def _style(locale: str, currency: str | None) -> tuple[str, str, str, str, str, str]:
-    """(positive prefix, positive suffix, negative prefix, negative suffix, group, decimal)."""
+def _style(locale: str, currency: str | None) -> tuple[str, str, str, str, str, str, dict | None]:
+    """(positive prefix, positive suffix, negative prefix, negative suffix, group, decimal,
+    digits table or None for Latin digits), in the locale's default numbering system."""
     loc = Locale.parse(locale)
-    symbols = loc.number_symbols["latn"]
+    numbering = loc.default_numbering_system
+    symbols = loc.number_symbols[numbering]
     if currency is None:  # a plain amount: the locale's decimal pattern
         pattern = loc.decimal_formats[None]
         sign = ""
@@ -38,7 +45,8 @@ def _style(locale: str, currency: str | None) -> tuple[str, str, str, str, str, 
         sign = get_currency_symbol(currency, loc)
     affixes = [part.replace("¤", sign) for part in (*pattern.prefix, *pattern.suffix)]
     plus, minus, plus_end, minus_end = affixes
-    return plus, plus_end, minus, minus_end, symbols["group"], symbols["decimal"]
+    digits = DIGITS.get(numbering)
+    return plus, plus_end, minus, minus_end, symbols["group"], symbols["decimal"], digits
 
 
 def _decimal(value) -> Decimal | None:
@@ -55,7 +63,7 @@ def money(value, currency: str | None = None, locale: str | None = None) -> str:
     number = _decimal(value) if value is not None else None
     if number is None:
         return NONE
-    plus, plus_end, minus, minus_end, group, decimal = _style(
+    plus, plus_end, minus, minus_end, group, decimal, native = _style(
         locale or current_locale(), currency or None
     )
     number = number.quantize(Decimal("0.01"))
@@ -64,6 +72,8 @@ def money(value, currency: str | None = None, locale: str | None = None) -> str:
         digits = digits[:-3]
     if (group, decimal) != (",", "."):
         digits = digits.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
+    if native:
+        digits = digits.translate(native)
     if number < 0:
         return f"{minus}{digits}{minus_end}"
     return f"{plus}{digits}{plus_end}"

@@ -15,6 +15,7 @@ from .i18n import formats
 from .locale import current_locale
 from .money import compact_money, default_currency, money
 from .plugins import flatten, registry
+from .timeline import present
 from .timeline.services import shown_value
 
 
@@ -66,10 +67,12 @@ def nav_items() -> list[tuple[str, str]]:
 _ID_MARK = 2_147_483_647  # an id no row has, replaced in the built URL
 
 
-def id_url(endpoint: str, argument: str):
-    """``url_for(endpoint, argument=id)`` as a function of the id, built once: a list
-    links every row and werkzeug's URL building is a large part of rendering it."""
-    prefix, _, suffix = url_for(endpoint, **{argument: _ID_MARK}).partition(str(_ID_MARK))
+def id_url(endpoint: str, argument: str, **values):
+    """``url_for(endpoint, argument=id, **values)`` as a function of the id (or of a name
+    that needs no quoting), built once: a list links every row and werkzeug's URL building
+    is a large part of rendering it."""
+    built = url_for(endpoint, **values, **{argument: _ID_MARK})
+    prefix, _, suffix = built.partition(str(_ID_MARK))
     return lambda id_: f"{prefix}{id_}{suffix}"
 
 
@@ -84,6 +87,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(day=formats.day, gregorian=formats.gregorian)
     app.jinja_env.filters.update(moment=formats.moment, ago=formats.ago)
     app.jinja_env.filters["timeline_value"] = shown_value
+    app.jinja_env.filters["field_label"] = present.field_label
+    app.jinja_env.filters["timeline_message"] = present.message
     app.jinja_env.globals["run_hook"] = run_hook
     app.jinja_env.globals["csrf_token"] = csrf_token  # after CSRFProtect set its own
 

@@ -16,20 +16,20 @@ def test_italian_amount_in_the_inline_editor(new_page, login, sales_user, create
     page.goto(f"/opportunities/{deal.id}")
     amount = page.locator("#field-amount")
     amount.get_by_role("button").first.click()
-    editor = amount.get_by_role("textbox", name="Amount")
+    editor = amount.get_by_role("textbox", name="Importo")  # the page is in Italian
     expect(editor).to_have_value("1000,00")  # shown as Italian reads it back
     # The English way is refused, with what to type, the typed text kept.
     editor.fill("1,500.50")
-    amount.get_by_role("button", name="Save").click()
+    amount.get_by_role("button", name="Salva").click()
     expect(amount.locator(".invalid-feedback")).to_have_text(
         "1,500.50 is not a number in Italian: write 1500,50 or 1.500,50."
     )
-    expect(amount.get_by_role("textbox", name="Amount")).to_have_value("1,500.50")
+    expect(amount.get_by_role("textbox", name="Importo")).to_have_value("1,500.50")
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).amount == Decimal("1000.00")
 
-    amount.get_by_role("textbox", name="Amount").fill("1.500,50")
-    amount.get_by_role("textbox", name="Amount").press("Enter")
+    amount.get_by_role("textbox", name="Importo").fill("1.500,50")
+    amount.get_by_role("textbox", name="Importo").press("Enter")
     expect(amount.get_by_role("button", name="1.500,50 €")).to_be_visible()
     db.session.expire_all()
     stored = db.session.get(Opportunity, deal.id)

@@ -8,11 +8,13 @@ live in ``webapp/translations`` and in the folders plugins return from the
 """
 
 from babel import Locale
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
-from ..locale import DEFAULT, SUPPORTED, for_this_request
+from ..locale import DEFAULT, SUPPORTED, catalogue, for_this_request
 from ..plugins import flatten
 from ..transactions import transactional
 from .catalogs import CORE_CATALOGS
@@ -26,7 +28,10 @@ def chosen(code) -> str | None:
 
 
 def select_locale() -> str:
-    """The language of the current request (see the module docstring)."""
+    """The language of the current request (see the module docstring); English outside
+    one (the CLI, jobs: services' messages are translated where a request reads them)."""
+    if not has_request_context():
+        return DEFAULT
     if getattr(current_user, "is_authenticated", False) and chosen(current_user.locale):
         return current_user.locale
     return chosen(session.get(SESSION_KEY)) or request.accept_languages.best_match(
@@ -54,6 +59,22 @@ def _template_vars() -> dict:
     }
 
 
+def _fill(eval_ctx, text: str, variables: dict) -> str:
+    text = Markup(text) if eval_ctx.autoescape else text
+    return text % variables if variables or "%" in text else text  # "%%" is "%"
+
+
+@pass_eval_context
+def _gettext(eval_ctx, string, **variables):
+    return _fill(eval_ctx, catalogue().gettext(string), variables)
+
+
+@pass_eval_context
+def _ngettext(eval_ctx, singular, plural, num, **variables):
+    variables.setdefault("num", num)
+    return _fill(eval_ctx, catalogue().ngettext(singular, plural, num), variables)
+
+
 def init_i18n(app: Flask, plugins) -> None:
     """Bind Flask-Babel with our selector and every catalogue folder (core, then plugins)."""
     folders = [str(CORE_CATALOGS)]
@@ -64,3 +85,6 @@ def init_i18n(app: Flask, plugins) -> None:
     Babel(app, locale_selector=select_locale)
     app.before_request(for_this_request)
     app.context_processor(_template_vars)
+    # Templates' ``_()``, ``gettext``, ``ngettext`` and ``{% trans %}``: as the newstyle ones
+    # Flask-Babel installs (Markup when autoescaping, ``%(name)s`` filled in), but cheaper.
+    app.jinja_env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext)

@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, UniqueConstraint, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..locale import N_
 from ._base import Money, UTCDateTime, utcnow
 from .user import BusinessLine, User
 
@@ -15,10 +16,10 @@ from .user import BusinessLine, User
 # won deals are counted as won.
 FORECAST_CATEGORIES = ("commit", "best_case", "pipeline", "omitted")
 FORECAST_CATEGORY_LABELS = {
-    "commit": "Commit",
-    "best_case": "Best case",
-    "pipeline": "Pipeline",
-    "omitted": "Omitted",
+    "commit": N_("Commit"),
+    "best_case": N_("Best case"),
+    "pipeline": N_("Pipeline"),
+    "omitted": N_("Omitted"),
 }
 # A deal whose category is not set follows its probability (which follows its stage).
 COMMIT_FROM, BEST_CASE_FROM = 70, 40

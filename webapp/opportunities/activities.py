@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from .. import permissions
 from ..errors import NotFound, ValidationError
 from ..extensions import db
@@ -25,7 +27,7 @@ def due_text(data) -> str | None:
         return data.get("due_at")
     day, time = (data.get("due_date") or "").strip(), (data.get("due_time") or "").strip()
     if time and not day:
-        raise ValidationError({"due_at": "Choose the day too."})
+        raise ValidationError({"due_at": _("Choose the day too.")})
     return f"{day} {time}".strip()
 
 
@@ -36,7 +38,11 @@ def parse_duration(value) -> int | None:
     minutes = integer(value, minimum=0, maximum=MAX_DURATION_MINUTES)
     if minutes is None:
         raise ValidationError(
-            {"duration_minutes": f"Enter a duration in minutes, 0 to {MAX_DURATION_MINUTES}."}
+            {
+                "duration_minutes": _(
+                    "Enter a duration in minutes, 0 to %(most)s.", most=MAX_DURATION_MINUTES
+                )
+            }
         )
     return minutes
 
@@ -48,7 +54,7 @@ def _assignee(user: User, opp: Opportunity, value) -> User:
     found = db.session.get(User, integer(value, minimum=1) or 0)
     if found is None or not found.active or not permissions.can_view(found, opp):
         raise ValidationError(
-            {"owner_id": "Choose someone who works on this deal's business line."}
+            {"owner_id": _("Choose someone who works on this deal's business line.")}
         )
     return found
 
@@ -65,10 +71,10 @@ def _collect(errors: dict, parse):
 def _get(user: User, opp: Opportunity, activity_id) -> Activity:
     activity = db.session.get(Activity, int(activity_id))
     if activity is None or activity.opportunity_id != opp.id:
-        raise NotFound("This activity does not exist.")
+        raise NotFound(_("This activity does not exist."))
     permissions.require(
         permissions.can_edit_activity(user, opp, activity),
-        "You may not change this activity: it belongs to someone else.",
+        _("You may not change this activity: it belongs to someone else."),
     )
     return activity
 
@@ -125,9 +131,9 @@ def reschedule_activity(user: User, opp: Opportunity, activity_id, due_at) -> Ac
     activity = _get(user, opp, activity_id)
     due = parse_due(due_at)
     if due is None:
-        raise ValidationError({"due_at": "Choose the new date."})
+        raise ValidationError({"due_at": _("Choose the new date.")})
     if activity.done:
-        raise ValidationError({"due_at": "This activity is already done."})
+        raise ValidationError({"due_at": _("This activity is already done.")})
     old, activity.due_at = activity.due_at, due
     record(
         opp,

@@ -23,7 +23,7 @@ def panel_context(opp) -> dict:
         "candidates": page.candidate_contacts(opp) if can_edit else [],
         "max_upload": current_app.config["MAX_UPLOAD_BYTES"],
         "allowed_types": sorted(documents.ALLOWED),
-        "role_labels": relations.ROLE_LABELS,
+        "role_names": relations.role_names(),
         "missing_roles": relations.missing_key_roles(opp),
         "fields": inline.FIELDS,
         # The account page (contract: GET /accounts/<id>) once that feature is present.

@@ -7,9 +7,12 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext as _
+
 from .. import permissions
 from ..errors import NotFound, ValidationError
 from ..extensions import db
+from ..file_sizes import file_size
 from ..models import Document, Opportunity, User
 from ..timeline.services import record
 from ..transactions import intent
@@ -59,7 +62,7 @@ def _looks_like(head: bytes, ext: str) -> bool:
 
 def too_large(limit: int) -> ValidationError:
     return ValidationError(
-        {"file": f"The file is too large: at most {limit // (1024 * 1024) or 1} MB."}
+        {"file": _("The file is too large: at most %(size)s.", size=file_size(limit))}
     )
 
 
@@ -82,22 +85,25 @@ def upload_document(
     """Validate (size, extension, sniffed content) and store a file for the deal."""
     permissions.require_edit(user, opp)
     if stream is None or not filename:
-        raise ValidationError({"file": "Choose a file to upload."})
+        raise ValidationError({"file": _("Choose a file to upload.")})
     name = safe_filename(filename)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED:
         raise ValidationError(
             {
-                "file": "This type of file is not allowed. Allowed: "
-                + ", ".join(sorted(ALLOWED))
-                + "."
+                "file": _(
+                    "This type of file is not allowed. Allowed: %(types)s.",
+                    types=", ".join(sorted(ALLOWED)),
+                )
             }
         )
     data = _read_limited(stream, limit)
     if not data:
-        raise ValidationError({"file": "The file is empty."})
+        raise ValidationError({"file": _("The file is empty.")})
     if not _looks_like(data[:4096], ext):
-        raise ValidationError({"file": f"The content of this file is not a .{ext} file."})
+        raise ValidationError(
+            {"file": _("The content of this file is not a .%(ext)s file.", ext=ext)}
+        )
 
     stored = secrets.token_hex(16)
     path = Path(folder)
@@ -127,8 +133,8 @@ def document_file(user: User, opp: Opportunity, document_id, folder: str) -> tup
     permissions.require_view(user, opp)
     doc = db.session.get(Document, int(document_id))
     if doc is None or doc.opportunity_id != opp.id:
-        raise NotFound("This document does not exist.")
+        raise NotFound(_("This document does not exist."))
     path = os.path.join(folder, doc.stored_name)
     if not os.path.isfile(path):
-        raise NotFound("The file of this document is missing.")
+        raise NotFound(_("The file of this document is missing."))
     return doc, path

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from ..locale import current_locale
+from ..i18n.formats import day
+from ..locale import N_, current_locale
+from ..locale import translate as _
 from ..models import SALES_GROUP, Contact, Group, Opportunity, Source, Tag, User
 from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..models.user import user_business_lines, user_groups
@@ -55,11 +57,17 @@ def _tags(opp: Opportunity) -> list[tuple[str, str]]:
 
 
 def _categories(opp: Opportunity) -> list[tuple[str, str]]:
-    return [("", "Automatic (from probability)"), *FORECAST_CATEGORY_LABELS.items()]
+    return [("", _("Automatic (from probability)")), *_translated(FORECAST_CATEGORY_LABELS).items()]
+
+
+def _translated(labels: dict[str, str]) -> dict[str, str]:
+    return {key: _(label) for key, label in labels.items()}
 
 
 @dataclass(frozen=True)
 class Field:
+    """``label`` and ``hint`` are English msgids: templates translate them."""
+
     name: str
     label: str
     kind: str = "text"  # text, textarea, money, number, date, select, account, tags
@@ -70,23 +78,33 @@ class Field:
 FIELDS = {
     f.name: f
     for f in (
-        Field("name", "Name"),
-        Field("account_id", "Account", "account"),
-        Field("primary_contact_id", "Primary contact", "select", _contacts),
-        Field("owner_id", "Owner", "select", _owners),
-        Field("amount", "Amount", "money", hint="Leave at 0 to follow the product lines."),
-        Field("objective", "Objective", "money", hint="Your own estimate of the final value."),
-        Field("probability", "Probability %", "number", hint="Empty: the stage's default."),
-        Field("forecast_category", "Forecast category", "select", _categories),
-        Field("close_date", "Expected close", "date"),
-        Field("revenue_low", "Revenue range: low", "money"),
-        Field("revenue_high", "Revenue range: high", "money"),
-        Field("currency", "Currency"),
-        Field("source_id", "Source", "select", _sources),
-        Field("tag_ids", "Tags", "tags", _tags),
-        Field("contract_start", "Contract start", "date"),
-        Field("contract_months", "Contract months", "number"),
-        Field("description", "Description", "textarea"),
+        Field("name", N_("Name")),
+        Field("account_id", N_("Account"), "account"),
+        Field("primary_contact_id", N_("Primary contact"), "select", _contacts),
+        Field("owner_id", N_("Owner"), "select", _owners),
+        Field("amount", N_("Amount"), "money", hint=N_("Leave at 0 to follow the product lines.")),
+        Field(
+            "objective",
+            N_("Objective"),
+            "money",
+            hint=N_("Your own estimate of the final value."),
+        ),
+        Field(
+            "probability",
+            N_("Probability"),
+            "number",
+            hint=N_("A percentage; empty: the stage's default."),
+        ),
+        Field("forecast_category", N_("Forecast category"), "select", _categories),
+        Field("close_date", N_("Expected close"), "date"),
+        Field("revenue_low", N_("Revenue range: low"), "money"),
+        Field("revenue_high", N_("Revenue range: high"), "money"),
+        Field("currency", N_("Currency")),
+        Field("source_id", N_("Source"), "select", _sources),
+        Field("tag_ids", N_("Tags"), "tags", _tags),
+        Field("contract_start", N_("Contract start"), "date"),
+        Field("contract_months", N_("Contract months"), "number"),
+        Field("description", N_("Description"), "textarea"),
     )
 }
 
@@ -127,12 +145,17 @@ def display(opp: Opportunity, name: str) -> str:
     if FIELDS[name].kind == "money":
         return money(current, opp.currency) if current is not None else "—"
     if name == "probability":
-        return f"{current}%" + ("" if opp.probability_overridden else " (stage default)")
+        shown = f"{money(current)}%"
+        return shown if opp.probability_overridden else _("%(value)s (stage default)", value=shown)
     if name == "forecast_category":
         if current:
-            return FORECAST_CATEGORY_LABELS.get(current, current)
-        label = FORECAST_CATEGORY_LABELS[opp.effective_forecast_category]
-        return f"{label} (automatic, from probability)"
+            return _(FORECAST_CATEGORY_LABELS.get(current, current))
+        label = _(FORECAST_CATEGORY_LABELS[opp.effective_forecast_category])
+        return _("%(category)s (automatic, from probability)", category=label)
     if current is None or current == "":
         return "—"
-    return current.isoformat() if hasattr(current, "isoformat") else str(current)
+    if FIELDS[name].kind == "date":
+        return day(current)
+    if FIELDS[name].kind == "number":
+        return money(current)
+    return str(current)

@@ -1,5 +1,7 @@
 """Notes on a deal: colleagues' messages; a note can be pinned on top."""
 
+from flask_babel import gettext as _
+
 from .. import permissions
 from ..errors import NotFound
 from ..extensions import db
@@ -26,7 +28,7 @@ def set_pinned(user: User, opp: Opportunity, note_id, pinned: bool) -> Note:
     permissions.require_edit(user, opp)
     note = db.session.get(Note, int(note_id))
     if note is None or note.opportunity_id != opp.id:
-        raise NotFound("This note does not exist.")
+        raise NotFound(_("This note does not exist."))
     if note.pinned != pinned:
         note.pinned = pinned
         record(opp, user, "note", message=("Pinned" if pinned else "Unpinned") + " a note")

@@ -7,6 +7,7 @@ once, and on any error nothing is written.
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import permissions
@@ -38,7 +39,7 @@ def get_opportunity(user: User, opportunity_id: int, *, for_edit: bool = False) 
     """The deal, or NotFound; PermissionDenied when the user may not see (or edit) it."""
     opp = db.session.get(Opportunity, opportunity_id)
     if opp is None or opp.deleted_at is not None:
-        raise NotFound("This deal does not exist or was deleted.")
+        raise NotFound(_("This deal does not exist or was deleted."))
     permissions.require_view(user, opp)
     if for_edit:
         permissions.require_edit(user, opp)
@@ -60,7 +61,7 @@ def check_version(opp: Opportunity, version) -> None:
     try:
         stale = int(version) != opp.version
     except (TypeError, ValueError):
-        raise ValidationError({"version": "Invalid version."}) from None
+        raise ValidationError({"version": _("Invalid version.")}) from None
     if stale:
         raise ConflictError(opp)
 
@@ -68,10 +69,10 @@ def check_version(opp: Opportunity, version) -> None:
 def _check_owner(owner: User, business_line_id: int) -> None:
     if not owner.active or not owner.in_group(SALES_GROUP):
         raise ValidationError(
-            {"owner_id": "The owner must be an active member of the sales group."}
+            {"owner_id": _("The owner must be an active member of the sales group.")}
         )
     if not permissions.can_view_business_line(owner, business_line_id):
-        raise ValidationError({"owner_id": "The owner does not work in this business line."})
+        raise ValidationError({"owner_id": _("The owner does not work in this business line.")})
 
 
 def _resolve_stage(data: dict, user: User) -> Stage:
@@ -84,12 +85,12 @@ def _resolve_stage(data: dict, user: User) -> Stage:
             else default_pipeline(user)
         )
         if pipeline is None:
-            raise ValidationError({"stage_id": "No pipeline is set up yet."})
+            raise ValidationError({"stage_id": _("No pipeline is set up yet.")})
         stage = next(iter(pipeline.open_stages), None)
         if stage is None:
-            raise ValidationError({"stage_id": "This pipeline has no open stage."})
+            raise ValidationError({"stage_id": _("This pipeline has no open stage.")})
     if stage.is_closed:
-        raise ValidationError({"stage_id": "A new deal starts in an open stage."})
+        raise ValidationError({"stage_id": _("A new deal starts in an open stage.")})
     return stage
 
 
@@ -102,7 +103,7 @@ def create_opportunity(user: User, data: dict) -> Opportunity:
     pipeline = stage.pipeline
     permissions.require(
         permissions.can_create_in(user, pipeline.business_line_id),
-        "You may not create deals in this business line.",
+        _("You may not create deals in this business line."),
     )
     owner = parsed.pop("owner_id", None) or user
     _check_owner(owner, pipeline.business_line_id)
@@ -168,7 +169,7 @@ def update_opportunity(user: User, opp: Opportunity, data: dict, version=None) -
     if "owner_id" in parsed and parsed["owner_id"] is not None:
         _check_owner(parsed["owner_id"], opp.business_line_id)
     if "name" in data and not parsed.get("name"):
-        raise ValidationError({"name": "This field is required."})
+        raise ValidationError({"name": _("This field is required.")})
 
     changes = {}
     for key, value in parsed.items():
@@ -231,11 +232,11 @@ def _line_numbers(data: dict, errors: dict) -> tuple:
     try:
         quantity = fields.number("quantity", data.get("quantity") or "1")
         if quantity < 0:
-            errors["quantity"] = "The quantity must be a positive number."
+            errors["quantity"] = _("The quantity must be a positive number.")
         elif quantity == 0:
-            errors["quantity"] = "The quantity must be more than zero."
+            errors["quantity"] = _("The quantity must be more than zero.")
         elif quantity > fields.MAX_QUANTITY:
-            errors["quantity"] = "That quantity is too large."
+            errors["quantity"] = _("That quantity is too large.")
         quantity = quantity.quantize(Decimal("0.01"))
     except ValidationError as exc:
         errors.update(exc.errors)
@@ -246,7 +247,7 @@ def _line_numbers(data: dict, errors: dict) -> tuple:
     try:
         discount = fields.number("discount", data.get("discount"), kind="percent") or ZERO
         if not ZERO <= discount <= 100:
-            errors["discount"] = "The discount is a percentage between 0 and 100."
+            errors["discount"] = _("The discount is a percentage between 0 and 100.")
     except ValidationError as exc:
         errors.update(exc.errors)
     if errors:
@@ -263,7 +264,7 @@ def add_line(user: User, opp: Opportunity, data: dict) -> OpportunityLine:
     product = fields.row("product_id", Product, data.get("product_id"), "product")
     errors = {}
     if product is None and not (data.get("description") or "").strip():
-        errors["product_id"] = "Choose a product or describe the line."
+        errors["product_id"] = _("Choose a product or describe the line.")
     quantity, unit_price, discount = _line_numbers(data, errors)
     if unit_price is None:
         unit_price = product.unit_price if product else ZERO
@@ -291,7 +292,7 @@ def update_line(user: User, opp: Opportunity, line_id, data: dict) -> Opportunit
     permissions.require_edit(user, opp)
     line = next((ln for ln in opp.lines if ln.id == int(line_id)), None)
     if line is None:
-        raise NotFound("This product line does not exist.")
+        raise NotFound(_("This product line does not exist."))
     quantity, unit_price, discount = _line_numbers(data, {})
     old_subtotal = line.subtotal
     if unit_price is None:
@@ -322,7 +323,7 @@ def remove_line(user: User, opp: Opportunity, line_id: int) -> None:
     permissions.require_edit(user, opp)
     line = next((ln for ln in opp.lines if ln.id == int(line_id)), None)
     if line is None:
-        raise NotFound("This product line does not exist.")
+        raise NotFound(_("This product line does not exist."))
     opp.lines.remove(line)
     db.session.flush()
     record(opp, user, "line", message=f"Removed {line.description}", old=line.subtotal)
@@ -351,13 +352,13 @@ def move_stage(
     check_version(opp, version)
     to_stage = fields.row("stage_id", Stage, stage_id, "stage")
     if to_stage is None or to_stage.pipeline_id != opp.pipeline_id:
-        raise ValidationError({"stage_id": "Unknown stage for this pipeline."})
+        raise ValidationError({"stage_id": _("Unknown stage for this pipeline.")})
     from_stage = opp.stage
     reason = None
     if to_stage.kind == "lost":
         reason = fields.row("lost_reason_id", LostReason, lost_reason_id, "lost reason")
         if reason is None:
-            raise ValidationError({"lost_reason_id": "Say why the deal was lost."})
+            raise ValidationError({"lost_reason_id": _("Say why the deal was lost.")})
 
     if to_stage.id == from_stage.id:
         if position is not None and position != opp.position:
@@ -453,7 +454,7 @@ def _amount_at_won(opp: Opportunity, user: User) -> None:
 def close_won(user: User, opp: Opportunity, version=None) -> Opportunity:
     stage = opp.pipeline.stage_of_kind("won")
     if stage is None:
-        raise ValidationError({"stage_id": "This pipeline has no won stage."})
+        raise ValidationError({"stage_id": _("This pipeline has no won stage.")})
     return move_stage(user, opp, stage.id, version)
 
 
@@ -462,14 +463,14 @@ def close_lost(
 ) -> Opportunity:
     stage = opp.pipeline.stage_of_kind("lost")
     if stage is None:
-        raise ValidationError({"stage_id": "This pipeline has no lost stage."})
+        raise ValidationError({"stage_id": _("This pipeline has no lost stage.")})
     return move_stage(user, opp, stage.id, version, lost_reason_id=lost_reason_id, lost_note=note)
 
 
 @transactional
 def delete_opportunity(user: User, opp: Opportunity, version=None) -> None:
     """Move the deal to the trash (kept, with its history)."""
-    permissions.require(permissions.can_delete(user, opp), "You may not delete this deal.")
+    permissions.require(permissions.can_delete(user, opp), _("You may not delete this deal."))
     check_version(opp, version)
     from ..trash.services import stamp_trashed
 

@@ -12,6 +12,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -104,7 +105,7 @@ def new():
             for name, message in exc.errors.items():
                 getattr(form, name, form.name).errors.append(message)
         else:
-            flash(f"Deal “{opp.name}” created.", "success")
+            flash(_("Deal “%(name)s” created.", name=opp.name), "success")
             target = url_for("opportunities.detail", opportunity_id=opp.id)
             if htmx:
                 return "", 204, {"HX-Redirect": target}

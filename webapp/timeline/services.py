@@ -8,6 +8,8 @@ from decimal import Decimal
 from sqlalchemy import insert
 
 from ..extensions import db
+from ..locale import N_
+from ..locale import translate as gettext
 from ..models import Opportunity, TimelineEntry, User
 from ..models._base import utcnow
 from ..models.forecast import FORECAST_CATEGORY_LABELS
@@ -15,6 +17,7 @@ from ..models.forecast import FORECAST_CATEGORY_LABELS
 _BATCH = "timeline_batch"
 # Fields stored as a code whose entries show the code's label (old entries too).
 LABELS = {"forecast_category": FORECAST_CATEGORY_LABELS}
+WORDS = {"yes": N_("yes"), "no": N_("no")}  # how ``display`` writes a boolean
 
 
 def display(value) -> str | None:
@@ -36,8 +39,9 @@ def display(value) -> str | None:
 
 def shown_value(value: str | None, field: str | None) -> str | None:
     """An entry's stored old or new value as a person reads it: the label of a coded
-    value (``best_case`` -> "Best case"), else the value as stored."""
-    return LABELS.get(field or "", {}).get(value, value)
+    value (``best_case`` -> "Best case"), translated, else the value as stored."""
+    label = LABELS.get(field or "", {}).get(value) or WORDS.get(value)
+    return gettext(label) if label else value
 
 
 def record(

@@ -86,3 +86,9 @@ document.addEventListener("change", (event) => {
   if (!form || event.target.matches(form.dataset.filterSkip)) return;
   form.dispatchEvent(new CustomEvent("filterchange"));
 });
+
+// A select marked data-autosubmit submits its form when changed (the contact roles on the
+// opportunity page); without JavaScript the form's <noscript> button does.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
+});
