@@ -158,9 +158,7 @@ def test_inviting_an_existing_user_or_bad_input_keeps_the_form_and_writes_nothin
     assert fingerprint() == before
 
 
-def test_deactivation_ends_a_live_session_and_reactivation_lets_them_back(
-    web, admin, sales_user
-):
+def test_deactivation_ends_a_live_session_and_reactivation_lets_them_back(web, admin, sales_user):
     victim = _signed_in(web, sales_user)
     assert victim.get("/board").status_code == 200
     client = _signed_in(web, admin)
@@ -285,7 +283,22 @@ def test_admin_actions_need_the_csrf_token(make_app, admin, sales_user):
     assert fingerprint() == before
     fresh = re.search(r'"X-CSRFToken": "([^"]+)"', client.get("/admin/users").text).group(1)
     ok = client.post(
-        f"/admin/users/{sales_user.id}/role", data={"role": "manager"},
+        f"/admin/users/{sales_user.id}/role",
+        data={"role": "manager"},
         headers={"X-CSRFToken": fresh},
     )
     assert ok.status_code == 302 and _user(sales_user.email).role == "manager"
+
+
+def test_inviting_again_someone_who_never_joined_gives_a_new_link(web, admin, other_line):
+    client = _signed_in(web, admin)
+    first = _invite(client)
+    second = _invite(client, role="manager", business_line_id=[str(other_line.id)])
+    assert first != second
+    invited = _user("nina@example.com")
+    assert invited.role == "manager" and [line.name for line in invited.business_lines] == [
+        "Hardware"
+    ]
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2  # no second account
+    assert web.test_client().get(first).status_code == 410
+    assert web.test_client().get(second).status_code == 200
