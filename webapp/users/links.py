@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..audit import services as audit
 from ..auth import passwords, sessions
@@ -81,7 +82,11 @@ def withdraw(user: User, purpose: str | None = None) -> int:
 
 def find(token: str, *, lock: bool = False) -> AccessLink:
     """The live link this secret opens, with its user; LinkRefused says why not."""
-    query = select(AccessLink).where(AccessLink.token_hash == _digest(token or ""))
+    query = (
+        select(AccessLink)
+        .where(AccessLink.token_hash == _digest(token or ""))
+        .options(joinedload(AccessLink.user, innerjoin=True))
+    )
     if lock:
         query = query.with_for_update()
     link = db.session.scalar(query.execution_options(populate_existing=True))
@@ -107,7 +112,6 @@ def find(token: str, *, lock: bool = False) -> AccessLink:
         )
     if link.expires_at <= utcnow():
         raise LinkRefused(_("This link has expired. Ask your administrator for a new one."), 410)
-    link.user = db.session.get(User, link.user_id)
     return link
 
 
