@@ -302,3 +302,22 @@ def test_inviting_again_someone_who_never_joined_gives_a_new_link(web, admin, ot
     assert db.session.scalar(select(func.count()).select_from(User)) == 2  # no second account
     assert web.test_client().get(first).status_code == 410
     assert web.test_client().get(second).status_code == 200
+
+
+def test_the_users_page_runs_as_many_queries_for_many_users(
+    client, auth, admin, business_line, count_queries
+):
+    auth.login(admin)
+
+    def page_queries() -> int:
+        with count_queries() as queries:
+            assert client.get("/admin/users").status_code == 200
+        return len(queries)
+
+    few = page_queries()
+    for n in range(6):
+        factories.user(email=f"user{n}@example.com", business_lines=[business_line])
+    _invite(client, email="late@example.com")
+    many = page_queries()
+    print(f"users page: {few} queries with 1 user, {many} with 8")
+    assert many == few
