@@ -321,3 +321,12 @@ def test_the_users_page_runs_as_many_queries_for_many_users(
     many = page_queries()
     print(f"users page: {few} queries with 1 user, {many} with 8")
     assert many == few
+
+
+def test_an_admin_deactivating_themselves_is_signed_out(web, admin, create_user):
+    create_user(email="second@example.com", role="admin")
+    client = _signed_in(web, admin)
+    response = client.post(f"/admin/users/{admin.id}/deactivate", headers=HTMX)
+    assert response.headers["HX-Redirect"] == "/login"
+    assert client.get("/board").status_code == 302
+    assert _user(admin.email).active is False and "user_deactivated" in _kinds()
