@@ -10,6 +10,7 @@ PUBLIC = {
     "/favicon.ico",
     "/language",  # the sign-in page's language switch
     "/calendar/<int:user_id>/<token>.ics",  # the feed: its URL is the secret
+    "/access/<token>",  # an invitation or password-reset link: its URL is the secret
 }
 
 

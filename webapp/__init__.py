@@ -17,6 +17,8 @@ BLUEPRINTS = (
     "webapp.auth.views",
     "webapp.auth.security_views",
     "webapp.audit.views",
+    "webapp.users.views",
+    "webapp.users.access_views",
     "webapp.main.views",
     "webapp.i18n.views",
     "webapp.board.views",

@@ -55,6 +55,8 @@ def load(instance_path: Path) -> dict:
         "LOGIN_FIRST_DELAY": int(os.environ.get("LOGIN_FIRST_DELAY", 1)),
         "LOGIN_MAX_DELAY": int(os.environ.get("LOGIN_MAX_DELAY", 900)),
         "PASSWORD_MIN_LENGTH": int(os.environ.get("PASSWORD_MIN_LENGTH", 8)),
+        # How long an invitation or password-reset link works (webapp.users.links).
+        "ACCESS_LINK_HOURS": float(os.environ.get("ACCESS_LINK_HOURS", 72)),
         # A running import silent for this long shows as interrupted (run again / discard).
         "IMPORT_STALE_AFTER": int(os.environ.get("IMPORT_STALE_AFTER", 900)),
         # Uploaded import files not run (or left failed) are deleted after this many hours.

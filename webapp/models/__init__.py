@@ -1,5 +1,6 @@
 """The data model: one module per aggregate; import from here."""
 
+from .access_link import LINK_PURPOSES, AccessLink
 from .account import Account, Contact
 from .catalog import ActivityType, LostReason, Product, Source, Tag
 from .engagement import ACTIVITY_KINDS, MAX_DURATION_MINUTES, Activity, CalendarFeed, Document, Note
@@ -32,6 +33,7 @@ from .timeline import TimelineEntry
 from .user import ROLES, SALES_GROUP, BusinessLine, Group, User
 
 __all__ = [
+    "AccessLink",
     "ACCOUNT_ROLES",
     "ACTIVITY_KINDS",
     "CONTACT_ROLES",
@@ -39,6 +41,7 @@ __all__ = [
     "KEY_CONTACT_ROLES",
     "MAX_DURATION_MINUTES",
     "LEAD_STATUSES",
+    "LINK_PURPOSES",
     "ROLES",
     "SALES_GROUP",
     "STAGE_KINDS",
