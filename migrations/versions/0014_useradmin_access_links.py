@@ -1,7 +1,7 @@
 """useradmin: one-time access links (invitations and admin-issued password resets)
 
 Revision ID: 0014_useradmin
-Revises: 0013_security
+Revises: 0014_reportspeed_visit_days
 Create Date: 2026-12-01 10:40:00
 
 """
