@@ -37,6 +37,11 @@ CATEGORY_WORDS = {
 class DealWriter(Writer):
     model = Opportunity
     columns = ("name", "amount", "currency", "close_date", "description")
+    reads = (
+        *columns, "id", "external_id", "deleted_at", "business_line_id", "pipeline_id",
+        "stage_id", "owner_id", "account_id", "probability", "probability_overridden",
+        "forecast_category", "source_id", "lost_reason_id", "custom",
+    )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,7 +161,7 @@ class DealWriter(Writer):
             source_id=source,
             lost_reason_id=reason if common["status"] == "lost" else None,
             forecast_category=category,
-            custom=self._custom(values) or None,
+            custom=(self._custom(values) or None) if self.custom else None,
             _account=account,
             _contact=contact,
             _tags=tags,
