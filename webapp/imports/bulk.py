@@ -89,15 +89,13 @@ def executemany(table, rows: list[dict]) -> None:
         rows = [{**fill, **row} for row in rows]
     get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     processed = [(i, p) for i, p in enumerate(processors) if p is not None]
-    params = []
-    for row in rows:
-        values = get(row)
-        if processed:
-            values = list(values)
-            for i, process in processed:
-                values[i] = process(values[i])
-            values = tuple(values)
-        params.append(values)
+    if processed:  # column by column: one C loop per column instead of a loop per cell
+        columns = list(zip(*map(get, rows), strict=True))
+        for i, process in processed:
+            columns[i] = map(process, columns[i])
+        params = list(zip(*columns, strict=True))
+    else:
+        params = list(map(get, rows))
     if connection.dialect.name == "postgresql":
         _copy(connection, table, names, params)
     elif connection.dialect.positional:

@@ -76,6 +76,7 @@ class References:
     default_pipeline: Pipeline | None = None
     _owners: dict = field(default_factory=dict)
     _stages: dict = field(default_factory=dict)
+    _tag_lists: dict = field(default_factory=dict)  # tuple of names -> tuple of tags
 
     def __post_init__(self):
         for user in db.session.scalars(select(User)):
@@ -165,9 +166,16 @@ class References:
             raise Rejected(column, f"Unknown {what} “{text}”.")
         return found
 
-    def tag_refs(self, names: list[str]) -> list:
+    def tag_refs(self, names: list[str]) -> tuple:
         """Tags by name; a tag nobody has yet is created with the run (tags are free labels,
-        unlike stages, owners, sources and lost reasons, which are reported when unknown)."""
+        unlike stages, owners, sources and lost reasons, which are reported when unknown).
+        Each list of names a file repeats is resolved once."""
+        found = self._tag_lists.get(tuple(names))
+        if found is None:
+            found = self._tag_lists[tuple(names)] = tuple(self._tag_refs(names))
+        return found
+
+    def _tag_refs(self, names: list[str]) -> list:
         refs = []
         for name in names:
             name = " ".join(name.split())[:60]
