@@ -18,7 +18,7 @@ from ..models import (
 )
 from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..timeline.services import display
-from .bulk import executemany, insert_returning, write_updates
+from .bulk import among, executemany, insert_returning, write_updates
 from .references import NewRow, Rejected, contact_key, core_key, name_key, row_id
 from .writers import Writer, jsonable
 
@@ -69,7 +69,9 @@ class DealWriter(Writer):
         ids = [row.id for row in self.existing.values()]
         if ids and any("tags" in v for v in rows):
             links = opportunity_tags.c
-            query = select(links.opportunity_id, links.tag_id).where(links.opportunity_id.in_(ids))
+            query = select(links.opportunity_id, links.tag_id).where(
+                among(links.opportunity_id, ids)
+            )
             for opp, tag in db.session.execute(query):
                 self.current_tags.setdefault(opp, set()).add(tag)
         self.refs.load_accounts({v["account"] for v in rows if v.get("account")})
@@ -406,7 +408,7 @@ class DealWriter(Writer):
         if tag_only:
             db.session.execute(
                 update(Opportunity.__table__)
-                .where(Opportunity.id.in_(tag_only))
+                .where(among(Opportunity.id, tag_only))
                 .values(version=Opportunity.version + 1, updated_at=self.now,
                         updated_by_id=self.user_id)
             )  # fmt: skip
@@ -431,7 +433,7 @@ class DealWriter(Writer):
         have: dict[int, set] = {opp: set() for opp in tag_ids}
         for opp, tag in db.session.execute(
             select(opportunity_tags.c.opportunity_id, opportunity_tags.c.tag_id).where(
-                opportunity_tags.c.opportunity_id.in_(tag_ids)
+                among(opportunity_tags.c.opportunity_id, tag_ids)
             )
         ):
             have[opp].add(tag)
@@ -442,7 +444,7 @@ class DealWriter(Writer):
         if not changed:
             return
         db.session.execute(
-            opportunity_tags.delete().where(opportunity_tags.c.opportunity_id.in_(changed))
+            opportunity_tags.delete().where(among(opportunity_tags.c.opportunity_id, changed))
         )
         executemany(
             opportunity_tags,

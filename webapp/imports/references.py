@@ -24,6 +24,7 @@ from ..models import (
     User,
     names,
 )
+from .bulk import among
 
 # The keys of the names a file repeats (an account on many deals) are computed once.
 name_key = lru_cache(maxsize=65536)(names.name_key)
@@ -197,7 +198,7 @@ class References:
         found = db.session.execute(
             select(Account.id, Account.name_key, Account.core_key).where(
                 Account.deleted_at.is_(None),
-                or_(Account.name_key.in_(keys), Account.core_key.in_(cores)),
+                or_(among(Account.name_key, keys), among(Account.core_key, cores)),
             )
         ).all()
         by_key, by_core = {}, {}
@@ -237,7 +238,7 @@ class References:
             found = {}
             for cid, email in db.session.execute(
                 select(Contact.id, Contact.email)
-                .where(Contact.email.in_(emails), Contact.deleted_at.is_(None))
+                .where(among(Contact.email, emails), Contact.deleted_at.is_(None))
                 .order_by(Contact.id)
             ):
                 found.setdefault(folded(email), cid)
@@ -250,7 +251,7 @@ class References:
             # on both columns makes SQLite probe every (account, name) combination.
             for cid, account, key in db.session.execute(
                 select(Contact.id, Contact.account_id, Contact.name_key)
-                .where(Contact.account_id.in_(accounts), Contact.deleted_at.is_(None))
+                .where(among(Contact.account_id, accounts), Contact.deleted_at.is_(None))
                 .order_by(Contact.id)
             ):
                 if (account, key) in names:

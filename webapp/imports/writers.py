@@ -15,7 +15,7 @@ from ..exports.records import ID_PREFIX
 from ..extensions import db
 from ..models import Account, Contact
 from ..models._base import utcnow
-from .bulk import insert_returning, write_updates
+from .bulk import among, insert_returning, write_updates
 from .references import NewRow, References, Rejected, row_id
 
 
@@ -70,12 +70,12 @@ class Writer:
             # Trashed rows are skipped here, not in SQL: without statistics (a table filled by
             # this very transaction) PostgreSQL reads "deleted_at IS NULL" as selective and
             # scans the whole table through a deleted_at index instead of the external_id one.
-            query = select(*columns).where(table.c.external_id.in_(ids)).order_by(table.c.id)
+            query = select(*columns).where(among(table.c.external_id, ids)).order_by(table.c.id)
             for row in db.session.execute(query):
                 if row.deleted_at is None:
                     self.existing.setdefault(row.external_id, row)
         if own:
-            query = select(*columns).where(table.c.id.in_(own), table.c.deleted_at.is_(None))
+            query = select(*columns).where(among(table.c.id, own), table.c.deleted_at.is_(None))
             for row in db.session.execute(query):
                 self.existing[f"{ID_PREFIX}{row.id}"] = row
 
