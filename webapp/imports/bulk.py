@@ -103,7 +103,11 @@ def executemany(table, rows: list[dict]) -> None:
     if processed:  # column by column: one C loop per column instead of a loop per cell
         columns = list(zip(*map(get, rows), strict=True))
         for i, process in processed:
-            columns[i] = map(process, columns[i])
+            column = columns[i]
+            if column.count(column[0]) == len(column):  # one value (the run's time, None)
+                columns[i] = (process(column[0]),) * len(column)
+            else:
+                columns[i] = map(process, column)
         params = list(zip(*columns, strict=True))
     else:
         params = list(map(get, rows))
