@@ -31,6 +31,7 @@ name_key = lru_cache(maxsize=65536)(names.name_key)
 core_key = lru_cache(maxsize=65536)(names.core_key)
 contact_key = lru_cache(maxsize=65536)(names.contact_key)
 
+TAG_LISTS = 65536  # lists of tag names kept resolved
 AMBIGUOUS = object()  # several live accounts have that name
 
 
@@ -171,9 +172,12 @@ class References:
         """Tags by name; a tag nobody has yet is created with the run (tags are free labels,
         unlike stages, owners, sources and lost reasons, which are reported when unknown).
         Each list of names a file repeats is resolved once."""
-        found = self._tag_lists.get(tuple(names))
+        key = tuple(names)
+        found = self._tag_lists.get(key)
         if found is None:
-            found = self._tag_lists[tuple(names)] = tuple(self._tag_refs(names))
+            found = tuple(self._tag_refs(names))
+            if len(self._tag_lists) < TAG_LISTS:  # memory stays bounded on any file
+                self._tag_lists[key] = found
         return found
 
     def _tag_refs(self, names: list[str]) -> list:
