@@ -408,3 +408,85 @@ def test_an_unknown_forecast_category_is_rejected_and_nothing_written(run_file, 
          "Pipeline, Omitted.")
     ]  # fmt: skip
     assert table_counts() == before
+
+
+BATCHED = """ID;Nome;Azienda;Contatto;Importo;Fase;Data chiusura;Etichette
+B-1;Uno;Nuova Srl;Nora Neri;1.500,50;New;31/12/2026;vip
+B-2;Due;Nuova Srl;Nora Neri;1.500,50;Qualification;31/12/2026;vip, nuovo
+B-3;Tre;Delta Spa;;700;New;;
+B-4;Quattro;Nuova Srl;Nora Neri;1.500,50;New;31/12/2026;vip
+B-5;Cinque;Delta Spa;Dario Verdi;800;Negotiation;01/02/2027;nuovo
+"""
+
+
+def test_rows_across_batches_share_what_earlier_batches_created(
+    run_file, pipeline, manager, monkeypatch
+):
+    """Batches of 2: the account, contact and tags a first batch creates are the ones later
+    batches name; amounts, dates and stages read once per file are right in every batch."""
+    monkeypatch.setattr(engine, "BATCH", 2)
+    run = run_file(manager, BATCHED)
+    assert (run.status, run.created_count, run.rejected_count) == ("done", 5, 0)
+    deals = {
+        d.external_id: d for d in db.session.scalars(select(Opportunity).order_by(Opportunity.id))
+    }
+    nuova = db.session.scalars(select(Account).where(Account.name == "Nuova Srl")).one()
+    nora = db.session.scalars(select(Contact).where(Contact.last_name == "Neri")).one()
+    for key in ("B-1", "B-2", "B-4"):
+        assert deals[key].account_id == nuova.id and deals[key].primary_contact_id == nora.id
+        assert deals[key].amount == Decimal("1500.50")
+        assert deals[key].close_date == date(2026, 12, 31)
+    assert [d.stage.name for d in deals.values()] == [
+        "New", "Qualification", "New", "New", "Negotiation"
+    ]  # fmt: skip
+    assert deals["B-5"].probability == 75 and deals["B-3"].close_date is None
+    assert sorted(db.session.scalars(select(Tag.name))) == ["nuovo", "vip"]  # each made once
+    tagged = {key: [t.name for t in deal.tags] for key, deal in deals.items()}
+    assert tagged == {
+        "B-1": ["vip"], "B-2": ["nuovo", "vip"], "B-3": [], "B-4": ["vip"], "B-5": ["nuovo"]
+    }  # fmt: skip
+    assert db.session.scalar(select(func.count()).select_from(Account)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == 2
+    created = db.session.scalars(
+        select(TimelineEntry.opportunity_id).where(TimelineEntry.action == "created")
+    ).all()
+    assert sorted(created) == sorted(d.id for d in deals.values())
+
+
+def test_updates_new_rows_and_a_duplicate_across_batches(run_file, pipeline, manager, monkeypatch):
+    """Batches of 2, good rows: a file mixing unchanged, changed and new deals, with an
+    external id repeated in a later batch (rejected with its line) and a changed row whose
+    contact is not looked up (an update does not change the contact)."""
+    monkeypatch.setattr(engine, "BATCH", 2)
+    run_file(manager, BATCHED)
+    contacts = db.session.scalar(select(func.count()).select_from(Contact))
+    mixed = (
+        "ID;Nome;Azienda;Contatto;Importo;Fase;Data chiusura;Etichette\n"
+        "B-1;Uno;Nuova Srl;Nora Neri;1.500,50;New;31/12/2026;vip\n"  # unchanged
+        "B-6;Sei;Nuova Srl;Nora Neri;90;New;31/12/2026;vip\n"  # new
+        "B-2;Due;Nuova Srl;Altro Nome;2.000;Negotiation;31/12/2026;vip\n"  # changed
+        "B-6;Sei again;Nuova Srl;;1;New;;\n"  # the same id as line 3
+        "B-7;Sette;Terza Srl;;5;Negotiation;;\n"  # new, a new account
+        "B-4;Quattro;Nuova Srl;Nora Neri;1.500,50;Negotiation;31/12/2026;vip\n"  # changed
+    )
+    run = run_file(manager, mixed, mode="good_rows")
+    assert (run.created_count, run.updated_count, run.rejected_count) == (2, 2, 1)
+    assert rejects(run) == [(5, "ID", "The external ID “B-6” is already on line 3.")]
+    db.session.expire_all()
+    deals = {d.external_id: d for d in db.session.scalars(select(Opportunity))}
+    assert sorted(deals) == ["B-1", "B-2", "B-3", "B-4", "B-5", "B-6", "B-7"]
+    assert deals["B-6"].name == "Sei" and deals["B-6"].amount == Decimal("90")
+    assert deals["B-1"].version == 1
+    assert (deals["B-2"].amount, deals["B-2"].stage.name, deals["B-2"].version) == (
+        Decimal("2000"), "Negotiation", 2
+    )  # fmt: skip
+    assert deals["B-4"].stage.name == "Negotiation" and deals["B-4"].probability == 75
+    for key in ("B-2", "B-4"):
+        history = db.session.scalars(
+            select(StageHistory)
+            .where(StageHistory.opportunity_id == deals[key].id)
+            .order_by(StageHistory.id)
+        ).all()
+        assert [h.left_at is None for h in history] == [False, True]
+    assert deals["B-7"].account.name == "Terza Srl"
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == contacts

@@ -1,6 +1,7 @@
 """Deals (opportunities) from rows: stage, pipeline, owner, account, contact, tags."""
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 
@@ -18,7 +19,7 @@ from ..models import (
 from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..opportunities.history import leaving
 from ..timeline.services import display
-from .bulk import executemany, insert_returning, write_updates
+from .bulk import among, executemany, insert_returning, write_updates
 from .references import NewRow, Rejected, contact_key, core_key, name_key, row_id
 from .writers import Writer, jsonable
 
@@ -35,9 +36,22 @@ CATEGORY_WORDS = {
 }
 
 
+class StageRef(NamedTuple):
+    """What moving a deal reads of its new stage (plain values, not the ORM object's)."""
+
+    id: int
+    kind: str
+    probability: int
+
+
 class DealWriter(Writer):
     model = Opportunity
     columns = ("name", "amount", "currency", "close_date", "description")
+    reads = (
+        *columns, "id", "external_id", "deleted_at", "business_line_id", "pipeline_id",
+        "stage_id", "owner_id", "account_id", "probability", "probability_overridden",
+        "forecast_category", "source_id", "lost_reason_id", "custom",
+    )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +60,9 @@ class DealWriter(Writer):
         self.manages: dict[int, bool] = {}
         self.commons: dict = {}  # stage -> the values its new deals share
         self.created_in: dict = {}  # stage -> (its id, the "created" timeline message)
+        self.placements: dict = {}  # (pipeline, stage, status cells) -> (stage, its commons)
+        self.pipelines_by_id: dict = {}
+        self.moves: dict = {}  # (pipeline id, stage cell, status cell) -> StageRef
 
     def prepare(self, rows: list[dict]) -> None:
         super().prepare(rows)
@@ -53,12 +70,16 @@ class DealWriter(Writer):
         ids = [row.id for row in self.existing.values()]
         if ids and any("tags" in v for v in rows):
             links = opportunity_tags.c
-            query = select(links.opportunity_id, links.tag_id).where(links.opportunity_id.in_(ids))
+            query = select(links.opportunity_id, links.tag_id).where(
+                among(links.opportunity_id, ids)
+            )
             for opp, tag in db.session.execute(query):
                 self.current_tags.setdefault(opp, set()).add(tag)
         self.refs.load_accounts({v["account"] for v in rows if v.get("account")})
-        emails = {v["contact"] for v in rows if "@" in (v.get("contact") or "")}
-        self.refs.load_contacts(emails, self._contact_names(rows))
+        # A deal's contact is only read when the deal is new: rows updating a deal skip it.
+        fresh = [v for v in rows if "contact" in v and v.get("external_id") not in self.existing]
+        emails = {v["contact"] for v in fresh if "@" in v["contact"]}
+        self.refs.load_contacts(emails, self._contact_names(fresh))
 
     def _contact_names(self, rows) -> set:
         names = set()
@@ -126,46 +147,73 @@ class DealWriter(Writer):
         if not values.get("name"):
             raise Rejected(self.label("name"), "This field is required.")
         self._money(values)
-        pipeline = self.refs.pipeline(values.get("pipeline"), self.label("pipeline"))
-        stage = self._stage(pipeline, values)
-        common = self._common(pipeline, stage)
-        line = common["business_line_id"]
-        if line not in self.may_create:
-            self.may_create[line] = permissions.can_create_in(self.user, line)
-        if not self.may_create[line]:
-            raise Rejected(None, "You may not create deals in this business line.")
-        owner_id = self.resolve_owner(values, line)
-        source = self.refs.source(values.get("source"), self.label("source"))
-        reason = self.refs.lost_reason(values.get("lost_reason"), self.label("lost_reason"))
+        stage, common = self._placed(values)
+        owner_id = self.resolve_owner(values, common["business_line_id"])
+        get, refs = values.get, self.refs
+        source = refs.source(values["source"], self.label("source")) if "source" in values else None
+        reason = None
+        if "lost_reason" in values:
+            reason = refs.lost_reason(values["lost_reason"], self.label("lost_reason"))
         account = contact = None
-        if values.get("account"):
-            account = self.refs.account(values["account"], self.label("account"), owner_id)
-        if values.get("contact"):
-            contact = self.refs.contact(values["contact"], account, owner_id)
-        tags = self.refs.tag_refs(values["tags"]) if values.get("tags") else []
-        probability = values.get("probability")
-        amount = values.get("amount") or Decimal(0)
-        category = self._category(values)
+        if "account" in values:
+            account = refs.account(values["account"], self.label("account"), owner_id)
+        if "contact" in values:
+            contact = refs.contact(values["contact"], account, owner_id)
+        amount = get("amount") or Decimal(0)
+        category = self._category(values) if "forecast_category" in values else None
         row = self.base_values(values)
-        row.update(common)
         row.update(
+            common,
             amount=amount,
             amount_manual=amount > 0,
-            currency=values.get("currency") or "EUR",
+            currency=get("currency") or "EUR",
             owner_id=owner_id,
             position=self._top(common["stage_id"]),
             source_id=source,
             lost_reason_id=reason if common["status"] == "lost" else None,
             forecast_category=category,
-            custom=self._custom(values) or None,
+            custom=(self._custom(values) or None) if self.custom else None,
             _account=account,
             _contact=contact,
-            _tags=tags,
+            _tags=refs.tag_refs(values["tags"]) if "tags" in values else (),
             _stage=stage,
         )
-        if probability is not None and probability != stage.probability:
+        probability = get("probability")
+        if probability is not None and probability != common["probability"]:
             row.update(probability=int(probability), probability_overridden=True)
         return NewRow(row)
+
+    def _moved_to(self, pipeline_id: int, values: dict):
+        """The stage of a deal's pipeline that the stage and status cells name (a
+        ``StageRef``), found once for each combination a file holds."""
+        key = (pipeline_id, values.get("stage"), values.get("status"))
+        found = self.moves.get(key)
+        if found is None:
+            if not self.pipelines_by_id:
+                self.pipelines_by_id = {p.id: p for p in self.refs.pipelines.values()}
+            pipeline = self.pipelines_by_id.get(pipeline_id)
+            if pipeline is None:
+                raise Rejected(self.label("stage"), "You may not use this deal's pipeline.")
+            stage = self._stage(pipeline, values)
+            found = self.moves[key] = StageRef(stage.id, stage.kind, stage.probability)
+        return found
+
+    def _placed(self, values: dict) -> tuple:
+        """(stage, the values its new deals share) of a new deal's pipeline, stage and status
+        cells, found once for each combination a file holds (refusals are not kept)."""
+        key = (values.get("pipeline"), values.get("stage"), values.get("status"))
+        found = self.placements.get(key)
+        if found is None:
+            pipeline = self.refs.pipeline(key[0], self.label("pipeline"))
+            stage = self._stage(pipeline, values)
+            common = self._common(pipeline, stage)
+            line = common["business_line_id"]
+            if line not in self.may_create:
+                self.may_create[line] = permissions.can_create_in(self.user, line)
+            if not self.may_create[line]:
+                raise Rejected(None, "You may not create deals in this business line.")
+            found = self.placements[key] = (stage, common)
+        return found
 
     def _common(self, pipeline, stage) -> dict:
         """The values every new deal in ``stage`` shares (read once from the ORM objects)."""
@@ -232,11 +280,7 @@ class DealWriter(Writer):
             if owner_id != current.owner_id:
                 changes["owner_id"] = owner_id
         if values.get("stage") or values.get("status"):
-            pipelines = self.refs.pipelines.values()
-            pipeline = next((p for p in pipelines if p.id == current.pipeline_id), None)
-            if pipeline is None:
-                raise Rejected(self.label("stage"), "You may not use this deal's pipeline.")
-            stage = self._stage(pipeline, values)
+            stage = self._moved_to(current.pipeline_id, values)
             if stage.id != current.stage_id:
                 changes.update(
                     stage_id=stage.id,
@@ -256,14 +300,15 @@ class DealWriter(Writer):
         category = self._category(values)
         if category and category != current.forecast_category:
             changes["forecast_category"] = category
-        for key, column, lookup in (
-            ("source", "source_id", self.refs.source),
-            ("lost_reason", "lost_reason_id", self.refs.lost_reason),
-        ):
-            if values.get(key):
-                found = lookup(values[key], self.label(key))
-                if found != getattr(current, column):
-                    changes[column] = found
+        if "source" in values or "lost_reason" in values:
+            for key, column, lookup in (
+                ("source", "source_id", self.refs.source),
+                ("lost_reason", "lost_reason_id", self.refs.lost_reason),
+            ):
+                if values.get(key):
+                    found = lookup(values[key], self.label(key))
+                    if found != getattr(current, column):
+                        changes[column] = found
         if values.get("account"):
             account = self.refs.account(values["account"], self.label("account"), current.owner_id)
             if not isinstance(account, int) or account != current.account_id:
@@ -364,7 +409,7 @@ class DealWriter(Writer):
         if tag_only:
             db.session.execute(
                 update(Opportunity.__table__)
-                .where(Opportunity.id.in_(tag_only))
+                .where(among(Opportunity.id, tag_only))
                 .values(version=Opportunity.version + 1, updated_at=self.now,
                         updated_by_id=self.user_id)
             )  # fmt: skip
@@ -389,7 +434,7 @@ class DealWriter(Writer):
         have: dict[int, set] = {opp: set() for opp in tag_ids}
         for opp, tag in db.session.execute(
             select(opportunity_tags.c.opportunity_id, opportunity_tags.c.tag_id).where(
-                opportunity_tags.c.opportunity_id.in_(tag_ids)
+                among(opportunity_tags.c.opportunity_id, tag_ids)
             )
         ):
             have[opp].add(tag)
@@ -400,7 +445,7 @@ class DealWriter(Writer):
         if not changed:
             return
         db.session.execute(
-            opportunity_tags.delete().where(opportunity_tags.c.opportunity_id.in_(changed))
+            opportunity_tags.delete().where(among(opportunity_tags.c.opportunity_id, changed))
         )
         executemany(
             opportunity_tags,

@@ -146,7 +146,9 @@ def _run(run: ImportRun, on_progress) -> None:
     labels.update({key: headers[i] for i, key in mapping.items() if i < len(headers)})
     by_label = {f.label: labels[f.key] for f in fields_for(run.entity)}
     refs = References(run.user)
-    writer = WRITERS[run.entity](run, refs, labels, write=not run.dry_run)
+    writer = WRITERS[run.entity](
+        run, refs, labels, write=not run.dry_run, mapped=set(mapping.values())
+    )
     atomic = run.mode == "all_or_nothing"
     # Resumed: the rows of the batches committed before are skipped, their counts kept.
     processed, rejected = run.processed_rows, run.rejected_count

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..leads.services import can_convert_lead
 from ..models import Account, Contact, Lead
 from ..models.lead import LEAD_STATUSES
+from .bulk import among
 from .references import NewRow, Rejected, contact_key, core_key, name_key, row_id
 from .writers import Writer, current_row
 
@@ -140,7 +141,7 @@ class LeadWriter(Writer):
         if emails:
             for lead_row in db.session.execute(
                 select(Lead.__table__)
-                .where(Lead.email.in_(emails), Lead.deleted_at.is_(None))
+                .where(among(Lead.email, emails), Lead.deleted_at.is_(None))
                 .order_by(Lead.id)
             ):
                 self.by_email.setdefault(lead_row.email, lead_row)

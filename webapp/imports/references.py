@@ -24,12 +24,14 @@ from ..models import (
     User,
     names,
 )
+from .bulk import among
 
 # The keys of the names a file repeats (an account on many deals) are computed once.
 name_key = lru_cache(maxsize=65536)(names.name_key)
 core_key = lru_cache(maxsize=65536)(names.core_key)
 contact_key = lru_cache(maxsize=65536)(names.contact_key)
 
+TAG_LISTS = 65536  # lists of tag names kept resolved
 AMBIGUOUS = object()  # several live accounts have that name
 
 
@@ -76,6 +78,7 @@ class References:
     default_pipeline: Pipeline | None = None
     _owners: dict = field(default_factory=dict)
     _stages: dict = field(default_factory=dict)
+    _tag_lists: dict = field(default_factory=dict)  # tuple of names -> tuple of tags
 
     def __post_init__(self):
         for user in db.session.scalars(select(User)):
@@ -165,9 +168,19 @@ class References:
             raise Rejected(column, f"Unknown {what} “{text}”.")
         return found
 
-    def tag_refs(self, names: list[str]) -> list:
+    def tag_refs(self, names: list[str]) -> tuple:
         """Tags by name; a tag nobody has yet is created with the run (tags are free labels,
-        unlike stages, owners, sources and lost reasons, which are reported when unknown)."""
+        unlike stages, owners, sources and lost reasons, which are reported when unknown).
+        Each list of names a file repeats is resolved once."""
+        key = tuple(names)
+        found = self._tag_lists.get(key)
+        if found is None:
+            found = tuple(self._tag_refs(names))
+            if len(self._tag_lists) < TAG_LISTS:  # memory stays bounded on any file
+                self._tag_lists[key] = found
+        return found
+
+    def _tag_refs(self, names: list[str]) -> list:
         refs = []
         for name in names:
             name = " ".join(name.split())[:60]
@@ -189,7 +202,7 @@ class References:
         found = db.session.execute(
             select(Account.id, Account.name_key, Account.core_key).where(
                 Account.deleted_at.is_(None),
-                or_(Account.name_key.in_(keys), Account.core_key.in_(cores)),
+                or_(among(Account.name_key, keys), among(Account.core_key, cores)),
             )
         ).all()
         by_key, by_core = {}, {}
@@ -229,7 +242,7 @@ class References:
             found = {}
             for cid, email in db.session.execute(
                 select(Contact.id, Contact.email)
-                .where(Contact.email.in_(emails), Contact.deleted_at.is_(None))
+                .where(among(Contact.email, emails), Contact.deleted_at.is_(None))
                 .order_by(Contact.id)
             ):
                 found.setdefault(folded(email), cid)
@@ -242,7 +255,7 @@ class References:
             # on both columns makes SQLite probe every (account, name) combination.
             for cid, account, key in db.session.execute(
                 select(Contact.id, Contact.account_id, Contact.name_key)
-                .where(Contact.account_id.in_(accounts), Contact.deleted_at.is_(None))
+                .where(among(Contact.account_id, accounts), Contact.deleted_at.is_(None))
                 .order_by(Contact.id)
             ):
                 if (account, key) in names:

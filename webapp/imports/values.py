@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from sqlalchemy import String
 
@@ -38,6 +39,7 @@ DATE = re.compile(r"(\d{1,4})([/.\-])(\d{1,2})\2(\d{1,4})(?:[ T]\d{1,2}[:.]\d{2}
 LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 SAMPLE_ROWS = 1000
+CACHED_CELLS = 4096  # distinct amounts or dates of a column read once per file
 EXCEL_EPOCH = date(1899, 12, 30)
 GROUP_OF = {",": ".", ".": ","}
 PLAIN_AMOUNT = {
@@ -268,6 +270,7 @@ class RowConverter:
             for i, k in sorted(self.mapping.items())
             if k in by_key
         ]
+        self._width = max((i for i, *_ in self._columns), default=-1) + 1
 
     @classmethod
     def from_options(cls, entity: str, options: dict) -> "RowConverter":
@@ -283,9 +286,10 @@ class RowConverter:
     def convert(self, cells: list[str]) -> tuple[dict[str, object], list[tuple[str, str]]]:
         """(values by field key, [(header label, reason)]); blank cells are left out."""
         values, errors = {}, []
-        width = len(cells)
+        if len(cells) < self._width:  # Excel drops a row's trailing empty cells
+            cells = cells + [""] * (self._width - len(cells))
         for index, key, label, read in self._columns:
-            raw = cells[index] if index < width else ""
+            raw = cells[index]
             if not raw or raw.isspace():
                 continue
             try:
@@ -303,11 +307,13 @@ class RowConverter:
         column, so that a row costs little more than its cells."""
         kind, decimal, order = f.kind, self.decimal, self.date_order
         if kind in NUMBER_KINDS:
+            # A file repeats its amounts and dates: each text is read once per column.
+            amount = lru_cache(CACHED_CELLS)(lambda raw: read_amount(raw, decimal, kind=kind))
 
             def number(raw: str) -> Decimal:
                 value = _exact_number(raw) if isinstance(raw, Exact) else None
                 if value is None:
-                    value = read_amount(raw, decimal, kind=kind)
+                    value = amount(raw)
                 if kind == "percent" and not 0 <= value <= 100:
                     raise Refused(NOT_PERCENT.format(typed=shown(raw)))
                 if kind == "integer" and value != value.to_integral():
@@ -316,17 +322,21 @@ class RowConverter:
 
             return number
         if kind == "date":
+            day_of = lru_cache(CACHED_CELLS)(lambda raw: read_day(raw, order))
 
             def day(raw: str) -> date:
                 if isinstance(raw, Exact):
                     return _exact_day(raw, order)
-                return read_day(raw, order)
+                return day_of(raw)
 
             return day
         multiline = f.key in ("description", "notes")
+        email, tags = kind == "email", kind == "tags"
 
         def text(raw: str):
-            value = unneutralised(raw.strip())
+            value = raw.strip()
+            if value[:1] == "'":
+                value = unneutralised(value)  # our export's apostrophe before a formula
             if not value.isprintable():
                 if not multiline:
                     value = LINE_BREAKS.sub(" ", value)  # a cell typed on two lines
@@ -334,9 +344,9 @@ class RowConverter:
                     raise Refused(CONTROL)
             if limit and len(value) > limit:
                 raise Refused(TOO_LONG.format(limit=limit))
-            if kind == "email" and not EMAIL.fullmatch(value):
+            if email and not EMAIL.fullmatch(value):
                 raise Refused(NOT_EMAIL.format(typed=shown(value)))
-            if kind == "tags":
+            if tags:
                 return [t.strip() for t in value.replace(";", ",").split(",") if t.strip()]
             return value
 

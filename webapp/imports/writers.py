@@ -15,7 +15,7 @@ from ..exports.records import ID_PREFIX
 from ..extensions import db
 from ..models import Account, Contact
 from ..models._base import utcnow
-from .bulk import insert_returning, write_updates
+from .bulk import among, insert_returning, write_updates
 from .references import NewRow, References, Rejected, row_id
 
 
@@ -31,12 +31,16 @@ class Writer:
     model = None
     # Plain columns a file may set (field key == column name).
     columns: tuple[str, ...] = ()
+    # The columns of a stored record that checking a row against it reads (None: all).
+    reads: tuple[str, ...] | None = None
 
-    def __init__(self, run, refs: References, labels: dict[str, str], *, write: bool):
+    def __init__(self, run, refs: References, labels: dict[str, str], *, write: bool, mapped=None):
         self.run, self.refs, self.user = run, refs, refs.user
         self.run_id, self.user_id = run.id, refs.user.id  # read once, not per row
         self.labels = labels  # field key -> header label, for the reasons
         self.write = write
+        # Whether the file maps custom fields (``mapped``: its field keys; None: unknown).
+        self.custom = mapped is None or any(k.startswith("custom.") for k in mapped)
         self.now = utcnow()
         self.created = self.updated = 0
         self.seen: dict[str, int] = {}  # external id -> line it first appeared on
@@ -59,16 +63,19 @@ class Writer:
         ids = {v["external_id"] for v in rows if v.get("external_id")}
         own = {n for n in map(own_id, ids) if n is not None}
         table = self.model.__table__
+        columns = [c for c in table.c if self.reads is None or c.key in self.reads]
+        if not self.custom:  # no JSON to decode for each stored row
+            columns = [c for c in columns if c.key != "custom"]
         if ids - {f"{ID_PREFIX}{n}" for n in own}:
             # Trashed rows are skipped here, not in SQL: without statistics (a table filled by
             # this very transaction) PostgreSQL reads "deleted_at IS NULL" as selective and
             # scans the whole table through a deleted_at index instead of the external_id one.
-            query = select(table).where(table.c.external_id.in_(ids)).order_by(table.c.id)
+            query = select(*columns).where(among(table.c.external_id, ids)).order_by(table.c.id)
             for row in db.session.execute(query):
                 if row.deleted_at is None:
                     self.existing.setdefault(row.external_id, row)
         if own:
-            query = select(table).where(table.c.id.in_(own), table.c.deleted_at.is_(None))
+            query = select(*columns).where(among(table.c.id, own), table.c.deleted_at.is_(None))
             for row in db.session.execute(query):
                 self.existing[f"{ID_PREFIX}{row.id}"] = row
 
@@ -131,6 +138,8 @@ class Writer:
         for key in self.columns:
             if key in values and values[key] != getattr(current, key):
                 changes[key] = values[key]
+        if not self.custom:
+            return changes
         custom = {k[7:]: jsonable(v) for k, v in values.items() if k.startswith("custom.")}
         if custom:
             merged = {**(current.custom or {}), **custom} if hasattr(current, "custom") else None
