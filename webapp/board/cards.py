@@ -19,9 +19,11 @@ def card_context() -> dict:
 
 def render_card(opp) -> str:
     """``opp``'s card with its next activity, as the board draws it for the current user."""
+    card = services.Card.of(opp)
+    comfortable = getattr(current_user, "board_density", None) == "comfortable"
     return render_template(
         "board/_card.html",
-        card=opp,
-        next_activities=services.next_activities([opp.id]),
+        card=card,
+        extras=services.CardExtras.of([card], comfortable),
         **card_context(),
     )

@@ -1,7 +1,8 @@
 """Board queries and card placement.
 
 A board render runs a fixed number of statements whatever the number of deals: the column
-totals (one aggregate, read from ix_opportunities_board_totals), the first cards of every
+totals (one aggregate over the stored totals, board/totals.py; computed from the deals, on
+ix_opportunities_board_totals, when a filter beyond the owner narrows it), the first cards of every
 column (one UNION ALL of per-stage LIMIT queries on ix_opportunities_board) with their owners
 and accounts joined, their tags (one), and their next open activities (one). An admin or
 manager whose URL names no owner costs one more: do they own an open deal here
@@ -9,12 +10,13 @@ manager whose URL names no owner costs one more: do they own an open deal here
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, func, or_, select, union_all, update
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy import BigInteger, and_, cast, func, or_, select, union_all, update
+from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..activities.services import no_open_activity
@@ -24,6 +26,7 @@ from ..inputs import integer, integers
 from ..models import (
     Account,
     Activity,
+    BoardTotal,
     LostReason,
     Opportunity,
     Pipeline,
@@ -37,6 +40,7 @@ from ..models.user import user_business_lines
 from ..transactions import transactional
 
 PAGE_SIZE = 25
+CENT = Decimal("0.01")
 DENSITIES = ("compact", "comfortable")  # what a card shows (User.board_density)
 CLOSE_PERIODS = {
     "overdue": "Overdue",
@@ -135,7 +139,7 @@ class Totals:
 class Column:
     stage: Stage
     totals: Totals = field(default_factory=Totals)
-    cards: list[Opportunity] = field(default_factory=list)
+    cards: list["Card"] = field(default_factory=list)
     offset: int = 0
 
     @property
@@ -149,7 +153,7 @@ class Board:
     filters: BoardFilters
     columns: list[Column]
     closing: list[Stage]  # the won/lost drop zones
-    next_activities: dict[int, Activity]
+    extras: "CardExtras"
 
     @property
     def deal_count(self) -> int:
@@ -270,35 +274,79 @@ def _clauses(user: User, pipeline: Pipeline, filters: BoardFilters) -> list:
 def column_totals(
     user: User, pipeline: Pipeline, filters: BoardFilters, stage_ids=None
 ) -> dict[int, Totals]:
-    """Count, amount and weighted amount per stage over every matching deal (one query)."""
-    clauses = _clauses(user, pipeline, filters)
+    """Count, amount and weighted amount per stage over every matching deal (one query):
+    read from the stored totals (BoardTotal) unless a filter beyond the owner narrows the
+    board, then computed from the deals."""
+    if filters.narrowed:
+        table, count = Opportunity, func.count()
+        cents = cast(func.round(Opportunity.amount * 100), BigInteger)
+        amount, weighted = func.sum(cents), func.sum(cents * Opportunity.probability)
+        clauses = _clauses(user, pipeline, filters)
+    else:
+        table, count = BoardTotal, func.sum(BoardTotal.deals)
+        amount, weighted = func.sum(BoardTotal.amount_cents), func.sum(BoardTotal.weighted_cents)
+        clauses = [
+            BoardTotal.pipeline_id == pipeline.id,
+            permissions.visible_business_lines(user, BoardTotal.business_line_id),
+        ]
+        if filters.owner != "all":
+            clauses.append(
+                BoardTotal.owner_id == (user.id if filters.owner == "me" else int(filters.owner))
+            )
     if stage_ids is not None:
-        clauses.append(Opportunity.stage_id.in_(list(stage_ids)))
+        clauses.append(table.stage_id.in_(list(stage_ids)))
     rows = db.session.execute(
-        select(
-            Opportunity.stage_id,
-            func.count(),
-            func.coalesce(func.sum(Opportunity.amount), 0),
-            func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0),
-        )
-        .where(*clauses)
-        .group_by(Opportunity.stage_id)
+        select(table.stage_id, count, amount, weighted).where(*clauses).group_by(table.stage_id)
     )
     totals = {stage_id: Totals() for stage_id in stage_ids or ()}
-    for stage_id, count, total, weighted in rows:
+    for stage_id, deals, cents, weighted_cents in rows:
         totals[stage_id] = Totals(
-            count,
-            Decimal(str(total)).quantize(Decimal("0.01")),
-            (Decimal(str(weighted)) / 100).quantize(Decimal("0.01")),
+            int(deals),
+            (Decimal(cents or 0) / 100).quantize(CENT),
+            (Decimal(weighted_cents or 0) / 10000).quantize(CENT),
         )
     return totals
 
 
-def _cards(
-    clauses: list, stage_ids: list[int], offset: int = 0, tags: bool = True
-) -> list[Opportunity]:
-    """The cards of each stage from ``offset`` on (PAGE_SIZE each), in card order; their
-    tags loaded (one query) only when the cards show them (``tags``)."""
+class Card(NamedTuple):
+    """What a board card shows of a deal, read as one row (no ORM object: a board reads 125
+    and more; ``Card.of`` makes one from a loaded deal)."""
+
+    id: int
+    name: str
+    version: int
+    stage_id: int
+    position: int
+    pipeline_id: int
+    business_line_id: int
+    amount: Decimal
+    currency: str
+    close_date: date | None
+    stage_entered_at: datetime
+    owner_id: int
+    owner_name: str
+    owner_email: str
+    account_name: str | None
+
+    @classmethod
+    def of(cls, opp: Opportunity) -> "Card":
+        values = {key: getattr(opp, key) for key in cls._fields[:12]}
+        account = opp.account.name if opp.account else None
+        return cls(
+            **values, owner_name=opp.owner.name, owner_email=opp.owner.email, account_name=account
+        )
+
+
+_CARD_COLUMNS = (
+    *(getattr(Opportunity, key) for key in Card._fields[:12]),
+    User.name,
+    User.email,
+    Account.name,
+)
+
+
+def _cards(clauses: list, stage_ids: list[int], offset: int = 0) -> list[Card]:
+    """The cards of each stage from ``offset`` on (PAGE_SIZE each), in card order."""
     parts = [
         select(
             select(Opportunity.id)
@@ -313,51 +361,79 @@ def _cards(
     if not parts:
         return []
     ids = union_all(*parts) if len(parts) > 1 else parts[0]
-    return list(
-        db.session.scalars(
-            select(Opportunity)
-            .where(Opportunity.id.in_(ids))
-            .order_by(Opportunity.position, Opportunity.id)
-            .options(
-                # A card shows its owner's name only: not their groups and business lines.
-                joinedload(Opportunity.owner).options(
-                    lazyload(User.groups), lazyload(User.business_lines)
-                ),
-                joinedload(Opportunity.account),
-                selectinload(Opportunity.tags) if tags else lazyload(Opportunity.tags),
-            )
-        ).unique()
+    rows = db.session.execute(
+        select(*_CARD_COLUMNS)
+        .join(User, User.id == Opportunity.owner_id)
+        .outerjoin(Account, Account.id == Opportunity.account_id)
+        .where(Opportunity.id.in_(ids))
+        .order_by(Opportunity.position, Opportunity.id)
     )
+    return [Card._make(row) for row in rows]
 
 
-def next_activities(opportunity_ids) -> dict[int, Activity]:
+class NextActivity(NamedTuple):
+    opportunity_id: int
+    subject: str
+    due_at: datetime | None
+
+
+def next_activities(opportunity_ids) -> dict[int, NextActivity]:
     """The next open activity of each deal (earliest due first, undated last), one query."""
     ids = list(opportunity_ids)
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(Activity)
+    rows = db.session.execute(
+        select(Activity.opportunity_id, Activity.subject, Activity.due_at)
         .where(Activity.opportunity_id.in_(ids), Activity.done.is_(False))
         .order_by(Activity.opportunity_id, Activity.due_at.is_(None), Activity.due_at, Activity.id)
     )
-    found: dict[int, Activity] = {}
-    for activity in rows:
-        found.setdefault(activity.opportunity_id, activity)
+    found: dict[int, NextActivity] = {}
+    for row in rows:
+        if row[0] not in found:
+            found[row[0]] = NextActivity._make(row)
     return found
 
 
-def build_board(
-    user: User, pipeline: Pipeline, filters: BoardFilters, tags: bool = True
-) -> Board:
+def card_tags(opportunity_ids) -> dict[int, list[Tag]]:
+    """The tags of each deal, by name (one query)."""
+    ids = list(opportunity_ids)
+    found: dict[int, list[Tag]] = {}
+    if ids:
+        for opp_id, tag in db.session.execute(
+            select(opportunity_tags.c.opportunity_id, Tag)
+            .join(Tag, Tag.id == opportunity_tags.c.tag_id)
+            .where(opportunity_tags.c.opportunity_id.in_(ids))
+            .order_by(Tag.name)
+        ):
+            found.setdefault(opp_id, []).append(tag)
+    return found
+
+
+@dataclass
+class CardExtras:
+    """What cards show beyond their own row, read for all of them at once: the next open
+    activity of each, and their tags (comfortable cards only)."""
+
+    next_activities: dict[int, NextActivity] = field(default_factory=dict)
+    tags: dict[int, list[Tag]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cards, tags: bool) -> "CardExtras":
+        ids = [card.id for card in cards]
+        return cls(next_activities(ids), card_tags(ids) if tags else {})
+
+
+def build_board(user: User, pipeline: Pipeline, filters: BoardFilters, tags: bool = True) -> Board:
     """One column per open stage: totals over every matching deal, the first PAGE_SIZE cards
-    (with their tags when ``tags``: comfortable cards show them, compact ones do not)."""
+    and what they show besides (their tags when ``tags``: comfortable cards show them,
+    compact ones do not)."""
     stages = pipeline.stages
     columns = {s.id: Column(stage=s) for s in stages if s.kind == "open"}
     for stage_id, totals in column_totals(user, pipeline, filters).items():
         if stage_id in columns:
             columns[stage_id].totals = totals
     shown = [sid for sid, col in columns.items() if col.totals.count]
-    cards = _cards(_clauses(user, pipeline, filters), shown, tags=tags)
+    cards = _cards(_clauses(user, pipeline, filters), shown)
     for card in cards:
         columns[card.stage_id].cards.append(card)
     return Board(
@@ -365,7 +441,7 @@ def build_board(
         filters=filters,
         columns=list(columns.values()),
         closing=[s for s in stages if s.kind != "open"],
-        next_activities=next_activities(card.id for card in cards),
+        extras=CardExtras.of(cards, tags),
     )
 
 
@@ -403,12 +479,11 @@ def more_cards(
     stage: Stage,
     filters: BoardFilters,
     offset: int,
-    tags: bool = True,
 ) -> Column:
     """The next page of one column's cards, from ``offset``."""
     totals = column_totals(user, pipeline, filters, [stage.id])[stage.id]
     clauses = _clauses(user, pipeline, filters)
-    cards = _cards(clauses, [stage.id], offset=max(0, offset), tags=tags)
+    cards = _cards(clauses, [stage.id], offset=max(0, offset))
     return Column(stage=stage, totals=totals, cards=cards, offset=max(0, offset))
 
 

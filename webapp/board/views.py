@@ -116,14 +116,12 @@ def more(pipeline_id: int, stage_id: int):
     stage = services.column_stage(pipeline, stage_id)
     filters = BoardFilters.from_args(request.args)
     offset = integer(request.args.get("offset")) or 0
-    column = services.more_cards(
-        current_user, pipeline, stage, filters, offset, tags=_shows_tags(current_user)
-    )
+    column = services.more_cards(current_user, pipeline, stage, filters, offset)
     context = {
         "column": column,
         "pipeline": pipeline,
         "filters": filters,
-        "next_activities": services.next_activities(c.id for c in column.cards),
+        "extras": services.CardExtras.of(column.cards, _shows_tags(current_user)),
     }
     if htmx:
         return render_template("board/_more.html", **context)
@@ -166,11 +164,11 @@ def quick_create(pipeline_id: int, stage_id: int):
     totals = services.column_totals(current_user, pipeline, filters, [stage_id])
     html = render_template(
         "board/_created.html",
-        card=opp,
+        card=services.Card.of(opp),
         stage=stage,
         pipeline=pipeline,
         filters=filters,
-        next_activities={},
+        extras=services.CardExtras.of([opp], _shows_tags(current_user)),
     )
     return html, 201, {"HX-Trigger": json.dumps({"boardTotals": _totals_payload(totals)})}
 

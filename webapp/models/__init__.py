@@ -1,6 +1,7 @@
 """The data model: one module per aggregate; import from here."""
 
 from .account import Account, Contact
+from .board import BoardTotal
 from .catalog import ActivityType, LostReason, Product, Source, Tag
 from .engagement import ACTIVITY_KINDS, MAX_DURATION_MINUTES, Activity, CalendarFeed, Document, Note
 from .forecast import FORECAST_CATEGORIES, SalesTarget
@@ -48,6 +49,7 @@ __all__ = [
     "ActivityType",
     "ApiToken",
     "AutomationRule",
+    "BoardTotal",
     "BusinessLine",
     "CalendarFeed",
     "Contact",
