@@ -19,7 +19,7 @@ def card_context() -> dict:
 
 def render_card(opp) -> str:
     """``opp``'s card with its next activity, as the board draws it for the current user."""
-    card = services.Card.of(opp)
+    card = services.card(opp.id)
     comfortable = getattr(current_user, "board_density", None) == "comfortable"
     return render_template(
         "board/_card.html",

@@ -309,8 +309,8 @@ def column_totals(
 
 
 class Card(NamedTuple):
-    """What a board card shows of a deal, read as one row (no ORM object: a board reads 125
-    and more; ``Card.of`` makes one from a loaded deal)."""
+    """What a board card shows of a deal, its stage, owner, account and next open activity,
+    read as one row (no ORM object: a board reads 125 and more)."""
 
     id: int
     name: str
@@ -326,49 +326,70 @@ class Card(NamedTuple):
     owner_id: int
     owner_name: str
     owner_email: str
+    rotting_days: int | None  # of its stage
     account_name: str | None
+    activity: str | None  # the next open activity's subject
+    activity_due_at: datetime | None
 
-    @classmethod
-    def of(cls, opp: Opportunity) -> "Card":
-        values = {key: getattr(opp, key) for key in cls._fields[:12]}
-        account = opp.account.name if opp.account else None
-        return cls(
-            **values, owner_name=opp.owner.name, owner_email=opp.owner.email, account_name=account
-        )
+
+def _next_activity_id():
+    """The id of the deal's next open activity (earliest due first, undated last), correlated
+    to the deal of the enclosing query (read on ix_activities_opp_due)."""
+    return (
+        select(Activity.id)
+        .where(Activity.opportunity_id == Opportunity.id, Activity.done.is_(False))
+        .order_by(Activity.due_at.is_(None), Activity.due_at, Activity.id)
+        .limit(1)
+        .correlate(Opportunity)
+        .scalar_subquery()
+    )
 
 
 _CARD_COLUMNS = (
     *(getattr(Opportunity, key) for key in Card._fields[:12]),
     User.name,
     User.email,
+    Stage.rotting_days,
     Account.name,
+    Activity.subject,
+    Activity.due_at,
 )
+
+
+def _card_rows(where, order=()) -> list[Card]:
+    rows = db.session.execute(
+        select(*_CARD_COLUMNS)
+        .join(User, User.id == Opportunity.owner_id)
+        .join(Stage, Stage.id == Opportunity.stage_id)
+        .outerjoin(Account, Account.id == Opportunity.account_id)
+        .outerjoin(Activity, Activity.id == _next_activity_id())
+        .where(where)
+        .order_by(*order)
+    )
+    return [Card._make(row) for row in rows]
+
+
+def card(opportunity_id: int) -> Card:
+    """One deal's card row (one query), e.g. to redraw the card after a change."""
+    return _card_rows(Opportunity.id == opportunity_id)[0]
 
 
 def _cards(clauses: list, stage_ids: list[int], offset: int = 0) -> list[Card]:
     """The cards of each stage from ``offset`` on (PAGE_SIZE each), in card order."""
+    page = (
+        select(Opportunity.id)
+        .where(*clauses)
+        .order_by(Opportunity.position, Opportunity.id)
+        .limit(PAGE_SIZE)
+        .offset(offset)
+    )
     parts = [
-        select(
-            select(Opportunity.id)
-            .where(*clauses, Opportunity.stage_id == stage_id)
-            .order_by(Opportunity.position, Opportunity.id)
-            .limit(PAGE_SIZE)
-            .offset(offset)
-            .subquery()
-        )
-        for stage_id in stage_ids
+        select(page.where(Opportunity.stage_id == stage_id).subquery()) for stage_id in stage_ids
     ]
     if not parts:
         return []
     ids = union_all(*parts) if len(parts) > 1 else parts[0]
-    rows = db.session.execute(
-        select(*_CARD_COLUMNS)
-        .join(User, User.id == Opportunity.owner_id)
-        .outerjoin(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.id.in_(ids))
-        .order_by(Opportunity.position, Opportunity.id)
-    )
-    return [Card._make(row) for row in rows]
+    return _card_rows(Opportunity.id.in_(ids), (Opportunity.position, Opportunity.id))
 
 
 class NextActivity(NamedTuple):
@@ -411,16 +432,14 @@ def card_tags(opportunity_ids) -> dict[int, list[Tag]]:
 
 @dataclass
 class CardExtras:
-    """What cards show beyond their own row, read for all of them at once: the next open
-    activity of each, and their tags (comfortable cards only)."""
+    """What cards show beyond their own row, read for all of them at once: their tags
+    (comfortable cards only)."""
 
-    next_activities: dict[int, NextActivity] = field(default_factory=dict)
     tags: dict[int, list[Tag]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, cards, tags: bool) -> "CardExtras":
-        ids = [card.id for card in cards]
-        return cls(next_activities(ids), card_tags(ids) if tags else {})
+        return cls(card_tags(card.id for card in cards) if tags else {})
 
 
 def build_board(user: User, pipeline: Pipeline, filters: BoardFilters, tags: bool = True) -> Board:

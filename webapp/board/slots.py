@@ -3,9 +3,9 @@
 A board renders a hundred cards and more, and Jinja pays for every attribute it reads and
 every call it makes, so ``CardSlots.views`` turns a column's cards (board.services.Card rows)
 into CardViews holding the card's texts ready to print, in one call per column. What all
-cards share is kept per request: one ``url_for`` per endpoint, the stages' rotting days, the
-owners' initials, one hook caller per business line (none where no enabled plugin implements
-the hook; where one does, the column's deals are loaded in one query for it). A card's menu
+cards share is kept per request: one ``url_for`` per endpoint, the owners' initials, one
+hook caller per business line (none where no enabled plugin implements the hook; where one
+does, the column's deals are loaded in one query for it). A card's menu
 (the stages to move to, the plugins' actions) is fetched when it opens (``board.card_actions``).
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..locale import current_locale
-from ..models import Opportunity, Pipeline, Tag
+from ..models import Opportunity, Tag
 from ..models._base import utcnow
 from ..money import money
 from ..plugins import flatten, hook
@@ -55,7 +55,6 @@ class CardSlots:
         self.today = self.now.date()
         self._callers: dict = {}
         self._urls: dict[str, str] = {}
-        self._rotting: dict[int, dict[int, int | None]] = {}
         self._initials: dict[int, str] = {}
         self._days: dict = {}
 
@@ -66,10 +65,9 @@ class CardSlots:
         deals = self._deals_for_badges(cards)
         views = []
         for card in cards:
-            rotting_days = self._rotting_days(card)
+            rotting_days = card.rotting_days
             days = max(0, (self.now - card.stage_entered_at).days)
-            activity = extras.next_activities.get(card.id)
-            due = activity.due_at if activity else None
+            due = card.activity_due_at
             close = card.close_date
             badges = self._caller("board_card_badges", card.business_line_id)
             opp_id = str(card.id)
@@ -93,7 +91,7 @@ class CardSlots:
                     stale=bool(rotting_days and days > rotting_days),
                     badges=flatten(badges(opportunity=deals[card.id])) if badges else [],
                     tags=extras.tags.get(card.id, []),
-                    activity=activity.subject if activity else None,
+                    activity=card.activity,
                     activity_due=due.strftime("%d %b") if due else None,
                     activity_overdue=bool(due and due < self.now),
                 )
@@ -123,13 +121,6 @@ class CardSlots:
         if endpoint not in self._urls:
             self._urls[endpoint] = url_for(endpoint, opportunity_id=_ID)
         return self._urls[endpoint]
-
-    def _rotting_days(self, card) -> int | None:
-        """The rotting days of the card's stage."""
-        if card.pipeline_id not in self._rotting:
-            stages = db.session.get(Pipeline, card.pipeline_id).stages
-            self._rotting[card.pipeline_id] = {s.id: s.rotting_days for s in stages}
-        return self._rotting[card.pipeline_id].get(card.stage_id)
 
     def _day(self, value) -> str:
         if value not in self._days:

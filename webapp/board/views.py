@@ -164,7 +164,7 @@ def quick_create(pipeline_id: int, stage_id: int):
     totals = services.column_totals(current_user, pipeline, filters, [stage_id])
     html = render_template(
         "board/_created.html",
-        card=services.Card.of(opp),
+        card=services.card(opp.id),
         stage=stage,
         pipeline=pipeline,
         filters=filters,
