@@ -14,6 +14,7 @@ def card_context() -> dict:
         "card_slots": CardSlots(),
         "density": getattr(current_user, "board_density", None) or "compact",
         "densities": services.DENSITIES,
+        "density_labels": services.DENSITY_LABELS,
     }
 
 

@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import NamedTuple
 from urllib.parse import urlencode
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, and_, cast, func, or_, select, union_all, update
 from sqlalchemy.orm import joinedload
 
@@ -42,14 +44,15 @@ from ..transactions import transactional
 PAGE_SIZE = 25
 CENT = Decimal("0.01")
 DENSITIES = ("compact", "comfortable")  # what a card shows (User.board_density)
+DENSITY_LABELS = {"compact": _l("Compact"), "comfortable": _l("Comfortable")}
 CLOSE_PERIODS = {
-    "overdue": "Overdue",
-    "this_month": "This month",
-    "next_month": "Next month",
-    "this_quarter": "This quarter",
-    "next_quarter": "Next quarter",
-    "this_year": "This year",
-    "none": "No close date",
+    "overdue": _l("Overdue"),
+    "this_month": _l("This month"),
+    "next_month": _l("Next month"),
+    "this_quarter": _l("This quarter"),
+    "next_quarter": _l("Next quarter"),
+    "this_year": _l("This year"),
+    "none": _l("No close date"),
 }
 
 
@@ -165,7 +168,7 @@ class NoPipeline(NotFound):
     """The user (or the business line asked for) has no pipeline yet."""
 
     def __init__(self):
-        super().__init__("No pipeline is set up yet.")
+        super().__init__(_("No pipeline is set up yet."))
 
 
 def get_pipeline(
@@ -187,10 +190,10 @@ def get_pipeline(
     else:
         pipeline = default_pipeline(user)
     if pipeline is None:
-        raise NotFound("This pipeline does not exist.") if pipeline_id else NoPipeline()
+        raise NotFound(_("This pipeline does not exist.")) if pipeline_id else NoPipeline()
     permissions.require(
         permissions.can_view_business_line(user, pipeline.business_line_id),
-        "You may not see this pipeline.",
+        _("You may not see this pipeline."),
     )
     return pipeline
 
@@ -468,7 +471,7 @@ def column_stage(pipeline: Pipeline, stage_id: int) -> Stage:
     """The open stage ``stage_id`` of the pipeline (a column), else NotFound."""
     stage = next((s for s in pipeline.stages if s.id == stage_id and s.kind == "open"), None)
     if stage is None:
-        raise NotFound("This stage is not a column of this board.")
+        raise NotFound(_("This stage is not a column of this board."))
     return stage
 
 
@@ -510,7 +513,7 @@ def more_cards(
 def set_density(user: User, density: str) -> None:
     """The user's board density; anything but a known density is refused."""
     if density not in DENSITIES:
-        raise ValidationError({"density": "Choose compact or comfortable cards."})
+        raise ValidationError({"density": _("Choose compact or comfortable cards.")})
     user.board_density = density
 
 

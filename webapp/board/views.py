@@ -10,6 +10,8 @@ import json
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -159,7 +161,7 @@ def quick_create(pipeline_id: int, stage_id: int):
         context = _page_context(current_user, pipeline, filters, quick=quick)
         return render_template("board/board.html", **context), 422
     if not htmx:
-        flash(f"“{opp.name}” created in {opp.stage.name}.", "success")
+        flash(_("“%(name)s” created in %(stage)s.", name=opp.name, stage=opp.stage.name), "success")
         return redirect(_back())
     totals = services.column_totals(current_user, pipeline, filters, [stage_id])
     html = render_template(
@@ -190,7 +192,7 @@ def move(opportunity_id: int):
         return _move_failed(opp, exc, where, from_stage_id)
     offer = offer_url(opp, from_stage_id, card=1 if where == "board" and opp.is_open else None)
     if not htmx:
-        flash(f"“{opp.name}” moved to {opp.stage.name}.", "success")
+        flash(_("“%(name)s” moved to %(stage)s.", name=opp.name, stage=opp.stage.name), "success")
         if offer:
             flash(offer, "next-activity")
         return redirect(_back())
@@ -203,10 +205,15 @@ def move(opportunity_id: int):
     triggers = {"boardSettled": {"id": opp.id}, "closeDialog": True, **offered}
     triggers["boardTotals"] = _board_totals(opp, from_stage_id)
     if not opp.is_open:
-        verb = "won" if opp.status == "won" else "lost"
+        won = opp.status == "won"
+        words = (
+            _("“%(name)s” closed won (%(amount)s).")
+            if won
+            else _("“%(name)s” closed lost (%(amount)s).")
+        )
         triggers["boardAlert"] = {
-            "message": f"“{opp.name}” closed {verb} ({money(opp.amount, opp.currency)}).",
-            "level": "success" if verb == "won" else "secondary",
+            "message": words % {"name": opp.name, "amount": money(opp.amount, opp.currency)},
+            "level": "success" if won else "secondary",
         }
         return "", 200, {"HX-Trigger": json.dumps(triggers)}
     html = render_card(opp)
@@ -293,7 +300,7 @@ def _totals_payload(totals: dict) -> dict:
     """Column totals as the texts the column header shows."""
     return {
         str(stage_id): {
-            "count": f"{t.count} deal{'' if t.count == 1 else 's'}",
+            "count": ngettext("%(num)d deal", "%(num)d deals", t.count),
             "total": compact_money(t.total),
             "weighted": f"≈ {compact_money(t.weighted)}",
         }
