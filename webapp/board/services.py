@@ -172,9 +172,13 @@ class NoPipeline(NotFound):
 
 
 def get_pipeline(
-    user: User, pipeline_id: int | None = None, business_line_id: int | None = None
+    user: User,
+    pipeline_id: int | None = None,
+    business_line_id: int | None = None,
+    visible: list[Pipeline] | None = None,
 ) -> Pipeline:
-    """The pipeline asked for, else the default one of a business line, else the user's.
+    """The pipeline asked for, else the default one of a business line, else the user's
+    (picked from ``visible``, their ``visible_pipelines``, when the caller has them).
     NotFound for a pipeline id that does not exist, NoPipeline when there is none to show."""
     from ..opportunities.services import default_pipeline
 
@@ -187,6 +191,8 @@ def get_pipeline(
             .order_by(Pipeline.is_default.desc(), Pipeline.position, Pipeline.id)
             .limit(1)
         ).first()
+    elif visible is not None:  # as default_pipeline orders them
+        pipeline = min(visible, key=lambda p: (not p.is_default, p.position, p.id), default=None)
     else:
         pipeline = default_pipeline(user)
     if pipeline is None:

@@ -34,12 +34,12 @@ from .services import CLOSE_PERIODS, BoardFilters
 bp = Blueprint("board", __name__)
 
 
-def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
+def _page_context(user, pipeline, filters: BoardFilters, pipelines=None, **extra) -> dict:
     return {
         "board": services.build_board(user, pipeline, filters, tags=_shows_tags(user)),
         "pipeline": pipeline,
         "filters": filters,
-        "pipelines": services.visible_pipelines(user),
+        "pipelines": services.visible_pipelines(user) if pipelines is None else pipelines,
         "owners": services.owner_choices(pipeline),
         "tags": services.tag_choices(),
         "account_label": services.account_label(filters.account_id),
@@ -65,14 +65,15 @@ def board(pipeline_id: int | None = None):
         )
     pipeline_id = id_param(args, "pipeline") or pipeline_id
     business_line_id = id_param(args, "business_line")
+    pipelines = services.visible_pipelines(current_user)
     try:
-        pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id)
+        pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id, pipelines)
         if business_line_id and pipeline.business_line_id != business_line_id:
             pipeline = services.get_pipeline(current_user, None, business_line_id)
     except services.NoPipeline:
         return render_template("board/no_pipeline.html")
     filters = services.board_filters(current_user, pipeline, args)
-    context = _page_context(current_user, pipeline, filters)
+    context = _page_context(current_user, pipeline, filters, pipelines)
     if htmx and htmx.target == "board-page":
         return render_template("board/_page.html", **context)
     return render_template("board/board.html", **context)
