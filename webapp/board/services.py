@@ -2,11 +2,11 @@
 
 A board render runs a fixed number of statements whatever the number of deals: the column
 totals (one aggregate over the stored totals, board/totals.py; computed from the deals, on
-ix_opportunities_board_totals, when a filter beyond the owner narrows it), the first cards of every
-column (one UNION ALL of per-stage LIMIT queries on ix_opportunities_board) with their owners
-and accounts joined, their tags (one), and their next open activities (one). An admin or
-manager whose URL names no owner costs one more: do they own an open deal here
-(ix_opportunities_board_owner_totals)?
+ix_opportunities_board_totals, when a filter beyond the owner narrows it), the first cards
+of every column as rows (one UNION ALL of per-stage LIMIT queries on ix_opportunities_board,
+with owner, stage, account and next open activity joined), and their tags when the cards
+show them (one). An admin or manager whose URL names no owner costs one more: do they own
+an open deal here (ix_opportunities_board_owner_totals)?
 """
 
 from dataclasses import dataclass, field

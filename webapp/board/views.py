@@ -165,13 +165,14 @@ def quick_create(pipeline_id: int, stage_id: int):
         flash(_("“%(name)s” created in %(stage)s.", name=opp.name, stage=opp.stage.name), "success")
         return redirect(_back())
     totals = services.column_totals(current_user, pipeline, filters, [stage_id])
+    card = services.card(opp.id)
     html = render_template(
         "board/_created.html",
-        card=services.card(opp.id),
+        card=card,
         stage=stage,
         pipeline=pipeline,
         filters=filters,
-        extras=services.CardExtras.of([opp], _shows_tags(current_user)),
+        extras=services.CardExtras.of([card], _shows_tags(current_user)),
     )
     return html, 201, {"HX-Trigger": json.dumps({"boardTotals": _totals_payload(totals)})}
 
@@ -206,16 +207,12 @@ def move(opportunity_id: int):
     triggers = {"boardSettled": {"id": opp.id}, "closeDialog": True, **offered}
     triggers["boardTotals"] = _board_totals(opp, from_stage_id)
     if not opp.is_open:
-        won = opp.status == "won"
-        words = (
-            _("“%(name)s” closed won (%(amount)s).")
-            if won
-            else _("“%(name)s” closed lost (%(amount)s).")
-        )
-        triggers["boardAlert"] = {
-            "message": words % {"name": opp.name, "amount": money(opp.amount, opp.currency)},
-            "level": "success" if won else "secondary",
-        }
+        won, amount = opp.status == "won", money(opp.amount, opp.currency)
+        if won:
+            message = _("“%(name)s” closed won (%(amount)s).", name=opp.name, amount=amount)
+        else:
+            message = _("“%(name)s” closed lost (%(amount)s).", name=opp.name, amount=amount)
+        triggers["boardAlert"] = {"message": message, "level": "success" if won else "secondary"}
         return "", 200, {"HX-Trigger": json.dumps(triggers)}
     html = render_card(opp)
     return html, 200, {"HX-Trigger": json.dumps(triggers)}
