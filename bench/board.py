@@ -10,6 +10,11 @@ reused when it already holds that many deals. Requests go through the Flask test
 process, so the times are server times (routing, queries, rendering) without network. The
 CPU column is this process's CPU time per request (for SQLite the database work included; not
 PostgreSQL's): on a busy machine it shows the cost that the wall-clock times blur.
+
+The last row, "bare Flask+Jinja page", is the floor to judge the board's figures by on any
+machine: a Flask app with no database, login or extension renders, through Jinja with
+autoescape, the same cards' markup from plain dicts, padded to the same size as the board of
+everyone's deals.
 """
 
 import argparse
@@ -20,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from flask import Flask, render_template
 from sqlalchemy import create_engine, event, func, make_url, select, text
 
 from webapp import create_app
@@ -94,6 +100,50 @@ def prepare(backend: str, size: int):
     return app
 
 
+def bare_app(size: int, cards: int = 125, columns: int = 5) -> Flask:
+    """A bare Flask app whose ``/bare`` renders ``cards`` cards, padded to ``size`` bytes."""
+    app = Flask("bare", template_folder=str(Path(__file__).parent))
+    data = [
+        {
+            "id": c + 1,
+            "name": f"Column {c + 1}",
+            "cards": [
+                {
+                    "id": n,
+                    "version": 1 + n % 3,
+                    "position": n,
+                    "url": f"/opportunities/{n}",
+                    "move_url": f"/opportunities/{n}/stage",
+                    "name": f"Blue rollout {2026 + n % 3} <{n}>",
+                    "account": f"Zenit Design {n % 97} & Co",
+                    "owner": "Giulia Rossi",
+                    "initials": "GR",
+                    "amount": f"€{n * 125:,}",
+                    "close": "21 Jan 2027",
+                    "flag": "No next activity" if n % 3 else "",
+                }
+                for n in range(c * 1000, c * 1000 + cards // columns)
+            ],
+        }
+        for c in range(columns)
+    ]
+    with app.app_context():
+        unpadded = len(render_template("bare_board.html", columns=data, padding="").encode())
+    padding = "x" * max(0, size - unpadded)
+
+    @app.get("/bare")
+    def bare():
+        return render_template("bare_board.html", columns=data, padding=padding)
+
+    return app
+
+
+def bench_bare(size: int, runs: int) -> dict:
+    """The bare page's figures (no database: its query count is 0)."""
+    client = bare_app(size).test_client()
+    return measure(lambda _: client.get("/bare"), runs, QueryCounter(None))
+
+
 def login(app, email: str):
     client = app.test_client()
     response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
@@ -104,7 +154,8 @@ def login(app, email: str):
 class QueryCounter:
     def __init__(self, engine):
         self.count = 0
-        event.listen(engine, "before_cursor_execute", self._count)
+        if engine is not None:
+            event.listen(engine, "before_cursor_execute", self._count)
 
     def _count(self, *args):
         self.count += 1
@@ -191,15 +242,22 @@ def main(argv=None) -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("| backend | deals | request | median ms | p95 ms | CPU ms (median) | queries | KB |")
     print("|---|---:|---|---:|---:|---:|---:|---:|")
+    page_size = 0
     for backend in args.backends.split(","):
         for size in sizes:
             for name, result in bench(backend, size, args.runs):
-                print(
-                    f"| {backend} | {size:,} | {name} | {result['median']:.1f} "
-                    f"| {result['p95']:.1f} | {result['cpu']:.1f} | {result['queries']} "
-                    f"| {result['kb']:.0f} |",
-                    flush=True,
-                )
+                _row(backend, f"{size:,}", name, result)
+                if name == "board, everyone":
+                    page_size = round(result["kb"] * 1024)
+    _row("—", "—", "bare Flask+Jinja page", bench_bare(page_size, args.runs))
+
+
+def _row(backend: str, size: str, name: str, result: dict) -> None:
+    print(
+        f"| {backend} | {size} | {name} | {result['median']:.1f} | {result['p95']:.1f} "
+        f"| {result['cpu']:.1f} | {result['queries']} | {result['kb']:.0f} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from webapp.board import totals as board_totals
+
 config = context.config
 if config.config_file_name and not current_app.testing:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -37,6 +39,10 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        # SQLite's batch migrations re-create tables, dropping their triggers: the board
+        # totals' triggers come back, and the totals are recomputed, after every run.
+        board_totals.install(connection)
+        connection.commit()
 
 
 if context.is_offline_mode():

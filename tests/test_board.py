@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import insert, select
 
 from webapp.extensions import db
@@ -130,7 +131,7 @@ def test_card_shows_account_amount_owner_tags_days_and_next_activity(
     html = client.get("/board").get_data(as_text=True)
     card = card_html(html, opp.id)
     assert "Acme rollout" in card and "Acme S.p.A." in card
-    assert "€12,500" in card and "31 Mar 2027" in card
+    assert "€12,500" in card and "Mar 31, 2027" in card  # the locale's date (en)
     assert ">SS<" in card  # Sam Sales
     assert "media agency" not in card and "days in stage" not in card
     assert f'data-version="{opp.version}"' in card
@@ -138,7 +139,7 @@ def test_card_shows_account_amount_owner_tags_days_and_next_activity(
     # The move: the menu's link (the move page without JavaScript); one mover per board.
     assert f'href="/opportunities/{opp.id}/stage"' in card
     assert html.count('id="board-mover"') == 1
-    assert f"<option value=\"{pipeline.stages[0].id}\">{pipeline.stages[0].name}</option>" in html
+    assert f'<option value="{pipeline.stages[0].id}">{pipeline.stages[0].name}</option>' in html
 
     # Comfortable, chosen on the board and stored on the user.
     response = client.post("/board/density", data={"density": "comfortable"})
@@ -239,7 +240,8 @@ def test_overdue_activity_and_passed_close_date_are_red(
         start = html.index(f'id="card-{opp.id}"')
         return html[start : html.index("</article>", start)]
 
-    assert re.search(r'class="text-danger" title="Expected close">\d', card(late))
+    written = format_date(late.close_date, "medium", locale="en")  # the locale's date
+    assert f'class="text-danger" title="Expected close">{written}<' in card(late)
     assert "Overdue: Chase" in card(late)  # compact: only what needs attention
     assert 'class="text-body-secondary" title="Expected close"' in card(on_time)
     assert "Demo" not in card(on_time)

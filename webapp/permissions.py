@@ -46,10 +46,15 @@ def can_create_in(user: User, business_line_id: int) -> bool:
 
 def visible_opportunities(user: User):
     """A WHERE clause limiting a query of Opportunity to what ``user`` may view."""
+    return visible_business_lines(user, Opportunity.business_line_id)
+
+
+def visible_business_lines(user: User, column):
+    """A WHERE clause keeping the rows whose business line (``column``) ``user`` may view."""
     if is_admin(user):
         return true()
     ids = user.business_line_ids
-    return Opportunity.business_line_id.in_(ids) if ids else false()
+    return column.in_(ids) if ids else false()
 
 
 def visible_activities(user: User):

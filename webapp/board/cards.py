@@ -14,14 +14,17 @@ def card_context() -> dict:
         "card_slots": CardSlots(),
         "density": getattr(current_user, "board_density", None) or "compact",
         "densities": services.DENSITIES,
+        "density_labels": services.DENSITY_LABELS,
     }
 
 
 def render_card(opp) -> str:
     """``opp``'s card with its next activity, as the board draws it for the current user."""
+    card = services.card(opp.id)
+    comfortable = getattr(current_user, "board_density", None) == "comfortable"
     return render_template(
         "board/_card.html",
-        card=opp,
-        next_activities=services.next_activities([opp.id]),
+        card=card,
+        extras=services.CardExtras.of([card], comfortable),
         **card_context(),
     )

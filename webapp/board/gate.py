@@ -5,6 +5,8 @@ A gate names opportunity fields (``amount``, ``source_id``...) or ``contact_role
 through the opportunity services (permission, validation, timeline) before the move.
 """
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.matching import CONFIRM, choose_account, new_account
@@ -22,18 +24,18 @@ CONTACTS_SHOWN = 200
 
 # Opportunity field -> (label, input kind: money, whole, date, text, source, account...).
 FIELDS = {
-    "amount": ("Amount", "money"),
-    "close_date": ("Expected close date", "date"),
-    "probability": ("Probability (%)", "whole"),
-    "objective": ("Objective", "money"),
-    "revenue_low": ("Revenue estimate, low", "money"),
-    "revenue_high": ("Revenue estimate, high", "money"),
-    "contract_start": ("Contract start", "date"),
-    "contract_months": ("Contract length (months)", "whole"),
-    "description": ("Description", "text"),
-    "source_id": ("Source", "source"),
-    "account_id": ("Account", "account"),
-    "primary_contact_id": ("Primary contact", "contact"),
+    "amount": (_l("Amount"), "money"),
+    "close_date": (_l("Expected close date"), "date"),
+    "probability": (_l("Probability (%)"), "whole"),
+    "objective": (_l("Objective"), "money"),
+    "revenue_low": (_l("Revenue estimate, low"), "money"),
+    "revenue_high": (_l("Revenue estimate, high"), "money"),
+    "contract_start": (_l("Contract start"), "date"),
+    "contract_months": (_l("Contract length (months)"), "whole"),
+    "description": (_l("Description"), "text"),
+    "source_id": (_l("Source"), "source"),
+    "account_id": (_l("Account"), "account"),
+    "primary_contact_id": (_l("Primary contact"), "contact"),
 }
 
 
@@ -48,7 +50,9 @@ def spec(name: str) -> tuple[str, str] | None:
     if name in FIELDS:
         return FIELDS[name]
     role = role_of(name)
-    return (f"{ROLE_LABELS[role]}, from the account's contacts", "role") if role else None
+    if not role:
+        return None
+    return (_("%(role)s, from the account's contacts", role=ROLE_LABELS[role]), "role")
 
 
 def known(names) -> list[str]:
@@ -93,7 +97,9 @@ def fill(user: User, opp: Opportunity, form, names: list[str]) -> None:
     data = {n: form.get(n, "") for n in names if n in FIELDS}
     roles = {role_of(n): form.get(n, "") for n in names if role_of(n)}
     errors = {
-        f"{ROLE_PREFIX}{role}": f"Choose a contact who is {ROLE_LABELS[role].lower()}."
+        f"{ROLE_PREFIX}{role}": _(
+            "Choose a contact who is %(role)s.", role=ROLE_LABELS[role].lower()
+        )
         for role, contact_id in roles.items()
         if not contact_id
     }

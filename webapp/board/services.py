@@ -1,20 +1,24 @@
 """Board queries and card placement.
 
 A board render runs a fixed number of statements whatever the number of deals: the column
-totals (one aggregate, read from ix_opportunities_board_totals), the first cards of every
-column (one UNION ALL of per-stage LIMIT queries on ix_opportunities_board) with their owners
-and accounts joined, their tags (one), and their next open activities (one). An admin or
-manager whose URL names no owner costs one more: do they own an open deal here
-(ix_opportunities_board_owner_totals)?
+totals (one aggregate over the stored totals, board/totals.py; computed from the deals, on
+ix_opportunities_board_totals, when a filter beyond the owner narrows it), the first cards
+of every column as rows (one UNION ALL of per-stage LIMIT queries on ix_opportunities_board,
+with owner, stage, account and next open activity joined), and their tags when the cards
+show them (one). An admin or manager whose URL names no owner costs one more: do they own
+an open deal here (ix_opportunities_board_owner_totals)?
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, func, or_, select, union_all, update
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, and_, cast, func, or_, select, union_all, update
+from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..activities.services import no_open_activity
@@ -24,6 +28,7 @@ from ..inputs import integer, integers
 from ..models import (
     Account,
     Activity,
+    BoardTotal,
     LostReason,
     Opportunity,
     Pipeline,
@@ -37,15 +42,17 @@ from ..models.user import user_business_lines
 from ..transactions import transactional
 
 PAGE_SIZE = 25
+CENT = Decimal("0.01")
 DENSITIES = ("compact", "comfortable")  # what a card shows (User.board_density)
+DENSITY_LABELS = {"compact": _l("Compact"), "comfortable": _l("Comfortable")}
 CLOSE_PERIODS = {
-    "overdue": "Overdue",
-    "this_month": "This month",
-    "next_month": "Next month",
-    "this_quarter": "This quarter",
-    "next_quarter": "Next quarter",
-    "this_year": "This year",
-    "none": "No close date",
+    "overdue": _l("Overdue"),
+    "this_month": _l("This month"),
+    "next_month": _l("Next month"),
+    "this_quarter": _l("This quarter"),
+    "next_quarter": _l("Next quarter"),
+    "this_year": _l("This year"),
+    "none": _l("No close date"),
 }
 
 
@@ -135,7 +142,7 @@ class Totals:
 class Column:
     stage: Stage
     totals: Totals = field(default_factory=Totals)
-    cards: list[Opportunity] = field(default_factory=list)
+    cards: list["Card"] = field(default_factory=list)
     offset: int = 0
 
     @property
@@ -149,7 +156,7 @@ class Board:
     filters: BoardFilters
     columns: list[Column]
     closing: list[Stage]  # the won/lost drop zones
-    next_activities: dict[int, Activity]
+    extras: "CardExtras"
 
     @property
     def deal_count(self) -> int:
@@ -161,13 +168,17 @@ class NoPipeline(NotFound):
     """The user (or the business line asked for) has no pipeline yet."""
 
     def __init__(self):
-        super().__init__("No pipeline is set up yet.")
+        super().__init__(_("No pipeline is set up yet."))
 
 
 def get_pipeline(
-    user: User, pipeline_id: int | None = None, business_line_id: int | None = None
+    user: User,
+    pipeline_id: int | None = None,
+    business_line_id: int | None = None,
+    visible: list[Pipeline] | None = None,
 ) -> Pipeline:
-    """The pipeline asked for, else the default one of a business line, else the user's.
+    """The pipeline asked for, else the default one of a business line, else the user's
+    (picked from ``visible``, their ``visible_pipelines``, when the caller has them).
     NotFound for a pipeline id that does not exist, NoPipeline when there is none to show."""
     from ..opportunities.services import default_pipeline
 
@@ -180,13 +191,15 @@ def get_pipeline(
             .order_by(Pipeline.is_default.desc(), Pipeline.position, Pipeline.id)
             .limit(1)
         ).first()
+    elif visible is not None:  # as default_pipeline orders them
+        pipeline = min(visible, key=lambda p: (not p.is_default, p.position, p.id), default=None)
     else:
         pipeline = default_pipeline(user)
     if pipeline is None:
-        raise NotFound("This pipeline does not exist.") if pipeline_id else NoPipeline()
+        raise NotFound(_("This pipeline does not exist.")) if pipeline_id else NoPipeline()
     permissions.require(
         permissions.can_view_business_line(user, pipeline.business_line_id),
-        "You may not see this pipeline.",
+        _("You may not see this pipeline."),
     )
     return pipeline
 
@@ -270,94 +283,185 @@ def _clauses(user: User, pipeline: Pipeline, filters: BoardFilters) -> list:
 def column_totals(
     user: User, pipeline: Pipeline, filters: BoardFilters, stage_ids=None
 ) -> dict[int, Totals]:
-    """Count, amount and weighted amount per stage over every matching deal (one query)."""
-    clauses = _clauses(user, pipeline, filters)
+    """Count, amount and weighted amount per stage over every matching deal (one query):
+    read from the stored totals (BoardTotal) unless a filter beyond the owner narrows the
+    board, then computed from the deals."""
+    if filters.narrowed:
+        table, count = Opportunity, func.count()
+        cents = cast(func.round(Opportunity.amount * 100), BigInteger)
+        amount, weighted = func.sum(cents), func.sum(cents * Opportunity.probability)
+        clauses = _clauses(user, pipeline, filters)
+    else:
+        table, count = BoardTotal, func.sum(BoardTotal.deals)
+        amount, weighted = func.sum(BoardTotal.amount_cents), func.sum(BoardTotal.weighted_cents)
+        clauses = [
+            BoardTotal.pipeline_id == pipeline.id,
+            permissions.visible_business_lines(user, BoardTotal.business_line_id),
+        ]
+        if filters.owner != "all":
+            clauses.append(
+                BoardTotal.owner_id == (user.id if filters.owner == "me" else int(filters.owner))
+            )
     if stage_ids is not None:
-        clauses.append(Opportunity.stage_id.in_(list(stage_ids)))
+        clauses.append(table.stage_id.in_(list(stage_ids)))
     rows = db.session.execute(
-        select(
-            Opportunity.stage_id,
-            func.count(),
-            func.coalesce(func.sum(Opportunity.amount), 0),
-            func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0),
-        )
-        .where(*clauses)
-        .group_by(Opportunity.stage_id)
+        select(table.stage_id, count, amount, weighted).where(*clauses).group_by(table.stage_id)
     )
     totals = {stage_id: Totals() for stage_id in stage_ids or ()}
-    for stage_id, count, total, weighted in rows:
+    for stage_id, deals, cents, weighted_cents in rows:
         totals[stage_id] = Totals(
-            count,
-            Decimal(str(total)).quantize(Decimal("0.01")),
-            (Decimal(str(weighted)) / 100).quantize(Decimal("0.01")),
+            int(deals),
+            (Decimal(cents or 0) / 100).quantize(CENT),
+            (Decimal(weighted_cents or 0) / 10000).quantize(CENT),
         )
     return totals
 
 
-def _cards(
-    clauses: list, stage_ids: list[int], offset: int = 0, tags: bool = True
-) -> list[Opportunity]:
-    """The cards of each stage from ``offset`` on (PAGE_SIZE each), in card order; their
-    tags loaded (one query) only when the cards show them (``tags``)."""
+class Card(NamedTuple):
+    """What a board card shows of a deal, its stage, owner, account and next open activity,
+    read as one row (no ORM object: a board reads 125 and more)."""
+
+    id: int
+    name: str
+    version: int
+    stage_id: int
+    position: int
+    pipeline_id: int
+    business_line_id: int
+    amount: Decimal
+    currency: str
+    close_date: date | None
+    stage_entered_at: datetime
+    owner_id: int
+    owner_name: str
+    owner_email: str
+    rotting_days: int | None  # of its stage
+    account_name: str | None
+    activity: str | None  # the next open activity's subject
+    activity_due_at: datetime | None
+
+
+def _next_activity_id():
+    """The id of the deal's next open activity (earliest due first, undated last), correlated
+    to the deal of the enclosing query (read on ix_activities_opp_due)."""
+    return (
+        select(Activity.id)
+        .where(Activity.opportunity_id == Opportunity.id, Activity.done.is_(False))
+        .order_by(Activity.due_at.is_(None), Activity.due_at, Activity.id)
+        .limit(1)
+        .correlate(Opportunity)
+        .scalar_subquery()
+    )
+
+
+_CARD_COLUMNS = (
+    *(getattr(Opportunity, key) for key in Card._fields[:12]),
+    User.name,
+    User.email,
+    Stage.rotting_days,
+    Account.name,
+    Activity.subject,
+    Activity.due_at,
+)
+
+
+def _card_rows(where, order=()) -> list[Card]:
+    rows = db.session.execute(
+        select(*_CARD_COLUMNS)
+        .join(User, User.id == Opportunity.owner_id)
+        .join(Stage, Stage.id == Opportunity.stage_id)
+        .outerjoin(Account, Account.id == Opportunity.account_id)
+        .outerjoin(Activity, Activity.id == _next_activity_id())
+        .where(where)
+        .order_by(*order)
+    )
+    return [Card._make(row) for row in rows]
+
+
+def card(opportunity_id: int) -> Card:
+    """One deal's card row (one query), e.g. to redraw the card after a change."""
+    return _card_rows(Opportunity.id == opportunity_id)[0]
+
+
+def _cards(clauses: list, stage_ids: list[int], offset: int = 0) -> list[Card]:
+    """The cards of each stage from ``offset`` on (PAGE_SIZE each), in card order."""
+    page = (
+        select(Opportunity.id)
+        .where(*clauses)
+        .order_by(Opportunity.position, Opportunity.id)
+        .limit(PAGE_SIZE)
+        .offset(offset)
+    )
     parts = [
-        select(
-            select(Opportunity.id)
-            .where(*clauses, Opportunity.stage_id == stage_id)
-            .order_by(Opportunity.position, Opportunity.id)
-            .limit(PAGE_SIZE)
-            .offset(offset)
-            .subquery()
-        )
-        for stage_id in stage_ids
+        select(page.where(Opportunity.stage_id == stage_id).subquery()) for stage_id in stage_ids
     ]
     if not parts:
         return []
     ids = union_all(*parts) if len(parts) > 1 else parts[0]
-    return list(
-        db.session.scalars(
-            select(Opportunity)
-            .where(Opportunity.id.in_(ids))
-            .order_by(Opportunity.position, Opportunity.id)
-            .options(
-                # A card shows its owner's name only: not their groups and business lines.
-                joinedload(Opportunity.owner).options(
-                    lazyload(User.groups), lazyload(User.business_lines)
-                ),
-                joinedload(Opportunity.account),
-                selectinload(Opportunity.tags) if tags else lazyload(Opportunity.tags),
-            )
-        ).unique()
-    )
+    return _card_rows(Opportunity.id.in_(ids), (Opportunity.position, Opportunity.id))
 
 
-def next_activities(opportunity_ids) -> dict[int, Activity]:
+class NextActivity(NamedTuple):
+    opportunity_id: int
+    subject: str
+    due_at: datetime | None
+
+
+def next_activities(opportunity_ids) -> dict[int, NextActivity]:
     """The next open activity of each deal (earliest due first, undated last), one query."""
     ids = list(opportunity_ids)
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(Activity)
+    rows = db.session.execute(
+        select(Activity.opportunity_id, Activity.subject, Activity.due_at)
         .where(Activity.opportunity_id.in_(ids), Activity.done.is_(False))
         .order_by(Activity.opportunity_id, Activity.due_at.is_(None), Activity.due_at, Activity.id)
     )
-    found: dict[int, Activity] = {}
-    for activity in rows:
-        found.setdefault(activity.opportunity_id, activity)
+    found: dict[int, NextActivity] = {}
+    for row in rows:
+        if row[0] not in found:
+            found[row[0]] = NextActivity._make(row)
     return found
 
 
-def build_board(
-    user: User, pipeline: Pipeline, filters: BoardFilters, tags: bool = True
-) -> Board:
+def card_tags(opportunity_ids) -> dict[int, list[Tag]]:
+    """The tags of each deal, by name (one query)."""
+    ids = list(opportunity_ids)
+    found: dict[int, list[Tag]] = {}
+    if ids:
+        for opp_id, tag in db.session.execute(
+            select(opportunity_tags.c.opportunity_id, Tag)
+            .join(Tag, Tag.id == opportunity_tags.c.tag_id)
+            .where(opportunity_tags.c.opportunity_id.in_(ids))
+            .order_by(Tag.name)
+        ):
+            found.setdefault(opp_id, []).append(tag)
+    return found
+
+
+@dataclass
+class CardExtras:
+    """What cards show beyond their own row, read for all of them at once: their tags
+    (comfortable cards only)."""
+
+    tags: dict[int, list[Tag]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cards, tags: bool) -> "CardExtras":
+        return cls(card_tags(card.id for card in cards) if tags else {})
+
+
+def build_board(user: User, pipeline: Pipeline, filters: BoardFilters, tags: bool = True) -> Board:
     """One column per open stage: totals over every matching deal, the first PAGE_SIZE cards
-    (with their tags when ``tags``: comfortable cards show them, compact ones do not)."""
+    and what they show besides (their tags when ``tags``: comfortable cards show them,
+    compact ones do not)."""
     stages = pipeline.stages
     columns = {s.id: Column(stage=s) for s in stages if s.kind == "open"}
     for stage_id, totals in column_totals(user, pipeline, filters).items():
         if stage_id in columns:
             columns[stage_id].totals = totals
     shown = [sid for sid, col in columns.items() if col.totals.count]
-    cards = _cards(_clauses(user, pipeline, filters), shown, tags=tags)
+    cards = _cards(_clauses(user, pipeline, filters), shown)
     for card in cards:
         columns[card.stage_id].cards.append(card)
     return Board(
@@ -365,7 +469,7 @@ def build_board(
         filters=filters,
         columns=list(columns.values()),
         closing=[s for s in stages if s.kind != "open"],
-        next_activities=next_activities(card.id for card in cards),
+        extras=CardExtras.of(cards, tags),
     )
 
 
@@ -373,7 +477,7 @@ def column_stage(pipeline: Pipeline, stage_id: int) -> Stage:
     """The open stage ``stage_id`` of the pipeline (a column), else NotFound."""
     stage = next((s for s in pipeline.stages if s.id == stage_id and s.kind == "open"), None)
     if stage is None:
-        raise NotFound("This stage is not a column of this board.")
+        raise NotFound(_("This stage is not a column of this board."))
     return stage
 
 
@@ -403,12 +507,11 @@ def more_cards(
     stage: Stage,
     filters: BoardFilters,
     offset: int,
-    tags: bool = True,
 ) -> Column:
     """The next page of one column's cards, from ``offset``."""
     totals = column_totals(user, pipeline, filters, [stage.id])[stage.id]
     clauses = _clauses(user, pipeline, filters)
-    cards = _cards(clauses, [stage.id], offset=max(0, offset), tags=tags)
+    cards = _cards(clauses, [stage.id], offset=max(0, offset))
     return Column(stage=stage, totals=totals, cards=cards, offset=max(0, offset))
 
 
@@ -416,7 +519,7 @@ def more_cards(
 def set_density(user: User, density: str) -> None:
     """The user's board density; anything but a known density is refused."""
     if density not in DENSITIES:
-        raise ValidationError({"density": "Choose compact or comfortable cards."})
+        raise ValidationError({"density": _("Choose compact or comfortable cards.")})
     user.board_density = density
 
 

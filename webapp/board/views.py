@@ -10,6 +10,8 @@ import json
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -32,12 +34,12 @@ from .services import CLOSE_PERIODS, BoardFilters
 bp = Blueprint("board", __name__)
 
 
-def _page_context(user, pipeline, filters: BoardFilters, **extra) -> dict:
+def _page_context(user, pipeline, filters: BoardFilters, pipelines=None, **extra) -> dict:
     return {
         "board": services.build_board(user, pipeline, filters, tags=_shows_tags(user)),
         "pipeline": pipeline,
         "filters": filters,
-        "pipelines": services.visible_pipelines(user),
+        "pipelines": services.visible_pipelines(user) if pipelines is None else pipelines,
         "owners": services.owner_choices(pipeline),
         "tags": services.tag_choices(),
         "account_label": services.account_label(filters.account_id),
@@ -63,14 +65,15 @@ def board(pipeline_id: int | None = None):
         )
     pipeline_id = id_param(args, "pipeline") or pipeline_id
     business_line_id = id_param(args, "business_line")
+    pipelines = services.visible_pipelines(current_user)
     try:
-        pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id)
+        pipeline = services.get_pipeline(current_user, pipeline_id, business_line_id, pipelines)
         if business_line_id and pipeline.business_line_id != business_line_id:
             pipeline = services.get_pipeline(current_user, None, business_line_id)
     except services.NoPipeline:
         return render_template("board/no_pipeline.html")
     filters = services.board_filters(current_user, pipeline, args)
-    context = _page_context(current_user, pipeline, filters)
+    context = _page_context(current_user, pipeline, filters, pipelines)
     if htmx and htmx.target == "board-page":
         return render_template("board/_page.html", **context)
     return render_template("board/board.html", **context)
@@ -116,14 +119,12 @@ def more(pipeline_id: int, stage_id: int):
     stage = services.column_stage(pipeline, stage_id)
     filters = BoardFilters.from_args(request.args)
     offset = integer(request.args.get("offset")) or 0
-    column = services.more_cards(
-        current_user, pipeline, stage, filters, offset, tags=_shows_tags(current_user)
-    )
+    column = services.more_cards(current_user, pipeline, stage, filters, offset)
     context = {
         "column": column,
         "pipeline": pipeline,
         "filters": filters,
-        "next_activities": services.next_activities(c.id for c in column.cards),
+        "extras": services.CardExtras.of(column.cards, _shows_tags(current_user)),
     }
     if htmx:
         return render_template("board/_more.html", **context)
@@ -161,16 +162,17 @@ def quick_create(pipeline_id: int, stage_id: int):
         context = _page_context(current_user, pipeline, filters, quick=quick)
         return render_template("board/board.html", **context), 422
     if not htmx:
-        flash(f"“{opp.name}” created in {opp.stage.name}.", "success")
+        flash(_("“%(name)s” created in %(stage)s.", name=opp.name, stage=opp.stage.name), "success")
         return redirect(_back())
     totals = services.column_totals(current_user, pipeline, filters, [stage_id])
+    card = services.card(opp.id)
     html = render_template(
         "board/_created.html",
-        card=opp,
+        card=card,
         stage=stage,
         pipeline=pipeline,
         filters=filters,
-        next_activities={},
+        extras=services.CardExtras.of([card], _shows_tags(current_user)),
     )
     return html, 201, {"HX-Trigger": json.dumps({"boardTotals": _totals_payload(totals)})}
 
@@ -192,7 +194,7 @@ def move(opportunity_id: int):
         return _move_failed(opp, exc, where, from_stage_id)
     offer = offer_url(opp, from_stage_id, card=1 if where == "board" and opp.is_open else None)
     if not htmx:
-        flash(f"“{opp.name}” moved to {opp.stage.name}.", "success")
+        flash(_("“%(name)s” moved to %(stage)s.", name=opp.name, stage=opp.stage.name), "success")
         if offer:
             flash(offer, "next-activity")
         return redirect(_back())
@@ -205,11 +207,12 @@ def move(opportunity_id: int):
     triggers = {"boardSettled": {"id": opp.id}, "closeDialog": True, **offered}
     triggers["boardTotals"] = _board_totals(opp, from_stage_id)
     if not opp.is_open:
-        verb = "won" if opp.status == "won" else "lost"
-        triggers["boardAlert"] = {
-            "message": f"“{opp.name}” closed {verb} ({money(opp.amount, opp.currency)}).",
-            "level": "success" if verb == "won" else "secondary",
-        }
+        won, amount = opp.status == "won", money(opp.amount, opp.currency)
+        if won:
+            message = _("“%(name)s” closed won (%(amount)s).", name=opp.name, amount=amount)
+        else:
+            message = _("“%(name)s” closed lost (%(amount)s).", name=opp.name, amount=amount)
+        triggers["boardAlert"] = {"message": message, "level": "success" if won else "secondary"}
         return "", 200, {"HX-Trigger": json.dumps(triggers)}
     html = render_card(opp)
     return html, 200, {"HX-Trigger": json.dumps(triggers)}
@@ -295,7 +298,7 @@ def _totals_payload(totals: dict) -> dict:
     """Column totals as the texts the column header shows."""
     return {
         str(stage_id): {
-            "count": f"{t.count} deal{'' if t.count == 1 else 's'}",
+            "count": ngettext("%(num)d deal", "%(num)d deals", t.count),
             "total": compact_money(t.total),
             "weighted": f"≈ {compact_money(t.weighted)}",
         }

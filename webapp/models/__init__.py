@@ -2,6 +2,7 @@
 
 from .access_link import LINK_PURPOSES, AccessLink
 from .account import Account, Contact
+from .board import BoardTotal
 from .catalog import ActivityType, LostReason, Product, Source, Tag
 from .engagement import ACTIVITY_KINDS, MAX_DURATION_MINUTES, Activity, CalendarFeed, Document, Note
 from .forecast import FORECAST_CATEGORIES, SalesTarget
@@ -51,6 +52,7 @@ __all__ = [
     "ActivityType",
     "ApiToken",
     "AutomationRule",
+    "BoardTotal",
     "BusinessLine",
     "CalendarFeed",
     "Contact",

@@ -2,8 +2,10 @@
 // A drop posts the move (stage, version, neighbours) and swaps the card with the server's;
 // column totals come back in the HX-Trigger event "boardTotals". A lost reason or a stage
 // gate opens the move dialog; cancelling it, or a refused move, puts the card back.
-// The card's menu (fetched when it opens) and the board's one stage selector ("the mover",
-// brought into the card that has the keyboard focus) post the same move.
+// The card's menu (fetched when it opens), the board's one stage selector ("the mover",
+// brought into the card that has the keyboard focus) and the arrow keys on a card's title
+// (toward the neighbouring column on screen: mirrored right to left) post the same move.
+// Its words come translated from the page: #board's data-text-* attributes.
 (() => {
   let pending = null; // the moved card waiting for the server: {id, url, from, index}
   let keyboardMove = null; // id of the card whose mover posted a move
@@ -12,6 +14,9 @@
   const boardEl = () => document.getElementById("board");
   const moveUrl = (card) => card.querySelector(".board-card-menu").getAttribute("href");
   const cardsOf = (list) => [...list.querySelectorAll(":scope > .board-card")];
+  // A translated text of the page, its %(name)s placeholders filled from ``values``.
+  const text = (key, values = {}) =>
+    (boardEl()?.dataset[key] || "").replace(/%\((\w+)\)s/g, (_, name) => values[name] ?? "");
 
   function alertBoard(message, level = "danger") {
     const area = document.getElementById("board-alerts");
@@ -24,7 +29,7 @@
     close.type = "button";
     close.className = "btn-close";
     close.setAttribute("data-bs-dismiss", "alert");
-    close.setAttribute("aria-label", "Close");
+    close.setAttribute("aria-label", text("textClose"));
     alert.appendChild(close);
     area.replaceChildren(alert);
   }
@@ -86,7 +91,7 @@
     mover = document.getElementById("board-mover") || mover;
     if (!mover || card.contains(mover)) return;
     const name = card.querySelector(".board-card-title").textContent;
-    mover.querySelector("label").textContent = `Stage of ${name}`;
+    mover.querySelector("label").textContent = text("textStageOf", { name });
     mover.querySelector("select").value = card.dataset.stage;
     mover.elements.version.value = card.dataset.version;
     mover.hidden = false;
@@ -140,8 +145,25 @@
     event.preventDefault();
     const card = event.target.closest(".board-card");
     if (!card) return;
-    keyboardMove = card.dataset.id;
+    keyboardMove = { id: card.dataset.id, focus: "select" };
     moveFromCard(card, event.target.elements.stage_id.value);
+  });
+
+  // Arrow keys on a card's title: to the column on that side of the screen (the next stage is
+  // on the right, or on the left when the page reads right to left).
+  document.addEventListener("keydown", (event) => {
+    if (!["ArrowLeft", "ArrowRight"].includes(event.key) || event.altKey || event.ctrlKey || event.metaKey) return;
+    const title = event.target.closest?.("#board .board-card-title");
+    if (!title) return;
+    const card = title.closest(".board-card");
+    const stages = [...boardEl().querySelectorAll(".board-column")].map((c) => c.dataset.stage);
+    const rtl = getComputedStyle(boardEl()).direction === "rtl";
+    const step = (event.key === "ArrowRight") !== rtl ? 1 : -1;
+    const target = stages[stages.indexOf(card.dataset.stage) + step];
+    if (!target) return;
+    event.preventDefault();
+    keyboardMove = { id: card.dataset.id, focus: ".board-card-title" };
+    moveFromCard(card, target);
   });
 
   // The card's menu: a link to the move page, made a dropdown whose items (the stages, the
@@ -166,7 +188,10 @@
     const id = toggle.closest(".board-card").dataset.id;
     const url = boardEl().dataset.cardActions.replace("/0/", `/${id}/`);
     const menu = toggle.nextElementSibling;
-    menu.innerHTML = '<li><span class="dropdown-item-text small text-body-secondary">Loading…</span></li>';
+    const loading = document.createElement("li");
+    loading.innerHTML = '<span class="dropdown-item-text small text-body-secondary"></span>';
+    loading.firstChild.textContent = text("textLoading");
+    menu.replaceChildren(loading);
     htmx.ajax("GET", url, { source: toggle, target: menu, swap: "innerHTML" });
   });
 
@@ -174,7 +199,8 @@
   document.addEventListener("scroll", (event) => {
     const board = event.target;
     if (board.id !== "board") return;
-    const at = Math.round(board.scrollLeft / Math.max(1, board.clientWidth));
+    // Right to left, scrollLeft runs from 0 down to negative values.
+    const at = Math.round(Math.abs(board.scrollLeft) / Math.max(1, board.clientWidth));
     document.querySelectorAll(".board-tab").forEach((tab, i) => {
       if (i === at) tab.setAttribute("aria-current", "true");
       else tab.removeAttribute("aria-current");
@@ -187,10 +213,13 @@
     if (elt.classList?.contains("board-card") && elt.closest(".board-cards, .board-dropzone")) {
       const list = elt.parentElement;
       if (list.dataset.stage !== elt.dataset.stage || list.classList.contains("board-dropzone")) place(elt);
-      if (keyboardMove === elt.dataset.id) {  // the mover keeps the focus
+      if (keyboardMove?.id === elt.dataset.id) {  // the keyboard keeps the focus
+        const focus = keyboardMove.focus;
         keyboardMove = null;
-        attachMover(elt);
-        mover?.querySelector("select").focus();
+        if (focus === "select") {
+          attachMover(elt);
+          mover?.querySelector("select").focus();
+        } else elt.querySelector(focus)?.focus();
       }
     }
   });
@@ -223,8 +252,8 @@
     revert(p);
     if (status !== 422) {  // not swapped by htmx: show the server's message
       const answer = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
-      const text = (answer.querySelector(".alert, main") || answer.body).textContent.trim();
-      alertBoard(text || `The move was refused (${status}).`);
+      const message = (answer.querySelector(".alert, main") || answer.body).textContent.trim();
+      alertBoard(message || text("textRefused", { status }));
     }
   });
 
