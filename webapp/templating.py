@@ -83,6 +83,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["editable"] = editable
     app.jinja_env.filters.update(day=formats.day, gregorian=formats.gregorian)
     app.jinja_env.filters.update(moment=formats.moment, ago=formats.ago)
+    app.jinja_env.filters.update(number=formats.number, percent=formats.percent)
     app.jinja_env.filters["timeline_value"] = shown_value
     app.jinja_env.globals["run_hook"] = run_hook
     app.jinja_env.globals["csrf_token"] = csrf_token  # after CSRFProtect set its own

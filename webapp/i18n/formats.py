@@ -1,5 +1,5 @@
-"""Dates and times as the user's language writes them, for templates (filters ``day``,
-``moment`` and ``ago``).
+"""Dates, times and plain numbers as the user's language writes them, for templates (filters
+``day``, ``moment``, ``ago``, ``number`` and ``percent``).
 
 English and Italian follow Babel (``Dec 1, 2026``, ``1 dic 2026``). Persian shows the Solar
 Hijri calendar in Persian digits (``۱۰ آذر ۱۴۰۵``); ``gregorian`` gives the Gregorian date in the
@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import jdatetime
 from babel.dates import format_date, format_time, format_timedelta
+from babel.numbers import format_decimal, format_percent
 from flask_babel import to_user_timezone
 
 from ..locale import current_locale
@@ -61,3 +62,23 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     now = now or utcnow()
     text = format_timedelta(value - now, add_direction=True, locale=current_locale())
     return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
+
+
+def _digits(text: str) -> str:
+    return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
+
+
+def number(value) -> str:
+    """A count or plain number in the user's language: ``1,234``, ``1.234``, ``۱٬۲۳۴``;
+    ``""`` for None."""
+    if value is None:
+        return ""
+    return _digits(format_decimal(value, locale=current_locale(), numbering_system="default"))
+
+
+def percent(value) -> str:
+    """A whole percentage (25 for 25 %) as the language writes it: ``25%``, ``۲۵%``."""
+    if value is None:
+        return ""
+    share = value / 100
+    return _digits(format_percent(share, locale=current_locale(), numbering_system="default"))
