@@ -37,7 +37,7 @@ DELIMITERS = {
 ENCODINGS = {
     "utf-8": "UTF-8",
     "utf-16": "UTF-16",
-    "cp1252": "Windows-1252 (Western European)",
+    "cp1252": _l("Windows-1252 (Western European)"),
     "iso-8859-15": "ISO-8859-15 (Latin-9)",
     "mac_roman": "Mac Roman",
 }
