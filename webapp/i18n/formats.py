@@ -69,11 +69,14 @@ def _digits(text: str) -> str:
 
 
 def number(value) -> str:
-    """A count or plain number in the user's language: ``1,234``, ``1.234``, ``۱٬۲۳۴``;
-    ``""`` for None."""
+    """A count or plain number in the user's language, every decimal kept: ``1,234.5``,
+    ``1.234,5``, ``۱٬۲۳۴٫۵``; ``""`` for None."""
     if value is None:
         return ""
-    return _digits(format_decimal(value, locale=current_locale(), numbering_system="default"))
+    text = format_decimal(
+        value, locale=current_locale(), decimal_quantization=False, numbering_system="default"
+    )
+    return _digits(text)
 
 
 def percent(value) -> str:

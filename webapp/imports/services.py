@@ -342,19 +342,17 @@ def _cells(converter: RowConverter, mapped, cells: list[str]) -> list[PreviewCel
 
 
 def shown_value(value) -> str:
-    """A converted value as the preview shows it: dates unambiguous (``31 Dec 2026``)."""
+    """A converted value as the preview shows it, the reader's way: dates unambiguous
+    (``31 Dec 2026``, a Solar Hijri date in Persian), numbers with every decimal kept."""
     from datetime import date
     from decimal import Decimal
 
-    from babel.dates import format_date
-    from babel.numbers import format_decimal
-
-    from ..locale import current_locale
+    from ..i18n.formats import day, number
 
     if isinstance(value, date):
-        return format_date(value, "medium", locale=current_locale())
+        return day(value)
     if isinstance(value, Decimal):
-        return format_decimal(value, locale=current_locale(), decimal_quantization=False)
+        return number(value)
     if isinstance(value, list):
         return ", ".join(value)
     return str(value)
