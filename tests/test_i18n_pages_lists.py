@@ -4,7 +4,7 @@ interface text left in English (tests/i18n_text.py), with amounts and counts wri
 locale's way."""
 
 import io
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -262,6 +262,37 @@ def test_the_import_pages_from_upload_to_result(client, book):
     )
     client.post(f"/imports/{run.id}/mapping", data=form)
     client.post(f"/imports/{run.id}/run", data={"mode": "good_rows"})
+    assert_translated(client, f"/imports/{run.id}", data=data)
+    assert_translated(
+        client, f"/imports/{run.id}", data=data, headers={**HX, "HX-Target": "run-status"}
+    )
+    assert_translated(client, "/imports", data=data)
+
+
+@pytest.mark.parametrize(
+    "status, changes",
+    [
+        ("failed", {"error": "The file is empty.", "mode": "good_rows"}),
+        ("running", {"started_at": datetime(2020, 1, 1), "mode": "good_rows"}),  # interrupted
+        ("running", {"started_at": datetime(2020, 1, 1), "mode": "all_or_nothing"}),
+        ("queued", {"queued_at": datetime(2020, 1, 1)}),  # waiting for a worker
+        ("queued", {"queued_at": None}),
+        ("undone", {"undone_at": datetime(2026, 1, 2)}),
+        ("discarded", {"undone_at": datetime(2026, 1, 2)}),
+        ("done", {"dry_run": True, "mode": "good_rows"}),
+        ("done", {"mode": "all_or_nothing", "rejected_count": 3}),
+    ],
+)
+def test_the_run_page_in_each_state(client, book, admin, status, changes):
+    run = _upload(client)
+    run.status, run.total_rows, run.processed_rows = status, 10, 4
+    for key, value in changes.items():
+        setattr(run, key, value)
+    if "undone_at" in changes:
+        run.undone_by_id = admin.id
+    db.session.commit()
+    # The error as stored (in the uploader's language), the worker command's name.
+    data = book["data"] + FILE_DATA + ["The file is empty.", "opportuno worker"]
     assert_translated(client, f"/imports/{run.id}", data=data)
     assert_translated(
         client, f"/imports/{run.id}", data=data, headers={**HX, "HX-Target": "run-status"}
