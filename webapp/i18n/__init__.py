@@ -9,7 +9,7 @@ live in ``webapp/translations`` and in the folders plugins return from the
 
 from babel import Locale
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, refresh
 from flask_login import current_user
 
 from ..locale import DEFAULT, SUPPORTED, for_this_request
@@ -57,6 +57,12 @@ def _template_vars() -> dict:
     }
 
 
+def _forget_locale(_error=None) -> None:
+    """Drop the request's language from ``g`` when the request ends: an app context shared by
+    several requests (tests, a CLI rendering pages) then speaks English again outside them."""
+    refresh()
+
+
 def init_i18n(app: Flask, plugins) -> None:
     """Bind Flask-Babel with our selector and every catalogue folder (core, then plugins)."""
     folders = [str(CORE_CATALOGS)]
@@ -66,4 +72,5 @@ def init_i18n(app: Flask, plugins) -> None:
     # One Babel per app: its translations cache is keyed by language alone.
     Babel(app, locale_selector=select_locale)
     app.before_request(for_this_request)
+    app.teardown_request(_forget_locale)
     app.context_processor(_template_vars)
