@@ -21,6 +21,7 @@ SAME_WORDS = {
         "Dashboard", "Home", "Computer", "Software", "Online", "Demo", "Password", "Admin",
         "Plugin", "Standard", "Forecast", "Pipeline", "Export", "Import", "Audit", "Trend",
         "Commit", "Best case", "Target", "Account", "Feed", "Filtri", "No", "Start", "Stop",
+        "Menu", "File", "lead",
     },
     "fa": set(),
 }

@@ -50,7 +50,7 @@ def test_contact_page_lists_their_deals_with_role(
     )
     auth.login(sales_user)
     page = client.get(f"/contacts/{anna.id}").data.decode()
-    assert "Primary deal" in page and "Committee deal" in page and "decision maker" in page
+    assert "Primary deal" in page and "Committee deal" in page and "Decision maker" in page
     assert "Unrelated deal" not in page and "Hidden deal" not in page
     assert f'href="/accounts/{acme.id}"' in page
     assert f'href="/opportunities/new?contact_id={anna.id}&amp;account_id={acme.id}"' in page

@@ -78,7 +78,7 @@ def test_italian_dot_groups_thousands(client, auth, sales_user, deal):
     auth.login(sales_user)
     refused = save_amount(client, deal, "12.50", IT)
     assert refused.status_code == 422
-    assert "12.50 is not a number in Italian: write 12,50." in refused.text
+    assert "12.50 non è un numero in italiano: scrivi 12,50." in refused.text
     assert 'value="12.50"' in refused.text and stored(deal).version == 1
 
 
@@ -100,7 +100,7 @@ def test_inline_probability_and_date_in_the_locale(client, auth, sales_user, dea
     whole = client.post(
         f"{url}/probability", data={"probability": "12,5", "version": "1"}, headers=IT
     )
-    assert whole.status_code == 422 and "12,5 is not a whole number: write 12 or 13." in whole.text
+    assert whole.status_code == 422 and "12,5 non è un numero intero: scrivi 12 o 13." in whole.text
     assert 'inputmode="numeric"' in whole.text and 'value="12,5"' in whole.text
     ok = client.post(f"{url}/probability", data={"probability": "۴۰", "version": "1"}, headers=FA)
     assert ok.status_code == 200 and stored(deal).probability == 40
@@ -165,7 +165,7 @@ def test_full_form_reads_italian_amount_and_date(client, auth, sales_user, pipel
     assert (opp.amount, opp.close_date) == (Decimal("1500.50"), date(2026, 12, 31))
     data |= {"name": "Wrong day", "close_date": "12/31/2026"}
     refused = client.post("/opportunities/new", data=data, headers={"Accept-Language": "it"})
-    assert "12/31/2026 is not a date in Italian: write it as DD/MM/YYYY" in refused.text
+    assert "12/31/2026 non è una data in italiano: scrivila come DD/MM/YYYY" in refused.text
     assert 'value="12/31/2026"' in refused.text and count(Opportunity) == 1
 
 
@@ -193,9 +193,8 @@ def test_product_line_quantity_in_italian(client, auth, sales_user, deal):
     editor = client.get(f"/opportunities/{deal.id}/panels/products?edit_line={line.id}", headers=IT)
     assert 'value="1,50"' in editor.text and 'value="1000,50"' in editor.text
     refused = client.post(url, data={**data, "quantity": "1.5"}, headers=IT)
-    assert (
-        refused.status_code == 422 and "1.5 is not a number in Italian: write 1,5." in refused.text
-    )
+    assert refused.status_code == 422
+    assert "1.5 non è un numero in italiano: scrivi 1,5." in refused.text
     assert 'value="1.5"' in refused.text and count(OpportunityLine) == 1
 
 
@@ -265,9 +264,8 @@ def test_renewal_dialog_reads_amount_and_uplift_in_italian(
     }
     before = count(Opportunity)
     refused = client.post(url, data={**data, "uplift": "2.5"}, headers=IT)
-    assert (
-        refused.status_code == 422 and "2.5 is not a number in Italian: write 2,5." in refused.text
-    )
+    assert refused.status_code == 422
+    assert "2.5 non è un numero in italiano: scrivi 2,5." in refused.text
     assert 'value="2.5"' in refused.text and count(Opportunity) == before
     response = client.post(url, data=data, headers=IT)
     assert response.status_code == 200

@@ -244,7 +244,7 @@ def test_money_reads_the_given_or_current_locale_and_keeps_its_bounds(app):
     assert fields.money("amount", "12.345") == Decimal("12.34")  # outside a request: English
     with app.test_request_context("/", headers={"Accept-Language": "it"}):
         assert fields.money("amount", "12,50") == Decimal("12.50")
-        assert "write 12,50" in _error(lambda: fields.money("amount", "12.50"))["amount"]
+        assert "scrivi 12,50" in _error(lambda: fields.money("amount", "12.50"))["amount"]
     assert fields.money("amount", "") is None
     assert _error(lambda: fields.money("amount", " ", required=True)) == {
         "amount": "This field is required."
@@ -298,6 +298,6 @@ def test_parse_collects_every_field_error_in_the_locale(app):
         }
         errors = _error(lambda: fields.parse({"amount": "12.50", "objective": "1,500.50"}))
         assert errors == {
-            "amount": "12.50 is not a number in Italian: write 12,50.",
-            "objective": "1,500.50 is not a number in Italian: write 1500,50 or 1.500,50.",
+            "amount": "12.50 non è un numero in italiano: scrivi 12,50.",
+            "objective": "1,500.50 non è un numero in italiano: scrivi 1500,50 o 1.500,50.",
         }

@@ -1,13 +1,16 @@
 """The fields of each record kind as files carry them: one registry for import and export.
 
 Each field has a key (a column of the model, or a reference such as ``account`` or ``stage``
-resolved by name), the English header an export writes, and the other header names an
-import recognises (Italian, and the names Vtiger, Pipedrive and Odoo exports use).
+resolved by name), its label (a lazy string: the header an export writes, in the exporter's
+language; ``english(label)`` gives the English one), and the other header names an import
+recognises (Italian, and the names Vtiger, Pipedrive and Odoo exports use).
 Custom fields (``CustomField``) join as ``custom.<key>`` with their label as header.
 """
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from .extensions import db
@@ -23,29 +26,29 @@ ENTITIES = ("opportunity", "account", "contact", "lead")
 @dataclass(frozen=True)
 class DataField:
     key: str
-    label: str
+    label: str  # a lazy string for the built-in fields, the label as typed for custom ones
     kind: str = "text"
     aliases: tuple[str, ...] = ()
     required: bool = False
 
 
 _EXTERNAL = DataField(
-    "external_id", "External ID", "text", ("ID", "Id esterno", "Record ID", "ID esterno")
+    "external_id", _l("External ID"), "text", ("ID", "Id esterno", "Record ID", "ID esterno")
 )
 _OWNER = DataField(
     "owner",
-    "Owner",
+    _l("Owner"),
     "user",
     ("Proprietario", "Assegnato a", "Assigned To", "Salesperson", "Commerciale", "Responsabile"),
 )
-_DESCRIPTION = DataField("description", "Description", "text", ("Descrizione", "Note", "Notes"))
+_DESCRIPTION = DataField("description", _l("Description"), "text", ("Descrizione", "Note", "Notes"))
 
 FIELDS: dict[str, tuple[DataField, ...]] = {
     "opportunity": (
         _EXTERNAL,
         DataField(
             "name",
-            "Name",
+            _l("Name"),
             "text",
             (
                 "Nome",
@@ -64,7 +67,7 @@ FIELDS: dict[str, tuple[DataField, ...]] = {
         ),
         DataField(
             "account",
-            "Account",
+            _l("Account"),
             "account",
             (
                 "Azienda",
@@ -80,18 +83,20 @@ FIELDS: dict[str, tuple[DataField, ...]] = {
         ),
         DataField(
             "contact",
-            "Contact",
+            _l("Contact"),
             "contact",
             ("Contatto", "Person", "Contact Name", "Contact person"),
         ),
-        DataField("amount", "Amount", "money", ("Importo", "Valore", "Value", "Expected Revenue")),
-        DataField("currency", "Currency", "text", ("Valuta",)),
-        DataField("stage", "Stage", "stage", ("Fase", "Sales Stage", "Fase di vendita")),
-        DataField("pipeline", "Pipeline", "pipeline", ("Pipeline di vendita",)),
+        DataField(
+            "amount", _l("Amount"), "money", ("Importo", "Valore", "Value", "Expected Revenue")
+        ),
+        DataField("currency", _l("Currency"), "text", ("Valuta",)),
+        DataField("stage", _l("Stage"), "stage", ("Fase", "Sales Stage", "Fase di vendita")),
+        DataField("pipeline", _l("Pipeline"), "pipeline", ("Pipeline di vendita",)),
         _OWNER,
         DataField(
             "close_date",
-            "Close date",
+            _l("Close date"),
             "date",
             (
                 "Data chiusura",
@@ -104,24 +109,26 @@ FIELDS: dict[str, tuple[DataField, ...]] = {
                 "Data chiusura prevista",
             ),
         ),
-        DataField("probability", "Probability", "percent", ("Probabilità", "Probability (%)")),
-        DataField("status", "Status", "status", ("Stato",)),
+        DataField("probability", _l("Probability"), "percent", ("Probabilità", "Probability (%)")),
+        DataField("status", _l("Status"), "status", ("Stato",)),
         DataField(
             "forecast_category",
-            "Forecast category",
+            _l("Forecast category"),
             "forecast_category",
             ("Categoria previsione", "Categoria di previsione", "Forecast Category"),
         ),
-        DataField("source", "Source", "source", ("Origine", "Fonte", "Lead Source")),
-        DataField("tags", "Tags", "tags", ("Etichette", "Tag", "Labels", "Label")),
-        DataField("lost_reason", "Lost reason", "lost_reason", ("Motivo perdita", "Lost Reason")),
+        DataField("source", _l("Source"), "source", ("Origine", "Fonte", "Lead Source")),
+        DataField("tags", _l("Tags"), "tags", ("Etichette", "Tag", "Labels", "Label")),
+        DataField(
+            "lost_reason", _l("Lost reason"), "lost_reason", ("Motivo perdita", "Lost Reason")
+        ),
         _DESCRIPTION,
     ),
     "account": (
         _EXTERNAL,
         DataField(
             "name",
-            "Name",
+            _l("Name"),
             "text",
             (
                 "Nome",
@@ -134,35 +141,38 @@ FIELDS: dict[str, tuple[DataField, ...]] = {
             ),
             required=True,
         ),
-        DataField("industry", "Industry", "text", ("Settore", "Industria")),
-        DataField("website", "Website", "text", ("Sito web", "Sito", "Web")),
-        DataField("phone", "Phone", "text", ("Telefono",)),
-        DataField("email", "Email", "email", ("E-mail", "Posta elettronica")),
-        DataField("address", "Address", "text", ("Indirizzo", "Street", "Via")),
-        DataField("city", "City", "text", ("Città", "Comune")),
-        DataField("country", "Country", "text", ("Paese", "Nazione", "Stato")),
+        DataField("industry", _l("Industry"), "text", ("Settore", "Industria")),
+        DataField("website", _l("Website"), "text", ("Sito web", "Sito", "Web")),
+        DataField("phone", _l("Phone"), "text", ("Telefono",)),
+        DataField("email", _l("Email"), "email", ("E-mail", "Posta elettronica")),
+        DataField("address", _l("Address"), "text", ("Indirizzo", "Street", "Via")),
+        DataField("city", _l("City"), "text", ("Città", "Comune")),
+        DataField("country", _l("Country"), "text", ("Paese", "Nazione", "Stato")),
         _OWNER,
         _DESCRIPTION,
     ),
     "contact": (
         _EXTERNAL,
-        DataField("first_name", "First name", "text", ("Nome", "Given name", "First Name")),
+        DataField("first_name", _l("First name"), "text", ("Nome", "Given name", "First Name")),
         DataField(
             "last_name",
-            "Last name",
+            _l("Last name"),
             "text",
             ("Cognome", "Family name", "Last Name"),
             required=True,
         ),
-        DataField("email", "Email", "email", ("E-mail", "Posta elettronica", "Email address")),
-        DataField("phone", "Phone", "text", ("Telefono", "Office Phone", "Work phone")),
-        DataField("mobile", "Mobile", "text", ("Cellulare", "Mobile Phone", "Cell")),
+        DataField("email", _l("Email"), "email", ("E-mail", "Posta elettronica", "Email address")),
+        DataField("phone", _l("Phone"), "text", ("Telefono", "Office Phone", "Work phone")),
+        DataField("mobile", _l("Mobile"), "text", ("Cellulare", "Mobile Phone", "Cell")),
         DataField(
-            "title", "Title", "text", ("Ruolo", "Job title", "Qualifica", "Titolo", "Job Position")
+            "title",
+            _l("Title"),
+            "text",
+            ("Ruolo", "Job title", "Qualifica", "Titolo", "Job Position"),
         ),
         DataField(
             "account",
-            "Account",
+            _l("Account"),
             "account",
             (
                 "Azienda",
@@ -175,18 +185,18 @@ FIELDS: dict[str, tuple[DataField, ...]] = {
             ),
         ),
         _OWNER,
-        DataField("notes", "Notes", "text", ("Note", "Description", "Descrizione")),
+        DataField("notes", _l("Notes"), "text", ("Note", "Description", "Descrizione")),
     ),
     "lead": (
         _EXTERNAL,
-        DataField("first_name", "First name", "text", ("Nome", "First Name")),
-        DataField("last_name", "Last name", "text", ("Cognome", "Last Name"), required=True),
-        DataField("company", "Company", "text", ("Azienda", "Organization", "Organizzazione")),
-        DataField("email", "Email", "email", ("E-mail", "Posta elettronica")),
-        DataField("phone", "Phone", "text", ("Telefono",)),
-        DataField("title", "Title", "text", ("Ruolo", "Job title", "Qualifica")),
-        DataField("source", "Source", "source", ("Origine", "Fonte", "Lead Source")),
-        DataField("status", "Status", "text", ("Stato", "Lead Status")),
+        DataField("first_name", _l("First name"), "text", ("Nome", "First Name")),
+        DataField("last_name", _l("Last name"), "text", ("Cognome", "Last Name"), required=True),
+        DataField("company", _l("Company"), "text", ("Azienda", "Organization", "Organizzazione")),
+        DataField("email", _l("Email"), "email", ("E-mail", "Posta elettronica")),
+        DataField("phone", _l("Phone"), "text", ("Telefono",)),
+        DataField("title", _l("Title"), "text", ("Ruolo", "Job title", "Qualifica")),
+        DataField("source", _l("Source"), "source", ("Origine", "Fonte", "Lead Source")),
+        DataField("status", _l("Status"), "text", ("Stato", "Lead Status")),
         _OWNER,
         _DESCRIPTION,
     ),
@@ -205,3 +215,9 @@ def fields_for(entity: str) -> list[DataField]:
         *FIELDS[entity],
         *(DataField(f"custom.{c.key}", c.label, kinds.get(c.type, "text")) for c in custom),
     ]
+
+
+def english(label) -> str:
+    """The English words of a field's label (a lazy string's message), whatever the reader's
+    language; a custom field's label as it is."""
+    return getattr(label, "_args", (label,))[0] if isinstance(label, LazyString) else str(label)

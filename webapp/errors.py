@@ -1,5 +1,7 @@
 """Domain errors raised by services and turned into pages by the views."""
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     """Base of the errors a user can cause; ``message`` is safe to show."""
@@ -20,14 +22,14 @@ class ValidationError(DomainError):
         if isinstance(errors, str):
             errors = {"__all__": errors}
         self.errors = errors
-        super().__init__("; ".join(errors.values()))
+        super().__init__("; ".join(str(message) for message in errors.values()))
 
 
 class PermissionDenied(DomainError):
     status = 403
 
-    def __init__(self, message: str = "You are not allowed to do that."):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("You are not allowed to do that."))
 
 
 class NotFound(DomainError):
@@ -43,8 +45,10 @@ class ConflictError(DomainError):
         self.current = current
         super().__init__(
             message
-            or "Someone else changed this deal meanwhile. Nothing was saved; "
-            "review the current values and try again."
+            or _(
+                "Someone else changed this deal meanwhile. Nothing was saved; "
+                "review the current values and try again."
+            )
         )
 
 
@@ -58,4 +62,4 @@ class GateError(DomainError):
         self.problems = [p["message"] if isinstance(p, dict) else str(p) for p in problems]
         self.fields = [p["field"] for p in problems if isinstance(p, dict) and p.get("field")]
         self.stage = stage
-        super().__init__("This stage needs: " + "; ".join(self.problems))
+        super().__init__(_("This stage needs: %(problems)s", problems="; ".join(self.problems)))

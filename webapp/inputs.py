@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from flask import Flask
+from flask_babel import gettext as _
 from sqlalchemy import BigInteger, Float, Integer, Numeric, String, event, inspect
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
@@ -102,16 +103,16 @@ def text(
     required and blank, longer than ``max_len`` or holds control characters."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationError({field: "This field is required."})
+            raise ValidationError({field: _("This field is required.")})
         return None
     value = str(value).strip()
     if len(value) > max_len:
-        raise ValidationError({field: f"At most {max_len} characters."})
+        raise ValidationError({field: _("At most %(num)s characters.", num=max_len)})
     if control_characters(value, multiline=multiline):
         if multiline:
-            message = "Remove the control characters (such as NUL) from this text."
+            message = _("Remove the control characters (such as NUL) from this text.")
         else:
-            message = "Remove the line breaks and control characters from this text."
+            message = _("Remove the line breaks and control characters from this text.")
         raise ValidationError({field: message})
     return value
 
@@ -137,9 +138,9 @@ def _problem(column, value) -> str | None:
         return None
     if isinstance(kind, String) and isinstance(value, str):
         if control_characters(value, multiline=kind.length is None):
-            return "Remove the control characters (such as NUL) from this text."
+            return _("Remove the control characters (such as NUL) from this text.")
         if kind.length is not None and len(value) > kind.length:
-            return f"At most {kind.length} characters."
+            return _("At most %(num)s characters.", num=kind.length)
     elif (
         isinstance(kind, Numeric)
         and not isinstance(kind, Float)
@@ -149,16 +150,16 @@ def _problem(column, value) -> str | None:
         try:
             rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-(kind.scale or 0)))
         except InvalidOperation:
-            return "This number is too large."
+            return _("This number is too large.")
         if not fits(rounded, kind.precision, kind.scale or 0):
-            return "This number is too large."
+            return _("This number is too large.")
     elif (
         isinstance(kind, Integer)
         and not isinstance(kind, BigInteger)
         and isinstance(value, int)
         and not -MAX_ID - 1 <= value <= MAX_ID
     ):
-        return "This number is too large."
+        return _("This number is too large.")
     return None
 
 

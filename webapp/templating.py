@@ -86,6 +86,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["editable"] = editable
     app.jinja_env.filters.update(day=formats.day, gregorian=formats.gregorian)
     app.jinja_env.filters.update(moment=formats.moment, ago=formats.ago)
+    app.jinja_env.filters.update(number=formats.number, percent=formats.percent)
     app.jinja_env.filters["timeline_value"] = shown_value
     app.jinja_env.filters["field_label"] = present.field_label
     app.jinja_env.filters["timeline_message"] = present.message

@@ -25,7 +25,7 @@ def test_create_and_convert_a_lead(page, login, sales_user, pipeline):
     page.get_by_label("Description").fill("Met at the fair; wants 40 seats")
     page.get_by_role("button", name="Create lead").click()
     page.wait_for_url(re.compile(r"/leads/\d+$"))
-    assert page.locator("[data-lead-status]").inner_text() == "new"
+    assert page.locator("[data-lead-status]").inner_text() == "New"
 
     page.get_by_role("link", name="Convert…").click()
     page.wait_for_url(re.compile(r"/leads/\d+/convert$"))
@@ -66,7 +66,7 @@ def test_create_and_convert_a_lead(page, login, sales_user, pipeline):
 
     # the lead keeps its history and points at what it became
     page.goto(f"/leads/{lead.id}")
-    assert page.locator("[data-lead-status]").inner_text() == "converted"
+    assert page.locator("[data-lead-status]").inner_text() == "Converted"
     assert (
         page.locator('[data-panel="lead-conversion"]')
         .get_by_role("link", name="Nord Foods seats")

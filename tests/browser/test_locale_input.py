@@ -22,7 +22,7 @@ def test_italian_amount_in_the_inline_editor(new_page, login, sales_user, create
     editor.fill("1,500.50")
     amount.get_by_role("button", name="Salva").click()
     expect(amount.locator(".invalid-feedback")).to_have_text(
-        "1,500.50 is not a number in Italian: write 1500,50 or 1.500,50."
+        "1,500.50 non è un numero in italiano: scrivi 1500,50 o 1.500,50."
     )
     expect(amount.get_by_role("textbox", name="Importo")).to_have_value("1,500.50")
     db.session.expire_all()

@@ -7,6 +7,7 @@ saves from the same token only the first wins and the second gets ConflictError.
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import update
 
 from ..errors import ConflictError, ValidationError
@@ -23,7 +24,9 @@ def _parse(value) -> datetime:
     try:
         return datetime.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationError({"updated_at": "The form is out of date; reload the page."}) from None
+        raise ValidationError(
+            {"updated_at": _("The form is out of date; reload the page.")}
+        ) from None
 
 
 def claim(row, submitted, message: str) -> None:
@@ -33,7 +36,7 @@ def claim(row, submitted, message: str) -> None:
     nothing is written on error.
     """
     if submitted in (None, ""):
-        raise ValidationError({"updated_at": "The form is out of date; reload the page."})
+        raise ValidationError({"updated_at": _("The form is out of date; reload the page.")})
     model = type(row)
     result = db.session.execute(
         update(model)

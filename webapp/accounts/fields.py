@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from ..errors import ValidationError
 from ..models import SALES_GROUP, User
@@ -18,7 +19,9 @@ def email(field: str, value) -> str | None:
             value, check_deliverability=False, globally_deliverable=False
         ).normalized
     except EmailNotValidError:
-        raise ValidationError({field: "Enter an email address such as anna@example.com."}) from None
+        raise ValidationError(
+            {field: _("Enter an email address such as anna@example.com.")}
+        ) from None
 
 
 def website(field: str, value) -> str | None:
@@ -26,14 +29,14 @@ def website(field: str, value) -> str | None:
     if value and "://" not in value:
         value = f"https://{value}"
     if value and not value.lower().startswith(("http://", "https://")):
-        raise ValidationError({field: "Enter a web address such as https://example.com."})
+        raise ValidationError({field: _("Enter a web address such as https://example.com.")})
     return value
 
 
 def owner(field: str, value) -> User | None:
     user = row(field, User, value, "owner")
     if user is not None and (not user.active or not user.in_group(SALES_GROUP)):
-        raise ValidationError({field: "The owner must be an active member of the sales group."})
+        raise ValidationError({field: _("The owner must be an active member of the sales group.")})
     return user
 
 

@@ -1,11 +1,12 @@
 """Account forms: rendering, CSRF and typed-input keeping; the rules live in the services."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
 
 
 def owner_field():
-    return SelectField("Owner", coerce=str, validate_choice=False)
+    return SelectField(_l("Owner"), coerce=str, validate_choice=False)
 
 
 def set_owner_choices(form, users) -> None:
@@ -13,15 +14,15 @@ def set_owner_choices(form, users) -> None:
 
 
 class AccountForm(FlaskForm):
-    name = StringField("Name")
-    industry = StringField("Industry")
-    website = StringField("Website")
-    phone = StringField("Phone")
-    email = EmailField("Email")
-    address = TextAreaField("Address")
-    city = StringField("City")
-    country = StringField("Country")
-    description = TextAreaField("Description")
+    name = StringField(_l("Name"))
+    industry = StringField(_l("Industry"))
+    website = StringField(_l("Website"))
+    phone = StringField(_l("Phone"))
+    email = EmailField(_l("Email"))
+    address = TextAreaField(_l("Address"))
+    city = StringField(_l("City"))
+    country = StringField(_l("Country"))
+    description = TextAreaField(_l("Description"))
     owner_id = owner_field()
     updated_at = HiddenField()
 

@@ -1,5 +1,6 @@
 """The list of accounts: its columns and filters on the shared record list."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..extensions import db
@@ -12,14 +13,14 @@ from . import services
 COLUMNS = {
     c.key: c
     for c in (
-        Column("name", "Name", lambda: Account.name, nullable=False),
-        Column("industry", "Industry", lambda: Account.industry),
-        Column("city", "City", lambda: Account.city),
-        Column("country", "Country", lambda: Account.country),
-        Column("phone", "Phone", lambda: Account.phone),
-        Column("email", "Email", lambda: Account.email),
-        Column("website", "Website", lambda: Account.website),
-        Column("open_deals", "Open deals", align="end"),
+        Column("name", _l("Name"), lambda: Account.name, nullable=False),
+        Column("industry", _l("Industry"), lambda: Account.industry),
+        Column("city", _l("City"), lambda: Account.city),
+        Column("country", _l("Country"), lambda: Account.country),
+        Column("phone", _l("Phone"), lambda: Account.phone),
+        Column("email", _l("Email"), lambda: Account.email),
+        Column("website", _l("Website"), lambda: Account.website),
+        Column("open_deals", _l("Open deals"), align="end"),
         *common_columns(Account),
     )
 }

@@ -11,6 +11,7 @@ spelling), the user is asked to pick one or to confirm a new account
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..errors import ValidationError
@@ -127,12 +128,12 @@ def picked_account(value, field: str = "account_id") -> Account | None:
         return value
     number = value if isinstance(value, int) else integer(str(value).strip(), minimum=1)
     account = None if number is None else db.session.get(Account, number)
-    for _ in range(10):  # follow a short chain of merges
+    for _step in range(10):  # follow a short chain of merges
         if account is None or account.deleted_at is None or account.merged_into_id is None:
             break
         account = db.session.get(Account, account.merged_into_id)
     if account is None or account.deleted_at is not None:
-        raise ValidationError({field: "Unknown account."})
+        raise ValidationError({field: _("Unknown account.")})
     return account
 
 
@@ -151,18 +152,23 @@ def choose_account(
     name = text(field, data.get("account_name"))
     if not name:
         if required:
-            raise ValidationError({field: "Pick an account or type the name of a new one."})
+            raise ValidationError({field: _("Pick an account or type the name of a new one.")})
         return None
     same = exact_matches(name)
     if len(same) == 1:
         return same[0]
     if same:
-        raise ValidationError({field: f"Several accounts are named “{name}”: pick one of them."})
+        raise ValidationError(
+            {field: _("Several accounts are named “%(name)s”: pick one of them.", name=name)}
+        )
     if not confirmed(data) and near_matches(name):
         raise ValidationError(
             {
-                field: f"Accounts with a similar name exist: pick one of them, "
-                f"or confirm that “{name}” is a new account."
+                field: _(
+                    "Accounts with a similar name exist: pick one of them, "
+                    "or confirm that “%(name)s” is a new account.",
+                    name=name,
+                )
             }
         )
     return name

@@ -10,6 +10,8 @@ to it still lead somewhere. One call, one transaction. Admins and managers only.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from .. import permissions
@@ -26,16 +28,16 @@ MERGED = "Duplicate merged"  # the timeline message on each moved deal
 
 # Form field -> label, in the order the comparison shows them.
 ACCOUNT_FIELDS = {
-    "name": "Name",
-    "industry": "Industry",
-    "website": "Website",
-    "phone": "Phone",
-    "email": "Email",
-    "address": "Address",
-    "city": "City",
-    "country": "Country",
-    "description": "Description",
-    "owner_id": "Owner",
+    "name": _l("Name"),
+    "industry": _l("Industry"),
+    "website": _l("Website"),
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "address": _l("Address"),
+    "city": _l("City"),
+    "country": _l("Country"),
+    "description": _l("Description"),
+    "owner_id": _l("Owner"),
 }
 
 
@@ -75,7 +77,7 @@ class MergeCounts:
 def check_pair(user: User, survivor, merged, *, missing: str, same: str) -> None:
     """Permission, two different live records; raises (with the ``missing`` or ``same``
     message) before anything is written."""
-    permissions.require(can_merge(user), "Only administrators and managers may merge records.")
+    permissions.require(can_merge(user), _("Only administrators and managers may merge records."))
     for row in (survivor, merged):
         if row is None or row.deleted_at is not None:
             raise NotFound(missing)
@@ -88,7 +90,7 @@ def taken_values(merged, take: Iterable[str], fields: dict, parse, required: str
     ``parse`` (which needs the ``required`` field)."""
     take = set(take)
     if take - set(fields):
-        raise ValidationError({"take": "Unknown field to merge."})
+        raise ValidationError({"take": _("Unknown field to merge.")})
     data = {field: _raw(merged, field) for field in (required, *take)}
     values = parse(data)
     return {attr: value for attr, value in values.items() if FIELD_NAMES.get(attr, attr) in take}
@@ -109,8 +111,8 @@ def merge_accounts(
         user,
         survivor,
         merged,
-        missing="This account does not exist or was deleted.",
-        same="Pick another account to merge with.",
+        missing=_("This account does not exist or was deleted."),
+        same=_("Pick another account to merge with."),
     )
     values = taken_values(merged, take, ACCOUNT_FIELDS, parse_account, "name")
     if "name" in values:
@@ -122,7 +124,9 @@ def merge_accounts(
             )
         )
         if same:
-            raise ValidationError({"name": f"An account named “{values['name']}” already exists."})
+            raise ValidationError(
+                {"name": _("An account named “%(name)s” already exists.", name=values["name"])}
+            )
     for attribute, value in values.items():
         setattr(survivor, attribute, value)
     counts = MergeCounts()
@@ -209,7 +213,7 @@ def merged_accounts(account: Account) -> list[Account]:
 def survivor_of(model, row_id: int):
     """The live record a merged (trashed) one was merged into, or None."""
     row = db.session.get(model, row_id)
-    for _ in range(10):  # follow a short chain of merges
+    for _step in range(10):  # follow a short chain of merges
         if row is None or row.merged_into_id is None:
             break
         row = db.session.get(model, row.merged_into_id)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import ValidationError
@@ -87,11 +88,19 @@ def _chosen(spec: MergeKind, record, other) -> dict:
 
 def _done_message(spec: MergeKind, counts) -> str:
     if spec.kind == "account":
-        return (
-            f"Accounts merged: {counts.deals} deals, {counts.links} partner or competitor "
-            f"links, {counts.contacts} contacts and {counts.leads} leads moved."
+        return _(
+            "Accounts merged: deals moved: %(deals)s; partner or competitor links: %(links)s; "
+            "contacts: %(contacts)s; leads: %(leads)s.",
+            deals=counts.deals,
+            links=counts.links,
+            contacts=counts.contacts,
+            leads=counts.leads,
         )
-    return (
-        f"Contacts merged: {counts.deals} deals as primary contact, {counts.links} deal roles, "
-        f"{counts.activities} activities and {counts.leads} leads moved."
+    return _(
+        "Contacts merged: deals moved as primary contact: %(deals)s; deal roles: %(links)s; "
+        "activities: %(activities)s; leads: %(leads)s.",
+        deals=counts.deals,
+        links=counts.links,
+        activities=counts.activities,
+        leads=counts.leads,
     )

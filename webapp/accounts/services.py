@@ -8,6 +8,7 @@ The deals shown in a folder are limited by ``permissions.visible_opportunities``
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -104,12 +105,12 @@ def open_deal_totals(user: User, account_ids: list[int]) -> dict[int, tuple[int,
 def get_account(user: User, account_id: int) -> Account:
     account = db.session.get(Account, account_id)
     if account is None or account.deleted_at is not None:
-        raise NotFound("This account does not exist or was deleted.")
+        raise NotFound(_("This account does not exist or was deleted."))
     return account
 
 
 def require_edit_account(user: User, account) -> None:
-    message = "You may not edit this account: it belongs to someone else."
+    message = _("You may not edit this account: it belongs to someone else.")
     permissions.require(can_edit_account(user, account), message)
 
 
@@ -206,7 +207,9 @@ def _check_unique_name(name: str, account: Account | None = None) -> None:
     """No other live account has the same name (as ``names.name_key`` compares)."""
     same = next((a for a in matching.exact_matches(name, limit=2) if a is not account), None)
     if same is not None:
-        raise ValidationError({"name": f"An account named “{same.name}” already exists."})
+        raise ValidationError(
+            {"name": _("An account named “%(name)s” already exists.", name=same.name)}
+        )
 
 
 @transactional
@@ -218,8 +221,10 @@ def create_account(user: User, data: dict) -> Account:
     if not matching.confirmed(data) and matching.near_matches(values["name"]):
         raise ValidationError(
             {
-                "name": "Accounts with a similar name exist: open one of them, or confirm that "
-                "this is a new account."
+                "name": _(
+                    "Accounts with a similar name exist: open one of them, or confirm that "
+                    "this is a new account."
+                )
             }
         )
     values.setdefault("owner", None)
@@ -241,8 +246,10 @@ def update_account(user: User, account: Account, data: dict, updated_at) -> dict
     concurrency.claim(
         account,
         updated_at,
-        "Someone else changed this account meanwhile. Nothing was saved; "
-        "your input is kept below next to the current values.",
+        _(
+            "Someone else changed this account meanwhile. Nothing was saved; "
+            "your input is kept below next to the current values."
+        ),
     )
     apply(account, changes)
     return changes

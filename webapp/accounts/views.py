@@ -1,6 +1,7 @@
 from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import ConflictError, ValidationError
@@ -89,7 +90,7 @@ def new():
             add_errors(form, exc.errors)
             status = 422
         else:
-            flash(f"Account “{account.name}” created.", "success")
+            flash(_("Account “%(name)s” created.", name=account.name), "success")
             return redirect(url_for("accounts.detail", account_id=account.id))
     return render_template("accounts/form.html", form=form, account=None), status
 
@@ -98,7 +99,7 @@ def new():
 def detail(account_id: int):
     survivor = survivor_of(Account, account_id)
     if survivor is not None and survivor.id != account_id:  # merged: its survivor's page
-        flash("This account was merged into the one shown here.", "info")
+        flash(_("This account was merged into the one shown here."), "info")
         return redirect(url_for("accounts.detail", account_id=survivor.id))
     account = services.get_account(current_user, account_id)
     return render_template(
@@ -132,7 +133,7 @@ def edit(account_id: int):
         save = partial(services.update_account, current_user, account)
         status, conflict = submit_edit(form, account, save)
         if status == 200:
-            flash("Account saved.", "success")
+            flash(_("Account saved."), "success")
             return redirect(url_for("accounts.detail", account_id=account.id))
     return render_template(
         "accounts/form.html", form=form, account=account, conflict=conflict

@@ -1,5 +1,6 @@
 """The list of contacts: its columns and filters on the shared record list."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -12,16 +13,16 @@ from ..models import Account, Contact, User
 COLUMNS = {
     c.key: c
     for c in (
-        Column("name", "Name", lambda: Contact.last_name, nullable=False),
+        Column("name", _l("Name"), lambda: Contact.last_name, nullable=False),
         Column(
             "account",
-            "Account",
+            _l("Account"),
             lambda: select(Account.name).where(Account.id == Contact.account_id).scalar_subquery(),
         ),
-        Column("title", "Job title", lambda: Contact.title),
-        Column("email", "Email", lambda: Contact.email),
-        Column("phone", "Phone", lambda: Contact.phone),
-        Column("mobile", "Mobile", lambda: Contact.mobile),
+        Column("title", _l("Job title"), lambda: Contact.title),
+        Column("email", _l("Email"), lambda: Contact.email),
+        Column("phone", _l("Phone"), lambda: Contact.phone),
+        Column("mobile", _l("Mobile"), lambda: Contact.mobile),
         *common_columns(Contact),
     )
 }

@@ -8,6 +8,8 @@ moved deal's timeline says so; the merged contact is trashed pointing to the sur
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..accounts.fields import parse_contact
@@ -21,15 +23,15 @@ from ..timeline.services import record
 from ..transactions import transactional
 
 CONTACT_FIELDS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "account_id": "Account",
-    "title": "Job title",
-    "email": "Email",
-    "phone": "Phone",
-    "mobile": "Mobile",
-    "notes": "Notes",
-    "owner_id": "Owner",
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "account_id": _l("Account"),
+    "title": _l("Job title"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "mobile": _l("Mobile"),
+    "notes": _l("Notes"),
+    "owner_id": _l("Owner"),
 }
 
 
@@ -52,8 +54,8 @@ def merge_contacts(
         user,
         survivor,
         merged,
-        missing="This contact does not exist or was deleted.",
-        same="Pick another contact to merge with.",
+        missing=_("This contact does not exist or was deleted."),
+        same=_("Pick another contact to merge with."),
     )
     values = taken_values(merged, take, CONTACT_FIELDS, _parse, "last_name")
     changes = {}

@@ -5,6 +5,7 @@ the contact's owner edit them (anyone while unowned). Deals shown are limited by
 ``permissions.visible_opportunities``. Every change calls the ``contact_saved`` hook.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy.orm import joinedload
 
@@ -71,12 +72,12 @@ def matching_contacts(user: User, text_: str = "") -> Select:
 def get_contact(user: User, contact_id: int) -> Contact:
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.deleted_at is not None:
-        raise NotFound("This contact does not exist or was deleted.")
+        raise NotFound(_("This contact does not exist or was deleted."))
     return contact
 
 
 def require_edit_contact(user: User, contact) -> None:
-    message = "You may not edit this contact: it belongs to someone else."
+    message = _("You may not edit this contact: it belongs to someone else.")
     permissions.require(can_edit_contact(user, contact), message)
 
 
@@ -178,8 +179,10 @@ def _values(user: User, data: dict, *, new: bool = False) -> dict:
     if new and not str(data.get(CONFIRM, "")).strip() and likely_duplicates(data):
         raise ValidationError(
             {
-                "last_name": "A contact with this name in this account, or with this email, "
-                "already exists: open it, or confirm that this is another person."
+                "last_name": _(
+                    "A contact with this name in this account, or with this email, "
+                    "already exists: open it, or confirm that this is another person."
+                )
             }
         )
     if has_account:
@@ -211,8 +214,10 @@ def update_contact(user: User, contact: Contact, data: dict, updated_at) -> dict
     concurrency.claim(
         contact,
         updated_at,
-        "Someone else changed this contact meanwhile. Nothing was saved; "
-        "your input is kept below next to the current values.",
+        _(
+            "Someone else changed this contact meanwhile. Nothing was saved; "
+            "your input is kept below next to the current values."
+        ),
     )
     apply(contact, changes)
     db.session.flush()

@@ -1,6 +1,7 @@
 from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.concurrency import token
@@ -15,6 +16,7 @@ from ..extensions import db
 from ..inputs import id_param
 from ..listing.views import record_list_page
 from ..models import Account, Contact
+from ..opportunities.relations import ROLE_LABELS
 from . import listing, services
 from .forms import ContactForm
 from .merge import CONTACT_FIELDS, merge_contacts, merged_contacts
@@ -61,7 +63,7 @@ def new():
             if "last_name" in exc.errors:
                 duplicates = services.likely_duplicates(request.form.to_dict())
         else:
-            flash(f"Contact “{contact.full_name}” created.", "success")
+            flash(_("Contact “%(name)s” created.", name=contact.full_name), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
     return render_template(
         "contacts/form.html", form=form, contact=None, duplicates=duplicates
@@ -72,7 +74,7 @@ def new():
 def detail(contact_id: int):
     survivor = survivor_of(Contact, contact_id)
     if survivor is not None and survivor.id != contact_id:  # merged: its survivor's page
-        flash("This contact was merged into the one shown here.", "info")
+        flash(_("This contact was merged into the one shown here."), "info")
         return redirect(url_for("contacts.detail", contact_id=survivor.id))
     contact = services.get_contact(current_user, contact_id)
     return render_template(
@@ -82,6 +84,7 @@ def detail(contact_id: int):
         can_edit=services.can_edit_contact(current_user, contact),
         can_merge=can_merge(current_user),
         merged=merged_contacts(contact),
+        role_labels=ROLE_LABELS,
     )
 
 
@@ -107,7 +110,7 @@ def edit(contact_id: int):
         save = partial(services.update_contact, current_user, contact)
         status, conflict = submit_edit(form, contact, save)
         if status == 200:
-            flash("Contact saved.", "success")
+            flash(_("Contact saved."), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
     return render_template(
         "contacts/form.html", form=form, contact=contact, conflict=conflict

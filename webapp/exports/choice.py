@@ -11,6 +11,8 @@ columns when none is given).
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import permissions
@@ -39,6 +41,13 @@ DEFAULT_VISIBLE = {
     "lead": ("first_name", "last_name", "company", "email", "status", "owner"),
 }
 FILE_NAMES = {"opportunity": "deals", "account": "accounts", "contact": "contacts", "lead": "leads"}
+# The sheet of an XLSX export, named in the exporter's language.
+SHEET_NAMES = {
+    "opportunity": _l("Deals"),
+    "account": _l("Accounts"),
+    "contact": _l("Contacts"),
+    "lead": _l("Leads"),
+}
 
 
 @dataclass(frozen=True)
@@ -68,13 +77,17 @@ def selected_ids(args) -> list[int]:
     parts = [p for p in parts if p]
     if len(parts) > MAX_SELECTED:
         raise ValidationError(
-            {"ids": f"At most {MAX_SELECTED} selected rows: export the filter instead."}
+            {
+                "ids": _(
+                    "At most %(num)s selected rows: export the filter instead.", num=MAX_SELECTED
+                )
+            }
         )
     ids = [integer(p, minimum=1, maximum=MAX_ID) for p in parts]
     if None in ids:
-        raise ValidationError({"ids": "The selected rows are not valid record ids."})
+        raise ValidationError({"ids": _("The selected rows are not valid record ids.")})
     if not ids:
-        raise ValidationError({"ids": "Select the rows to export first."})
+        raise ValidationError({"ids": _("Select the rows to export first.")})
     return ids
 
 
@@ -117,17 +130,23 @@ def columns(entity: str, mode: str, cols: str | None) -> list[DataField]:
 
 def from_args(user: User, entity: str, args) -> ExportChoice:
     """The export that the query string ``args`` asks for (ValidationError when it is bad)."""
-    fmt = _word(args.get("format"), "format", FORMATS, "csv", "Choose CSV or XLSX.")
-    sep = _word(args.get("sep"), "sep", SEPARATORS, ",", "The separator is a comma or a semicolon.")
+    fmt = _word(args.get("format"), "format", FORMATS, "csv", _("Choose CSV or XLSX."))
+    sep = _word(
+        args.get("sep"), "sep", SEPARATORS, ",", _("The separator is a comma or a semicolon.")
+    )
     scope = _word(
-        args.get("scope"), "scope", SCOPES, "filter", "Export the selected rows, the filter or all."
+        args.get("scope"),
+        "scope",
+        SCOPES,
+        "filter",
+        _("Export the selected rows, the filter or all."),
     )
     mode = _word(
         args.get("columns"),
         "columns",
         COLUMNS,
         "visible",
-        "Export the visible columns or all fields.",
+        _("Export the visible columns or all fields."),
     )
     fields = columns(entity, mode, args.get("cols"))
     return ExportChoice(entity, fields, selection(user, entity, scope, args), fmt, sep)

@@ -1,13 +1,17 @@
 """``export opportunities|accounts|contacts|leads FILE``: every field of every record, as CSV
-or XLSX by the file's extension; ``--as EMAIL`` exports what that user may see."""
+or XLSX by the file's extension; ``--as EMAIL`` exports what that user may see, with the
+headers in their language (English without ``--as``)."""
 
 from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..locale import DEFAULT
 from ..models import User
 from . import choice as choices
 from .writers import csv_chunks, write_xlsx
@@ -26,7 +30,7 @@ def _user(email: str | None) -> User:
         return User(role="admin", email="", name="command line")
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not user.active:
-        raise click.ClickException(f"No active user has the email {email}.")
+        raise click.ClickException(_("No active user has the email %(email)s.", email=email))
     return user
 
 
@@ -46,14 +50,24 @@ def register_export_cli(app: Flask) -> None:
         """Export every field of WHAT to FILE (.csv or .xlsx)."""
         fmt = file.suffix.lower().lstrip(".")
         if fmt not in choices.FORMATS:
-            raise click.ClickException("The file name must end in .csv or .xlsx.")
-        chosen = choices.everything(_user(email), ENTITIES[what], fmt, sep)
-        if fmt == "xlsx":
-            count = write_xlsx(chosen, str(file), sheet=what.capitalize())
-        else:
-            counter = [0]
-            with file.open("wb") as out:
-                for chunk in csv_chunks(chosen, counter):
-                    out.write(chunk)
-            count = counter[0]
-        click.echo(f"Wrote {count} {'row' if count == 1 else 'rows'} of {what} to {file}.")
+            raise click.ClickException(_("The file name must end in .csv or .xlsx."))
+        user = _user(email)
+        with force_locale(user.locale or DEFAULT):
+            entity = ENTITIES[what]
+            chosen = choices.everything(user, entity, fmt, sep)
+            if fmt == "xlsx":
+                count = write_xlsx(chosen, str(file), sheet=str(choices.SHEET_NAMES[entity]))
+            else:
+                counter = [0]
+                with file.open("wb") as out:
+                    for chunk in csv_chunks(chosen, counter):
+                        out.write(chunk)
+                count = counter[0]
+            message = ngettext(
+                "Wrote %(num)s row of %(what)s to %(file)s.",
+                "Wrote %(num)s rows of %(what)s to %(file)s.",
+                count,
+                what=what,
+                file=file,
+            )
+        click.echo(message)

@@ -22,7 +22,7 @@ def _download(entity: str):
     chosen = choices.from_args(current_user, entity, request.args)
     name = f"{choices.FILE_NAMES[entity]}-{date.today().isoformat()}.{chosen.format}"
     if chosen.format == "xlsx":
-        path = _xlsx_file(chosen, sheet=choices.FILE_NAMES[entity].capitalize())
+        path = _xlsx_file(chosen, sheet=str(choices.SHEET_NAMES[entity]))
         response = Response(_chunks_of(path), mimetype=XLSX_TYPE)
         response.call_on_close(lambda: path.unlink(missing_ok=True))
     else:

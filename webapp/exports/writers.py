@@ -38,7 +38,7 @@ def csv_chunks(choice: ExportChoice, counter: list[int] | None = None) -> Iterat
     """The CSV file, one chunk per batch (the header row first); ``counter[0]`` counts rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=choice.separator, lineterminator="\r\n")
-    writer.writerow([neutralised(f.label) for f in choice.fields])
+    writer.writerow([neutralised(str(f.label)) for f in choice.fields])
     yield (BOM + buffer.getvalue()).encode("utf-8")
     mark = choice.decimal_mark
     for rows in _rows(choice):
@@ -69,10 +69,11 @@ def write_xlsx(choice: ExportChoice, target: BinaryIO | str, sheet: str = "Expor
         }
         ws = book.add_worksheet(sheet)
         for index, f in enumerate(choice.fields):
-            width = WIDTHS.get(f.kind, min(max(len(f.label) + 4, 14), 40))
-            ws.set_column(index, index, max(width, len(f.label) + 3))
+            label = str(f.label)
+            width = WIDTHS.get(f.kind, min(max(len(label) + 4, 14), 40))
+            ws.set_column(index, index, max(width, len(label) + 3))
         for index, f in enumerate(choice.fields):
-            ws.write_string(0, index, neutralised(f.label), formats["header"])
+            ws.write_string(0, index, neutralised(str(f.label)), formats["header"])
         ws.freeze_panes(1, 0)
         count = 0
         for rows in _rows(choice):

@@ -9,7 +9,7 @@ live in ``webapp/translations`` and in the folders plugins return from the
 
 from babel import Locale
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, refresh
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -28,8 +28,8 @@ def chosen(code) -> str | None:
 
 
 def select_locale() -> str:
-    """The language of the current request (see the module docstring); English outside
-    one (the CLI, jobs: services' messages are translated where a request reads them)."""
+    """The language of the current request (see the module docstring); English outside a
+    request (the CLI, the import worker) unless a caller forces one (``force_locale``)."""
     if not has_request_context():
         return DEFAULT
     if getattr(current_user, "is_authenticated", False) and chosen(current_user.locale):
@@ -75,6 +75,12 @@ def _ngettext(eval_ctx, singular, plural, num, **variables):
     return _fill(eval_ctx, catalogue().ngettext(singular, plural, num), variables)
 
 
+def _forget_locale(_error=None) -> None:
+    """Drop the request's language from ``g`` when the request ends: an app context shared by
+    several requests (tests, a CLI rendering pages) then speaks English again outside them."""
+    refresh()
+
+
 def init_i18n(app: Flask, plugins) -> None:
     """Bind Flask-Babel with our selector and every catalogue folder (core, then plugins)."""
     folders = [str(CORE_CATALOGS)]
@@ -84,6 +90,7 @@ def init_i18n(app: Flask, plugins) -> None:
     # One Babel per app: its translations cache is keyed by language alone.
     Babel(app, locale_selector=select_locale)
     app.before_request(for_this_request)
+    app.teardown_request(_forget_locale)
     app.context_processor(_template_vars)
     # Templates' ``_()``, ``gettext``, ``ngettext`` and ``{% trans %}``: as the newstyle ones
     # Flask-Babel installs (Markup when autoescaping, ``%(name)s`` filled in), but cheaper.

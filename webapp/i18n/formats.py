@@ -1,5 +1,5 @@
-"""Dates and times as the user's language writes them, for templates (filters ``day``,
-``moment`` and ``ago``).
+"""Dates, times and plain numbers as the user's language writes them, for templates (filters
+``day``, ``moment``, ``ago``, ``number`` and ``percent``).
 
 English and Italian follow Babel (``Dec 1, 2026``, ``1 dic 2026``). Persian shows the Solar
 Hijri calendar in Persian digits (``۱۰ آذر ۱۴۰۵``); ``gregorian`` gives the Gregorian date in the
@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import jdatetime
 from babel.dates import format_date, format_timedelta
+from babel.numbers import format_decimal, format_percent
 from flask_babel import to_user_timezone
 
 from ..locale import current_locale
@@ -68,3 +69,26 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     now = now or utcnow()
     text = format_timedelta(value - now, add_direction=True, locale=current_locale())
     return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
+
+
+def _digits(text: str) -> str:
+    return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
+
+
+def number(value) -> str:
+    """A count or plain number in the user's language, every decimal kept: ``1,234.5``,
+    ``1.234,5``, ``۱٬۲۳۴٫۵``; ``""`` for None."""
+    if value is None:
+        return ""
+    text = format_decimal(
+        value, locale=current_locale(), decimal_quantization=False, numbering_system="default"
+    )
+    return _digits(text)
+
+
+def percent(value) -> str:
+    """A whole percentage (25 for 25 %) as the language writes it: ``25%``, ``۲۵%``."""
+    if value is None:
+        return ""
+    share = value / 100
+    return _digits(format_percent(share, locale=current_locale(), numbering_system="default"))

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import jobs
@@ -40,7 +41,9 @@ def importing_user(email: str | None) -> User:
     else:
         user = db.session.scalar(query.where(User.role == "admin").order_by(User.id))
     if user is None:
-        raise click.ClickException(f"No active user {email}." if email else "No admin yet.")
+        raise click.ClickException(
+            _("No active user %(email)s.", email=email) if email else _("No admin yet.")
+        )
     return user
 
 
@@ -52,9 +55,11 @@ def file_mapping(entity: str, headers: list[str], given: str | None) -> dict[int
         try:
             named = json.loads(given)
         except ValueError as error:
-            raise click.BadParameter(f"not JSON ({error}).", param_hint="--mapping") from None
+            raise click.BadParameter(
+                _("not JSON (%(error)s).", error=error), param_hint="--mapping"
+            ) from None
         if not isinstance(named, dict):
-            raise click.BadParameter('use {"File header": "field key"}.', param_hint="--mapping")
+            raise click.BadParameter(_('use {"File header": "field key"}.'), param_hint="--mapping")
         keys = {f.key for f in fields_for(entity)}
         positions = {h.strip().casefold(): i for i, h in reversed(list(enumerate(headers)))}
         mapping = {}
@@ -62,17 +67,23 @@ def file_mapping(entity: str, headers: list[str], given: str | None) -> dict[int
             index = positions.get(str(header).strip().casefold())
             if index is None:
                 raise click.BadParameter(
-                    f"the file has no column “{header}”.", param_hint="--mapping"
+                    _("the file has no column “%(header)s”.", header=header),
+                    param_hint="--mapping",
                 )
             if key not in keys:
                 raise click.BadParameter(
-                    f"“{key}” is not a field of {entity} ({', '.join(sorted(keys))}).",
+                    _(
+                        "“%(key)s” is not a field of %(entity)s (%(keys)s).",
+                        key=key,
+                        entity=entity,
+                        keys=", ".join(sorted(keys)),
+                    ),
                     param_hint="--mapping",
                 )
             mapping[index] = key
     if not mapping:
         raise click.ClickException(
-            "No column of the file names a field: give --mapping (see --help)."
+            _("No column of the file names a field: give --mapping (see --help).")
         )
     return mapping
 
@@ -147,9 +158,11 @@ def register(cli) -> None:
             except Exception as error:
                 run = runs.not_queued(run.id, error)
                 raise click.ClickException(run.error) from None
-            click.echo(f"Import {run.id} queued: `opportuno worker` runs it.")
+            click.echo(_("Import %(id)s queued: `opportuno worker` runs it.", id=run.id))
             return
-        with click.progressbar(length=total, label=f"Importing {file.name}", file=None) as bar:
+        with click.progressbar(
+            length=total, label=_("Importing %(file)s", file=file.name), file=None
+        ) as bar:
             done = [0]
 
             def advance(processed, _total):
@@ -165,15 +178,30 @@ def register(cli) -> None:
 def report(run: ImportRun) -> None:
     """The run's counts and every rejected row (line, column, reason)."""
     if run.status == "failed":
-        click.echo(f"Import failed: {run.error}", err=True)
+        click.echo(_("Import failed: %(error)s", error=run.error), err=True)
         return
-    would = "would be " if run.dry_run else ""
-    click.echo(
-        f"{run.processed_rows} rows: {run.created_count} {would}created, "
-        f"{run.updated_count} {would}updated, {run.rejected_count} rejected."
-    )
+    counts = {
+        "rows": run.processed_rows,
+        "created": run.created_count,
+        "updated": run.updated_count,
+        "rejected": run.rejected_count,
+    }
+    if run.dry_run:
+        summary = _(
+            "%(rows)s rows: %(created)s would be created, %(updated)s would be updated, "
+            "%(rejected)s rejected.",
+            **counts,
+        )
+    else:
+        summary = _(
+            "%(rows)s rows: %(created)s created, %(updated)s updated, %(rejected)s rejected.",
+            **counts,
+        )
+    click.echo(summary)
     if run.rejected_count and run.mode == "all_or_nothing" and not run.dry_run:
-        click.echo("Nothing was written: a row was rejected (use --mode good to import the rest).")
+        click.echo(
+            _("Nothing was written: a row was rejected (use --mode good to import the rest).")
+        )
     query = (
         select(ImportReject.line, ImportReject.column, ImportReject.reason)
         .where(ImportReject.run_id == run.id)
@@ -181,4 +209,9 @@ def report(run: ImportRun) -> None:
         .execution_options(yield_per=1000)
     )
     for line, column, reason in db.session.execute(query):
-        click.echo(f"line {line}" + (f", {column}" if column else "") + f": {reason}")
+        if column:
+            click.echo(
+                _("line %(line)s, %(column)s: %(reason)s", line=line, column=column, reason=reason)
+            )
+        else:
+            click.echo(_("line %(line)s: %(reason)s", line=line, reason=reason))

@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, update
 
 from .. import permissions
@@ -89,7 +90,7 @@ class DealWriter(Writer):
                 found = self.refs.accounts.get(name_key(account))
                 found = found if found is not None else self.refs.cores.get(core_key(account))
                 if isinstance(found, int):
-                    first, _, last = text.strip().rpartition(" ")
+                    first, _space, last = text.strip().rpartition(" ")
                     names.add((found, contact_key(first, last)))
         return names
 
@@ -99,7 +100,9 @@ class DealWriter(Writer):
             return None
         status = STATUS_WORDS.get(" ".join(text.split()).casefold())
         if status is None:
-            raise Rejected(self.label("status"), f"Unknown status “{text}”: open, won or lost.")
+            raise Rejected(
+                self.label("status"), _("Unknown status “%(text)s”: open, won or lost.", text=text)
+            )
         return status
 
     def _category(self, values: dict) -> str | None:
@@ -108,10 +111,10 @@ class DealWriter(Writer):
             return None
         category = CATEGORY_WORDS.get(" ".join(text.split()).casefold())
         if category is None:
-            names = ", ".join(FORECAST_CATEGORY_LABELS[code] for code in FORECAST_CATEGORIES)
+            names = ", ".join(str(FORECAST_CATEGORY_LABELS[code]) for code in FORECAST_CATEGORIES)
             raise Rejected(
                 self.label("forecast_category"),
-                f"Unknown forecast category “{text}”: {names}.",
+                _("Unknown forecast category “%(text)s”: %(names)s.", text=text, names=names),
             )
         return category
 
@@ -121,10 +124,13 @@ class DealWriter(Writer):
         if stage is None or (status and status != "open" and stage.kind == "open"):
             stage = pipeline.stage_of_kind(status or "open")
         if stage is None:
-            raise Rejected(self.label("stage"), f"The pipeline “{pipeline.name}” has no stage.")
+            raise Rejected(
+                self.label("stage"), _("The pipeline “%(name)s” has no stage.", name=pipeline.name)
+            )
         if status and stage.kind != status:
             raise Rejected(
-                self.label("status"), f"The stage “{stage.name}” does not match the status."
+                self.label("status"),
+                _("The stage “%(name)s” does not match the status.", name=stage.name),
             )
         return stage
 
@@ -132,20 +138,20 @@ class DealWriter(Writer):
         if "currency" in values:
             currency = values["currency"].strip().upper()
             if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
-                raise Rejected(self.label("currency"), "A currency is a 3-letter code (EUR).")
+                raise Rejected(self.label("currency"), _("A currency is a 3-letter code (EUR)."))
             values["currency"] = currency
         amount = values.get("amount")
         if amount is not None and not (0 <= amount < Decimal("1e12")):
-            raise Rejected(self.label("amount"), "The amount must be between 0 and 999 billion.")
+            raise Rejected(self.label("amount"), _("The amount must be between 0 and 999 billion."))
         probability = values.get("probability")
         if probability is not None and not (0 <= probability <= 100):
-            raise Rejected(self.label("probability"), "The probability is between 0 and 100.")
+            raise Rejected(self.label("probability"), _("The probability is between 0 and 100."))
         if values.get("name"):
             values["name"] = values["name"][:200]
 
     def new(self, values: dict) -> NewRow:
         if not values.get("name"):
-            raise Rejected(self.label("name"), "This field is required.")
+            raise Rejected(self.label("name"), _("This field is required."))
         self._money(values)
         stage, common = self._placed(values)
         owner_id = self.resolve_owner(values, common["business_line_id"])
@@ -193,7 +199,7 @@ class DealWriter(Writer):
                 self.pipelines_by_id = {p.id: p for p in self.refs.pipelines.values()}
             pipeline = self.pipelines_by_id.get(pipeline_id)
             if pipeline is None:
-                raise Rejected(self.label("stage"), "You may not use this deal's pipeline.")
+                raise Rejected(self.label("stage"), _("You may not use this deal's pipeline."))
             stage = self._stage(pipeline, values)
             found = self.moves[key] = StageRef(stage.id, stage.kind, stage.probability)
         return found
@@ -211,7 +217,7 @@ class DealWriter(Writer):
             if line not in self.may_create:
                 self.may_create[line] = permissions.can_create_in(self.user, line)
             if not self.may_create[line]:
-                raise Rejected(None, "You may not create deals in this business line.")
+                raise Rejected(None, _("You may not create deals in this business line."))
             found = self.placements[key] = (stage, common)
         return found
 
@@ -260,17 +266,17 @@ class DealWriter(Writer):
         if line not in self.manages:
             self.manages[line] = permissions.manages(self.user, line)
         if not (self.manages[line] or permissions.can_edit(self.user, current)):
-            raise Rejected(None, "You may not edit this deal: it belongs to someone else.")
+            raise Rejected(None, _("You may not edit this deal: it belongs to someone else."))
         if (
             values.get("pipeline")
             and self.refs.pipeline(values["pipeline"], self.label("pipeline")).id
             != current.pipeline_id
         ):
             raise Rejected(
-                self.label("pipeline"), "An import does not move deals to another pipeline."
+                self.label("pipeline"), _("An import does not move deals to another pipeline.")
             )
         if "name" in values and not values["name"]:
-            raise Rejected(self.label("name"), "This field is required.")
+            raise Rejected(self.label("name"), _("This field is required."))
         self._money(values)
         changes = self.plain_changes(current, values)
         if "amount" in changes:

@@ -27,11 +27,14 @@ import time
 from itertools import islice
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, update
 
 from .. import jobs
 from ..datafields import fields_for
 from ..extensions import db
+from ..locale import DEFAULT
 from ..models import ImportReject, ImportRun
 from ..models._base import utcnow
 from . import files
@@ -100,29 +103,40 @@ def execute(run_id: int, on_progress=None) -> ImportRun | None:
     collecting = gc.isenabled()
     gc.disable()  # the batches make many short-lived dicts and no cycles: no GC pauses
     try:
-        _run(run, on_progress)
+        with force_locale(_language(run)):
+            _run(run, on_progress)
     except Superseded:
         db.session.rollback()
     except UnreadableFile as error:
         _failed(run_id, str(error))
     except UnicodeError:
-        _failed(run_id, "The file is not in the chosen encoding: choose another one.")
+        _failed(run_id, _l("The file is not in the chosen encoding: choose another one."))
     except csv.Error as error:
-        _failed(run_id, f"The file cannot be read as CSV ({error}).")
+        _failed(run_id, _l("The file cannot be read as CSV (%(error)s)."), error=str(error))
     except OSError:
-        _failed(run_id, "The uploaded file is no longer there: upload it again.")
+        _failed(run_id, _l("The uploaded file is no longer there: upload it again."))
     except Exception:
         current_app.logger.exception("Import run %s failed", run_id)
-        _failed(run_id, "The import stopped on an unexpected error; nothing more was written.")
+        _failed(run_id, _l("The import stopped on an unexpected error; nothing more was written."))
     finally:
         if collecting:
             gc.enable()
     return db.session.get(ImportRun, run_id)
 
 
-def _failed(run_id: int, message: str) -> None:
+def _language(run: ImportRun) -> str:
+    """The language of who uploaded the file (as their browser or profile asked then): the
+    rejects' reasons and the error are written in it."""
+    return (run.options or {}).get("locale") or run.user.locale or DEFAULT
+
+
+def _failed(run_id: int, message, **values) -> None:
+    """Mark the run failed with ``message`` (a lazy string, with its ``values``) in the
+    uploader's language."""
     db.session.rollback()
     run = db.session.get(ImportRun, run_id)
+    with force_locale(_language(run)):
+        message = str(message) % values if values else str(message)
     run.status, run.error, run.finished_at = "failed", message, utcnow()
     db.session.commit()
 
@@ -142,9 +156,9 @@ def _run(run: ImportRun, on_progress) -> None:
         run.entity, {**options, "mapping": {str(i): k for i, k in mapping.items()}}
     )
     headers = table.headers
-    labels = {f.key: f.label for f in fields_for(run.entity)}
+    labels = {f.key: str(f.label) for f in fields_for(run.entity)}
     labels.update({key: headers[i] for i, key in mapping.items() if i < len(headers)})
-    by_label = {f.label: labels[f.key] for f in fields_for(run.entity)}
+    by_label = {str(f.label): labels[f.key] for f in fields_for(run.entity)}
     refs = References(run.user)
     writer = WRITERS[run.entity](
         run, refs, labels, write=not run.dry_run, mapped=set(mapping.values())

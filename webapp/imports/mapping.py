@@ -12,7 +12,7 @@ import unicodedata
 
 from sqlalchemy import select
 
-from ..datafields import DataField, fields_for
+from ..datafields import DataField, english, fields_for
 from ..extensions import db
 from ..models import ImportMapping, User
 
@@ -40,12 +40,12 @@ def _names(header: str) -> list[str]:
 
 
 def guess_mapping(entity: str, headers: list[str]) -> dict[int, str]:
-    """Column index -> field key, for the headers that name a field (English or Italian,
-    and the names Vtiger, Pipedrive and Odoo exports use); each field once, first column
-    wins."""
+    """Column index -> field key, for the headers that name a field (English, Italian, the
+    reader's language as our exports write it, and the names Vtiger, Pipedrive and Odoo
+    exports use); each field once, first column wins."""
     names: dict[str, str] = {}
     for f in fields_for(entity):
-        for name in (f.label, f.key, *f.aliases):
+        for name in (english(f.label), str(f.label), f.key, *f.aliases):
             names.setdefault(normal(name), f.key)
     mapping, taken = {}, set()
     for index, header in enumerate(headers):

@@ -1,5 +1,6 @@
 """Accounts, contacts and leads from rows."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..accounts.services import can_edit_account
@@ -24,11 +25,12 @@ class AccountWriter(Writer):
 
     def match(self, values: dict):
         if not values.get("name"):
-            raise Rejected(self.label("name"), "This field is required.")
+            raise Rejected(self.label("name"), _("This field is required."))
         found = self.refs.account(values["name"], self.label("name"), 0, create=False)
         if isinstance(found, NewRow):
             raise Rejected(
-                self.label("name"), f"The account “{values['name']}” is already in the file."
+                self.label("name"),
+                _("The account “%(name)s” is already in the file.", name=values["name"]),
             )
         if found is not None:
             del values["name"]  # matched by its name: the name as stored stays
@@ -46,7 +48,7 @@ class AccountWriter(Writer):
 
     def changes(self, current, values: dict) -> dict:
         if not can_edit_account(self.user, current):
-            raise Rejected(None, "You may not edit this account: it belongs to someone else.")
+            raise Rejected(None, _("You may not edit this account: it belongs to someone else."))
         changes = self.plain_changes(current, values)
         if "name" in changes:
             changes.update(name_key=name_key(changes["name"]), core_key=core_key(changes["name"]))
@@ -73,7 +75,7 @@ class ContactWriter(Writer):
 
     def match(self, values: dict):
         if not values.get("last_name"):
-            raise Rejected(self.label("last_name"), "This field is required.")
+            raise Rejected(self.label("last_name"), _("This field is required."))
         values["_account"] = None
         if values.get("account"):
             owner = self.refs.owner(values.get("owner"), self.label("owner"), None).id
@@ -85,7 +87,7 @@ class ContactWriter(Writer):
             key = contact_key(values.get("first_name"), values["last_name"])
             found = self.refs.contacts_by_name.get((values["_account"], key))
         if isinstance(found, NewRow):
-            raise Rejected(self.label("last_name"), "This person is already in the file.")
+            raise Rejected(self.label("last_name"), _("This person is already in the file."))
         return current_row(Contact, found)
 
     def new(self, values: dict) -> NewRow:
@@ -104,7 +106,7 @@ class ContactWriter(Writer):
 
     def changes(self, current, values: dict) -> dict:
         if not can_edit_contact(self.user, current):
-            raise Rejected(None, "You may not edit this contact: it belongs to someone else.")
+            raise Rejected(None, _("You may not edit this contact: it belongs to someone else."))
         changes = self.plain_changes(current, values)
         if "first_name" in changes or "last_name" in changes:
             changes["name_key"] = contact_key(
@@ -152,12 +154,12 @@ class LeadWriter(Writer):
             return None
         status = " ".join(text.split()).casefold()
         if status not in LEAD_STATUSES or status == "converted":
-            raise Rejected(self.label("status"), f"Unknown lead status “{text}”.")
+            raise Rejected(self.label("status"), _("Unknown lead status “%(text)s”.", text=text))
         return status
 
     def match(self, values: dict):
         if not values.get("last_name"):
-            raise Rejected(self.label("last_name"), "This field is required.")
+            raise Rejected(self.label("last_name"), _("This field is required."))
         return self.by_email.get(values.get("email")) if values.get("email") else None
 
     def new(self, values: dict) -> NewRow:
@@ -172,7 +174,7 @@ class LeadWriter(Writer):
 
     def changes(self, current, values: dict) -> dict:
         if not can_convert_lead(self.user, current):
-            raise Rejected(None, "You may not change this lead.")
+            raise Rejected(None, _("You may not change this lead."))
         changes = self.plain_changes(current, values)
         status = self._status(values)
         if status and status != current.status:

@@ -21,16 +21,23 @@ from decimal import Decimal
 from pathlib import Path
 
 from charset_normalizer import from_bytes
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from . import vcard
 
 SAMPLE_BYTES = 64 * 1024
 CHUNK_BYTES = 256 * 1024
-DELIMITERS = {";": "Semicolon (;)", ",": "Comma (,)", "\t": "Tab", "|": "Vertical bar (|)"}
+DELIMITERS = {
+    ";": _l("Semicolon (;)"),
+    ",": _l("Comma (,)"),
+    "\t": _l("Tab"),
+    "|": _l("Vertical bar (|)"),
+}
 ENCODINGS = {
     "utf-8": "UTF-8",
     "utf-16": "UTF-16",
-    "cp1252": "Windows-1252 (Western European)",
+    "cp1252": _l("Windows-1252 (Western European)"),
     "iso-8859-15": "ISO-8859-15 (Latin-9)",
     "mac_roman": "Mac Roman",
 }
@@ -46,24 +53,24 @@ MAX_COLUMNS = 500
 TITLE_LINES = 5  # lines of title above the header row that are skipped
 # Leading bytes of files people pick by mistake, and what to say about them.
 NOT_TABLES = (
-    (b"\x89PNG", "an image"),
-    (b"\xff\xd8\xff", "an image"),
-    (b"GIF8", "an image"),
-    (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word file: save it as XLSX or CSV"),
+    (b"\x89PNG", _l("an image")),
+    (b"\xff\xd8\xff", _l("an image")),
+    (b"GIF8", _l("an image")),
+    (b"%PDF", _l("a PDF document")),
+    (b"\xd0\xcf\x11\xe0", _l("an old Excel (.xls) or Word file: save it as XLSX or CSV")),
 )
 
-EMPTY = "The file is empty."
-HEADER_ONLY = "The file has a header row but no rows of data."
-BINARY = "This file is not a CSV, an XLSX spreadsheet or a vCard file."
-NOT_TABLE = "This file is {what}, not a CSV, an XLSX spreadsheet or a vCard file."
-NOT_XLSX = "This ZIP file is not an XLSX spreadsheet: save the sheet as XLSX or CSV."
-BROKEN_XLSX = "This spreadsheet cannot be read ({error}); save it again as XLSX or CSV."
-NO_SHEET = "The spreadsheet has no sheet named {sheet}."
-TOO_WIDE = "The header row has more than {limit} columns; is this the right file?"
-BAD_CSV = "Line {line} cannot be read as CSV ({error})."
-UNKNOWN_ENCODING = "There is no encoding named {encoding}."
-TITLE_SKIPPED = "The header row is line {line}; the lines above it were skipped."
+EMPTY = _l("The file is empty.")
+HEADER_ONLY = _l("The file has a header row but no rows of data.")
+BINARY = _l("This file is not a CSV, an XLSX spreadsheet or a vCard file.")
+NOT_TABLE = _l("This file is %(what)s, not a CSV, an XLSX spreadsheet or a vCard file.")
+NOT_XLSX = _l("This ZIP file is not an XLSX spreadsheet: save the sheet as XLSX or CSV.")
+BROKEN_XLSX = _l("This spreadsheet cannot be read (%(error)s); save it again as XLSX or CSV.")
+NO_SHEET = _l("The spreadsheet has no sheet named %(sheet)s.")
+TOO_WIDE = _l("The header row has more than %(limit)s columns; is this the right file?")
+BAD_CSV = _l("Line %(line)s cannot be read as CSV (%(error)s).")
+UNKNOWN_ENCODING = _l("There is no encoding named %(encoding)s.")
+TITLE_SKIPPED = _l("The header row is line %(line)s; the lines above it were skipped.")
 
 
 class UnreadableFile(ValueError):
@@ -126,7 +133,7 @@ def open_table(
     else:
         for magic, what in NOT_TABLES:
             if head.startswith(magic):
-                raise UnreadableFile(NOT_TABLE.format(what=what))
+                raise UnreadableFile(NOT_TABLE % {"what": what})
         encoding = _encoding(path, head, encoding)
         text = head.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
         if text[:11].upper() == "BEGIN:VCARD":
@@ -141,7 +148,7 @@ def _with_first_row(table: Table) -> Table:
     """The table, refused when no data row follows its headers (the row is kept)."""
     if len(table.headers) > MAX_COLUMNS:
         table.close()
-        raise UnreadableFile(TOO_WIDE.format(limit=MAX_COLUMNS))
+        raise UnreadableFile(TOO_WIDE % {"limit": MAX_COLUMNS})
     rows = table.rows
     first = next(rows, None)
     if first is None:
@@ -180,7 +187,7 @@ def _encoding(path: Path, head: bytes, chosen: str | None) -> str:
     try:
         codecs.lookup(chosen)
     except LookupError:
-        raise UnreadableFile(UNKNOWN_ENCODING.format(encoding=chosen)) from None
+        raise UnreadableFile(UNKNOWN_ENCODING % {"encoding": chosen}) from None
     return chosen
 
 
@@ -281,7 +288,7 @@ def _open_csv(path: Path, head: bytes, encoding: str, delimiter: str | None) -> 
                 except StopIteration:
                     return
                 except csv.Error as error:
-                    raise UnreadableFile(BAD_CSV.format(line=start, error=error)) from None
+                    raise UnreadableFile(BAD_CSV % {"line": start, "error": error}) from None
                 cells = _trimmed(cells)
                 if cells:
                     yield start, cells
@@ -310,7 +317,7 @@ def _headed(rows: Iterator[tuple[int, list[str]]], table: Table) -> Table:
     index = _header_index([cells for _, cells in first])
     line, cells = first[index]
     if index:
-        table.notes.append(TITLE_SKIPPED.format(line=line))
+        table.notes.append(TITLE_SKIPPED % {"line": line})
     table.headers = _headers(cells)
     rest = first[index + 1 :]
 
@@ -327,7 +334,7 @@ def _headed(rows: Iterator[tuple[int, list[str]]], table: Table) -> Table:
 
 def _headers(cells: list[str]) -> list[str]:
     """Header labels, stripped; a blank one named after its place (``Column 3``)."""
-    return [c.strip() or f"Column {i + 1}" for i, c in enumerate(cells)]
+    return [c.strip() or _("Column %(num)s", num=i + 1) for i, c in enumerate(cells)]
 
 
 # --- XLSX ----------------------------------------------------------------------------------
@@ -345,11 +352,11 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on damaged files
-        raise UnreadableFile(BROKEN_XLSX.format(error=type(error).__name__)) from None
+        raise UnreadableFile(BROKEN_XLSX % {"error": type(error).__name__}) from None
     names = book.sheetnames
     if sheet is not None and sheet not in names:
         book.close()
-        raise UnreadableFile(NO_SHEET.format(sheet=sheet))
+        raise UnreadableFile(NO_SHEET % {"sheet": sheet})
     chosen = sheet or names[0]
     worksheet = book[chosen]
     worksheet.reset_dimensions()  # rows as stored, not padded to a stated A1:XFD1048576
@@ -363,7 +370,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         except UnreadableFile:
             raise
         except Exception as error:
-            raise UnreadableFile(BROKEN_XLSX.format(error=type(error).__name__)) from None
+            raise UnreadableFile(BROKEN_XLSX % {"error": type(error).__name__}) from None
         finally:
             book.close()
 

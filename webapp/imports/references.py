@@ -9,6 +9,8 @@ values wait for the batch write, which fills in its ``id``; rows that name it ag
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from .. import permissions
@@ -120,23 +122,25 @@ class References:
     def _owner(self, text: str, column: str, business_line_id: int | None) -> User:
         owner = self.users.get(folded(text))
         if owner is None:
-            raise Rejected(column, f"Unknown user “{text}”.")
+            raise Rejected(column, _("Unknown user “%(text)s”.", text=text))
         if not owner.active or not owner.in_group(SALES_GROUP):
-            raise Rejected(column, f"“{text}” is not an active member of the sales group.")
+            raise Rejected(
+                column, _("“%(text)s” is not an active member of the sales group.", text=text)
+            )
         if business_line_id is not None and not permissions.can_view_business_line(
             owner, business_line_id
         ):
-            raise Rejected(column, f"“{text}” does not work in this business line.")
+            raise Rejected(column, _("“%(text)s” does not work in this business line.", text=text))
         return owner
 
     def pipeline(self, text: str | None, column: str) -> Pipeline:
         if not text:
             if self.default_pipeline is None:
-                raise Rejected(column, "No pipeline is set up that you may use.")
+                raise Rejected(column, _("No pipeline is set up that you may use."))
             return self.default_pipeline
         pipeline = self.pipelines.get(folded(text))
         if pipeline is None:
-            raise Rejected(column, f"Unknown pipeline “{text}”.")
+            raise Rejected(column, _("Unknown pipeline “%(text)s”.", text=text))
         return pipeline
 
     def stage(self, pipeline: Pipeline, text: str | None, column: str):
@@ -150,22 +154,29 @@ class References:
             self._stages[key] = stage
         stage = self._stages[key]
         if stage is None and text:
-            raise Rejected(column, f"Unknown stage “{text}” in the pipeline “{pipeline.name}”.")
+            raise Rejected(
+                column,
+                _(
+                    "Unknown stage “%(text)s” in the pipeline “%(pipeline)s”.",
+                    text=text,
+                    pipeline=pipeline.name,
+                ),
+            )
         return stage
 
     def source(self, text: str | None, column: str) -> int | None:
-        return self._picklist(self.sources, text, column, "source")
+        return self._picklist(self.sources, text, column, _l("Unknown source “%(text)s”."))
 
     def lost_reason(self, text: str | None, column: str) -> int | None:
-        return self._picklist(self.reasons, text, column, "lost reason")
+        return self._picklist(self.reasons, text, column, _l("Unknown lost reason “%(text)s”."))
 
     @staticmethod
-    def _picklist(known: dict, text, column, what) -> int | None:
+    def _picklist(known: dict, text, column, unknown) -> int | None:
         if not text:
             return None
         found = known.get(folded(text))
         if found is None:
-            raise Rejected(column, f"Unknown {what} “{text}”.")
+            raise Rejected(column, unknown % {"text": text})
         return found
 
     def tag_refs(self, names: list[str]) -> tuple:
@@ -224,7 +235,9 @@ class References:
         if found is None:
             found = self.cores.get(core)
         if found is AMBIGUOUS:
-            raise Rejected(column, f"Several accounts are named like “{name}”: rename one.")
+            raise Rejected(
+                column, _("Several accounts are named like “%(name)s”: rename one.", name=name)
+            )
         if found is not None or not create:
             return found
         account = NewRow(
@@ -274,7 +287,7 @@ class References:
             contact = NewRow(_contact_values("", local, account, owner_id, email=text.strip()))
             self.contacts_by_email[folded(text)] = contact
             return contact
-        first, _, last = text.strip().rpartition(" ")
+        first, _space, last = text.strip().rpartition(" ")
         key = contact_key(first, last)
         account_key = account if isinstance(account, int) else id(account)
         found = self.contacts_by_name.get((account_key, key))

@@ -12,6 +12,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import jobs
@@ -27,7 +28,7 @@ bp = Blueprint("import_runs", __name__, url_prefix="/imports")
 @bp.context_processor
 def names() -> dict:
     return {
-        "entity_names": services.ENTITY_NAMES,
+        "entity_headings": services.ENTITY_HEADINGS,
         "status_names": runs.STATUS_NAMES,
         "status_badges": runs.STATUS_BADGES,
         "run_state": runs.state,
@@ -86,7 +87,7 @@ def rerun(run_id: int):
     except ValidationError as exc:
         run = runs.get_run(current_user, run_id)
         return render_template(
-            "imports/run.html", **_context(run, error=" ".join(exc.errors.values()))
+            "imports/run.html", **_context(run, error=" ".join(map(str, exc.errors.values())))
         ), 422
     return _hand_over(run)
 
@@ -100,9 +101,17 @@ def discard(run_id: int):
     except ValidationError as exc:
         run = runs.get_run(current_user, run_id)
         return render_template(
-            "imports/run.html", **_context(run, error=" ".join(exc.errors.values()))
+            "imports/run.html", **_context(run, error=" ".join(map(str, exc.errors.values())))
         ), 422
-    flash(f"Discarded: {sum(moved.values())} records it had written moved to the trash.", "success")
+    count = sum(moved.values())
+    flash(
+        ngettext(
+            "Discarded: %(num)s record it had written moved to the trash.",
+            "Discarded: %(num)s records it had written moved to the trash.",
+            count,
+        ),
+        "success",
+    )
     return redirect(url_for("import_runs.show", run_id=run_id))
 
 
@@ -114,10 +123,15 @@ def undo(run_id: int):
     except ValidationError as exc:
         run = runs.get_run(current_user, run_id)
         return render_template(
-            "imports/run.html", **_context(run, error=" ".join(exc.errors.values()))
+            "imports/run.html", **_context(run, error=" ".join(map(str, exc.errors.values())))
         ), 422
+    count = sum(moved.values())
     flash(
-        f"Undone: {sum(moved.values())} records created by this import moved to the trash.",
+        ngettext(
+            "Undone: %(num)s record created by this import moved to the trash.",
+            "Undone: %(num)s records created by this import moved to the trash.",
+            count,
+        ),
         "success",
     )
     return redirect(url_for("import_runs.show", run_id=run_id))

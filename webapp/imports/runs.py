@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -33,20 +35,20 @@ def get_run(user: User, run_id: int) -> ImportRun:
     """The run, when ``user`` started it or is an admin; NotFound otherwise (no hint)."""
     run = db.session.get(ImportRun, run_id, populate_existing=True)  # a worker changes it
     if run is None or not (run.user_id == user.id or permissions.is_admin(user)):
-        raise NotFound("This import does not exist.")
+        raise NotFound(_("This import does not exist."))
     return run
 
 
 STATUS_NAMES = {
-    "uploaded": "Waiting for its mapping",
-    "queued": "Queued",
-    "waiting": "Waiting for a worker",
-    "running": "Running",
-    "interrupted": "Interrupted",
-    "done": "Done",
-    "failed": "Failed",
-    "undone": "Undone",
-    "discarded": "Discarded",
+    "uploaded": _l("Waiting for its mapping"),
+    "queued": _l("Queued"),
+    "waiting": _l("Waiting for a worker"),
+    "running": _l("Running"),
+    "interrupted": _l("Interrupted"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+    "undone": _l("Undone"),
+    "discarded": _l("Discarded"),
 }
 STATUS_BADGES = {
     "queued": "info",
@@ -56,8 +58,8 @@ STATUS_BADGES = {
     "done": "success",
     "failed": "danger",
 }
-NOT_QUEUED = (
-    "The import could not be handed to the background worker ({error}). Nothing was "
+NOT_QUEUED = _l(
+    "The import could not be handed to the background worker (%(error)s). Nothing was "
     "imported: run it again, or ask an administrator to check the worker."
 )
 
@@ -105,15 +107,15 @@ def queue_run(user: User, run_id: int, mode: str, dry_run: bool) -> ImportRun:
     transaction committed, so the worker reads it)."""
     run = get_run(user, run_id)
     if mode not in IMPORT_MODES:
-        raise ValidationError({"mode": "Choose all-or-nothing or import the good rows."})
+        raise ValidationError({"mode": _("Choose all-or-nothing or import the good rows.")})
     if not can_start(run):
-        raise ValidationError({"mode": "This import has already run."})
+        raise ValidationError({"mode": _("This import has already run.")})
     mapping = {int(i): key for i, key in ((run.options or {}).get("mapping") or {}).items()}
     if not mapping:
-        raise ValidationError({"mode": "Map the columns of the file first."})
+        raise ValidationError({"mode": _("Map the columns of the file first.")})
     if missing := missing_required(run.entity, mapping):
-        names = ", ".join(f.label for f in missing)
-        raise ValidationError({"mode": f"Choose the column that holds: {names}."})
+        names = ", ".join(str(f.label) for f in missing)
+        raise ValidationError({"mode": _("Choose the column that holds: %(names)s.", names=names)})
     run.mode, run.dry_run, run.status, run.queued_at = mode, dry_run, "queued", utcnow()
     run.total_rows = run.processed_rows = 0
     return run
@@ -124,7 +126,7 @@ def not_queued(run_id: int, error: Exception) -> ImportRun:
     """The queue refused the run (its store unreachable): the run fails with why."""
     run = db.session.get(ImportRun, run_id)
     detail = type(error).__name__
-    run.status, run.error, run.finished_at = "failed", NOT_QUEUED.format(error=detail), utcnow()
+    run.status, run.error, run.finished_at = "failed", NOT_QUEUED % {"error": detail}, utcnow()
     return run
 
 
@@ -140,11 +142,11 @@ def rerun(user: User, run_id: int) -> ImportRun:
     nothing of it having been committed. The worker's claim (``engine.execute``) fences off
     the older attempt, should it still be alive."""
     run = get_run(user, run_id)
-    permissions.require(can_undo(user, run), "Only who ran the import or an admin may run it.")
+    permissions.require(can_undo(user, run), _("Only who ran the import or an admin may run it."))
     if not recoverable(run):
-        raise ValidationError({"run": "This import is not interrupted: it cannot run again."})
+        raise ValidationError({"run": _("This import is not interrupted: it cannot run again.")})
     if not run.stored_path:
-        raise ValidationError({"run": "The file of this import is gone: upload it again."})
+        raise ValidationError({"run": _("The file of this import is gone: upload it again.")})
     if not resumes(run):
         run.processed_rows = run.created_count = run.updated_count = run.rejected_count = 0
     run.status, run.error, run.finished_at, run.queued_at = "queued", None, None, utcnow()
@@ -156,11 +158,13 @@ def discard(user: User, run_id: int, confirmed: bool) -> dict[str, int]:
     """Give up an interrupted or failed run: what it committed (good rows) goes to the
     trash, its file is deleted. Returns how many records of each kind went to the trash."""
     run = get_run(user, run_id)
-    permissions.require(can_undo(user, run), "Only who ran the import or an admin may discard it.")
+    permissions.require(
+        can_undo(user, run), _("Only who ran the import or an admin may discard it.")
+    )
     if not recoverable(run):
-        raise ValidationError({"confirm": "This import is not interrupted: nothing to discard."})
+        raise ValidationError({"confirm": _("This import is not interrupted: nothing to discard.")})
     if not confirmed:
-        raise ValidationError({"confirm": "Tick the box to confirm."})
+        raise ValidationError({"confirm": _("Tick the box to confirm.")})
     moved = _trash_created(user, run)
     run.status, run.undone_at, run.undone_by_id = "discarded", utcnow(), user.id
     run.finished_at = run.finished_at or run.undone_at
@@ -194,11 +198,11 @@ def undo_run(user: User, run_id: int, confirmed: bool) -> dict[str, int]:
     """Move the records the run created to the trash (one transaction); records it updated
     stay as they are. Returns how many of each kind went to the trash."""
     run = get_run(user, run_id)
-    permissions.require(can_undo(user, run), "Only who ran the import or an admin may undo it.")
+    permissions.require(can_undo(user, run), _("Only who ran the import or an admin may undo it."))
     if not undoable(run):
-        raise ValidationError({"confirm": "This import has nothing to undo."})
+        raise ValidationError({"confirm": _("This import has nothing to undo.")})
     if not confirmed:
-        raise ValidationError({"confirm": "Tick the box to confirm the undo."})
+        raise ValidationError({"confirm": _("Tick the box to confirm the undo.")})
     moved = _trash_created(user, run)
     run.status, run.undone_at, run.undone_by_id = "undone", utcnow(), user.id
     return moved
@@ -248,7 +252,7 @@ def rejects_csv(run: ImportRun) -> Iterator[str]:
         select(ImportReject.values).where(ImportReject.run_id == run.id).limit(1000)
     )
     widest = max((len(values or []) for values in sample), default=0)
-    headers += [f"Column {i + 1}" for i in range(len(headers), widest)]
+    headers += [_("Column %(num)s", num=i + 1) for i in range(len(headers), widest)]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -258,7 +262,7 @@ def rejects_csv(run: ImportRun) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(["Line", "Column", "Reason", *(neutral(h) for h in headers)])
+    writer.writerow([_("Line"), _("Column"), _("Reason"), *(neutral(h) for h in headers)])
     yield "\ufeff" + flush()
     query = (
         select(ImportReject)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import permissions
 from ..datafields import DataField, fields_for
@@ -24,28 +26,41 @@ from . import mapping as columns
 from .reading import Table, UnreadableFile, open_table
 from .values import SAMPLE_ROWS, Guess, Refused, RowConverter, guess_formats
 
+# What each list is called: in a sentence, as a heading, on its import button.
 ENTITY_NAMES = {
-    "opportunity": "deals",
-    "account": "accounts",
-    "contact": "contacts",
-    "lead": "leads",
+    "opportunity": _l("deals"),
+    "account": _l("accounts"),
+    "contact": _l("contacts"),
+    "lead": _l("leads"),
+}
+ENTITY_HEADINGS = {
+    "opportunity": _l("Deals"),
+    "account": _l("Accounts"),
+    "contact": _l("Contacts"),
+    "lead": _l("Leads"),
+}
+IMPORT_BUTTONS = {
+    "opportunity": _l("Import deals"),
+    "account": _l("Import accounts"),
+    "contact": _l("Import contacts"),
+    "lead": _l("Import leads"),
 }
 EXTENSIONS = ("csv", "txt", "tsv", "xlsx", "vcf", "vcard")
 PREVIEW_ROWS = 20
 REFUSED_SHOWN = 10
 CHUNK = 1 << 20
 
-NO_FILE = "Choose a file to import."
-BAD_EXTENSION = "Choose a CSV, XLSX or vCard (.vcf) file."
-TOO_LARGE = "The file is too large: at most {mb} MB can be imported at once."
-VCARD_CONTACTS = "A vCard file holds contacts: import it from the contacts list."
-NO_KNOWN_COLUMN = (
-    "None of the columns of this file is a field of {entities}: the first row must name "
-    "the fields, like {example}."
+NO_FILE = _l("Choose a file to import.")
+BAD_EXTENSION = _l("Choose a CSV, XLSX or vCard (.vcf) file.")
+TOO_LARGE = _l("The file is too large: at most %(mb)s MB can be imported at once.")
+VCARD_CONTACTS = _l("A vCard file holds contacts: import it from the contacts list.")
+NO_KNOWN_COLUMN = _l(
+    "None of the columns of this file is a field of %(entities)s: the first row must name "
+    "the fields, like %(example)s."
 )
-REQUIRED = "Choose the column that holds {label}: it is required."
-TWICE = "{label} is chosen for more than one column: choose it once."
-STARTED = "This import has already started: its choices can no longer change."
+REQUIRED = _l("Choose the column that holds %(label)s: it is required.")
+TWICE = _l("%(label)s is chosen for more than one column: choose it once.")
+STARTED = _l("This import has already started: its choices can no longer change.")
 
 
 def import_folder(folder: str | None = None) -> Path:
@@ -75,13 +90,13 @@ def get_run(user: User, run_id: int) -> ImportRun:
     """The run, for its owner or an admin; NotFound for anyone else."""
     run = db.session.get(ImportRun, run_id)
     if run is None or not (run.user_id == user.id or permissions.is_admin(user)):
-        raise NotFound("No such import.")
+        raise NotFound(_("No such import."))
     return run
 
 
 def check_entity(entity: str | None) -> str:
     if entity not in ENTITY_NAMES:
-        raise NotFound("There is no such list to import into.")
+        raise NotFound(_("There is no such list to import into."))
     return entity
 
 
@@ -117,6 +132,7 @@ def upload(
             if table.kind == "vcard" and entity != "contact":
                 raise ValidationError({"file": VCARD_CONTACTS})
             options = first_options(entity, table, user=user, locale=locale)
+            options["locale"] = locale  # the language the worker writes the rejects in
         run = ImportRun(
             user_id=user.id,
             entity=entity,
@@ -139,7 +155,7 @@ def _store(stream: BinaryIO, target: Path, limit: int) -> None:
         while chunk := stream.read(CHUNK):
             written += len(chunk)
             if written > limit:
-                raise ValidationError({"file": TOO_LARGE.format(mb=limit // (1 << 20) or 1)})
+                raise ValidationError({"file": TOO_LARGE % {"mb": limit // (1 << 20) or 1}})
             out.write(chunk)
 
 
@@ -172,9 +188,9 @@ def first_options(
     remembered = columns.remembered(user, entity, table.headers) if user and not mapping else None
     guessed = mapping or remembered or columns.guess_mapping(entity, table.headers)
     if not guessed:
-        example = ", ".join(f.label for f in fields_for(entity)[1:4])
+        example = ", ".join(str(f.label) for f in fields_for(entity)[1:4])
         raise ValidationError(
-            {"file": NO_KNOWN_COLUMN.format(entities=ENTITY_NAMES[entity], example=example)}
+            {"file": NO_KNOWN_COLUMN % {"entities": ENTITY_NAMES[entity], "example": example}}
         )
     try:
         sample = [cells for _, cells in _take(table, SAMPLE_ROWS)]
@@ -303,11 +319,11 @@ def preview(user: User, run: ImportRun, choices: dict | None = None, *, locale: 
 def _mapping_problems(result: Preview) -> dict[str, str]:
     problems = {}
     for f in columns.missing_required(result.run.entity, result.mapping):
-        problems[f"required.{f.key}"] = REQUIRED.format(label=f.label)
+        problems[f"required.{f.key}"] = REQUIRED % {"label": f.label}
     chosen = list(result.mapping.values())
     for f in result.fields:
         if chosen.count(f.key) > 1:
-            problems[f"twice.{f.key}"] = TWICE.format(label=f.label)
+            problems[f"twice.{f.key}"] = TWICE % {"label": f.label}
     return problems
 
 
@@ -326,19 +342,17 @@ def _cells(converter: RowConverter, mapped, cells: list[str]) -> list[PreviewCel
 
 
 def shown_value(value) -> str:
-    """A converted value as the preview shows it: dates unambiguous (``31 Dec 2026``)."""
+    """A converted value as the preview shows it, the reader's way: dates unambiguous
+    (``31 Dec 2026``, a Solar Hijri date in Persian), numbers with every decimal kept."""
     from datetime import date
     from decimal import Decimal
 
-    from babel.dates import format_date
-    from babel.numbers import format_decimal
-
-    from ..locale import current_locale
+    from ..i18n.formats import day, number
 
     if isinstance(value, date):
-        return format_date(value, "medium", locale=current_locale())
+        return day(value)
     if isinstance(value, Decimal):
-        return format_decimal(value, locale=current_locale(), decimal_quantization=False)
+        return number(value)
     if isinstance(value, list):
         return ", ".join(value)
     return str(value)
@@ -362,8 +376,8 @@ def save_choices(user: User, run: ImportRun, result: Preview) -> ImportRun:
 
 DELIMITER_NAMES = {"semicolon": ";", "comma": ",", "tab": "\t", "pipe": "|"}
 DECIMAL_NAMES = {"comma": ",", "point": "."}
-BAD_CHOICE = "Choose one of the options offered."
-OUT_OF_DATE = "This form is out of date: reload the page and choose again."
+BAD_CHOICE = _l("Choose one of the options offered.")
+OUT_OF_DATE = _l("This form is out of date: reload the page and choose again.")
 
 
 def read_choices(form, entity: str, current_encoding: str | None = None) -> dict:

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String
 
 from ..datafields import DataField, fields_for
@@ -26,11 +27,11 @@ from ..parsing.typed import normalized, shown
 from .reading import Exact
 
 DATE_ORDERS = {
-    "dmy": "Day/month/year (31/12/2026)",
-    "mdy": "Month/day/year (12/31/2026)",
-    "ymd": "Year-month-day (2026-12-31)",
+    "dmy": _l("Day/month/year (31/12/2026)"),
+    "mdy": _l("Month/day/year (12/31/2026)"),
+    "ymd": _l("Year-month-day (2026-12-31)"),
 }
-DECIMALS = {",": "Decimal comma (1.500,50)", ".": "Decimal point (1,500.50)"}
+DECIMALS = {",": _l("Decimal comma (1.500,50)"), ".": _l("Decimal point (1,500.50)")}
 NUMBER_KINDS = ("money", "percent", "integer")
 SPACES = " \u00a0\u202f\u2009"
 APOSTROPHES = "'\u2019"
@@ -51,20 +52,20 @@ PLAIN_AMOUNT = {
 
 # Reasons: whole sentences with named placeholders, ready for gettext.
 NOT_NUMBER = {
-    ",": "{typed} is not a number written with a decimal comma, like 1.500,50.",
-    ".": "{typed} is not a number written with a decimal point, like 1,500.50.",
+    ",": _l("%(typed)s is not a number written with a decimal comma, like 1.500,50."),
+    ".": _l("%(typed)s is not a number written with a decimal point, like 1,500.50."),
 }
-NOT_WHOLE = "{typed} is not a whole number."
-NOT_PERCENT = "{typed} is not a percentage between 0 and 100."
+NOT_WHOLE = _l("%(typed)s is not a whole number.")
+NOT_PERCENT = _l("%(typed)s is not a percentage between 0 and 100.")
 NOT_DATE = {
-    "dmy": "{typed} is not a date written day/month/year (31/12/2026) or 2026-12-31.",
-    "mdy": "{typed} is not a date written month/day/year (12/31/2026) or 2026-12-31.",
-    "ymd": "{typed} is not a date written year-month-day (2026-12-31).",
+    "dmy": _l("%(typed)s is not a date written day/month/year (31/12/2026) or 2026-12-31."),
+    "mdy": _l("%(typed)s is not a date written month/day/year (12/31/2026) or 2026-12-31."),
+    "ymd": _l("%(typed)s is not a date written year-month-day (2026-12-31)."),
 }
-NO_SUCH_DAY = "{typed} is not a day of the calendar."
-NOT_EMAIL = "{typed} is not an email address."
-TOO_LONG = "The text is longer than {limit} characters."
-CONTROL = "The text holds control characters."
+NO_SUCH_DAY = _l("%(typed)s is not a day of the calendar.")
+NOT_EMAIL = _l("%(typed)s is not an email address.")
+TOO_LONG = _l("The text is longer than %(limit)s characters.")
+CONTROL = _l("The text holds control characters.")
 
 
 class Refused(ValueError):
@@ -112,7 +113,7 @@ def read_amount(text: str, decimal: str, *, kind: str = "money") -> Decimal:
             and all(len(c) == 3 for c in chunks[1:])
         )
     if not ok or len(body) > 40:
-        raise Refused(NOT_NUMBER[decimal].format(typed=shown(text)))
+        raise Refused(NOT_NUMBER[decimal] % {"typed": shown(text)})
     digits = "".join(re.split(f"[{re.escape(groups)}]", whole)) or "0"
     return Decimal(f"{sign}{digits}.{fraction}" if fraction else f"{sign}{digits}")
 
@@ -173,8 +174,8 @@ def read_day(text: str, order: str) -> date:
             try:
                 return date(year + 2000 if year < 100 else year, month, day)
             except ValueError:
-                raise Refused(NO_SUCH_DAY.format(typed=shown(text))) from None
-    raise Refused(NOT_DATE[order].format(typed=shown(text)))
+                raise Refused(NO_SUCH_DAY % {"typed": shown(text)}) from None
+    raise Refused(NOT_DATE[order] % {"typed": shown(text)})
 
 
 def guess_date_order(cells: Iterable[str], default: str = "dmy") -> "Guess":
@@ -266,7 +267,7 @@ class RowConverter:
         lengths = _lengths(self.entity)
         self._readers = {key: self._reader(f, lengths.get(key)) for key, f in by_key.items()}
         self._columns = [
-            (i, by_key[k].key, by_key[k].label, self._readers[k])
+            (i, by_key[k].key, str(by_key[k].label), self._readers[k])
             for i, k in sorted(self.mapping.items())
             if k in by_key
         ]
@@ -315,9 +316,9 @@ class RowConverter:
                 if value is None:
                     value = amount(raw)
                 if kind == "percent" and not 0 <= value <= 100:
-                    raise Refused(NOT_PERCENT.format(typed=shown(raw)))
+                    raise Refused(NOT_PERCENT % {"typed": shown(raw)})
                 if kind == "integer" and value != value.to_integral():
-                    raise Refused(NOT_WHOLE.format(typed=shown(raw)))
+                    raise Refused(NOT_WHOLE % {"typed": shown(raw)})
                 return value
 
             return number
@@ -343,9 +344,9 @@ class RowConverter:
                 if control_characters(value, multiline=multiline):
                     raise Refused(CONTROL)
             if limit and len(value) > limit:
-                raise Refused(TOO_LONG.format(limit=limit))
+                raise Refused(TOO_LONG % {"limit": limit})
             if email and not EMAIL.fullmatch(value):
-                raise Refused(NOT_EMAIL.format(typed=shown(value)))
+                raise Refused(NOT_EMAIL % {"typed": shown(value)})
             if tags:
                 return [t.strip() for t in value.replace(";", ",").split(",") if t.strip()]
             return value
@@ -363,7 +364,7 @@ def _exact_day(text: str, order: str) -> date:
     number = _exact_number(text)
     if number is not None and 1 <= number < 2958466 and number == number.to_integral():
         return EXCEL_EPOCH + timedelta(days=int(number))
-    raise Refused(NOT_DATE[order].format(typed=shown(text)))
+    raise Refused(NOT_DATE[order] % {"typed": shown(text)})
 
 
 def _exact_number(text: str) -> Decimal | None:

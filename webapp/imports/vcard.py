@@ -10,6 +10,8 @@ import quopri
 from collections.abc import Iterator
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 HEADERS = [
     "External ID",
     "First name",
@@ -22,8 +24,8 @@ HEADERS = [
     "Notes",
 ]
 MOBILE_TYPES = {"cell", "mobile", "iphone"}
-NO_CARDS = "The vCard file holds no contact cards."
-BROKEN = "Line {line} of the vCard file cannot be read: a card is not closed with END:VCARD."
+NO_CARDS = _l("The vCard file holds no contact cards.")
+BROKEN = _l("Line %(line)s of the vCard file cannot be read: a card is not closed with END:VCARD.")
 
 
 def open_cards(path: Path, encoding: str):
@@ -45,7 +47,7 @@ def open_cards(path: Path, encoding: str):
                 elif card is not None and name:
                     card.append((name, params, value))
             if card is not None:
-                raise UnreadableFile(BROKEN.format(line=start))
+                raise UnreadableFile(BROKEN % {"line": start})
         finally:
             handle.close()
 

@@ -22,7 +22,8 @@ def index():
     return render_template(
         "imports/index.html",
         runs=runs.history(current_user),
-        entities=services.ENTITY_NAMES,
+        import_buttons=services.IMPORT_BUTTONS,
+        entity_headings=services.ENTITY_HEADINGS,
         status_names=runs.STATUS_NAMES,
         status_badges=runs.STATUS_BADGES,
         run_state=runs.state,
@@ -50,7 +51,7 @@ def new():
                 locale=current_locale(),
             )
         except RequestEntityTooLarge:
-            errors, status = {"file": services.TOO_LARGE.format(mb=limit >> 20)}, 413
+            errors, status = {"file": services.TOO_LARGE % {"mb": limit >> 20}}, 413
         except ValidationError as exc:
             errors, status = exc.errors, 422
         else:
@@ -58,7 +59,7 @@ def new():
     return render_template(
         "imports/new.html",
         entity=entity,
-        entities=services.ENTITY_NAMES,
+        import_buttons=services.IMPORT_BUTTONS,
         errors=errors,
         limit_mb=limit >> 20,
     ), status
@@ -101,6 +102,7 @@ def _mapping_page(result, *, saved: bool):
         "decimals": DECIMALS,
         "decimal_names": {v: k for k, v in services.DECIMAL_NAMES.items()},
         "entity_name": services.ENTITY_NAMES[result.run.entity],
+        "status_names": runs.STATUS_NAMES,
     }
     if htmx and htmx.target == "mapping":
         return render_template("imports/_mapping.html", **context)

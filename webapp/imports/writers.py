@@ -9,6 +9,7 @@ The kinds: ``deals`` (opportunities) and ``people`` (accounts, contacts, leads).
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..exports.records import ID_PREFIX
@@ -87,7 +88,11 @@ class Writer:
             if external in self.seen:
                 raise Rejected(
                     self.label("external_id"),
-                    f"The external ID “{external}” is already on line {self.seen[external]}.",
+                    _(
+                        "The external ID “%(id)s” is already on line %(line)s.",
+                        id=external,
+                        line=self.seen[external],
+                    ),
                 )
             self.seen[external] = line
         current = self.existing.get(external) if external else None

@@ -1,5 +1,6 @@
 """Lead forms: rendering, CSRF and typed-input keeping; the rules live in the services."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
 
@@ -11,16 +12,16 @@ def choices(rows, label=lambda row: row.name, blank: str | None = "—") -> list
 
 
 class LeadForm(FlaskForm):
-    first_name = StringField("First name")
-    last_name = StringField("Last name")
-    company = StringField("Company")
-    title = StringField("Job title")
-    email = EmailField("Email")
-    phone = StringField("Phone")
-    source_id = SelectField("Source", coerce=str, validate_choice=False)
-    business_line_id = SelectField("Business line", coerce=str, validate_choice=False)
+    first_name = StringField(_l("First name"))
+    last_name = StringField(_l("Last name"))
+    company = StringField(_l("Company"))
+    title = StringField(_l("Job title"))
+    email = EmailField(_l("Email"))
+    phone = StringField(_l("Phone"))
+    source_id = SelectField(_l("Source"), coerce=str, validate_choice=False)
+    business_line_id = SelectField(_l("Business line"), coerce=str, validate_choice=False)
     owner_id = owner_field()
-    description = TextAreaField("Description")
+    description = TextAreaField(_l("Description"))
     updated_at = HiddenField()  # the edit's concurrency token
 
 
@@ -28,8 +29,8 @@ class ConvertForm(FlaskForm):
     """Convert a lead: the account to link or create, and the new deal."""
 
     account_id = HiddenField()
-    account_name = StringField("Account")
-    name = StringField("Deal name")
-    amount = StringField("Amount")
-    stage_id = SelectField("Stage", coerce=str, validate_choice=False)
-    close_date = StringField("Expected close date")
+    account_name = StringField(_l("Account"))
+    name = StringField(_l("Deal name"))
+    amount = StringField(_l("Amount"))
+    stage_id = SelectField(_l("Stage"), coerce=str, validate_choice=False)
+    close_date = StringField(_l("Expected close date"))

@@ -1,5 +1,6 @@
 """The list of leads: its columns and filters on the shared record list."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.services import PER_PAGE
@@ -14,12 +15,12 @@ from .services import OPEN_STATUSES, visible_leads
 COLUMNS = {
     c.key: c
     for c in (
-        Column("name", "Name", lambda: Lead.last_name, nullable=False),
-        Column("company", "Company", lambda: Lead.company),
-        Column("title", "Job title", lambda: Lead.title),
-        Column("email", "Email", lambda: Lead.email),
-        Column("phone", "Phone", lambda: Lead.phone),
-        Column("status", "Status", lambda: Lead.status, nullable=False),
+        Column("name", _l("Name"), lambda: Lead.last_name, nullable=False),
+        Column("company", _l("Company"), lambda: Lead.company),
+        Column("title", _l("Job title"), lambda: Lead.title),
+        Column("email", _l("Email"), lambda: Lead.email),
+        Column("phone", _l("Phone"), lambda: Lead.phone),
+        Column("status", _l("Status"), lambda: Lead.status, nullable=False),
         *common_columns(Lead),
     )
 }
@@ -31,11 +32,19 @@ SPEC = ListSpec(
     default_sort="-created",
     per_page=PER_PAGE,
 )
+# Each lead status as people read it (badges, the status selector, the filter).
+STATUS_LABELS = {
+    "new": _l("New"),
+    "contacted": _l("Contacted"),
+    "qualified": _l("Qualified"),
+    "converted": _l("Converted"),
+    "disqualified": _l("Disqualified"),
+}
 STATUS_FILTERS = {
-    "open": "Open",
-    "all": "All",
-    **{s: s.capitalize() for s in LEAD_STATUSES if s not in OPEN_STATUSES},
-    **{s: s.capitalize() for s in OPEN_STATUSES},
+    "open": _l("Open"),
+    "all": _l("All"),
+    **{s: STATUS_LABELS[s] for s in LEAD_STATUSES if s not in OPEN_STATUSES},
+    **{s: STATUS_LABELS[s] for s in OPEN_STATUSES},
 }
 SEARCHED = (Lead.first_name, Lead.last_name, Lead.company, Lead.email)
 

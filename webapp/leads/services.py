@@ -7,6 +7,7 @@ A user sees the leads they own, the leads of their business lines and unassigned
 
 from collections.abc import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, true
 
 from .. import permissions
@@ -67,10 +68,15 @@ def convert_refusal(user: User, lead: Lead) -> str | None:
     """Why ``user`` may not convert ``lead`` (None when they may), in words they can act on."""
     if can_convert_lead(user, lead):
         return None
-    owner = lead.owner.name if lead.owner else "its owner"
-    return (
-        f"Only {owner}, a manager of this lead's business line or an administrator can "
-        "convert this lead. Ask one of them, or to be made its owner."
+    if lead.owner is None:
+        return _(
+            "Only its owner, a manager of this lead's business line or an administrator can "
+            "convert this lead. Ask one of them, or to be made its owner."
+        )
+    return _(
+        "Only %(owner)s, a manager of this lead's business line or an administrator can "
+        "convert this lead. Ask one of them, or to be made its owner.",
+        owner=lead.owner.name,
     )
 
 
@@ -83,8 +89,8 @@ def require_convert(user: User, lead: Lead) -> None:
 def get_lead(user: User, lead_id: int) -> Lead:
     lead = db.session.get(Lead, lead_id)
     if lead is None or lead.deleted_at is not None:
-        raise NotFound("This lead does not exist or was deleted.")
-    permissions.require(can_view_lead(user, lead), "You may not see this lead.")
+        raise NotFound(_("This lead does not exist or was deleted."))
+    permissions.require(can_view_lead(user, lead), _("You may not see this lead."))
     return lead
 
 
@@ -102,7 +108,7 @@ def business_lines(user: User) -> list[BusinessLine]:
 def _business_line(user: User, value) -> BusinessLine | None:
     line = fields.row("business_line_id", BusinessLine, value, "business line")
     if line is not None and not permissions.can_view_business_line(user, line.id):
-        raise ValidationError({"business_line_id": "You do not work in this business line."})
+        raise ValidationError({"business_line_id": _("You do not work in this business line.")})
     return line
 
 
@@ -157,10 +163,10 @@ def create_lead(user: User, data: dict) -> Lead:
 
 def require_change_lead(user: User, lead: Lead) -> None:
     """Who converts a lead may also edit it, until it is converted (then it is history)."""
-    permissions.require(can_convert_lead(user, lead), "You may not change this lead.")
+    permissions.require(can_convert_lead(user, lead), _("You may not change this lead."))
     if lead.status == "converted":
         raise DomainError(
-            "This lead was converted: it is kept as it was. Edit its account, contact or deal."
+            _("This lead was converted: it is kept as it was. Edit its account, contact or deal.")
         )
 
 
@@ -178,8 +184,10 @@ def update_lead(user: User, lead: Lead, data: dict, updated_at) -> dict:
     concurrency.claim(
         lead,
         updated_at,
-        "Someone else changed this lead meanwhile. Nothing was saved; "
-        "your input is kept below next to the current values.",
+        _(
+            "Someone else changed this lead meanwhile. Nothing was saved; "
+            "your input is kept below next to the current values."
+        ),
     )
     apply(lead, changes)
     return changes
@@ -191,7 +199,7 @@ def set_status(user: User, lead: Lead, status: str) -> None:
     (conversion is its own step)."""
     require_change_lead(user, lead)
     if status not in LEAD_STATUSES or status == "converted":
-        raise ValidationError({"status": "Unknown lead status."})
+        raise ValidationError({"status": _("Unknown lead status.")})
     lead.status = status
 
 
@@ -227,7 +235,7 @@ def _check_conversion(user: User, lead: Lead, data: dict) -> dict:
     """Every error of the conversion form at once, before anything is written."""
     require_convert(user, lead)
     if lead.status == "converted":
-        raise DomainError("This lead was already converted.")
+        raise DomainError(_("This lead was already converted."))
     errors = {}
     try:
         fields.parse({key: data.get(key) for key in ("name", "amount", "close_date")})

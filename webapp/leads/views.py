@@ -1,6 +1,7 @@
 from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.concurrency import token
@@ -15,6 +16,12 @@ from . import listing, services
 from .forms import ConvertForm, LeadForm, choices
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
+
+
+@bp.app_template_global("lead_status")
+def lead_status(status: str) -> str:
+    """A lead status as people read it."""
+    return listing.STATUS_LABELS.get(status, status)
 
 
 @bp.get("")
@@ -44,7 +51,7 @@ def new():
             add_errors(form, exc.errors)
             status = 422
         else:
-            flash(f"Lead “{lead.full_name}” created.", "success")
+            flash(_("Lead “%(name)s” created.", name=lead.full_name), "success")
             return redirect(url_for("leads.detail", lead_id=lead.id))
     return render_template("leads/form.html", form=form, lines=lines), status
 
@@ -79,7 +86,7 @@ def edit(lead_id: int):
         save = partial(services.update_lead, current_user, lead)
         status, conflict = submit_edit(form, lead, save)
         if status == 200:
-            flash("Lead saved.", "success")
+            flash(_("Lead saved."), "success")
             return redirect(url_for("leads.detail", lead_id=lead.id))
     return render_template(
         "leads/form.html", form=form, lines=lines, lead=lead, conflict=conflict
@@ -93,7 +100,7 @@ def status(lead_id: int):
     services.set_status(current_user, lead, request.form.get("status", ""))
     if htmx:
         return render_template("leads/_status.html", lead=lead, can_convert=True)
-    flash(f"Lead marked {lead.status}.", "success")
+    flash(_("Lead marked %(status)s.", status=listing.STATUS_LABELS[lead.status]), "success")
     return redirect(url_for("leads.detail", lead_id=lead.id))
 
 
@@ -110,7 +117,7 @@ def convert(lead_id: int):
     """One step: account (linked or new) + contact (linked or new) + the new deal."""
     lead = services.get_lead(current_user, lead_id)
     if lead.status == "converted":
-        flash("This lead was already converted.", "info")
+        flash(_("This lead was already converted."), "info")
         return redirect(url_for("leads.detail", lead_id=lead.id))
     services.require_convert(current_user, lead)  # 403 with the reason, before any form
     form = ConvertForm(formdata=request.form or None)
@@ -128,7 +135,7 @@ def convert(lead_id: int):
             add_errors(form, exc.errors)
             status = 422
         else:
-            flash(f"Lead converted: deal “{deal.name}” created.", "success")
+            flash(_("Lead converted: deal “%(name)s” created.", name=deal.name), "success")
             return redirect(url_for("opportunities.detail", opportunity_id=deal.id))
     return render_template(
         "leads/convert.html", form=form, lead=lead, account=account, contact=contact

@@ -10,6 +10,7 @@ of every matching record (a constant number of queries whatever the page).
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -103,9 +104,9 @@ def common_columns(model) -> tuple[Column, ...]:
     return (
         Column(
             "owner",
-            "Owner",
+            _l("Owner"),
             lambda: select(User.name).where(User.id == model.owner_id).scalar_subquery(),
         ),
-        Column("created", "Created", lambda: model.created_at, nullable=False),
-        Column("updated", "Updated", lambda: model.updated_at, nullable=False),
+        Column("created", _l("Created"), lambda: model.created_at, nullable=False),
+        Column("updated", _l("Updated"), lambda: model.updated_at, nullable=False),
     )

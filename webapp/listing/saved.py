@@ -6,6 +6,7 @@ updates or deletes it. Any user may make a view they see their default for that 
 list opens with it when its URL carries no query parameters.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, exists, or_, select
 
 from .. import permissions
@@ -60,7 +61,7 @@ def get_view(user: User, view_id: int | None, entity: str | None = None) -> Save
         select(SavedView).where(SavedView.id == (view_id or 0), visible_clause(user))
     ).first()
     if view is None or (entity and view.entity != entity):
-        raise NotFound("This saved view does not exist.")
+        raise NotFound(_("This saved view does not exist."))
     return view
 
 
@@ -70,7 +71,7 @@ def can_change(user: User, view: SavedView) -> bool:
 
 def _require_change(user: User, view: SavedView) -> None:
     permissions.require(
-        can_change(user, view), "Only the owner of this view or an administrator may change it."
+        can_change(user, view), _("Only the owner of this view or an administrator may change it.")
     )
 
 
@@ -91,7 +92,7 @@ def state_from(args) -> tuple[dict, list[dict] | None]:
     if keys:
         widths = {}
         for part in (args.get("widths") or "").split(",")[:40]:
-            key, _, width = part.partition(":")
+            key, _colon, width = part.partition(":")
             if width.isascii() and width.isdigit() and len(width) < 5:
                 widths[key] = int(width)
         columns = [{"key": k[:60], "width": widths.get(k)} for k in keys]
@@ -118,7 +119,7 @@ def _name(value) -> str:
 def create_view(user: User, entity: str, name, args, shared: bool = False) -> SavedView:
     """Save the list state in ``args`` (a MultiDict of its query parameters) as a view."""
     if entity not in LISTS:
-        raise NotFound("There is no such list.")
+        raise NotFound(_("There is no such list."))
     query, columns = state_from(args)
     view = SavedView(
         user_id=user.id,
@@ -171,7 +172,7 @@ def delete_view(user: User, view_id: int) -> str:
 def set_default(user: User, entity: str, view_id: int | None) -> None:
     """Make a view the user's default for its list; None: the list opens unfiltered."""
     if entity not in LISTS:
-        raise ValidationError({"entity": "There is no such list."})
+        raise ValidationError({"entity": _("There is no such list.")})
     current = db.session.get(SavedViewDefault, (user.id, entity))
     if view_id is None:
         if current is not None:

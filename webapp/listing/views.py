@@ -1,6 +1,7 @@
 """Saved views of the lists: save, update, rename, delete, make default (POST, CSRF)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -73,7 +74,7 @@ def _state() -> MultiDict:
 def _entity() -> str:
     entity = request.form.get("entity", "")
     if entity not in saved.LISTS:
-        raise ValidationError({"entity": "There is no such list."})
+        raise ValidationError({"entity": _("There is no such list.")})
     return entity
 
 
@@ -95,16 +96,19 @@ def create():
             bool(request.form.get("shared")),
         )
     except ValidationError as exc:
-        flash(exc.errors.get("name") or exc.message or "The view could not be saved.", "error")
+        flash(exc.errors.get("name") or exc.message or _("The view could not be saved."), "error")
         return redirect(list_url(entity, list(_state().items(multi=True))))
-    flash(f"View “{view.name}” saved.", "success")
+    flash(_("View “%(name)s” saved.", name=view.name), "success")
     return _back(entity, view)
 
 
 @bp.post("/<int:view_id>/update")
 def update(view_id: int):
     view = saved.update_view(current_user, view_id, _state())
-    flash(f"View “{view.name}” updated with the current filters and columns.", "success")
+    flash(
+        _("View “%(name)s” updated with the current filters and columns.", name=view.name),
+        "success",
+    )
     return _back(view.entity, view)
 
 
@@ -118,14 +122,14 @@ def rename(view_id: int):
     except ValidationError as exc:
         flash(exc.errors.get("name") or exc.message, "error")
     else:
-        flash(f"View renamed to “{view.name}”.", "success")
+        flash(_("View renamed to “%(name)s”.", name=view.name), "success")
     return _back(view.entity, view)
 
 
 @bp.post("/<int:view_id>/delete")
 def delete(view_id: int):
     entity = saved.delete_view(current_user, view_id)
-    flash("View deleted.", "success")
+    flash(_("View deleted."), "success")
     return _back(entity)
 
 
@@ -135,8 +139,8 @@ def default():
     view_id = id_param(request.form, "view_id")
     saved.set_default(current_user, entity, view_id)
     if view_id is None:
-        flash("This list now opens without a saved view.", "success")
+        flash(_("This list now opens without a saved view."), "success")
         return _back(entity)
     view = saved.get_view(current_user, view_id, entity)
-    flash(f"This list now opens with the view “{view.name}”.", "success")
+    flash(_("This list now opens with the view “%(name)s”.", name=view.name), "success")
     return _back(entity, view)

@@ -11,8 +11,9 @@ from functools import lru_cache
 import jdatetime
 from babel import Locale
 from babel.dates import get_date_format
+from flask_babel import lazy_gettext as _l
 
-from .typed import ParseError, normalized, shown
+from .typed import ParseError, language_name, normalized, shown
 
 ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 TIME = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})(?::([0-9]{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
@@ -23,9 +24,10 @@ SOLAR_HIJRI = frozenset({"fa"})  # languages whose users also write Solar Hijri 
 SOLAR_YEARS = range(1300, 1500)  # 1921 to 2121: no Gregorian year a deal has
 
 # Messages: whole sentences with named placeholders, ready for gettext.
-NOT_A_DATE = "{typed} is not a date in {language}: write it as {form} or YYYY-MM-DD."
-NOT_A_DATETIME = (
-    "{typed} is not a date and time in {language}: write it as {form} 14:30 or YYYY-MM-DD 14:30."
+NOT_A_DATE = _l("%(typed)s is not a date in %(language)s: write it as %(form)s or YYYY-MM-DD.")
+NOT_A_DATETIME = _l(
+    "%(typed)s is not a date and time in %(language)s: write it as %(form)s 14:30 or "
+    "YYYY-MM-DD 14:30."
 )
 
 
@@ -33,7 +35,7 @@ NOT_A_DATETIME = (
 class ShortForm:
     """A locale's short date: the order of day, month and year and the mark between them."""
 
-    language: str
+    language: str  # its code: "it"
     order: tuple[str, ...]
     pattern: re.Pattern
     label: str  # "MM/DD/YYYY"
@@ -49,7 +51,7 @@ def short_form(locale: str) -> ShortForm:
     separator = separator.strip()
     pattern = re.compile(re.escape(separator).join(FIELD_PATTERNS[f] for f in order))
     label = separator.join(FIELD_LABELS[f] for f in order)
-    return ShortForm(loc.english_name, order, pattern, label, loc.language in SOLAR_HIJRI)
+    return ShortForm(loc.language, order, pattern, label, loc.language in SOLAR_HIJRI)
 
 
 def read_date(text: str, locale: str) -> date:
@@ -57,9 +59,7 @@ def read_date(text: str, locale: str) -> date:
     form = short_form(locale)
     found = _date(normalized(str(text)), form)
     if found is None:
-        raise ParseError(
-            NOT_A_DATE.format(typed=shown(text), language=form.language, form=form.label)
-        )
+        raise ParseError(NOT_A_DATE % _placeholders(text, form))
     return found
 
 
@@ -72,10 +72,12 @@ def read_datetime(text: str, locale: str, *, default_time: time = DEFAULT_TIME) 
     day = _date(day_text, form)
     at = _time(time_text.strip()) if time_text.strip() else default_time
     if day is None or at is None:
-        raise ParseError(
-            NOT_A_DATETIME.format(typed=shown(text), language=form.language, form=form.label)
-        )
+        raise ParseError(NOT_A_DATETIME % _placeholders(text, form))
     return datetime.combine(day, at)
+
+
+def _placeholders(text: str, form: ShortForm) -> dict:
+    return {"typed": shown(text), "language": language_name(form.language), "form": form.label}
 
 
 def _date(body: str, form: ShortForm) -> date | None:

@@ -14,8 +14,9 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask_babel import lazy_gettext as _l
 
-from .typed import ParseError, normalized, shown
+from .typed import ParseError, language_name, normalized, shown
 
 SPACES = frozenset(" \u00a0\u202f\u2009")  # where a locale groups with a space, any of these
 APOSTROPHES = frozenset("'\u2019")
@@ -26,19 +27,21 @@ MAX_LENGTH = 64  # longer text is no number a field here can hold
 EXAMPLES = {"number": Decimal("1500.50"), "whole": Decimal("1500"), "percent": Decimal("12.5")}
 
 # Messages: whole sentences with named placeholders, ready for gettext.
-MEANT_TWO_WAYS = "{typed} is not a number in {language}: write {plain} or {grouped}."
-MEANT = "{typed} is not a number in {language}: write {plain}."
-LIKE_TWO_WAYS = "{typed} is not a number in {language}: write it like {plain} or {grouped}."
-LIKE = "{typed} is not a number in {language}: write it like {plain}."
-NOT_WHOLE_TWO_WAYS = "{typed} is not a whole number: write {low} or {high}."
-NOT_WHOLE = "{typed} is not a whole number: write {low}."
+MEANT_TWO_WAYS = _l("%(typed)s is not a number in %(language)s: write %(plain)s or %(grouped)s.")
+MEANT = _l("%(typed)s is not a number in %(language)s: write %(plain)s.")
+LIKE_TWO_WAYS = _l(
+    "%(typed)s is not a number in %(language)s: write it like %(plain)s or %(grouped)s."
+)
+LIKE = _l("%(typed)s is not a number in %(language)s: write it like %(plain)s.")
+NOT_WHOLE_TWO_WAYS = _l("%(typed)s is not a whole number: write %(low)s or %(high)s.")
+NOT_WHOLE = _l("%(typed)s is not a whole number: write %(low)s.")
 
 
 @dataclass(frozen=True)
 class Marks:
     """How a locale writes numbers: the marks it writes and the ones it reads."""
 
-    language: str
+    language: str  # its code: "it"
     decimal: str
     group: str
     decimals: frozenset[str]
@@ -62,7 +65,7 @@ def marks(locale: str) -> Marks:
     groups = {m for m in groups if len(m) == 1} - decimals
     primary, secondary = loc.decimal_formats[None].grouping
     return Marks(
-        loc.english_name,
+        loc.language,
         get_decimal_symbol(loc),
         get_group_symbol(loc),
         frozenset(decimals),
@@ -92,7 +95,7 @@ def read_number(text: str, locale: str, *, kind: str = "number") -> Decimal:
         low, high = number.to_integral(ROUND_FLOOR), number.to_integral(ROUND_CEILING)
         message = NOT_WHOLE_TWO_WAYS if low != high else NOT_WHOLE
         raise ParseError(
-            message.format(typed=shown(text), low=_written(low, m), high=_written(high, m))
+            message % {"typed": shown(text), "low": _written(low, m), "high": _written(high, m)}
         )
     return number
 
@@ -155,9 +158,12 @@ def _refusal(text: str, sign: str, body: str, m: Marks, kind: str) -> str:
         meant = EXAMPLES.get(kind, EXAMPLES["number"])
         two_ways, one_way = LIKE_TWO_WAYS, LIKE
     plain, grouped = _written(meant, m), _written(meant, m, grouped=True)
-    return (one_way if plain == grouped else two_ways).format(
-        typed=shown(text), language=m.language, plain=plain, grouped=grouped
-    )
+    return (one_way if plain == grouped else two_ways) % {
+        "typed": shown(text),
+        "language": language_name(m.language),
+        "plain": plain,
+        "grouped": grouped,
+    }
 
 
 def _written(number: Decimal, m: Marks, *, grouped: bool = False) -> str:

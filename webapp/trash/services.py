@@ -31,6 +31,9 @@ refused with the list of what refers to it (purge or re-link those first):
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -59,7 +62,12 @@ from ..transactions import transactional
 from . import files, rules
 
 PER_PAGE = 25
-PERIODS = {"today": "Today", "week": "Last 7 days", "month": "Last 30 days", "older": "Older"}
+PERIODS = {
+    "today": _l("Today"),
+    "week": _l("Last 7 days"),
+    "month": _l("Last 30 days"),
+    "older": _l("Older"),
+}
 
 
 @dataclass(frozen=True)
@@ -67,10 +75,13 @@ class Kind:
     key: str
     model: type
     singular: str
-    plural: str
+    plural: str  # the tab (lazy strings, like the three below)
     endpoint: str
     id_arg: str
     search: tuple
+    heading: str = ""  # the table's first column
+    empty: str = ""  # an empty tab's sentence
+    missing: str = ""  # a record not found
 
 
 KINDS = {
@@ -78,44 +89,56 @@ KINDS = {
         "deals",
         Opportunity,
         "deal",
-        "Deals",
+        _l("Deals"),
         "opportunities.detail",
         "opportunity_id",
         (Opportunity.name,),
+        _l("Deal"),
+        _l("The trash has no deals."),
+        _l("This deal does not exist."),
     ),
     "accounts": Kind(
         "accounts",
         Account,
         "account",
-        "Accounts",
+        _l("Accounts"),
         "accounts.detail",
         "account_id",
         (Account.name, Account.city, Account.email),
+        _l("Account"),
+        _l("The trash has no accounts."),
+        _l("This account does not exist."),
     ),
     "contacts": Kind(
         "contacts",
         Contact,
         "contact",
-        "Contacts",
+        _l("Contacts"),
         "contacts.detail",
         "contact_id",
         (Contact.first_name, Contact.last_name, Contact.email),
+        _l("Contact"),
+        _l("The trash has no contacts."),
+        _l("This contact does not exist."),
     ),
     "leads": Kind(
         "leads",
         Lead,
         "lead",
-        "Leads",
+        _l("Leads"),
         "leads.detail",
         "lead_id",
         (Lead.first_name, Lead.last_name, Lead.company, Lead.email),
+        _l("Lead"),
+        _l("The trash has no leads."),
+        _l("This lead does not exist."),
     ),
 }
 
 
 def kind_of(key: str) -> Kind:
     if key not in KINDS:
-        raise NotFound("There is no such kind of record in the trash.")
+        raise NotFound(_("There is no such kind of record in the trash."))
     return KINDS[key]
 
 
@@ -131,8 +154,7 @@ def label(row) -> str:
 def get(kind: Kind, record_id, *, trashed: bool):
     row = db.session.get(kind.model, integer(record_id, minimum=1) or 0)
     if row is None or (row.deleted_at is not None) != trashed:
-        where = "in the trash" if trashed else "outside the trash"
-        raise NotFound(f"This {kind.singular} does not exist {where}.")
+        raise NotFound(str(kind.missing))
     return row
 
 
@@ -142,9 +164,9 @@ def require_trash(user: User, kind: Kind, row) -> None:
         .select_from(kind.model)
         .where(kind.model.id == row.id, rules.visible(user, kind.model))
     ):
-        raise NotFound(f"This {kind.singular} does not exist.")
+        raise NotFound(str(kind.missing))
     if not rules.can_trash(user, row):
-        raise PermissionDenied(f"You may not move this {kind.singular} to the trash or back.")
+        raise PermissionDenied(_("You may not move this record to the trash or back."))
 
 
 # --- Trash ---------------------------------------------------------------------------------
@@ -170,8 +192,14 @@ def trash(user: User, kind_key: str, record_id, version=None):
         )
         if live_deals:
             raise DomainError(
-                f"“{row.name}” still has {live_deals} deal(s) outside the trash. Move them "
-                "to another account or to the trash first."
+                ngettext(
+                    "“%(name)s” still has %(num)s deal outside the trash. Move it to another "
+                    "account or to the trash first.",
+                    "“%(name)s” still has %(num)s deals outside the trash. Move them to "
+                    "another account or to the trash first.",
+                    live_deals,
+                    name=row.name,
+                )
             )
         db.session.execute(
             update(Contact)
@@ -200,15 +228,20 @@ def restore(user: User, kind_key: str, record_id):
     require_trash(user, kind, row)
     if getattr(row, "merged_into_id", None):
         raise DomainError(
-            f"This {kind.singular} was merged into another one: its deals and links belong to "
-            "that one now, so it stays in the trash."
+            _(
+                "This record was merged into another one: its deals and links belong to that "
+                "one now, so it stays in the trash."
+            )
         )
     account_id = getattr(row, "account_id", None) if kind.model is not Lead else None
     if account_id:
         account = db.session.get(Account, account_id)
         if account is not None and account.deleted_at is not None:
             raise DomainError(
-                f"Its account “{account.name}” is in the trash: restore the account first."
+                _(
+                    "Its account “%(name)s” is in the trash: restore the account first.",
+                    name=account.name,
+                )
             )
     if kind.model is Account:
         db.session.execute(
@@ -231,6 +264,40 @@ def restore(user: User, kind_key: str, record_id):
 # --- Purge ---------------------------------------------------------------------------------
 
 
+def _deals_refer(count: int, names: str) -> str:
+    return ngettext(
+        "%(num)s deal refers to it (in the trash or not): %(names)s.",
+        "%(num)s deals refer to it (in the trash or not): %(names)s.",
+        count,
+        names=names,
+    )
+
+
+# What goes with a purged record, by the key ``consequences`` gives, said for a count.
+CONSEQUENCES = {
+    "timeline entries": lambda n: ngettext("%(num)s timeline entry", "%(num)s timeline entries", n),
+    "stage history rows": lambda n: ngettext(
+        "%(num)s stage history row", "%(num)s stage history rows", n
+    ),
+    "product lines": lambda n: ngettext("%(num)s product line", "%(num)s product lines", n),
+    "contact links": lambda n: ngettext("%(num)s contact link", "%(num)s contact links", n),
+    "partner and competitor links": lambda n: ngettext(
+        "%(num)s partner or competitor link", "%(num)s partner and competitor links", n
+    ),
+    "activities": lambda n: ngettext("%(num)s activity", "%(num)s activities", n),
+    "notes": lambda n: ngettext("%(num)s note", "%(num)s notes", n),
+    "documents and their files": lambda n: ngettext(
+        "%(num)s document and its file", "%(num)s documents and their files", n
+    ),
+    "tag links": lambda n: ngettext("%(num)s tag link", "%(num)s tag links", n),
+    "converted leads that will forget the link": lambda n: ngettext(
+        "%(num)s converted lead that will forget the link",
+        "%(num)s converted leads that will forget the link",
+        n,
+    ),
+}
+
+
 def _names(query, limit: int = 5) -> list[str]:
     return list(db.session.scalars(query.limit(limit)))
 
@@ -244,7 +311,7 @@ def blockers(kind: Kind, row) -> list[str]:
         count = db.session.scalar(count_query)
         if count:
             names = ", ".join(f"“{n}”" for n in _names(names_query))
-            found.append(sentence.format(count=count, names=names))
+            found.append(sentence(count, names))
 
     if kind.model is Account:
         refers = or_(
@@ -258,14 +325,19 @@ def blockers(kind: Kind, row) -> list[str]:
         check(
             select(func.count()).select_from(Opportunity).where(refers),
             select(Opportunity.name).where(refers).order_by(Opportunity.name),
-            "{count} deal(s) refer to it (in the trash or not): {names}.",
+            _deals_refer,
         )
         check(
             select(func.count()).select_from(Contact).where(Contact.account_id == row.id),
             select(Contact.first_name + " " + Contact.last_name)
             .where(Contact.account_id == row.id)
             .order_by(Contact.last_name),
-            "{count} contact(s) belong to it (in the trash or not): {names}.",
+            lambda count, names: ngettext(
+                "%(num)s contact belongs to it (in the trash or not): %(names)s.",
+                "%(num)s contacts belong to it (in the trash or not): %(names)s.",
+                count,
+                names=names,
+            ),
         )
     elif kind.model is Contact:
         refers = or_(
@@ -279,14 +351,24 @@ def blockers(kind: Kind, row) -> list[str]:
         check(
             select(func.count()).select_from(Opportunity).where(refers),
             select(Opportunity.name).where(refers).order_by(Opportunity.name),
-            "{count} deal(s) refer to it (in the trash or not): {names}.",
+            _deals_refer,
         )
         check(
             select(func.count()).select_from(Activity).where(Activity.contact_id == row.id),
             select(Activity.subject).where(Activity.contact_id == row.id).order_by(Activity.id),
-            "{count} activity(ies) are with this contact: {names}.",
+            lambda count, names: ngettext(
+                "%(num)s activity is with this contact: %(names)s.",
+                "%(num)s activities are with this contact: %(names)s.",
+                count,
+                names=names,
+            ),
         )
     return found
+
+
+def consequence_texts(found: list[tuple[str, int]]) -> list[str]:
+    """``consequences`` as the purge dialog says them: ``3 product lines``."""
+    return [CONSEQUENCES[key](count) for key, count in found]
 
 
 def consequences(kind: Kind, row) -> list[tuple[str, int]]:
@@ -327,11 +409,17 @@ def purge(user: User, kind_key: str, record_id, folder: str | None = None) -> st
     while other records refer to it (see the module's rules). Returns its name."""
     kind = kind_of(kind_key)
     if not rules.can_purge(user):
-        raise PermissionDenied("Only administrators may delete records for good.")
+        raise PermissionDenied(_("Only administrators may delete records for good."))
     row = get(kind, record_id, trashed=True)
     problems = blockers(kind, row)
     if problems:
-        raise DomainError(f"“{label(row)}” cannot be deleted for good yet: " + " ".join(problems))
+        raise DomainError(
+            _(
+                "“%(name)s” cannot be deleted for good yet: %(problems)s",
+                name=label(row),
+                problems=" ".join(problems),
+            )
+        )
     name = label(row)
     model = kind.model
     if model is Opportunity:

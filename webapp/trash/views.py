@@ -1,6 +1,7 @@
 """The trash page, and moving a record to the trash, restoring and purging it."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import NotFound
@@ -57,7 +58,10 @@ def trash(kind_key: str, record_id: int):
     """Move the record to the trash; back to its list with a way to the trash."""
     row = services.trash(current_user, kind_key, record_id, request.form.get("version"))
     flash(
-        f"“{services.label(row)}” was moved to the trash. You can restore it from the trash.",
+        _(
+            "“%(name)s” was moved to the trash. You can restore it from the trash.",
+            name=services.label(row),
+        ),
         "success",
     )
     target = url_for(LISTS[kind_key])
@@ -70,7 +74,7 @@ def trash(kind_key: str, record_id: int):
 def restore(kind_key: str, record_id: int):
     row = services.restore(current_user, kind_key, record_id)
     kind = services.KINDS[kind_key]
-    flash(f"“{services.label(row)}” was restored.", "success")
+    flash(_("“%(name)s” was restored.", name=services.label(row)), "success")
     return redirect(url_for(kind.endpoint, **{kind.id_arg: row.id}))
 
 
@@ -78,7 +82,7 @@ def restore(kind_key: str, record_id: int):
 def purge_confirm(kind_key: str, record_id: int):
     """The purge confirmation: what goes with the record, or what still refers to it."""
     if not rules.can_purge(current_user):
-        raise NotFound("This page does not exist.")
+        raise NotFound(_("This page does not exist."))
     kind, row = _record(kind_key, record_id, trashed=True)
     return render_template(
         "trash/_purge_dialog.html",
@@ -86,7 +90,7 @@ def purge_confirm(kind_key: str, record_id: int):
         row=row,
         name=services.label(row),
         blockers=services.blockers(kind, row),
-        consequences=services.consequences(kind, row),
+        consequences=services.consequence_texts(services.consequences(kind, row)),
     )
 
 
@@ -95,7 +99,7 @@ def purge(kind_key: str, record_id: int):
     name = services.purge(
         current_user, kind_key, record_id, folder=current_app.config["UPLOAD_FOLDER"]
     )
-    flash(f"“{name}” was deleted for good.", "success")
+    flash(_("“%(name)s” was deleted for good.", name=name), "success")
     target = url_for("trash.index", kind=kind_key)
     if htmx:
         return "", 204, {"HX-Redirect": target}
