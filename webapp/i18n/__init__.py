@@ -65,13 +65,13 @@ def _fill(eval_ctx, text: str, variables: dict) -> str:
 
 
 @pass_eval_context
-def _gettext(eval_ctx, string, **variables):
+def _gettext(eval_ctx, string, /, **variables):
     return _fill(eval_ctx, catalogue().gettext(string), variables)
 
 
 @pass_eval_context
-def _ngettext(eval_ctx, singular, plural, num, **variables):
-    variables.setdefault("num", num)
+def _ngettext(eval_ctx, singular, plural, num, /, **variables):
+    variables.setdefault("num", num)  # a template may pass its own (formatted) ``num``
     return _fill(eval_ctx, catalogue().ngettext(singular, plural, num), variables)
 
 
