@@ -1,17 +1,43 @@
 """The one permission policy: who may view, edit and delete what. Services call it.
 
-Admins may do everything. Managers may do everything within their business lines.
-Sales users view the deals of their business lines and edit the ones they own.
+Roles:
+- Admins may do everything and see every deal.
+- Managers may do everything within their business lines and see all of those lines' deals,
+  whatever the line's visibility rule (they answer for the whole line).
+- Sales users create deals in their business lines and edit the ones they own.
+- Read-only users see what a sales user in their place would see and change nothing: every
+  write is refused (``can_write``); their own settings (password, name, language, sessions,
+  calendar feed, saved list views, board density) stay theirs to change.
+
+Which deals of a business line a sales or read-only user sees follows the line's
+``visibility`` rule (kept by admins on the admin page):
+- ``all``: every deal of the line;
+- ``team``: the deals owned by themselves, by the members and the manager of their team, and
+  by the members of the teams they manage;
+- ``own``: the deals they own, and those of the members of the teams they manage (a team's
+  manager sees the team's deals).
+Nobody sees the deals of a business line they do not belong to (admins excepted). What
+hangs off a deal (activities, notes, quotes, renewals, the calendar feed) follows the deal.
 """
 
-from sqlalchemy import and_, false, true
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, false, or_, true
 
 from .errors import PermissionDenied
-from .models import Opportunity, User
+from .models import BusinessLine, Opportunity, User
 
 
 def is_admin(user: User) -> bool:
     return user.role == "admin"
+
+
+def can_write(user: User) -> bool:
+    """Everyone but read-only users may change the company's data."""
+    return user.role != "readonly"
+
+
+def require_write(user: User) -> None:
+    require(can_write(user), _l("Your account is read-only: you may look but not change anything."))
 
 
 def manages(user: User, business_line_id: int) -> bool:
@@ -23,33 +49,81 @@ def can_view_business_line(user: User, business_line_id: int) -> bool:
     return is_admin(user) or business_line_id in user.business_line_ids
 
 
+def _line_rule(user: User, line: BusinessLine) -> str:
+    """The visibility rule that applies to ``user`` in one of their lines."""
+    return "all" if user.role == "manager" else line.visibility
+
+
+def _owners_seen(user: User, rule: str) -> set[int]:
+    """The owners whose deals ``user`` sees in a line with the ``team`` or ``own`` rule."""
+    seen = {user.id}
+    for team in user.managed_teams:
+        seen.update(member.id for member in team.members)
+    if rule == "team" and user.team is not None:
+        seen.update(member.id for member in user.team.members)
+        if user.team.manager_id is not None:
+            seen.add(user.team.manager_id)
+    return seen
+
+
 def can_view(user: User, opp: Opportunity) -> bool:
-    return can_view_business_line(user, opp.business_line_id)
+    if is_admin(user):
+        return True
+    line = next((bl for bl in user.business_lines if bl.id == opp.business_line_id), None)
+    if line is None:
+        return False
+    rule = _line_rule(user, line)
+    return rule == "all" or opp.owner_id in _owners_seen(user, rule)
 
 
 def can_edit(user: User, opp: Opportunity) -> bool:
+    if not can_write(user):
+        return False
     return manages(user, opp.business_line_id) or (opp.owner_id == user.id and can_view(user, opp))
 
 
 def can_edit_activity(user: User, opp: Opportunity, activity) -> bool:
     """The deal's editors, and the activity's assignee while they may see the deal."""
-    return can_edit(user, opp) or (activity.owner_id == user.id and can_view(user, opp))
+    return can_edit(user, opp) or (
+        can_write(user) and activity.owner_id == user.id and can_view(user, opp)
+    )
 
 
 def can_delete(user: User, opp: Opportunity) -> bool:
     return manages(user, opp.business_line_id)
 
 
+def can_edit_record(user: User, record) -> bool:
+    """Accounts and contacts (the shared address book): admins, managers, and the record's
+    owner (anyone who may write, for an unowned record)."""
+    return can_write(user) and (
+        user.role in ("admin", "manager") or record.owner_id in (None, user.id)
+    )
+
+
 def can_create_in(user: User, business_line_id: int) -> bool:
-    return can_view_business_line(user, business_line_id)
+    return can_write(user) and can_view_business_line(user, business_line_id)
 
 
 def visible_opportunities(user: User):
     """A WHERE clause limiting a query of Opportunity to what ``user`` may view."""
     if is_admin(user):
         return true()
-    ids = user.business_line_ids
-    return Opportunity.business_line_id.in_(ids) if ids else false()
+    by_rule: dict[str, list[int]] = {"all": [], "team": [], "own": []}
+    for line in user.business_lines:
+        by_rule[_line_rule(user, line)].append(line.id)
+    clauses = []
+    if by_rule["all"]:
+        clauses.append(Opportunity.business_line_id.in_(by_rule["all"]))
+    for rule in ("team", "own"):
+        if by_rule[rule]:
+            clauses.append(
+                and_(
+                    Opportunity.business_line_id.in_(by_rule[rule]),
+                    Opportunity.owner_id.in_(_owners_seen(user, rule)),
+                )
+            )
+    return or_(*clauses) if clauses else false()
 
 
 def visible_activities(user: User):
@@ -69,6 +143,11 @@ def require_view(user: User, opp: Opportunity) -> None:
 
 def require_edit(user: User, opp: Opportunity) -> None:
     require(can_edit(user, opp), "You may not edit this deal: it belongs to someone else.")
+
+
+def can_view_team(user: User, team) -> bool:
+    """A team's page: admins, and the team's manager."""
+    return is_admin(user) or (team.manager_id is not None and team.manager_id == user.id)
 
 
 def can_open_settings(user: User) -> bool:

@@ -102,6 +102,7 @@ def upload(
     """Store and check an uploaded file (size, kind by content, a header row that names
     fields, one row at least) and record the run with the options detected; a refused
     file leaves nothing behind (no row, no file)."""
+    permissions.require_write(user)
     check_entity(entity)
     if stream is None or not filename:
         raise ValidationError({"file": NO_FILE})

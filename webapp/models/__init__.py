@@ -29,7 +29,7 @@ from .settings import (
     Setting,
 )
 from .timeline import TimelineEntry
-from .user import ROLES, SALES_GROUP, BusinessLine, Group, User
+from .user import ROLES, SALES_GROUP, VISIBILITIES, BusinessLine, Group, Team, User
 
 __all__ = [
     "ACCOUNT_ROLES",
@@ -42,6 +42,7 @@ __all__ = [
     "ROLES",
     "SALES_GROUP",
     "STAGE_KINDS",
+    "VISIBILITIES",
     "Account",
     "Activity",
     "AuditEvent",
@@ -54,6 +55,7 @@ __all__ = [
     "CustomField",
     "Document",
     "Group",
+    "Team",
     "ImportMapping",
     "ImportReject",
     "ImportRun",
