@@ -20,7 +20,7 @@ class ValidationError(DomainError):
         if isinstance(errors, str):
             errors = {"__all__": errors}
         self.errors = errors
-        super().__init__("; ".join(errors.values()))
+        super().__init__("; ".join(str(message) for message in errors.values()))
 
 
 class PermissionDenied(DomainError):

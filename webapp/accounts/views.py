@@ -3,6 +3,7 @@ from functools import partial
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import permissions
 from ..errors import ConflictError, ValidationError
 from ..inputs import id_param, search_text
 from ..listing.views import record_list_page
@@ -77,6 +78,7 @@ def search():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    permissions.require_write(current_user)
     form = AccountForm(formdata=request.form or None, data=request.args.to_dict())
     set_owner_choices(form, services.owner_choices())
     if not request.form:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import permissions
 from ..errors import NotFound
@@ -191,8 +191,14 @@ def week(user: User, monday: date) -> Week:
 
 
 def assignees(opp: Opportunity) -> list[User]:
-    """Who an activity of ``opp`` may be assigned to: active users who may see the deal."""
-    users = db.session.scalars(select(User).where(User.active).order_by(User.name))
+    """Who an activity of ``opp`` may be assigned to: active users who may see the deal (their
+    teams loaded at once, for the line's visibility rule)."""
+    users = db.session.scalars(
+        select(User)
+        .where(User.active)
+        .order_by(User.name)
+        .options(selectinload(User.team), selectinload(User.managed_teams))
+    )
     return [u for u in users if permissions.can_view(u, opp)]
 
 

@@ -23,6 +23,9 @@ KINDS = {
     "plugin_enabled": "Plugin enabled",
     "plugin_disabled": "Plugin disabled",
     "settings_changed": "Settings changed",
+    "team_saved": "Team saved",
+    "team_deleted": "Team deleted",
+    "visibility_changed": "Deal visibility changed",
 }
 PAGE_SIZE = 50
 

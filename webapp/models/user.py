@@ -74,7 +74,7 @@ class Team(db.Model):
 
     manager: Mapped["User | None"] = relationship(foreign_keys=[manager_id])
     members: Mapped[list["User"]] = relationship(
-        secondary=team_members, back_populates="team", order_by="User.name", lazy="selectin"
+        secondary=team_members, order_by="User.name", lazy="selectin"
     )
 
     def __repr__(self) -> str:
@@ -101,10 +101,9 @@ class User(UserMixin, db.Model):
     business_lines: Mapped[list[BusinessLine]] = relationship(
         secondary=user_business_lines, lazy="selectin"
     )
-    # Loaded only when a visibility rule needs them (webapp.permissions).
-    team: Mapped[Team | None] = relationship(
-        secondary=team_members, back_populates="members", uselist=False
-    )
+    # Read-only views (``Team.members`` writes), loaded only when a visibility rule needs
+    # them (webapp.permissions).
+    team: Mapped[Team | None] = relationship(secondary=team_members, uselist=False, viewonly=True)
     managed_teams: Mapped[list[Team]] = relationship(
         foreign_keys=[Team.manager_id], viewonly=True, order_by=Team.name
     )
