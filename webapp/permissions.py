@@ -142,6 +142,7 @@ def require_view(user: User, opp: Opportunity) -> None:
 
 
 def require_edit(user: User, opp: Opportunity) -> None:
+    require_write(user)
     require(can_edit(user, opp), "You may not edit this deal: it belongs to someone else.")
 
 

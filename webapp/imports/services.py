@@ -349,6 +349,7 @@ def shown_value(value) -> str:
 def save_choices(user: User, run: ImportRun, result: Preview) -> ImportRun:
     """Keep the choices of ``result`` (a preview of ``run``) as ``run.options`` and as the
     user's mapping for this file shape; refused, writing nothing, while a problem remains."""
+    permissions.require_write(user)
     run = get_run(user, run.id)
     if run.status != "uploaded":
         raise ValidationError({"run": STARTED})

@@ -73,6 +73,7 @@ def mapping(run_id: int):
     run = services.get_run(current_user, run_id)
     status, choices, saved = 200, None, False
     if request.method == "POST":
+        permissions.require_write(current_user)
         current = (run.options or {}).get("encoding")
         try:
             choices = services.read_choices(request.form, run.entity, current)
