@@ -68,10 +68,22 @@ def setting(app, business_line, pipeline, reader, sales_user, create_opportunity
             "owner_id": str(reader.id),  # assigned to Rita: still not hers to complete
         },
     )
-    lead = Lead(first_name="Lia", last_name="Verdi", company="Verdi", owner_id=reader.id,
-                business_line_id=business_line.id, status="new")
-    run = ImportRun(user_id=reader.id, entity="opportunity", filename="deals.csv",
-                    stored_path="x.csv", status="uploaded", options={})
+    lead = Lead(
+        first_name="Lia",
+        last_name="Verdi",
+        company="Verdi",
+        owner_id=reader.id,
+        business_line_id=business_line.id,
+        status="new",
+    )
+    run = ImportRun(
+        user_id=reader.id,
+        entity="opportunity",
+        filename="deals.csv",
+        stored_path="x.csv",
+        status="uploaded",
+        options={},
+    )
     team = Team(name="Alpha", members=[sales_user])
     db.session.add_all([lead, run, team])
     db.session.commit()
@@ -188,8 +200,13 @@ def test_refusals_say_why_as_a_page_or_a_fragment(
 
 def test_forms_to_create_are_refused_too(client, auth, reader, setting):
     auth.login(reader)
-    for url in ("/opportunities/new", "/accounts/new", "/contacts/new", "/leads/new",
-                "/imports/new?entity=contact"):
+    for url in (
+        "/opportunities/new",
+        "/accounts/new",
+        "/contacts/new",
+        "/leads/new",
+        "/imports/new?entity=contact",
+    ):
         response = client.get(url)
         assert response.status_code == 403 and READ_ONLY in response.text, url
 

@@ -97,8 +97,12 @@ def world(app, business_line, pipeline, create_user, create_opportunity):
         activities.create_activity(
             p["ada"],
             deal,
-            {"subject": f"Call about {name}", "kind": "call", "due_at": due,
-             "owner_id": str(deal.owner_id)},
+            {
+                "subject": f"Call about {name}",
+                "kind": "call",
+                "due_at": due,
+                "owner_id": str(deal.owner_id),
+            },
         )
     # Ana also calls about Carl's deal: her feed shows it only while she may see the deal.
     activities.create_activity(
@@ -107,8 +111,13 @@ def world(app, business_line, pipeline, create_user, create_opportunity):
         {"subject": "Ana helps Carl", "kind": "call", "due_at": due, "owner_id": str(p["ana"].id)},
     )
     db.session.commit()
-    return {"people": people, "deals": deals, "account": account, "line": business_line,
-            "pipeline": pipeline}
+    return {
+        "people": people,
+        "deals": deals,
+        "account": account,
+        "line": business_line,
+        "pipeline": pipeline,
+    }
 
 
 def set_rule(line, rule: str) -> None:
@@ -190,8 +199,13 @@ def test_the_calendar_feed_leaves_out_deals_the_rule_hides(client, world, rule, 
 def test_mass_action_on_all_matching_touches_only_visible_deals(client, auth, world):
     set_rule(world["line"], "own")
     auth.login(world["people"]["ana"])
-    form = {"action": "note", "scope": "matching", "f.owner": "all", "f.status": "all",
-            "body": "Spring promotion"}
+    form = {
+        "action": "note",
+        "scope": "matching",
+        "f.owner": "all",
+        "f.status": "all",
+        "body": "Spring promotion",
+    }
     confirm = client.post("/opportunities/mass/confirm", data=form, headers=HTMX)
     assert "1 deal" in confirm.text
     done = client.post("/opportunities/mass", data=form, headers=HTMX)
@@ -219,7 +233,9 @@ def test_team_changes_take_effect_at_once(client, auth, world):
 
 def test_a_manager_of_another_line_sees_nothing_of_this_one(client, auth, world, create_user):
     hardware_manager = create_user(
-        email="hm@example.com", name="Hank", role="manager",
+        email="hm@example.com",
+        name="Hank",
+        role="manager",
         business_lines=[world["deals"]["Olga"].business_line],
     )
     auth.login(hardware_manager)
