@@ -221,6 +221,11 @@ def test_pages_show_a_read_only_user_no_write_controls(
     assert 'aria-label="New note"' not in deal.text and "Call back in May" in deal.text
     board = client.get(f"/pipelines/{pipeline.id}/board?owner=all").text
     assert "Acme support" in board and "+ Add a deal" not in board
+    assert 'id="board" data-read-only' in board  # board.js makes nothing draggable
+    listed = client.get("/activities?owner=all").text
+    assert "Demo" in listed and 'action="/activities/' not in listed
+    week = client.get("/activities/calendar").text
+    assert "Demo" in week and "data-draggable" not in week
     deals = client.get("/opportunities?owner=all").text
     assert 'id="mass-actions"' not in deals and "data-import-link" not in deals
     folder = client.get(f"/accounts/{setting['account_id']}").text
@@ -229,7 +234,9 @@ def test_pages_show_a_read_only_user_no_write_controls(
     auth.logout()
     auth.login(sales_user)
     assert 'aria-label="New note"' in client.get(f"/opportunities/{setting['opportunity_id']}").text
-    assert "+ Add a deal" in client.get(f"/pipelines/{pipeline.id}/board?owner=all").text
+    board = client.get(f"/pipelines/{pipeline.id}/board?owner=all").text
+    assert "+ Add a deal" in board and "data-read-only" not in board
+    assert 'action="/activities/' in client.get("/activities?owner=all").text
 
 
 def test_own_settings_stay_open_to_a_read_only_user(client, auth, reader, setting):
