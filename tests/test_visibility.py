@@ -241,3 +241,30 @@ def test_a_manager_of_another_line_sees_nothing_of_this_one(client, auth, world,
     auth.login(hardware_manager)
     assert names_in(client.get("/opportunities?owner=all&status=all").text) == {"Olga"}
     assert client.get(f"/opportunities/{world['deals']['Ana'].id}").status_code == 403
+
+
+@pytest.mark.parametrize(("rule", "shown"), [("all", True), ("own", False)])
+def test_plugin_panels_leave_out_deals_the_rule_hides(
+    client, auth, business_line, create_opportunity, create_user, sales_user, manager, rule, shown
+):
+    """The renewals plugin's lineage panel (deal page) and chains panel (account page)."""
+    from plugins.renewals.services import duplicate
+    from webapp.models import PluginEnablement
+    from webapp.opportunities.services import close_won
+
+    db.session.add(PluginEnablement(business_line_id=business_line.id, plugin="renewals"))
+    db.session.commit()
+    una = create_user(email="una@example.com", name="Una", role="sales")
+    acme = factories.account("Acme")
+    won = create_opportunity(
+        name="Acme support 2026", account_id=acme.id, amount="12000", contract_months="12"
+    )
+    close_won(manager, won)
+    duplicate(manager, won, "renewal", {"name": "Acme renewal 2027", "owner_id": str(una.id)})
+    set_rule(business_line, rule)
+    auth.login(sales_user)
+    deal_page = client.get(f"/opportunities/{won.id}").text
+    lineage = deal_page.split('data-panel="lineage"', 1)[1].split("</section>", 1)[0]
+    assert ("Acme renewal 2027" in lineage) is shown
+    folder = client.get(f"/accounts/{acme.id}").text
+    assert "Acme support 2026" in folder and ("Acme renewal 2027" in folder) is shown
