@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tests import factories
 from webapp.extensions import db
-from webapp.models import Note, Team
+from webapp.models import BusinessLine, Note, Team
 from webapp.models._base import utcnow
 from webapp.opportunities import activities
 from webapp.profile import feed
@@ -268,3 +268,31 @@ def test_plugin_panels_leave_out_deals_the_rule_hides(
     assert ("Acme renewal 2027" in lineage) is shown
     folder = client.get(f"/accounts/{acme.id}").text
     assert "Acme support 2026" in folder and ("Acme renewal 2027" in folder) is shown
+
+
+def test_activities_are_assigned_only_to_who_may_see_the_deal(client, auth, world, count_queries):
+    set_rule(world["line"], "own")
+    auth.login(world["people"]["ada"])
+    url = f"/activities/new?deal={world['deals']['Ana'].id}"
+    line_id = world["line"].id
+    form = client.get(url).text.split('id="schedule-owner"', 1)[1].split("</select>", 1)[0]
+    offered = {
+        name
+        for name in ("Ana", "Bob", "Carl", "Tom", "Rita", "Mia", "Ada", "Olga")
+        if f">{name}</option>" in form
+    }
+    assert offered == {"Ana", "Tom", "Mia", "Ada"}  # owner, her team's manager, line manager, admin
+
+    def statements() -> int:
+        db.session.remove()  # the requests share the test's session: start each one cold
+        with count_queries() as q:
+            client.get(url)
+        return len(q)
+
+    before = statements()
+    line = db.session.get(BusinessLine, line_id)
+    for n in range(5):
+        factories.user(
+            email=f"x{n}@example.com", name=f"X {n}", role="sales", business_lines=[line]
+        )
+    assert statements() == before  # the rule reads everyone's teams in one query

@@ -20,11 +20,18 @@ Nobody sees the deals of a business line they do not belong to (admins excepted)
 hangs off a deal (activities, notes, quotes, renewals, the calendar feed) follows the deal.
 """
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, event, false, or_, select, true, union_all
+from sqlalchemy.orm import Session
 
 from .errors import PermissionDenied
-from .models import BusinessLine, Opportunity, User
+from .extensions import db
+from .models import BusinessLine, Opportunity, Team, User
+from .models.user import team_members
+
+_SEEN = "owners_seen"  # session.info key: {(user id, rule): owner ids}, for one transaction
 
 
 def is_admin(user: User) -> bool:
@@ -55,15 +62,54 @@ def _line_rule(user: User, line: BusinessLine) -> str:
 
 
 def _owners_seen(user: User, rule: str) -> set[int]:
-    """The owners whose deals ``user`` sees in a line with the ``team`` or ``own`` rule."""
-    seen = {user.id}
-    for team in user.managed_teams:
-        seen.update(member.id for member in team.members)
-    if rule == "team" and user.team is not None:
-        seen.update(member.id for member in user.team.members)
-        if user.team.manager_id is not None:
-            seen.add(user.team.manager_id)
-    return seen
+    """The owners whose deals ``user`` sees in a line with the ``team`` or ``own`` rule (read
+    once per transaction: a team saved commits, and the next transaction reads it again)."""
+    cache = db.session.info.setdefault(_SEEN, {})
+    if (user.id, rule) not in cache:
+        _read_owners_seen([user.id], rule)
+    return cache[(user.id, rule)]
+
+
+def _read_owners_seen(user_ids: Iterable[int], rule: str) -> None:
+    """Fill the cache for ``user_ids`` under ``rule`` in one query: themselves, the members of
+    the teams they manage and, for ``team``, their team's members and manager."""
+    ids = list(user_ids)
+    member, mate = team_members.alias("member"), team_members.alias("mate")
+    pairs = [
+        select(Team.manager_id, member.c.user_id)
+        .join(member, member.c.team_id == Team.id)
+        .where(Team.manager_id.in_(ids))
+    ]
+    if rule == "team":
+        pairs.append(
+            select(member.c.user_id, mate.c.user_id)
+            .join(mate, mate.c.team_id == member.c.team_id)
+            .where(member.c.user_id.in_(ids))
+        )
+        pairs.append(
+            select(member.c.user_id, Team.manager_id)
+            .join(Team, Team.id == member.c.team_id)
+            .where(member.c.user_id.in_(ids), Team.manager_id.is_not(None))
+        )
+    cache = db.session.info.setdefault(_SEEN, {})
+    found = {user_id: {user_id} for user_id in ids}
+    for viewer, owner in db.session.execute(union_all(*pairs)):
+        found[viewer].add(owner)
+    cache.update({(user_id, rule): owners for user_id, owners in found.items()})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_owners_seen(session, transaction) -> None:
+    session.info.pop(_SEEN, None)
+
+
+def who_may_view(users: Iterable[User], opp: Opportunity) -> list[User]:
+    """The users among ``users`` who may view ``opp``, their teams read in one query."""
+    users = list(users)
+    line = db.session.get(BusinessLine, opp.business_line_id)
+    if line is not None and line.visibility != "all":
+        _read_owners_seen([u.id for u in users], line.visibility)
+    return [u for u in users if can_view(u, opp)]
 
 
 def can_view(user: User, opp: Opportunity) -> bool:

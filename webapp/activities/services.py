@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import permissions
 from ..errors import NotFound
@@ -191,15 +191,9 @@ def week(user: User, monday: date) -> Week:
 
 
 def assignees(opp: Opportunity) -> list[User]:
-    """Who an activity of ``opp`` may be assigned to: active users who may see the deal (their
-    teams loaded at once, for the line's visibility rule)."""
-    users = db.session.scalars(
-        select(User)
-        .where(User.active)
-        .order_by(User.name)
-        .options(selectinload(User.team), selectinload(User.managed_teams))
-    )
-    return [u for u in users if permissions.can_view(u, opp)]
+    """Who an activity of ``opp`` may be assigned to: active users who may see the deal."""
+    users = db.session.scalars(select(User).where(User.active).order_by(User.name))
+    return permissions.who_may_view(users, opp)
 
 
 def owner_choices() -> list[User]:

@@ -101,12 +101,6 @@ class User(UserMixin, db.Model):
     business_lines: Mapped[list[BusinessLine]] = relationship(
         secondary=user_business_lines, lazy="selectin"
     )
-    # Read-only views (``Team.members`` writes), loaded only when a visibility rule needs
-    # them (webapp.permissions).
-    team: Mapped[Team | None] = relationship(secondary=team_members, uselist=False, viewonly=True)
-    managed_teams: Mapped[list[Team]] = relationship(
-        foreign_keys=[Team.manager_id], viewonly=True, order_by=Team.name
-    )
 
     # Set per request by webapp.auth.sessions: the signed-in session (not a column).
     session_id = None

@@ -99,10 +99,14 @@ def save_team(user: User, team: Team | None, data: dict) -> Team:
         team = Team(name=values["name"])
         db.session.add(team)
     team.name, team.manager = values["name"], values["manager"]
-    for member in values["members"]:
-        if member.team is not None and member.team is not team:
-            member.team.members.remove(member)
-    team.members = values["members"]
+    chosen = values["members"]
+    others = select(Team).join(team_members).where(
+        team_members.c.user_id.in_([m.id for m in chosen]), Team.id != team.id
+    )
+    for other in db.session.scalars(others).unique():  # a person is in one team at most
+        other.members = [m for m in other.members if m not in chosen]
+    db.session.flush()  # they leave their teams before joining this one
+    team.members = chosen
     manager = values["manager"].email if values["manager"] else "-"
     audit.record(
         "team_saved",
