@@ -22,6 +22,8 @@ from webapp.models._base import utcnow
 from webapp.opportunities import activities
 from webapp.profile import feed
 
+from .test_import_engine import rejects, run_file  # noqa: F401 (a fixture)
+
 HTMX = {"HX-Request": "true"}
 AMOUNTS = {"Ana": 1000, "Bob": 2000, "Carl": 4000, "Tom": 8000, "Olga": 16000}
 SOFTWARE = {"Ana", "Bob", "Carl", "Tom"}
@@ -296,3 +298,19 @@ def test_activities_are_assigned_only_to_who_may_see_the_deal(client, auth, worl
             email=f"x{n}@example.com", name=f"X {n}", role="sales", business_lines=[line]
         )
     assert statements() == before  # the rule reads everyone's teams in one query
+
+
+@pytest.mark.parametrize(
+    ("rule", "reason"),
+    [
+        ("all", "You may not edit this deal: it belongs to someone else."),
+        ("own", "No deal you may see has this ID."),
+    ],
+)
+def test_an_import_does_not_reveal_or_touch_hidden_deals(run_file, world, rule, reason):  # noqa: F811
+    set_rule(world["line"], rule)
+    carl_deal = world["deals"]["Carl"]
+    run = run_file(world["people"]["ana"], f"ID;Name;Amount\nopportuno:{carl_deal.id};Mine;5\n")
+    assert [r[2] for r in rejects(run)] == [reason]
+    db.session.expire_all()
+    assert (carl_deal.name, carl_deal.amount) == ("Carl deal", 4000)
