@@ -18,6 +18,8 @@ Which deals of a business line a sales or read-only user sees follows the line's
   manager sees the team's deals).
 Nobody sees the deals of a business line they do not belong to (admins excepted). What
 hangs off a deal (activities, notes, quotes, renewals, the calendar feed) follows the deal.
+Accounts and contacts (the shared address book) are seen by everyone, their deals by the rule;
+leads follow their own rule (``leads.services.visible_leads``).
 """
 
 from collections.abc import Iterable
