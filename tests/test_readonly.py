@@ -246,3 +246,16 @@ def test_own_settings_stay_open_to_a_read_only_user(client, auth, reader, settin
     db.session.expire_all()
     assert reader.locale == "it"
     assert client.post("/board/density", data={"density": "comfortable"}).status_code < 400
+
+
+def test_a_read_only_user_owns_no_deal(create_user, business_line, sales_user, create_opportunity):
+    from webapp.errors import ValidationError
+    from webapp.owners.services import eligible_owners
+
+    viewer = create_user(email="view@example.com", name="Vera", role="readonly", sales=True)
+    assert viewer.in_group("sales") and viewer not in eligible_owners(business_line.id)
+    assert sales_user in eligible_owners(business_line.id)
+    before = fingerprint()
+    with pytest.raises(ValidationError):
+        create_opportunity(name="For Vera", owner=viewer, user=sales_user)
+    assert fingerprint() == before

@@ -7,6 +7,7 @@ once, and on any error nothing is written.
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import permissions
@@ -71,6 +72,8 @@ def _check_owner(owner: User, business_line_id: int) -> None:
         )
     if not permissions.can_view_business_line(owner, business_line_id):
         raise ValidationError({"owner_id": "The owner does not work in this business line."})
+    if not permissions.can_write(owner):
+        raise ValidationError({"owner_id": _l("A read-only user cannot own a deal.")})
 
 
 def _resolve_stage(data: dict, user: User) -> Stage:
