@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "webapp.leads.views",
     "webapp.imports.views",
     "webapp.admin.views",
+    "webapp.teams.views",
     "webapp.exports.views",
     "webapp.imports.run_views",
     "webapp.trash.views",

@@ -16,7 +16,9 @@ def register_cli(app: Flask) -> None:
     @click.option("--email", required=True)
     @click.option("--password", required=True)
     @click.option("--name", default=None)
-    @click.option("--role", type=click.Choice(["admin", "manager", "sales"]), default="sales")
+    @click.option(
+        "--role", type=click.Choice(["admin", "manager", "sales", "readonly"]), default="sales"
+    )
     def create_user(email, password, name, role):
         """Create a user (in the sales group and every business line)."""
         from .auth.services import create_user

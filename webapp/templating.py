@@ -7,7 +7,7 @@ from flask_wtf.csrf import generate_csrf
 from jinja2 import Undefined
 from markupsafe import Markup
 
-from . import parsing
+from . import parsing, permissions
 from .errors import DomainError
 from .extensions import htmx
 from .file_sizes import file_size
@@ -57,6 +57,13 @@ NAV = (
 )
 
 
+def can_write() -> bool:
+    """Whether the signed-in user may change data: pages hide write controls otherwise."""
+    return bool(getattr(current_user, "is_authenticated", False)) and permissions.can_write(
+        current_user
+    )
+
+
 def nav_items() -> list[tuple[str, str]]:
     """Main navigation: the features this app has that the user may open."""
     views = current_app.view_functions
@@ -78,6 +85,7 @@ def id_url(endpoint: str, argument: str, **values):
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["can_write"] = can_write
     app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["compact_money"] = compact_money

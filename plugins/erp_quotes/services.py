@@ -263,7 +263,9 @@ def refresh_quotes(user: User, opp: Opportunity) -> list[ErpQuote]:
     """Read every quote of the deal from the ERP; pending ones are looked up by reference.
 
     Stops at the first ERP failure (raising ErpError); what was read until then is kept.
+    Anyone who sees the deal may, read-only users excepted (the quotes it reads are saved).
     """
+    permissions.require_write(user)
     permissions.require_view(user, opp)
     quotes = quotes_of(opp)
     _refresh(opp, quotes, user)

@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from webapp import permissions
 from webapp.auth.guard import public
-from webapp.errors import DomainError
+from webapp.errors import DomainError, PermissionDenied
 from webapp.extensions import csrf, htmx
 
 from . import services, signatures
@@ -65,7 +65,10 @@ def _answer(opp, *, error: str | None = None, notice: str | None = None, status:
 
 
 def _failed(opp, exc: DomainError):
-    # ERP failures are swapped in with 200 (htmx swaps 2xx, 409 and 422 only).
+    # ERP failures are swapped in with 200 (htmx swaps 2xx, 409 and 422 only); a refusal
+    # stays a 403 (the app's error page or fragment).
+    if isinstance(exc, PermissionDenied):
+        raise exc
     status = 200 if isinstance(exc, ErpError) else 422
     return _answer(opp, error=exc.message, status=status)
 

@@ -54,9 +54,13 @@ def register_opportunity_cloners():
 
 @hookimpl
 def opportunity_actions(opportunity, user):
-    """ "Duplicate…" for anyone who sees the deal; "Renew…" too once it is won (no queries:
-    the board calls this for every card)."""
-    if opportunity.deleted_at is not None or not permissions.can_view(user, opportunity):
+    """ "Duplicate…" for anyone who sees the deal and may write; "Renew…" too once it is won
+    (no queries: the board calls this for every card)."""
+    if (
+        opportunity.deleted_at is not None
+        or not permissions.can_write(user)
+        or not permissions.can_view(user, opportunity)
+    ):
         return []
     url = url_for("renewals.duplicate", opportunity_id=opportunity.id)
     actions = [{"label": "Duplicate…", "href": url, "hx_get": url}]
@@ -99,7 +103,9 @@ def opportunity_panels(opportunity, user):
         opp=opportunity,
         chain=chain,
         term_end=end,
-        can_renew=opportunity.status == "won" and not chain.renewed(opportunity.id),
+        can_renew=opportunity.status == "won"
+        and permissions.can_write(user)
+        and not chain.renewed(opportunity.id),
         manages=permissions.manages(user, opportunity.business_line_id),
     )
     return [{"name": "lineage", "title": "Renewals and lineage", "html": Markup(html)}]

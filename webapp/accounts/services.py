@@ -115,9 +115,7 @@ def require_edit_account(user: User, account) -> None:
 
 
 def can_edit_account(user: User, account: Account) -> bool:
-    return (
-        permissions.is_admin(user) or user.role == "manager" or account.owner_id in (None, user.id)
-    )
+    return permissions.can_edit_record(user, account)
 
 
 @dataclass
@@ -216,6 +214,7 @@ def _check_unique_name(name: str, account: Account | None = None) -> None:
 def create_account(user: User, data: dict) -> Account:
     """A new account from form-like ``data``; the creator owns it unless an owner is given.
     When accounts with a similar name exist, the user confirms first (``account_confirm_new``)."""
+    permissions.require_write(user)
     values = parse_account(data)
     _check_unique_name(values["name"])
     if not matching.confirmed(data) and matching.near_matches(values["name"]):

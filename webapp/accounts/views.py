@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import permissions
 from ..errors import ConflictError, ValidationError
 from ..inputs import id_param, search_text
 from ..listing.views import record_list_page
@@ -78,6 +79,7 @@ def search():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    permissions.require_write(current_user)
     form = AccountForm(formdata=request.form or None, data=request.args.to_dict())
     set_owner_choices(form, services.owner_choices())
     if not request.form:

@@ -193,7 +193,7 @@ def week(user: User, monday: date) -> Week:
 def assignees(opp: Opportunity) -> list[User]:
     """Who an activity of ``opp`` may be assigned to: active users who may see the deal."""
     users = db.session.scalars(select(User).where(User.active).order_by(User.name))
-    return [u for u in users if permissions.can_view(u, opp)]
+    return permissions.who_may_view(users, opp)
 
 
 def owner_choices() -> list[User]:

@@ -1,14 +1,16 @@
-"""Which plugins are enabled in which business line, changed only by admins."""
+"""Which plugins are enabled in which business line, and who sees which of its deals;
+changed only by admins."""
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import permissions
 from ..audit import services as audit
-from ..errors import NotFound
+from ..errors import NotFound, ValidationError
 from ..extensions import db
-from ..models import BusinessLine, PluginEnablement, User
+from ..models import VISIBILITIES, BusinessLine, PluginEnablement, User
 from ..plugins import PluginInfo, registry
 from ..transactions import transactional
 
@@ -82,3 +84,34 @@ def set_plugin_enabled(
     row.enabled = bool(enabled)
     registry().forget_enablement()
     return row.enabled
+
+
+VISIBILITY_LABELS = {
+    "all": _l("Everyone in the line sees all its deals"),
+    "team": _l("A team sees the team's deals"),
+    "own": _l("Each person sees only their own deals"),
+}
+
+
+def business_lines(user: User) -> list[BusinessLine]:
+    """Every business line, by name (admins only)."""
+    permissions.require_admin(user)
+    return list(db.session.scalars(select(BusinessLine).order_by(BusinessLine.name)))
+
+
+@transactional
+def save_visibilities(user: User, chosen: dict[int, str]) -> list[BusinessLine]:
+    """Set the deal visibility rule of business lines (``{line id: "all"|"team"|"own"}``;
+    lines left out keep theirs); admins only. Returns every line."""
+    permissions.require_admin(user)
+    lines = business_lines(user)
+    if any(rule not in VISIBILITIES for rule in chosen.values()):
+        raise ValidationError({"visibility": _l("Choose one of the listed rules.")})
+    for line in lines:
+        rule = chosen.get(line.id, line.visibility)
+        if rule != line.visibility:
+            audit.record(
+                "visibility_changed", user=user, detail=f"{line.slug}: {line.visibility} -> {rule}"
+            )
+            line.visibility = rule
+    return lines

@@ -1,9 +1,11 @@
 """Admin pages: the business lines x plugins matrix, owner settings, plugin tools."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import permissions
+from ..errors import ValidationError
 from ..extensions import htmx
 from ..owners import services as owners
 from ..plugins import flatten, registry
@@ -22,6 +24,8 @@ def index():
         "admin/index.html",
         matrix=services.plugin_matrix(user) if admin else None,
         owner_sync=owners.sync_settings() if admin else None,
+        lines=services.business_lines(user) if admin else None,
+        visibility_labels=services.VISIBILITY_LABELS,
         tools=flatten(registry().hook("admin_actions")(user=user)),
     )
 
@@ -70,3 +74,31 @@ def owner_settings():
         return render_template("admin/_owner_settings.html", owner_sync=settings, saved=True)
     flash("Owner settings saved.", "success")
     return redirect(url_for("admin.index"))
+
+
+@bp.post("/visibility")
+def visibility():
+    """Save who sees which deals in each business line (form fields ``line-<id>``)."""
+    chosen = {
+        int(key[5:]): value
+        for key, value in request.form.items()
+        if key.startswith("line-") and key[5:].isdigit() and len(key) < 15
+    }
+    error = None
+    try:
+        lines = services.save_visibilities(current_user, chosen)
+    except ValidationError as exc:
+        lines, error = services.business_lines(current_user), exc.message
+    if htmx:
+        return render_template(
+            "admin/_visibility.html",
+            lines=lines,
+            visibility_labels=services.VISIBILITY_LABELS,
+            saved=error is None,
+            error=error,
+        )
+    if error:
+        flash(error, "danger")
+    else:
+        flash(_("Deal visibility saved."), "success")
+    return redirect(url_for("admin.index") + "#visibility")

@@ -32,6 +32,9 @@ KINDS = {
     "plugin_enabled": _l("Plugin enabled"),
     "plugin_disabled": _l("Plugin disabled"),
     "settings_changed": _l("Settings changed"),
+    "team_saved": _l("Team saved"),
+    "team_deleted": _l("Team deleted"),
+    "visibility_changed": _l("Deal visibility changed"),
 }
 PAGE_SIZE = 50
 

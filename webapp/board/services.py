@@ -296,7 +296,7 @@ def column_totals(
         amount, weighted = func.sum(BoardTotal.amount_cents), func.sum(BoardTotal.weighted_cents)
         clauses = [
             BoardTotal.pipeline_id == pipeline.id,
-            permissions.visible_business_lines(user, BoardTotal.business_line_id),
+            permissions.visible_rows(user, BoardTotal.business_line_id, BoardTotal.owner_id),
         ]
         if filters.owner != "all":
             clauses.append(

@@ -82,9 +82,7 @@ def require_edit_contact(user: User, contact) -> None:
 
 
 def can_edit_contact(user: User, contact: Contact) -> bool:
-    return (
-        permissions.is_admin(user) or user.role == "manager" or contact.owner_id in (None, user.id)
-    )
+    return permissions.can_edit_record(user, contact)
 
 
 def contact_deals(user: User, contact: Contact) -> list[tuple[Opportunity, str | None]]:
@@ -194,6 +192,7 @@ def _values(user: User, data: dict, *, new: bool = False) -> dict:
 def create_contact(user: User, data: dict) -> Contact:
     """A new contact (and its new account when only a name was given); owner: the creator
     unless given."""
+    permissions.require_write(user)
     values = _values(user, data, new=True)
     contact = Contact(**values)
     contact.owner = contact.owner or user

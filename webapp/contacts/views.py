@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import permissions
 from ..accounts.concurrency import token
 from ..accounts.forms import set_owner_choices
 from ..accounts.merge import can_merge, survivor_of
@@ -46,6 +47,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    permissions.require_write(current_user)
     form = ContactForm(formdata=request.form or None)
     set_owner_choices(form, owner_choices())
     if not request.form:

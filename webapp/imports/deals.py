@@ -262,6 +262,8 @@ class DealWriter(Writer):
         return self.positions[stage_id]
 
     def changes(self, current, values: dict) -> dict:
+        if not permissions.can_view(self.user, current):  # as if it did not exist
+            raise Rejected(self.label("external_id"), "No deal you may see has this ID.")
         line = current.business_line_id
         if line not in self.manages:
             self.manages[line] = permissions.manages(self.user, line)

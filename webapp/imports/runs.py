@@ -105,6 +105,7 @@ def can_start(run: ImportRun) -> bool:
 def queue_run(user: User, run_id: int, mode: str, dry_run: bool) -> ImportRun:
     """Mark the run queued with its mode; the caller then hands it to the worker (after this
     transaction committed, so the worker reads it)."""
+    permissions.require_write(user)
     run = get_run(user, run_id)
     if mode not in IMPORT_MODES:
         raise ValidationError({"mode": _("Choose all-or-nothing or import the good rows.")})
@@ -190,7 +191,7 @@ def undoable(run: ImportRun) -> bool:
 
 
 def can_undo(user: User, run: ImportRun) -> bool:
-    return run.user_id == user.id or permissions.is_admin(user)
+    return permissions.can_write(user) and (run.user_id == user.id or permissions.is_admin(user))
 
 
 @transactional

@@ -117,6 +117,7 @@ def upload(
     """Store and check an uploaded file (size, kind by content, a header row that names
     fields, one row at least) and record the run with the options detected; a refused
     file leaves nothing behind (no row, no file)."""
+    permissions.require_write(user)
     check_entity(entity)
     if stream is None or not filename:
         raise ValidationError({"file": NO_FILE})
@@ -362,6 +363,7 @@ def shown_value(value) -> str:
 def save_choices(user: User, run: ImportRun, result: Preview) -> ImportRun:
     """Keep the choices of ``result`` (a preview of ``run``) as ``run.options`` and as the
     user's mapping for this file shape; refused, writing nothing, while a problem remains."""
+    permissions.require_write(user)
     run = get_run(user, run.id)
     if run.status != "uploaded":
         raise ValidationError({"run": STARTED})

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import permissions
 from ..errors import ValidationError
 from ..extensions import htmx
 from ..inputs import FORM_OVERHEAD
@@ -33,6 +34,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Upload a CSV, XLSX or vCard file to import into the list ``entity``."""
+    permissions.require_write(current_user)
     entity = services.check_entity(request.args.get("entity"))
     limit = current_app.config["MAX_IMPORT_BYTES"]
     errors, status = {}, 200
@@ -72,6 +74,7 @@ def mapping(run_id: int):
     run = services.get_run(current_user, run_id)
     status, choices, saved = 200, None, False
     if request.method == "POST":
+        permissions.require_write(current_user)
         current = (run.options or {}).get("encoding")
         try:
             choices = services.read_choices(request.form, run.entity, current)

@@ -56,7 +56,7 @@ def can_view_lead(user: User, lead: Lead) -> bool:
 
 
 def can_convert_lead(user: User, lead: Lead) -> bool:
-    return (
+    return permissions.can_write(user) and (
         permissions.is_admin(user)
         or lead.owner_id == user.id
         or (lead.business_line_id is not None and permissions.manages(user, lead.business_line_id))
@@ -151,6 +151,7 @@ def _lead_values(user: User, data: dict) -> dict:
 def create_lead(user: User, data: dict) -> Lead:
     """A new lead (status "new"); the creator owns it unless an owner is given; the business
     line defaults to the creator's first one."""
+    permissions.require_write(user)
     values = _lead_values(user, data)
     if values["business_line_id"] is None:
         lines = business_lines(user)

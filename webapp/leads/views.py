@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import permissions
 from ..accounts.concurrency import token
 from ..accounts.forms import set_owner_choices
 from ..accounts.services import owner_choices
@@ -36,6 +37,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    permissions.require_write(current_user)
     form = LeadForm(formdata=request.form or None)
     form.source_id.choices = choices(services.sources())
     lines = services.business_lines(current_user)

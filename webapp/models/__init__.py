@@ -31,7 +31,7 @@ from .settings import (
     Setting,
 )
 from .timeline import TimelineEntry
-from .user import ROLES, SALES_GROUP, BusinessLine, Group, User
+from .user import ROLES, SALES_GROUP, VISIBILITIES, BusinessLine, Group, Team, User
 
 __all__ = [
     "AccessLink",
@@ -46,6 +46,7 @@ __all__ = [
     "ROLES",
     "SALES_GROUP",
     "STAGE_KINDS",
+    "VISIBILITIES",
     "Account",
     "Activity",
     "AuditEvent",
@@ -59,6 +60,7 @@ __all__ = [
     "CustomField",
     "Document",
     "Group",
+    "Team",
     "ImportMapping",
     "ImportReject",
     "ImportRun",

@@ -1,4 +1,4 @@
-"""Users, groups and business lines: who works where."""
+"""Users, groups, teams and business lines: who works where."""
 
 from datetime import datetime
 
@@ -10,7 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ._base import UTCDateTime, utcnow
 
-ROLES = ("admin", "manager", "sales")
+ROLES = ("admin", "manager", "sales", "readonly")
+# Who sees which deals of a business line (enforced by webapp.permissions): everyone in the
+# line sees all, a team sees its own members' deals, or each user sees only their own.
+VISIBILITIES = ("all", "team", "own")
 SALES_GROUP = "sales"
 
 user_groups = Table(
@@ -37,6 +40,7 @@ class BusinessLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
+    visibility: Mapped[str] = mapped_column(String(10), default="all", server_default="all")
 
     def __repr__(self) -> str:
         return f"<BusinessLine {self.slug}>"
@@ -46,6 +50,35 @@ class Group(db.Model):
     __tablename__ = "groups"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+# A user belongs to at most one team (the primary key is the user).
+team_members = Table(
+    "team_members",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), index=True, nullable=False),
+)
+
+
+class Team(db.Model):
+    """People who work together under a manager; in a business line whose visibility is
+    "team", members see each other's deals."""
+
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    manager: Mapped["User | None"] = relationship(foreign_keys=[manager_id])
+    members: Mapped[list["User"]] = relationship(
+        secondary=team_members, order_by="User.name", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Team {self.name}>"
 
 
 class User(UserMixin, db.Model):

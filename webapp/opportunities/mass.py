@@ -436,7 +436,9 @@ def trash(user: User, target: Target):
 
 
 def run(user: User, action: str, form) -> Report:
-    """Carry out the mass ``action`` named in the form on the deals it targets."""
+    """Carry out the mass ``action`` named in the form on the deals it targets (read-only
+    users are refused outright)."""
+    permissions.require_write(user)
     target = Target.from_form(form)
     if action == "stage":
         return change_stage(

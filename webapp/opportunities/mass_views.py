@@ -5,6 +5,7 @@ import json
 from flask import render_template, request
 from flask_login import current_user
 
+from .. import permissions
 from ..board.services import lost_reasons, tag_choices, visible_pipelines
 from ..errors import ValidationError
 from ..owners.services import eligible_owners
@@ -41,6 +42,7 @@ def _dialog(action: str, errors: dict | None = None, status: int = 200, body: bo
 @bp.post("/mass/confirm")
 def mass_confirm():
     """The confirmation dialog of a mass action: how many deals, and what it needs."""
+    permissions.require_write(current_user)
     action = mass.action_of(request.form.get("action"))
     if action is None:
         raise ValidationError({"action": "Choose an action."})

@@ -13,7 +13,8 @@ from . import fields
 
 @transactional
 def add_note(user: User, opp: Opportunity, body) -> Note:
-    """Anyone who may see the deal may leave a note on it."""
+    """Anyone who may see the deal may leave a note on it (read-only users excepted)."""
+    permissions.require_write(user)
     permissions.require_view(user, opp)
     text = fields.text("body", body, required=True, max_len=10000, multiline=True)
     note = Note(opportunity_id=opp.id, author_id=user.id, body=text)

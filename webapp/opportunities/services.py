@@ -73,6 +73,8 @@ def _check_owner(owner: User, business_line_id: int) -> None:
         )
     if not permissions.can_view_business_line(owner, business_line_id):
         raise ValidationError({"owner_id": _("The owner does not work in this business line.")})
+    if not permissions.can_write(owner):
+        raise ValidationError({"owner_id": _("A read-only user cannot own a deal.")})
 
 
 def _resolve_stage(data: dict, user: User) -> Stage:

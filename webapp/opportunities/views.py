@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import permissions
 from ..accounts.matching import CONFIRM
 from ..board.services import account_label, visible_pipelines
 from ..errors import ConflictError, ValidationError
@@ -94,6 +95,7 @@ def totals():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """The full create form; requested by htmx it is the quick-create dialog."""
+    permissions.require_write(current_user)
     prefill = _prefill(request.values)
     form = OpportunityForm(formdata=request.form or None, data=prefill)
     form.stage_id.choices = _stage_choices(current_user)

@@ -54,21 +54,24 @@ def save_sync_settings(user: User, *, open_deals: bool, closed_deals: bool) -> d
 
 
 def can_own(user: User | None, business_line_id: int) -> bool:
-    """An owner is an active member of the sales group who works in the business line."""
+    """An owner is an active member of the sales group who works in the business line (and
+    may write: read-only users own nothing)."""
     return bool(
         user is not None
         and user.active
+        and permissions.can_write(user)
         and user.in_group(SALES_GROUP)
         and permissions.can_view_business_line(user, business_line_id)
     )
 
 
 def eligible_owners(business_line_id: int | None = None) -> list[User]:
-    """Active members of the sales group (working in the business line, when given), by name."""
+    """Active members of the sales group (working in the business line, when given), by name;
+    read-only users left out."""
     query = (
         select(User)
         .join(User.groups)
-        .where(Group.name == SALES_GROUP, User.active.is_(True))
+        .where(Group.name == SALES_GROUP, User.active.is_(True), User.role != "readonly")
         .order_by(User.name)
     )
     users = db.session.scalars(query).unique().all()

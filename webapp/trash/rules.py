@@ -18,7 +18,9 @@ from ..models import Account, Contact, Lead, Opportunity, User
 
 
 def _owner_or_manager(user: User, row) -> bool:
-    return permissions.is_admin(user) or user.role == "manager" or row.owner_id == user.id
+    return permissions.can_write(user) and (
+        user.role in ("admin", "manager") or row.owner_id == user.id
+    )
 
 
 def can_trash(user: User, row) -> bool:

@@ -110,8 +110,11 @@
     send(card, event.to.dataset.stage, event.to);
   }
 
+  // Read-only users' boards (data-read-only) have nothing to drag or move.
+  const readOnly = () => !!document.querySelector("#board[data-read-only]");
+
   function init(root) {
-    if (typeof Sortable === "undefined") return;
+    if (typeof Sortable === "undefined" || readOnly()) return;
     const options = {
       group: "board",
       draggable: ".board-card",
@@ -138,7 +141,7 @@
   // A keyboard focus on a card brings the mover there; its Move posts the move.
   document.addEventListener("focusin", (event) => {
     const card = event.target.closest?.("#board .board-card");
-    if (card && event.target.matches(":focus-visible") && !event.target.closest("#board-mover")) attachMover(card);
+    if (card && !readOnly() && event.target.matches(":focus-visible") && !event.target.closest("#board-mover")) attachMover(card);
   });
   document.addEventListener("submit", (event) => {
     if (event.target.id !== "board-mover") return;

@@ -1,0 +1,1 @@
+"""Teams: a manager and members, kept by admins at /admin/teams."""
