@@ -35,6 +35,7 @@ from tests.conftest import PASSWORD, _empty_tables
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import ROLES, PluginEnablement, UserSession
+from webapp.teams.services import save_team
 
 COLUMNS = ("anonymous", "other_line", "sales", "manager", "admin", "readonly")
 TESTED = tuple(c for c in COLUMNS if c in ("anonymous", "other_line") or c in ROLES)
@@ -54,8 +55,8 @@ login 200   200   200   200   200   GET  /accounts
 login 200   200   200   200   200   GET  /accounts/<int:account_id>
 login 200   200   200   200   403   GET  /accounts/<int:account_id>/edit
 login ok    ok    ok    ok    403   POST /accounts/<int:account_id>/edit
-login 200   200   200   200   403   GET  /accounts/<int:account_id>/merge
-login ok    ok    ok    ok    403   POST /accounts/<int:account_id>/merge
+login 200   200   200   200   200   GET  /accounts/<int:account_id>/merge
+login ok    ok    ok    ok    200   POST /accounts/<int:account_id>/merge
 login 200   200   200   200   200   GET  /accounts/export
 login 200   200   200   200   403   GET  /accounts/new
 login ok    ok    ok    ok    403   POST /accounts/new
@@ -87,6 +88,12 @@ login 403   403   ok    ok    403   POST /admin/pipelines/stages/<int:stage_id>/
 login 403   403   ok    ok    403   POST /admin/pipelines/stages/<int:stage_id>/move
 login 403   403   403   ok    403   POST /admin/plugins/<int:business_line_id>/<plugin>
 login 403   403   403   200   403   GET  /admin/plugins/<int:business_line_id>/<plugin>/off
+login 403   403   200   200   403   GET  /admin/teams
+login 403   403   200   200   403   GET  /admin/teams/<int:team_id>
+login 403   403   403   ok    403   POST /admin/teams/<int:team_id>
+login 403   403   403   ok    403   POST /admin/teams/<int:team_id>/delete
+login 403   403   403   200   403   GET  /admin/teams/new
+login 403   403   403   ok    403   POST /admin/teams/new
 login 403   403   403   200   403   GET  /admin/users
 login 403   403   403   200   403   GET  /admin/users/<int:user_id>
 login 403   403   403   ok    403   POST /admin/users/<int:user_id>/business-lines
@@ -97,6 +104,7 @@ login 403   403   403   ok    403   POST /admin/users/<int:user_id>/reactivate
 login 403   403   403   ok    403   POST /admin/users/<int:user_id>/reset-password
 login 403   403   403   ok    403   POST /admin/users/<int:user_id>/role
 login 403   403   403   ok    403   POST /admin/users/invite
+login 403   403   403   ok    403   POST /admin/visibility
 
 login 200   200   200   200   200   GET  /board
 login ok    ok    ok    ok    ok    POST /board/density
@@ -107,8 +115,8 @@ login 200   200   200   200   200   GET  /contacts
 login 200   200   200   200   200   GET  /contacts/<int:contact_id>
 login 200   200   200   200   403   GET  /contacts/<int:contact_id>/edit
 login ok    ok    ok    ok    403   POST /contacts/<int:contact_id>/edit
-login 200   200   200   200   403   GET  /contacts/<int:contact_id>/merge
-login ok    ok    ok    ok    403   POST /contacts/<int:contact_id>/merge
+login 200   200   200   200   200   GET  /contacts/<int:contact_id>/merge
+login ok    ok    ok    ok    200   POST /contacts/<int:contact_id>/merge
 login 200   200   200   200   200   GET  /contacts/export
 login 200   200   200   200   403   GET  /contacts/new
 login ok    ok    ok    ok    403   POST /contacts/new
@@ -135,7 +143,7 @@ login 404   200   404   200   404   GET  /imports/<int:run_id>/mapping
 login 404   ok    404   ok    404   POST /imports/<int:run_id>/mapping
 login 404   200   404   200   404   GET  /imports/<int:run_id>/rejects.csv
 login 404   ok    404   ok    404   POST /imports/<int:run_id>/rerun
-login 404   ok    404   ok    404   POST /imports/<int:run_id>/run
+login 404   ok    404   ok    403   POST /imports/<int:run_id>/run
 login 404   ok    404   ok    404   POST /imports/<int:run_id>/undo
 login 200   200   200   200   403   GET  /imports/new
 login ok    ok    ok    ok    403   POST /imports/new
@@ -172,7 +180,7 @@ login 403   ok    ok    ok    403   POST /opportunities/<int:opportunity_id>/con
 login 403   ok    ok    ok    403   POST /opportunities/<int:opportunity_id>/contacts/new
 login 403   ok    ok    ok    403   POST /opportunities/<int:opportunity_id>/documents
 login 403   200   200   200   200   GET  /opportunities/<int:opportunity_id>/documents/<int:document_id>
-login 403   200   200   200   403   GET  /opportunities/<int:opportunity_id>/fields/<name>
+login 403   200   200   200   200   GET  /opportunities/<int:opportunity_id>/fields/<name>
 login 403   ok    ok    ok    403   POST /opportunities/<int:opportunity_id>/fields/<name>
 login 403   200   200   200   200   GET  /opportunities/<int:opportunity_id>/header
 login 403   ok    ok    ok    403   POST /opportunities/<int:opportunity_id>/lines
@@ -353,7 +361,13 @@ def _build(app: Flask) -> tuple[dict[str, object], dict[str, object]]:
         role="sales",
         business_line_ids=[str(line.id)],
     )
+    team = save_team(
+        people["admin"],
+        None,
+        {"name": "North", "manager_id": str(people["manager"].id), "member_ids": [str(sales.id)]},
+    )
     ids = {
+        "team_id": team.id,
         "opportunity_id": opp.id,
         "activity_id": activity.id,
         "line_id": line_item.id,

@@ -158,6 +158,7 @@ def duplicate(user: User, source: Opportunity, kind: str, options: dict) -> Oppo
     Only users who may view the source may duplicate it; the owner must be a valid owner
     (checked by create_opportunity). Raises ValidationError with field errors.
     """
+    permissions.require_write(user)
     shared: dict = {}
     try:
         return _duplicate(user, source, kind, options, shared)

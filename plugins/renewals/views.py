@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from webapp import permissions
 from webapp.errors import ValidationError
 from webapp.extensions import htmx
 from webapp.opportunities.fields import day
@@ -48,6 +49,7 @@ def _render_duplicate(source, cloners, values: dict, errors: dict, *, fragment: 
 @bp.route("/opportunities/<int:opportunity_id>/duplicate", methods=["GET", "POST"])
 def duplicate(opportunity_id: int):
     source = _source(opportunity_id)
+    permissions.require_write(current_user)  # the form creates a deal: not for read-only users
     cloners = services.cloners_for(source)
     if request.method == "POST":
         values = request.form.to_dict()
