@@ -152,4 +152,4 @@ def test_the_forecast_measures_attainment_against_the_saved_targets(
     ).get_data(as_text=True)
     figures = figures_of(html)
     assert figures["Target"] == "3,000" and figures["Attainment"] == "25%"
-    assert "Target: 3k" in html  # the marker on the chart
+    assert "Target: 3K" in html  # the marker on the chart

@@ -16,10 +16,11 @@ from webapp.models import Account, Opportunity, PluginEnablement, User
 from webapp.models._base import utcnow
 from webapp.reports.charts import BarChart, Series
 from webapp.reports.filters import ReportFilters
-from webapp.reports.periods import capped, month_label, months
+from webapp.reports.periods import capped, months
 from webapp.reports.registry import ReportSpec
 from webapp.reports.report import Link, Report, Table, TableColumn
 from webapp.reports.scope import deal_conditions
+from webapp.reports.shown import month_label
 from webapp.reports.sql import add_months, month_key, not_searched
 
 from .models import DealLink
