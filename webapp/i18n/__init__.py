@@ -8,7 +8,7 @@ live in ``webapp/translations`` and in the folders plugins return from the
 """
 
 from babel import Locale
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -26,7 +26,10 @@ def chosen(code) -> str | None:
 
 
 def select_locale() -> str:
-    """The language of the current request (see the module docstring)."""
+    """The language of the current request (see the module docstring); English outside a
+    request (command line, background jobs, services called from tests)."""
+    if not has_request_context():
+        return DEFAULT
     if getattr(current_user, "is_authenticated", False) and chosen(current_user.locale):
         return current_user.locale
     return chosen(session.get(SESSION_KEY)) or request.accept_languages.best_match(
