@@ -1,8 +1,10 @@
 """Writing and reading the audit log. ``record`` joins the caller's transaction (the event is
-written with the change it describes, or not at all)."""
+written with the change it describes, or not at all). Events store their kind; its label is
+translated when shown."""
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import permissions
@@ -10,19 +12,19 @@ from ..extensions import db
 from ..models import AuditEvent, User
 
 KINDS = {
-    "sign_in": "Signed in",
-    "sign_in_failed": "Sign-in failed",
-    "sign_in_throttled": "Sign-in refused (too many failures)",
-    "sign_out": "Signed out",
-    "password_changed": "Password changed",
-    "name_changed": "Name changed",
-    "session_ended": "Session ended",
-    "sessions_ended": "Signed out everywhere",
-    "user_created": "User created",
-    "user_deactivated": "User deactivated",
-    "plugin_enabled": "Plugin enabled",
-    "plugin_disabled": "Plugin disabled",
-    "settings_changed": "Settings changed",
+    "sign_in": _l("Signed in"),
+    "sign_in_failed": _l("Sign-in failed"),
+    "sign_in_throttled": _l("Sign-in refused (too many failures)"),
+    "sign_out": _l("Signed out"),
+    "password_changed": _l("Password changed"),
+    "name_changed": _l("Name changed"),
+    "session_ended": _l("Session ended"),
+    "sessions_ended": _l("Signed out everywhere"),
+    "user_created": _l("User created"),
+    "user_deactivated": _l("User deactivated"),
+    "plugin_enabled": _l("Plugin enabled"),
+    "plugin_disabled": _l("Plugin disabled"),
+    "settings_changed": _l("Settings changed"),
 }
 PAGE_SIZE = 50
 

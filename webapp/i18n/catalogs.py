@@ -33,4 +33,3 @@ def compile_stale(folders: list[Path] | None = None) -> list[Path]:
                 write_mo(target, catalog)
             written.append(mo)
     return written
-
