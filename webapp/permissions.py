@@ -4,6 +4,7 @@ Admins may do everything. Managers may do everything within their business lines
 Sales users view the deals of their business lines and edit the ones they own.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, false, true
 
 from .errors import PermissionDenied
@@ -77,4 +78,4 @@ def can_open_settings(user: User) -> bool:
 
 
 def require_admin(user: User) -> None:
-    require(is_admin(user), "Only administrators may do that.")
+    require(is_admin(user), _("Only administrators may do that."))

@@ -238,17 +238,16 @@ def build(user: User, filters: ReportFilters) -> Report:
         (_("Contracts due"), shown.count(sums["due"])),
         (_("Amount due"), shown.amount(Decimal(sums["due_amount"]))),
         (_("Renewal rate"), shown.percent(rate)),
-        (
-            _("Uplift"),
-            "—" if uplift is None else ("+" if uplift > 0 else "") + shown.percent(uplift),
-        ),
+        (_("Uplift"), shown.signed_percent(uplift)),
     ]
     _awaiting(report, user, filters)
     report.notes.insert(
         0,
-        "A contract is due when its term (start + months) ends in the period, renewed when a "
-        "renewal deal linked to it was won. The renewal rate is renewed / settled: the "
-        "contracts already ended, and those whose renewal was won or lost before the end.",
+        _(
+            "A contract is due when its term (start + months) ends in the period, renewed when "
+            "a renewal deal linked to it was won. The renewal rate is renewed / settled: the "
+            "contracts already ended, and those whose renewal was won or lost before the end."
+        ),
     )
     return report
 

@@ -217,11 +217,7 @@ def build(user: User, filters: ReportFilters) -> Report:
 
 
 def _signed(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return ("+" if value > 0 else "-" if value < 0 else "") + _(
-        "%(number)s%%", number=shown.days(abs(value))
-    )
+    return shown.signed_percent(value)
 
 
 SPEC = ReportSpec(

@@ -44,6 +44,14 @@ def _solar(month: date) -> tuple:
     return tuple(jdatetime.date.fromgregorian(date=d, locale="fa_IR") for d in (month, last))
 
 
+def signed_percent(value) -> str:
+    """A change in percent with its sign and one decimal: ``+5.0%``, ``-2,5%`` in Italian."""
+    if value is None:
+        return NONE
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    return sign + _("%(number)s%%", number=days(abs(value)))
+
+
 def month_name(month: date) -> str:
     """The month's short name alone: ``Dec``, ``dic``, ``آذر–دی``."""
     if current_locale() in SOLAR_HIJRI:
