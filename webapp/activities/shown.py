@@ -35,4 +35,11 @@ def clock(value) -> str:
     return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
 
 
-FILTERS = {"weekday_and_day": weekday_and_day, "clock": clock}
+def local_digits(text) -> str:
+    """Interface text with its digits as the locale writes them (``30 min`` -> ``۳۰ دقیقه``);
+    for words made here only, never for data."""
+    text = str(text)
+    return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
+
+
+FILTERS = {"weekday_and_day": weekday_and_day, "clock": clock, "local_digits": local_digits}
