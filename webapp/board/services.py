@@ -346,7 +346,9 @@ def next_activities(opportunity_ids) -> dict[int, Activity]:
     return found
 
 
-def build_board(user: User, pipeline: Pipeline, filters: BoardFilters, tags: bool = True) -> Board:
+def build_board(
+    user: User, pipeline: Pipeline, filters: BoardFilters, tags: bool = True
+) -> Board:
     """One column per open stage: totals over every matching deal, the first PAGE_SIZE cards
     (with their tags when ``tags``: comfortable cards show them, compact ones do not)."""
     stages = pipeline.stages

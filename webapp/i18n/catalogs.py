@@ -33,3 +33,4 @@ def compile_stale(folders: list[Path] | None = None) -> list[Path]:
                 write_mo(target, catalog)
             written.append(mo)
     return written
+

@@ -32,7 +32,9 @@ def text(
     return inputs.text(field, value, max_len=max_len, required=required, multiline=multiline)
 
 
-def number(field: str, value, *, kind: str = "number", locale: str | None = None) -> Decimal | None:
+def number(
+    field: str, value, *, kind: str = "number", locale: str | None = None
+) -> Decimal | None:
     """A typed number read in ``locale`` (default: the user's), None when blank; ``kind``:
     ``number``, ``whole`` or ``percent`` (a trailing % allowed). Numbers from code pass."""
     if _blank(value):
