@@ -22,7 +22,8 @@ def amount(value) -> str:
 
 
 def count(value) -> str:
-    return NONE if value is None else format_decimal(value, locale=current_locale())
+    """A whole number with the locale's grouping (``money``'s fast path, no currency)."""
+    return NONE if value is None else money(round(value), locale=current_locale())
 
 
 def days(value) -> str:
@@ -31,11 +32,7 @@ def days(value) -> str:
 
 def percent(value) -> str:
     """A percentage already times 100 (``45.2`` -> ``45%``)."""
-    return (
-        NONE
-        if value is None
-        else _("%(number)s%%", number=format_decimal(round(value), locale=current_locale()))
-    )
+    return NONE if value is None else _("%(number)s%%", number=count(value))
 
 
 def _solar(month: date) -> tuple:
