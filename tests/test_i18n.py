@@ -128,32 +128,55 @@ def test_hook_register_translation_folders(make_app, tmp_path):
 SKIPPED_DIRS = {"plugins", "tests", "bench", "migrations", "instance", "build", "dist"}
 
 
-def marked_strings() -> set[str]:
-    """What `make messages` extracts for the core catalogue, read straight from the code."""
+PLUGIN_SKIPPED_DIRS = {"migrations"}
+BUNDLED_PLUGINS = sorted(
+    path.parent.name for path in (PROJECT_ROOT / "plugins").glob("*/__init__.py")
+)
+
+
+def marked_strings(root: Path = PROJECT_ROOT, skipped=SKIPPED_DIRS) -> set[str]:
+    """What `make messages` extracts for a catalogue (the core's, or a bundled plugin's from
+    its own folder), read straight from the code."""
 
     def wanted(path: str) -> bool:
         name = Path(path).name
-        return name not in SKIPPED_DIRS and not name.startswith((".", "_"))
+        return name not in skipped and not name.startswith((".", "_"))
 
     found = extract_from_dir(
-        PROJECT_ROOT,
-        method_map=[("**.py", "python"), ("templates/**.html", "jinja2")],
+        root,
+        method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
         keywords={**DEFAULT_KEYWORDS, "_l": None},
         directory_filter=wanted,
     )
     return {message if isinstance(message, str) else message[0] for *_, message, _, _ in found}
 
 
+def test_the_plugins_strings_are_found():
+    """The extraction sees the bundled plugins' templates and code (else the test below
+    would pass on an empty list)."""
+    assert "Renew…" in marked_strings(PROJECT_ROOT / "plugins" / "renewals", PLUGIN_SKIPPED_DIRS)
+    assert "Quotes" in marked_strings(PROJECT_ROOT / "plugins" / "erp_quotes", PLUGIN_SKIPPED_DIRS)
+
+
 @pytest.mark.parametrize("lang", ["it", "fa"])
-def test_every_marked_string_is_translated(lang):
-    with (CORE_CATALOGS / lang / "LC_MESSAGES" / "messages.po").open("rb") as source:
+@pytest.mark.parametrize("plugin", [None, *BUNDLED_PLUGINS])
+def test_every_marked_string_is_translated(lang, plugin):
+    """The core's catalogue, and each bundled plugin's own (webapp/translations,
+    plugins/<name>/translations), holds a translation of every string marked in its code."""
+    folder = CORE_CATALOGS if plugin is None else PROJECT_ROOT / "plugins" / plugin / "translations"
+    with (folder / lang / "LC_MESSAGES" / "messages.po").open("rb") as source:
         catalog = read_po(source, locale=lang)
     translated = {
         m.id if isinstance(m.id, str) else m.id[0]
         for m in catalog
         if m.id and "fuzzy" not in m.flags and all(m.string if m.pluralizable else [m.string])
     }
-    missing = marked_strings() - translated
+    code = (
+        marked_strings()
+        if plugin is None
+        else marked_strings(PROJECT_ROOT / "plugins" / plugin, PLUGIN_SKIPPED_DIRS)
+    )
+    missing = code - translated
     assert not missing, f"untranslated in {lang} (run `make messages`, then translate): {missing}"
     problems = [(m.id, errors) for m, errors in catalog.check()]
     assert not problems  # e.g. a %(name)s placeholder lost in translation

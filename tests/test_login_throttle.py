@@ -129,11 +129,11 @@ def test_unknown_and_wrong_password_answer_alike(make_app, sales_user, pipeline)
 @pytest.mark.parametrize(
     "password, message",
     [
-        ("short", passwords.TOO_SHORT.format(n=8)),
-        ("password1", passwords.TOO_COMMON),
-        ("Qwertyuiop", passwords.TOO_COMMON),
-        ("x" * 1025, passwords.TOO_LONG),
-        ("newperson", passwords.LIKE_EMAIL),
+        ("short", "The password needs at least 8 characters."),
+        ("password1", str(passwords.TOO_COMMON)),
+        ("Qwertyuiop", str(passwords.TOO_COMMON)),
+        ("x" * 1025, "The password may have at most 1024 characters."),
+        ("newperson", str(passwords.LIKE_EMAIL)),
     ],
 )
 def test_cli_users_create_applies_the_password_policy(runner, password, message):
@@ -149,16 +149,32 @@ def test_cli_users_create_applies_the_password_policy(runner, password, message)
 def test_password_change_applies_the_policy_and_keeps_the_old_one(make_app, sales_user, pipeline):
     client = make_app().test_client()
     client.post("/login", data={"email": sales_user.email, "password": PASSWORD})
-    response = client.post("/profile/security/password", data={
-        "current_password": PASSWORD, "new_password": "iloveyou1", "confirm_password": "iloveyou1"})
-    assert response.status_code == 422 and passwords.TOO_COMMON.encode() in response.data
-    wrong = client.post("/profile/security/password", data={
-        "current_password": "nope", "new_password": "a fine passphrase",
-        "confirm_password": "a fine passphrase"})
+    response = client.post(
+        "/profile/security/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "iloveyou1",
+            "confirm_password": "iloveyou1",
+        },
+    )
+    assert response.status_code == 422 and str(passwords.TOO_COMMON).encode() in response.data
+    wrong = client.post(
+        "/profile/security/password",
+        data={
+            "current_password": "nope",
+            "new_password": "a fine passphrase",
+            "confirm_password": "a fine passphrase",
+        },
+    )
     assert wrong.status_code == 422 and b"The current password is wrong." in wrong.data
-    differ = client.post("/profile/security/password", data={
-        "current_password": PASSWORD, "new_password": "a fine passphrase",
-        "confirm_password": "another passphrase"})
+    differ = client.post(
+        "/profile/security/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a fine passphrase",
+            "confirm_password": "another passphrase",
+        },
+    )
     assert differ.status_code == 422 and b"The two new passwords differ." in differ.data
     db.session.expire_all()
     assert sales_user.check_password(PASSWORD)

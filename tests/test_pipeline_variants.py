@@ -232,7 +232,7 @@ def test_delete_a_stage_with_deals_needs_a_target(brevo, admin, create_opportuni
     opp = create_opportunity(stage_id=qualification.id, user=admin)
     with pytest.raises(ValidationError) as exc:
         services.delete_stage(admin, qualification)
-    assert "1 deal(s)" in exc.value.errors["move_to"]
+    assert "1 deal is in Qualification" in exc.value.errors["move_to"]
     with pytest.raises(ValidationError):
         services.delete_stage(admin, qualification, brevo.stage_of_kind("won").id)
     new = stage(brevo, "New")

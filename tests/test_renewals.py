@@ -551,15 +551,15 @@ def test_cli_generate_dry_run_then_for_real(terms, admin, runner):
         args=["renewals", "generate", "--from", "2027-01-01", "--to", "2027-03-01", "--dry-run"]
     )
     assert dry.exit_code == 0, dry.output
-    assert "Would create 2 renewal(s)" in dry.output and "Term 1 2027" in dry.output
+    assert "Would create 2 renewals." in dry.output and "Term 1 2027" in dry.output
     assert db.session.scalar(select(func.count()).select_from(DealLink)) == 0
 
     args = ["renewals", "generate", "--from", "2027-01-01", "--to", "2027-03-01", "--uplift", "5"]
     real = runner.invoke(args=args)
     assert real.exit_code == 0, real.output
-    assert "Created 2 renewal(s)" in real.output
+    assert "Created 2 renewals." in real.output
     again = runner.invoke(args=args)
-    assert "Created 0 renewal(s)" in again.output
+    assert "Created 0 renewals." in again.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(DealLink)) == 2
 
@@ -592,14 +592,14 @@ def test_cli_without_dates_runs_auto_renewal(enabled, admin, manager, runner, cr
     )
     close_won(manager, opp)
     idle = runner.invoke(args=["renewals", "generate"])
-    assert "Created 0 renewal(s)" in idle.output  # auto-renewal is off
+    assert "Created 0 renewals." in idle.output  # auto-renewal is off
     bulk.save_policy(admin, enabled.id, {"auto_renew": "on", "days_before": "30", "uplift": "0"})
     dry = runner.invoke(args=["renewals", "generate", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "Would create 1 renewal(s)" in dry.output
+    assert "Would create 1 renewal." in dry.output
     real = runner.invoke(args=["renewals", "generate"])
-    assert "Created 1 renewal(s)" in real.output
-    assert "Created 0 renewal(s)" in runner.invoke(args=["renewals", "generate"]).output
+    assert "Created 1 renewal." in real.output
+    assert "Created 0 renewals." in runner.invoke(args=["renewals", "generate"]).output
 
 
 def test_close_date_helper_for_deals_without_close_date(enabled, create_opportunity, sales_user):

@@ -195,7 +195,7 @@ def test_deals_needing_attention(client, auth, manager, deals):
     assert len(rows) == 1
     deal = deals["H"]
     assert f'href="/opportunities/{deal.id}"' in rows[0][0] and ">H<" in rows[0][0]
-    assert rows[0][1] == "Sam Sales" and rows[0][3] == "2020-01-01"
+    assert rows[0][1] == "Sam Sales" and rows[0][3] == "Jan 1, 2020"
     assert rows[0][4] == f"{(utcnow().date() - date(2020, 1, 1)).days:,}"
 
 
@@ -311,7 +311,7 @@ def test_the_demo_shows_a_live_forecast(client, auth):
 def test_a_very_long_custom_period_is_cut_to_five_years(client, auth, manager, deals):
     auth.login(manager)
     html = page(client, "period=custom&from=2030-01-01&to=9999-12-31&owner=all")
-    assert "Shown: the first 60 months of the period, to 2034-12-31." in html
+    assert "Shown: the first 60 months of the period, to Dec 31, 2034." in html
     rows = rows_of(html, "months")
     assert rows[0][0] == "Jan 2030" and rows[-1][0] == "Q4 2034 total"
     assert len(rows) == 60 + 20

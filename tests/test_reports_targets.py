@@ -50,7 +50,7 @@ def test_a_manager_sets_targets_in_their_locale(
         (manager.id, date(2030, 2, 1)): Decimal("3000.00"),
     }
     again = client.get(response.headers["Location"], headers=IT).get_data(as_text=True)
-    assert 'value="12500,50"' in again and "Targets saved (2 changed)." in again
+    assert 'value="12500,50"' in again and "Obiettivi salvati (2 modificati)." in again
     # Changed, emptied (removed) and left out (untouched) cells in one save.
     client.post(
         "/reports/targets",
@@ -152,4 +152,4 @@ def test_the_forecast_measures_attainment_against_the_saved_targets(
     ).get_data(as_text=True)
     figures = figures_of(html)
     assert figures["Target"] == "3,000" and figures["Attainment"] == "25%"
-    assert "Target: 3k" in html  # the marker on the chart
+    assert "Target: 3K" in html  # the marker on the chart

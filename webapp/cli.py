@@ -3,6 +3,7 @@
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from flask_babel import gettext as _
 
 from .errors import ValidationError
 
@@ -27,7 +28,7 @@ def register_cli(app: Flask) -> None:
             user = create_user(email, password, name=name, role=role)
         except ValidationError as exc:
             raise click.ClickException(exc.message) from None
-        click.echo(f"Created {user.role} {user.email}")
+        click.echo(_("Created %(role)s %(email)s", role=user.role, email=user.email))
 
     @users.command("deactivate")
     @click.option("--email", required=True)
@@ -41,9 +42,9 @@ def register_cli(app: Flask) -> None:
 
         user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
         if user is None:
-            raise click.ClickException(f"There is no user {email}.")
+            raise click.ClickException(_("There is no user %(email)s.", email=email))
         deactivate_user(user)
-        click.echo(f"Deactivated {user.email}; their sessions are ended.")
+        click.echo(_("Deactivated %(email)s; their sessions are ended.", email=user.email))
 
     @app.cli.group()
     def demo():
@@ -61,20 +62,26 @@ def register_cli(app: Flask) -> None:
 
         if not database_is_empty():
             if if_empty:
-                click.echo("The database already has data: demo seed skipped.")
+                click.echo(_("The database already has data: demo seed skipped."))
                 return
-            raise click.ClickException("The database already has data; seed an empty database.")
+            raise click.ClickException(_("The database already has data; seed an empty database."))
         try:
             report = seed_demo(count, seed=seed)
         except ValidationError as exc:
             raise click.ClickException(exc.message) from None
         click.echo(
-            f"Seeded {report['opportunities']} opportunities, {report['accounts']} accounts, "
-            f"{report['users']} users in {report['seconds']:.1f} s."
+            _(
+                "Seeded %(opportunities)d opportunities, %(accounts)d accounts, %(users)d users "
+                "in %(seconds).1f s.",
+                **report,
+            )
         )
         click.echo(
-            f"Demo login: admin@example.com / {DEMO_PASSWORD} "
-            f"(also manager@example.com and sales1@example.com)"
+            _(
+                "Demo login: admin@example.com / %(password)s "
+                "(also manager@example.com and sales1@example.com)",
+                password=DEMO_PASSWORD,
+            )
         )
 
     from .exports.cli import register_export_cli

@@ -5,6 +5,7 @@ card badge.
 """
 
 import click
+from flask_babel import gettext as _
 
 from .hookspecs import hookimpl
 
@@ -94,7 +95,7 @@ def _set_enabled(plugin: str, slugs: tuple[str, ...], enabled: bool) -> None:
 
 @hookimpl
 def opportunity_actions(opportunity, user):
-    """The deal's menus (card and page) offer "Schedule activity…" to who may edit it."""
+    """The deal's menus (card and page) offer _("Schedule activity…") to who may edit it."""
     from flask import url_for
 
     from .permissions import can_edit
@@ -102,7 +103,7 @@ def opportunity_actions(opportunity, user):
     if not can_edit(user, opportunity) or not opportunity.is_open:
         return []
     url = url_for("activities.new", deal=opportunity.id, card=1)
-    return [{"label": "Schedule activity…", "hx_get": url, "href": url}]
+    return [{"label": _("Schedule activity…"), "hx_get": url, "href": url}]
 
 
 @hookimpl
@@ -114,8 +115,8 @@ def admin_actions(user):
         return []
     return [
         {
-            "label": "Activity types",
+            "label": _("Activity types"),
             "href": url_for("activities.type_settings"),
-            "description": "Rename, reorder, add or deactivate the types of activities.",
+            "description": _("Rename, reorder, add or deactivate the types of activities."),
         }
     ]

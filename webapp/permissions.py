@@ -24,6 +24,7 @@ leads follow their own rule (``leads.services.visible_leads``).
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, false, or_, select, true, union_all
 from sqlalchemy.orm import Session
@@ -211,4 +212,4 @@ def can_open_settings(user: User) -> bool:
 
 
 def require_admin(user: User) -> None:
-    require(is_admin(user), "Only administrators may do that.")
+    require(is_admin(user), _("Only administrators may do that."))

@@ -61,6 +61,9 @@ class PluginRegistry:
             plugin = self.pm.get_plugin(name)
             dist = dists.get(id(plugin))
             title, description = _title_and_description(name, inspect.getdoc(plugin))
+            # A plugin may name itself in the reader's language (lazy_gettext strings).
+            title = getattr(plugin, "TITLE", None) or title
+            description = getattr(plugin, "DESCRIPTION", None) or description
             infos.append(
                 PluginInfo(
                     name=name,
@@ -139,7 +142,7 @@ def _first_paragraph(text: str | None) -> str:
 
 
 def _title_and_description(name: str, doc: str | None) -> tuple[str, str]:
-    """"ERP quotes: quotes made..." -> ("ERP quotes", "Quotes made..."); a docstring without a
+    """ "ERP quotes: quotes made..." -> ("ERP quotes", "Quotes made..."); a docstring without a
     short "Title:" lead gets a title made of the plugin's name ("hello_world" -> "Hello world")."""
     text = _first_paragraph(doc)
     head, colon, rest = text.partition(": ")

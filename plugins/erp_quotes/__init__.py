@@ -12,10 +12,16 @@ Settings: see ``settings.py``.
 from pathlib import Path
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from webapp.hookspecs import hookimpl
 
 from . import models  # noqa: F401  (the plugin's tables join the metadata)
+
+# The admin page's name and description of this plugin, in the reader's language.
+TITLE = _l("ERP quotes")
+DESCRIPTION = _l("Quotes made in the company's ERP from a deal's product lines.")
 
 HERE = Path(__file__).resolve().parent
 
@@ -55,9 +61,9 @@ def admin_actions(user):
         return []
     return [
         {
-            "label": "ERP connection",
+            "label": _("ERP connection"),
             "href": url_for("erp_quotes.connection"),
-            "description": "Whether the ERP of each business line is set up, and a test call.",
+            "description": _("Whether the ERP of each business line is set up, and a test call."),
         }
     ]
 
@@ -74,7 +80,7 @@ def register_quote_providers():
 def opportunity_panels(opportunity, user):
     from .views import render_panel
 
-    return [{"name": "quotes", "title": "Quotes", "html": render_panel(opportunity, user)}]
+    return [{"name": "quotes", "title": _("Quotes"), "html": render_panel(opportunity, user)}]
 
 
 @hookimpl

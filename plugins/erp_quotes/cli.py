@@ -2,6 +2,7 @@
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 @click.group("erp-quotes")
@@ -16,8 +17,14 @@ def refresh() -> None:
     from .services import refresh_open_deals
 
     report = refresh_open_deals()
-    click.echo(f"{report['deals']} deals read back; {report['changed']} quotes changed.")
+    click.echo(
+        _(
+            "%(deals)d deals read back; %(changed)d quotes changed.",
+            deals=report["deals"],
+            changed=report["changed"],
+        )
+    )
     for failure in report["failures"]:
-        click.echo(f"Not refreshed: {failure}", err=True)
+        click.echo(_("Not refreshed: %(failure)s", failure=failure), err=True)
     if report["failures"]:
         raise SystemExit(1)

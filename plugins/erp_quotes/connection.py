@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import permissions
@@ -58,20 +59,30 @@ def check_connection(user: User, business_line_id: int) -> str:
     permissions.require_admin(user)
     line = db.session.get(BusinessLine, business_line_id)
     if line is None:
-        raise NotFound("This business line does not exist.")
+        raise NotFound(_("This business line does not exist."))
     settings = erp_settings(line.id)
     if not settings.configured:
         raise ErpError(
-            f"The ERP connection of {line.name} is not configured: set ERP_QUOTES_BASE_URL "
-            "(and the API key and secret) in the server's environment."
+            _(
+                "The ERP connection of %(line)s is not configured: set ERP_QUOTES_BASE_URL "
+                "(and the API key and secret) in the server's environment.",
+                line=line.name,
+            )
         )
     provider_class = provider_classes().get(settings.provider)
     if provider_class is None:
-        raise ErpError(f"No quote provider called “{settings.provider}” is installed.")
+        raise ErpError(
+            _("No quote provider called “%(name)s” is installed.", name=settings.provider)
+        )
     settings = replace(settings, timeout=min(settings.timeout, TEST_TIMEOUT))
     provider = provider_class(settings) if isinstance(provider_class, type) else provider_class
     started = time.monotonic()
     provider.find_quote(PROBE)
     elapsed = (time.monotonic() - started) * 1000
     host = urlsplit(settings.base_url).netloc
-    return f"{provider.label} at {host} answered in {elapsed:.0f} ms: the connection works."
+    return _(
+        "%(erp)s at %(host)s answered in %(ms)d ms: the connection works.",
+        erp=provider.label,
+        host=host,
+        ms=round(elapsed),
+    )

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,13 +15,13 @@ from webapp.models._base import Money, TimestampMixin, UTCDateTime, utcnow
 PENDING = "pending"  # asked for, not (yet) confirmed by the ERP: can be retried
 STATUSES = (PENDING, "draft", "open", "accepted", "lost", "cancelled", "expired")
 STATUS_LABELS = {
-    PENDING: "Pending",
-    "draft": "Draft",
-    "open": "Sent",
-    "accepted": "Accepted",
-    "lost": "Lost",
-    "cancelled": "Cancelled",
-    "expired": "Expired",
+    PENDING: _l("Pending"),
+    "draft": _l("Draft"),
+    "open": _l("Sent"),
+    "accepted": _l("Accepted"),
+    "lost": _l("Lost"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired"),
 }
 
 
@@ -69,7 +70,7 @@ class ErpQuote(TimestampMixin, db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return str(STATUS_LABELS.get(self.status, self.status))
 
     @property
     def drifted(self) -> bool:

@@ -12,6 +12,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -67,7 +68,7 @@ def get_opportunity(user: User, opportunity_id: int, *, for_edit: bool = False) 
 def get_quote(user: User, quote_id: int, *, for_edit: bool = False) -> ErpQuote:
     quote = db.session.get(ErpQuote, quote_id)
     if quote is None:
-        raise NotFound("This quote does not exist.")
+        raise NotFound(_("This quote does not exist."))
     get_opportunity(user, quote.opportunity_id, for_edit=for_edit)
     return quote
 
@@ -126,7 +127,9 @@ def provider_for(opp: Opportunity, settings: ErpSettings | None = None) -> Quote
     settings = settings or erp_settings(opp.business_line_id)
     provider = provider_classes(opp).get(settings.provider)
     if provider is None:
-        raise ErpError(f"No quote provider called “{settings.provider}” is installed.")
+        raise ErpError(
+            _("No quote provider called “%(name)s” is installed.", name=settings.provider)
+        )
     return provider(settings) if isinstance(provider, type) else provider
 
 
@@ -137,9 +140,9 @@ def build_draft(opp: Opportunity, reference: str) -> QuoteDraft:
     """What the ERP is asked to quote: the deal's account and product lines."""
     problems = {}
     if opp.account is None:
-        problems["account_id"] = "Give the deal an account before asking the ERP for a quote."
+        problems["account_id"] = _("Give the deal an account before asking the ERP for a quote.")
     if not opp.lines:
-        problems["lines"] = "Add product lines to the deal before asking the ERP for a quote."
+        problems["lines"] = _("Add product lines to the deal before asking the ERP for a quote.")
     if problems:
         raise ValidationError(problems)
     lines = [
@@ -155,7 +158,12 @@ def build_draft(opp: Opportunity, reference: str) -> QuoteDraft:
     for line in lines:
         if not line.item_code:
             raise ValidationError(
-                {"lines": f"The line “{line.description}” has no product: the ERP needs one."}
+                {
+                    "lines": _(
+                        "The line “%(line)s” has no product: the ERP needs one.",
+                        line=line.description,
+                    )
+                }
             )
     return QuoteDraft(
         reference=reference,
@@ -177,7 +185,7 @@ def request_quote(user: User, opp: Opportunity) -> ErpQuote:
     provider = provider_for(opp)
     settings = getattr(provider, "settings", None)  # an instance may bring its own set-up
     if settings is not None and not settings.configured:
-        raise ErpUnavailable("The ERP connection is not configured yet (ERP_QUOTES_BASE_URL).")
+        raise ErpUnavailable(_("The ERP connection is not configured yet (ERP_QUOTES_BASE_URL)."))
     version = (
         db.session.scalar(
             select(func.max(ErpQuote.version)).where(ErpQuote.opportunity_id == opp.id)
@@ -203,7 +211,7 @@ def request_quote(user: User, opp: Opportunity) -> ErpQuote:
             db.session.add(quote)
     except IntegrityError:  # someone asked for the same version at the same moment
         raise ValidationError(
-            {"quote": "Another quote request for this deal was just made: refresh and retry."}
+            {"quote": _("Another quote request for this deal was just made: refresh and retry.")}
         ) from None
     return _send(user, quote, provider, first_attempt=True)
 
@@ -213,7 +221,9 @@ def retry_quote(user: User, quote: ErpQuote) -> ErpQuote:
     opp = quote.opportunity
     permissions.require_edit(user, opp)
     if not quote.is_pending:
-        raise ValidationError({"quote": f"Quote {quote.number} is already in the ERP."})
+        raise ValidationError(
+            {"quote": _("Quote %(number)s is already in the ERP.", number=quote.number)}
+        )
     return _send(user, quote, provider_for(opp), first_attempt=False)
 
 
@@ -252,7 +262,7 @@ def discard_quote(user: User, quote: ErpQuote) -> None:
     """Drop a pending request the ERP never confirmed."""
     permissions.require_edit(user, quote.opportunity)
     if not quote.is_pending:
-        raise ValidationError({"quote": "Only a pending request can be discarded."})
+        raise ValidationError({"quote": _("Only a pending request can be discarded.")})
     db.session.delete(quote)
 
 
@@ -396,7 +406,9 @@ def take_new_total(user: User, quote: ErpQuote) -> ErpQuote:
     """After drift: accept the ERP's current total of a still-accepted quote."""
     permissions.require_edit(user, quote.opportunity)
     if quote.status != "accepted" or not quote.drifted:
-        raise ValidationError({"quote": f"Quote {quote.number} has nothing new to take."})
+        raise ValidationError(
+            {"quote": _("Quote %(number)s has nothing new to take.", number=quote.number)}
+        )
     quote.accepted_at = None
     _accept(quote, user)
     return quote

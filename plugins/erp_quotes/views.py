@@ -1,6 +1,7 @@
 """The Quotes panel's actions (htmx, or plain forms without JavaScript) and the ERP webhook."""
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -88,7 +89,7 @@ def create(opportunity_id: int):
         quote = services.request_quote(current_user, opp)
     except DomainError as exc:
         return _failed(opp, exc)
-    return _answer(opp, notice=f"Quote {quote.number} created in the ERP.")
+    return _answer(opp, notice=_("Quote %(number)s created in the ERP.", number=quote.number))
 
 
 @bp.post("/opportunities/<int:opportunity_id>/refresh")
@@ -98,7 +99,7 @@ def refresh(opportunity_id: int):
         services.refresh_quotes(current_user, opp)
     except DomainError as exc:
         return _failed(opp, exc)
-    return _answer(opp, notice="Quotes refreshed from the ERP.")
+    return _answer(opp, notice=_("Quotes refreshed from the ERP."))
 
 
 @bp.post("/quotes/<int:quote_id>/retry")
@@ -108,7 +109,9 @@ def retry(quote_id: int):
         services.retry_quote(current_user, quote)
     except DomainError as exc:
         return _failed(quote.opportunity, exc)
-    return _answer(quote.opportunity, notice=f"Quote {quote.number} created in the ERP.")
+    return _answer(
+        quote.opportunity, notice=_("Quote %(number)s created in the ERP.", number=quote.number)
+    )
 
 
 @bp.post("/quotes/<int:quote_id>/discard")
@@ -119,7 +122,7 @@ def discard(quote_id: int):
         services.discard_quote(current_user, quote)
     except DomainError as exc:
         return _failed(opp, exc)
-    return _answer(opp, notice="The pending quote request was discarded.")
+    return _answer(opp, notice=_("The pending quote request was discarded."))
 
 
 @bp.post("/quotes/<int:quote_id>/take-total")
@@ -129,7 +132,9 @@ def take_total(quote_id: int):
         services.take_new_total(current_user, quote)
     except DomainError as exc:
         return _failed(quote.opportunity, exc)
-    return _answer(quote.opportunity, notice=f"The deal now follows quote {quote.number}.")
+    return _answer(
+        quote.opportunity, notice=_("The deal now follows quote %(number)s.", number=quote.number)
+    )
 
 
 @bp.post("/opportunities/<int:opportunity_id>/close-won")
@@ -142,7 +147,7 @@ def close_won(opportunity_id: int):
     target = url_for("opportunities.detail", opportunity_id=opp.id)
     if htmx:
         return "", 204, {"HX-Redirect": target}
-    flash("Deal closed won.", "success")
+    flash(_("Deal closed won."), "success")
     return redirect(target)
 
 

@@ -4,10 +4,19 @@ stage gates (what a deal needs before entering a stage), per business line."""
 from pathlib import Path
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from webapp.hookspecs import hookimpl
 
 from . import catalog, gates
+
+# The admin page's name and description of this plugin, in the reader's language.
+TITLE = _l("Pipeline variants")
+DESCRIPTION = _l(
+    "Pipeline templates (Brevo, Vtiger, Keap, renewals), a pipeline editor and stage gates "
+    "(what a deal needs before entering a stage), per business line."
+)
 
 HERE = Path(__file__).parent
 
@@ -46,9 +55,11 @@ def admin_actions(user):
         return []
     return [
         {
-            "label": "Pipelines",
+            "label": _("Pipelines"),
             "href": url_for("pipeline_variants.index"),
-            "description": "Create pipelines from templates; edit stages, probabilities, "
-            "rotting days and gates.",
+            "description": _(
+                "Create pipelines from templates; edit stages, probabilities, "
+                "rotting days and gates."
+            ),
         }
     ]

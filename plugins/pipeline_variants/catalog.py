@@ -4,6 +4,8 @@ A gate (a stage's ``requirements``) lists what a deal needs before it may enter 
 see ``gates.py`` for the names.
 """
 
+from flask_babel import lazy_gettext as _l
+
 from webapp.pipelines.services import DEFAULT_STAGES
 
 WON = {"name": "Won", "probability": 100, "kind": "won"}
@@ -18,18 +20,22 @@ _BREVO_GATES = {
 TEMPLATES = [
     {
         "key": "brevo",
-        "name": "Sales (Brevo default)",
-        "description": "New, Qualification, Demo scheduled (25%), Awaiting commitment, "
-        "Negotiation, Won/Lost: Brevo's default stages.",
+        "name": _l("Sales (Brevo default)"),
+        "description": _l(
+            "New, Qualification, Demo scheduled (25%%), Awaiting commitment, "
+            "Negotiation, Won/Lost: Brevo's default stages."
+        ),
         "stages": [
             {**stage, "requirements": _BREVO_GATES.get(stage["name"])} for stage in DEFAULT_STAGES
         ],
     },
     {
         "key": "vtiger",
-        "name": "Potentials (Vtiger style)",
-        "description": "Vtiger's sales stages for potentials, from prospecting to "
-        "negotiation/review; forecast = amount x probability.",
+        "name": _l("Potentials (Vtiger style)"),
+        "description": _l(
+            "Vtiger's sales stages for potentials, from prospecting to "
+            "negotiation/review; forecast = amount x probability."
+        ),
         "stages": [
             {"name": "Prospecting", "probability": 10, "rotting_days": 14},
             {"name": "Qualification", "probability": 20, "rotting_days": 21},
@@ -60,9 +66,10 @@ TEMPLATES = [
     },
     {
         "key": "keap",
-        "name": "Opportunities (Keap style)",
-        "description": "Keap's opportunity stages with a projected revenue range "
-        "(low/high) once qualified.",
+        "name": _l("Opportunities (Keap style)"),
+        "description": _l(
+            "Keap's opportunity stages with a projected revenue range (low/high) once qualified."
+        ),
         "stages": [
             {"name": "New opportunity", "probability": 10, "rotting_days": 7},
             {"name": "Initial contact", "probability": 20, "rotting_days": 14},
@@ -90,9 +97,11 @@ TEMPLATES = [
     },
     {
         "key": "renewals",
-        "name": "Renewals and services",
-        "description": "Contracts up for renewal: quote, signature, renewed or churned; "
-        "the contract term is needed to close.",
+        "name": _l("Renewals and services"),
+        "description": _l(
+            "Contracts up for renewal: quote, signature, renewed or churned; "
+            "the contract term is needed to close."
+        ),
         "stages": [
             {"name": "Up for renewal", "probability": 50, "rotting_days": 30},
             {

@@ -7,21 +7,24 @@ up to the target (a deal cannot skip a check by jumping ahead); moving back chec
 target's gate only; moving to a lost stage is never gated (a deal can be lost from anywhere).
 """
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from webapp.models import CONTACT_ROLES, Opportunity, Stage
 
 # Opportunity fields a gate may require, with the label shown to the user.
 FIELDS = {
-    "amount": "Amount",
-    "close_date": "Expected close date",
-    "account_id": "Account",
-    "primary_contact_id": "Primary contact",
-    "source_id": "Source",
-    "objective": "Objective",
-    "revenue_low": "Projected revenue (low)",
-    "revenue_high": "Projected revenue (high)",
-    "contract_start": "Contract start",
-    "contract_months": "Contract length (months)",
-    "description": "Description",
+    "amount": _l("Amount"),
+    "close_date": _l("Expected close date"),
+    "account_id": _l("Account"),
+    "primary_contact_id": _l("Primary contact"),
+    "source_id": _l("Source"),
+    "objective": _l("Objective"),
+    "revenue_low": _l("Projected revenue (low)"),
+    "revenue_high": _l("Projected revenue (high)"),
+    "contract_start": _l("Contract start"),
+    "contract_months": _l("Contract length (months)"),
+    "description": _l("Description"),
 }
 ROLE_PREFIX = "contact_role:"
 
@@ -29,9 +32,10 @@ ROLE_PREFIX = "contact_role:"
 def choices() -> list[tuple[str, str]]:
     """Every requirement an admin may put on a stage, as (name, label)."""
     roles = [
-        (f"{ROLE_PREFIX}{role}", f"A contact who is {role_label(role)}") for role in CONTACT_ROLES
+        (f"{ROLE_PREFIX}{role}", _("A contact who is %(role)s", role=role_label(role)))
+        for role in CONTACT_ROLES
     ]
-    return [*FIELDS.items(), *roles]
+    return [*((key, str(name)) for key, name in FIELDS.items()), *roles]
 
 
 def role_label(role: str) -> str:
@@ -40,8 +44,8 @@ def role_label(role: str) -> str:
 
 def label(requirement: str) -> str:
     if requirement.startswith(ROLE_PREFIX):
-        return f"A contact who is {role_label(requirement[len(ROLE_PREFIX) :])}"
-    return FIELDS.get(requirement, requirement)
+        return _("A contact who is %(role)s", role=role_label(requirement[len(ROLE_PREFIX) :]))
+    return str(FIELDS.get(requirement, requirement))
 
 
 def valid(requirement: str) -> bool:
@@ -89,7 +93,7 @@ def problems(opp: Opportunity, from_stage: Stage, to_stage: Stage) -> list:
             seen.add(requirement)
             if requirement in FIELDS:
                 if not _filled(opp, requirement):
-                    missing.append({"message": FIELDS[requirement], "field": requirement})
+                    missing.append({"message": str(FIELDS[requirement]), "field": requirement})
             elif requirement.startswith(ROLE_PREFIX):
                 if roles is None:
                     roles = {link.role for link in opp.contact_links}

@@ -4,6 +4,8 @@ Managers of a business line (and admins) edit its pipelines where the plugin is 
 Every change commits on success and writes nothing on error.
 """
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 
@@ -35,9 +37,9 @@ PLUGIN = "pipeline_variants"
 def require_manage(user: User | None, business_line_id: int) -> None:
     """Managers of the line (or admins) may edit its pipelines, where the plugin is enabled."""
     if user is not None and not permissions.manages(user, business_line_id):
-        raise PermissionDenied("Only admins and this business line's managers edit pipelines.")
+        raise PermissionDenied(_("Only admins and this business line's managers edit pipelines."))
     if not is_enabled(PLUGIN, business_line_id):
-        raise PermissionDenied("Pipeline variants is not enabled for this business line.")
+        raise PermissionDenied(_("Pipeline variants is not enabled for this business line."))
 
 
 def manageable_lines(user: User) -> list[BusinessLine]:
@@ -59,8 +61,8 @@ def instantiate(
     require_manage(user, business_line_id)
     template = next((t for t in pipeline_templates(business_line_id) if t["key"] == key), None)
     if template is None:
-        raise ValidationError({"template": "Choose a pipeline template."})
-    name = fields.text("name", name, max_len=120) or template["name"]
+        raise ValidationError({"template": _("Choose a pipeline template.")})
+    name = fields.text("name", name, max_len=120) or str(template["name"])
     existing = db.session.scalar(
         select(func.count())
         .select_from(Pipeline)
@@ -115,7 +117,7 @@ def delete_pipeline(user: User, pipeline: Pipeline) -> None:
     """Only a pipeline that never held a deal may go (deals keep their history)."""
     require_manage(user, pipeline.business_line_id)
     if deal_counts(pipeline):
-        raise ValidationError({"pipeline": "This pipeline holds deals: it cannot be deleted."})
+        raise ValidationError({"pipeline": _("This pipeline holds deals: it cannot be deleted.")})
     business_line_id, was_default = pipeline.business_line_id, pipeline.is_default
     db.session.delete(pipeline)
     db.session.flush()
@@ -145,7 +147,7 @@ def _stage_values(data: dict) -> dict:
         chosen = [r for r in data["requirements"] if r]
         unknown = [r for r in chosen if not gates.valid(r)]
         if unknown:
-            errors["requirements"] = f"Unknown requirement: {', '.join(unknown)}."
+            errors["requirements"] = _("Unknown requirement: %(names)s.", names=", ".join(unknown))
         values["requirements"] = list(dict.fromkeys(chosen)) or None
     if errors:
         raise ValidationError(errors)
@@ -182,7 +184,7 @@ def update_stage(user: User, stage: Stage, data: dict) -> Stage:
     require_manage(user, stage.pipeline.business_line_id)
     values = _stage_values(data)
     if stage.is_closed and values.get("probability") not in (None, stage.probability):
-        raise ValidationError({"probability": "Won and lost stages keep 100% and 0%."})
+        raise ValidationError({"probability": _("Won and lost stages keep 100%% and 0%%.")})
     old_probability = stage.probability
     stage.name = values["name"]
     if values.get("probability") is not None:
@@ -240,9 +242,9 @@ def reorder_stages(user: User, pipeline: Pipeline, stage_ids: list) -> list[Stag
     try:
         ids = [int(i) for i in stage_ids]
     except (TypeError, ValueError):
-        raise ValidationError({"order": "Invalid stage order."}) from None
+        raise ValidationError({"order": _("Invalid stage order.")}) from None
     if sorted(ids) != sorted(open_stages):
-        raise ValidationError({"order": "The order must list every open stage once."})
+        raise ValidationError({"order": _("The order must list every open stage once.")})
     ordered = [open_stages[i] for i in ids] + [s for s in pipeline.stages if s.is_closed]
     _renumber(ordered)
     db.session.flush()
@@ -255,7 +257,7 @@ def move_stage_by(user: User, stage: Stage, step: int) -> list[Stage]:
     pipeline = stage.pipeline
     ids = [s.id for s in pipeline.stages if s.kind == "open"]
     if stage.id not in ids:
-        raise ValidationError({"order": "Won and lost stages stay at the end."})
+        raise ValidationError({"order": _("Won and lost stages stay at the end.")})
     index = ids.index(stage.id)
     target = max(0, min(len(ids) - 1, index + step))
     ids.insert(target, ids.pop(index))
@@ -279,10 +281,17 @@ def delete_stage(user: User, stage: Stage, move_to=None) -> int:
     if move_to not in (None, ""):
         target = fields.row("move_to", Stage, move_to, "stage")
         if target.pipeline_id != pipeline.id or target.is_closed or target.id == stage.id:
-            raise ValidationError({"move_to": "Choose another open stage of this pipeline."})
+            raise ValidationError({"move_to": _("Choose another open stage of this pipeline.")})
     if deals and target is None:
         raise ValidationError(
-            {"move_to": f"{len(deals)} deal(s) are in {stage.name}: choose where they move."}
+            {
+                "move_to": ngettext(
+                    "%(num)d deal is in %(stage)s: choose where it moves.",
+                    "%(num)d deals are in %(stage)s: choose where they move.",
+                    len(deals),
+                    stage=stage.name,
+                )
+            }
         )
     heir = target or _neighbour(open_stages, stage)
     now = utcnow()
@@ -335,7 +344,7 @@ def get_pipeline(user: User, pipeline_id: int) -> Pipeline:
     """The pipeline, for someone who may edit it (NotFound / PermissionDenied otherwise)."""
     pipeline = db.session.get(Pipeline, pipeline_id)
     if pipeline is None:
-        raise NotFound("This pipeline does not exist.")
+        raise NotFound(_("This pipeline does not exist."))
     require_manage(user, pipeline.business_line_id)
     return pipeline
 
@@ -343,7 +352,7 @@ def get_pipeline(user: User, pipeline_id: int) -> Pipeline:
 def get_stage(user: User, stage_id: int) -> Stage:
     stage = db.session.get(Stage, stage_id)
     if stage is None:
-        raise NotFound("This stage does not exist.")
+        raise NotFound(_("This stage does not exist."))
     require_manage(user, stage.pipeline.business_line_id)
     return stage
 
@@ -353,7 +362,7 @@ def overview(user: User) -> list[dict]:
     there and the templates it offers."""
     lines = manageable_lines(user)
     if not lines:
-        raise PermissionDenied("Only admins and managers edit pipelines.")
+        raise PermissionDenied(_("Only admins and managers edit pipelines."))
     pipelines = db.session.scalars(
         select(Pipeline)
         .options(selectinload(Pipeline.stages))

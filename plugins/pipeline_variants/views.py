@@ -1,6 +1,8 @@
 """The pipeline editor (Admin > Pipelines): thin views over ``services``."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from webapp.errors import ValidationError
@@ -42,7 +44,7 @@ def create():
             errors={business_line_id: exc.message},
             form=request.form,
         ), 422
-    flash(f"Pipeline {pipeline.name} created.", "success")
+    flash(_("Pipeline %(name)s created.", name=pipeline.name), "success")
     return redirect(url_for(".edit", pipeline_id=pipeline.id))
 
 
@@ -95,7 +97,7 @@ def delete(pipeline_id: int):
     except ValidationError as exc:
         flash(exc.message, "danger")
         return redirect(url_for(".edit", pipeline_id=pipeline_id))
-    flash(f"Pipeline {name} deleted.", "success")
+    flash(_("Pipeline %(name)s deleted.", name=name), "success")
     return redirect(url_for(".index"))
 
 
@@ -184,7 +186,16 @@ def delete_stage(stage_id: int):
     except ValidationError as exc:
         template = "_delete_stage_form.html" if htmx else "delete_stage.html"
         return render_template(f"pipeline_variants/{template}", error=exc.message, **context), 422
-    message = f"Stage {name} deleted" + (f"; {moved} deal(s) moved." if moved else ".")
+    message = (
+        ngettext(
+            "Stage %(stage)s deleted; %(num)d deal moved.",
+            "Stage %(stage)s deleted; %(num)d deals moved.",
+            moved,
+            stage=name,
+        )
+        if moved
+        else _("Stage %(stage)s deleted.", stage=name)
+    )
     if htmx:
         response = _stages(pipeline, deleted_message=message)
         return (

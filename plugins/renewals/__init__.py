@@ -7,6 +7,8 @@ the Renewals report (``/reports/renewals``): contracts due, renewal rate, uplift
 from pathlib import Path
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from webapp import permissions
@@ -14,6 +16,15 @@ from webapp.hookspecs import hookimpl
 
 from . import models  # noqa: F401  (register the plugin's tables on the metadata)
 from .cloners import CORE_CLONERS
+
+# The admin page's name and description of this plugin, in the reader's language.
+TITLE = _l("Upsell and renewal duplication")
+DESCRIPTION = _l(
+    "Duplicate a deal as a renewal, an upsell or a plain copy, keep a typed link to its origin,"
+    " show the chain with its lifetime value, and renew won deals in bulk (opportuno renewals "
+    "generate) or automatically per business line; the Renewals report (/reports/renewals): "
+    "contracts due, renewal rate, uplift."
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -79,9 +90,9 @@ def admin_actions(user):
         return []
     return [
         {
-            "label": "Renewals",
+            "label": _("Renewals"),
             "href": url_for("renewals.index"),
-            "description": "Renew won deals whose term ends in a period; auto-renewal.",
+            "description": _("Renew won deals whose term ends in a period; auto-renewal."),
         }
     ]
 
@@ -108,7 +119,7 @@ def opportunity_panels(opportunity, user):
         and not chain.renewed(opportunity.id),
         manages=permissions.manages(user, opportunity.business_line_id),
     )
-    return [{"name": "lineage", "title": "Renewals and lineage", "html": Markup(html)}]
+    return [{"name": "lineage", "title": _("Renewals and lineage"), "html": Markup(html)}]
 
 
 @hookimpl
@@ -125,7 +136,7 @@ def account_panels(account, user):
     html = render_template(
         "renewals/_account_panel.html", account=account, chains=chains, awaiting=awaiting
     )
-    return [{"name": "deal-chains", "title": "Renewals", "html": Markup(html)}]
+    return [{"name": "deal-chains", "title": _("Renewals"), "html": Markup(html)}]
 
 
 @hookimpl

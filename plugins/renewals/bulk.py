@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -64,13 +65,13 @@ def policy_for(business_line_id: int) -> RenewalPolicy:
 def save_policy(user: User, business_line_id: int, data: dict) -> RenewalPolicy:
     permissions.require(
         permissions.manages(user, business_line_id),
-        "Only a manager of this business line may change its renewals.",
+        _("Only a manager of this business line may change its renewals."),
     )
     errors = {}
     try:
         days = fields.integer("days_before", data.get("days_before"))
         if days is None or not 1 <= days <= 365:
-            errors["days_before"] = "Enter a number of days between 1 and 365."
+            errors["days_before"] = _("Enter a number of days between 1 and 365.")
     except ValidationError as exc:
         errors.update(exc.errors)
     try:
@@ -152,9 +153,9 @@ def generate(
     (e.g. its owner left the sales team) is reported and the others still go ahead.
     """
     if date_to < date_from:
-        raise ValidationError({"date_to": "The period ends before it starts."})
+        raise ValidationError({"date_to": _("The period ends before it starts.")})
     if (date_to - date_from).days > MAX_PERIOD_DAYS:
-        raise ValidationError({"date_to": "Choose a period of at most ten years."})
+        raise ValidationError({"date_to": _("Choose a period of at most ten years.")})
     lines = [line.id for line in enabled_business_lines(user)]
     if business_line_ids is not None:
         lines = [i for i in lines if i in business_line_ids]

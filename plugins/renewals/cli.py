@@ -1,6 +1,8 @@
 """``opportuno renewals generate``: bulk and automatic renewals, safe to run from cron."""
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from webapp.errors import ValidationError
@@ -21,7 +23,9 @@ def _acting_user(email: str | None) -> User:
     user = db.session.scalars(query.order_by(User.id).limit(1)).first()
     if user is None:
         raise click.ClickException(
-            f"No active user {email}." if email else "No active administrator to act as."
+            _("No active user %(email)s.", email=email)
+            if email
+            else _("No active administrator to act as.")
         )
     return user
 
@@ -43,7 +47,7 @@ def generate(date_from, date_to, uplift, dry_run, email):
     that has it on: deals whose term ends within its days-before window. Exit status 1 when a
     renewal failed."""
     if (date_from is None) != (date_to is None):
-        raise click.UsageError("Give both --from and --to, or neither (auto-renewal).")
+        raise click.UsageError(_("Give both --from and --to, or neither (auto-renewal)."))
     user = _acting_user(email)
     try:
         if date_from is None:
@@ -58,19 +62,55 @@ def generate(date_from, date_to, uplift, dry_run, email):
             )
     except ValidationError as exc:
         raise click.ClickException(exc.message) from None
-    verb = "Would create" if dry_run else "Created"
     for plan in plans:
         if plan.status == "failed":
-            click.echo(f"FAILED  #{plan.source.id} {plan.source.name}: {plan.message}", err=True)
+            click.echo(
+                _(
+                    "FAILED  #%(id)d %(deal)s: %(message)s",
+                    id=plan.source.id,
+                    deal=plan.source.name,
+                    message=plan.message,
+                ),
+                err=True,
+            )
             continue
         target = f"#{plan.new.id} " if plan.new is not None else ""
-        click.echo(
-            f"{'would' if dry_run else 'created':7} {target}{plan.name} "
-            f"(closes {plan.close_date}, {plan.amount}) from #{plan.source.id} "
-            f"whose term ends {plan.term_end}"
+        words = dict(
+            new=f"{target}{plan.name}",
+            closes=plan.close_date,
+            amount=plan.amount,
+            source=plan.source.id,
+            ends=plan.term_end,
         )
+        if dry_run:
+            line = _(
+                "would   %(new)s (closes %(closes)s, %(amount)s) from #%(source)d "
+                "whose term ends %(ends)s",
+                **words,
+            )
+        else:
+            line = _(
+                "created %(new)s (closes %(closes)s, %(amount)s) from #%(source)d "
+                "whose term ends %(ends)s",
+                **words,
+            )
+        click.echo(line)
     done = sum(1 for p in plans if p.status != "failed")
     failed = len(plans) - done
-    click.echo(f"{verb} {done} renewal(s){f', {failed} failed' if failed else ''}.")
+    if failed:
+        click.echo(
+            ngettext(
+                "Created %(num)d renewal, %(failed)d failed.",
+                "Created %(num)d renewals, %(failed)d failed.",
+                done,
+                failed=failed,
+            )
+        )
+    elif dry_run:
+        click.echo(
+            ngettext("Would create %(num)d renewal.", "Would create %(num)d renewals.", done)
+        )
+    else:
+        click.echo(ngettext("Created %(num)d renewal.", "Created %(num)d renewals.", done))
     if failed:
         raise SystemExit(1)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
 from webapp.models import Document, Note, OpportunityAccount, OpportunityContact, OpportunityLine
@@ -41,7 +42,7 @@ ALL_KINDS = frozenset({"renewal", "upsell", "copy"})
 
 class ContactsCloner(OpportunityCloner):
     name = "contacts"
-    label = "Contacts with their roles"
+    label = _l("Contacts with their roles")
     default_for = ALL_KINDS
 
     def count(self, source) -> int:
@@ -56,7 +57,7 @@ class ContactsCloner(OpportunityCloner):
 
 class PartnersCloner(OpportunityCloner):
     name = "partners"
-    label = "Partners and competitors"
+    label = _l("Partners and competitors")
     default_for = ALL_KINDS
 
     def count(self, source) -> int:
@@ -74,7 +75,7 @@ class LinesCloner(OpportunityCloner):
     """Product lines; a renewal's uplift raises their unit prices."""
 
     name = "lines"
-    label = "Product lines"
+    label = _l("Product lines")
     default_for = frozenset({"renewal", "copy"})
 
     def count(self, source) -> int:
@@ -100,7 +101,7 @@ class LinesCloner(OpportunityCloner):
 
 class TagsCloner(OpportunityCloner):
     name = "tags"
-    label = "Tags"
+    label = _l("Tags")
     default_for = ALL_KINDS
 
     def count(self, source) -> int:
@@ -113,7 +114,7 @@ class TagsCloner(OpportunityCloner):
 
 class CustomFieldsCloner(OpportunityCloner):
     name = "custom"
-    label = "Custom fields"
+    label = _l("Custom fields")
     default_for = ALL_KINDS
 
     def run(self, source, new, shared):
@@ -123,7 +124,7 @@ class CustomFieldsCloner(OpportunityCloner):
 
 class NotesCloner(OpportunityCloner):
     name = "notes"
-    label = "Notes"
+    label = _l("Notes")
     default_for = frozenset({"copy"})
 
     def count(self, source) -> int:
@@ -147,7 +148,7 @@ class DocumentsCloner(OpportunityCloner):
     """Documents: the stored file is copied under a new name, so each deal owns its files."""
 
     name = "documents"
-    label = "Documents"
+    label = _l("Documents")
     default_for = frozenset({"copy"})
 
     def count(self, source) -> int:

@@ -8,18 +8,22 @@ from datetime import date
 from decimal import Decimal
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from webapp.extensions import db
 from webapp.models import Account, Opportunity, PluginEnablement, User
 from webapp.models._base import utcnow
+from webapp.reports import shown
 from webapp.reports.charts import BarChart, Series
 from webapp.reports.filters import ReportFilters
-from webapp.reports.periods import capped, month_label, months
+from webapp.reports.periods import capped, months
 from webapp.reports.registry import ReportSpec
 from webapp.reports.report import Link, Report, Table, TableColumn
 from webapp.reports.scope import deal_conditions
+from webapp.reports.shown import month_label
 from webapp.reports.sql import add_months, month_key, not_searched
 
 from .models import DealLink
@@ -100,7 +104,7 @@ def _terms(user: User, filters: ReportFilters):
 
 
 def build(user: User, filters: ReportFilters) -> Report:
-    report = Report("Renewals")
+    report = Report(_("Renewals"))
     filters = capped(filters, report)
     terms, due = _terms(user, filters)
     renewed = terms.c.status == "renewed"
@@ -178,32 +182,32 @@ def build(user: User, filters: ReportFilters) -> Report:
     has_rows = sums["due"] > 0
     due_table = Table(
         "due",
-        "Contracts ending per month, and their renewal",
+        _("Contracts ending per month, and their renewal"),
         [
-            TableColumn("Term ends"),
-            TableColumn("Due", "count"),
-            TableColumn("Amount due", "money"),
-            TableColumn("Renewed", "count"),
-            TableColumn("Renewal open", "count"),
-            TableColumn("Renewal lost", "count"),
-            TableColumn("No renewal", "count"),
-            TableColumn("Renewal rate", "percent"),
+            TableColumn(_("Term ends")),
+            TableColumn(_("Due"), "count"),
+            TableColumn(_("Amount due"), "money"),
+            TableColumn(_("Renewed"), "count"),
+            TableColumn(_("Renewal open"), "count"),
+            TableColumn(_("Renewal lost"), "count"),
+            TableColumn(_("No renewal"), "count"),
+            TableColumn(_("Renewal rate"), "percent"),
         ],
         due_rows if has_rows else [],
         [
-            "Total",
+            _("Total"),
             sums["due"],
             Decimal(sums["due_amount"]),
             *(sums[name] for name in OUTCOMES),
             _rate(sums["renewed"], sums["settled"]),
         ],
-        empty="No contract term ends in this period.",
+        empty=_("No contract term ends in this period."),
     )
-    names = ("Renewed", "Renewal open", "Renewal lost", "No renewal")
+    names = (_("Renewed"), _("Renewal open"), _("Renewal lost"), _("No renewal"))
     report.add(
         due_table,
         BarChart(
-            "Contracts ending per month, by the outcome of their renewal",
+            _("Contracts ending per month, by the outcome of their renewal"),
             [r[0] for r in due_rows],
             [Series(name, [r[3 + i] for r in due_rows]) for i, name in enumerate(names)],
             kind="count",
@@ -214,30 +218,30 @@ def build(user: User, filters: ReportFilters) -> Report:
     report.add(
         Table(
             "uplift",
-            "Uplift of the renewals won",
+            _("Uplift of the renewals won"),
             [
-                TableColumn("Term ends"),
-                TableColumn("Renewed", "count"),
-                TableColumn("Original amount", "money"),
-                TableColumn("Renewal amount", "money"),
-                TableColumn("Uplift", "percent"),
+                TableColumn(_("Term ends")),
+                TableColumn(_("Renewed"), "count"),
+                TableColumn(_("Original amount"), "money"),
+                TableColumn(_("Renewal amount"), "money"),
+                TableColumn(_("Uplift"), "percent"),
             ],
             uplift_rows if sums["renewed"] else [],
             [
-                "Total",
+                _("Total"),
                 sums["renewed"],
                 Decimal(sums["original"]),
                 Decimal(sums["renewal"]),
                 _uplift(sums["renewal"], sums["original"]),
             ],
-            empty="No renewal won for these contracts.",
+            empty=_("No renewal won for these contracts."),
         ),
         BarChart(
-            "Original and renewal amounts of the renewals won",
+            _("Original and renewal amounts of the renewals won"),
             [r[0] for r in uplift_rows],
             [
-                Series("Original amount", [r[2] for r in uplift_rows]),
-                Series("Renewal amount", [r[3] for r in uplift_rows]),
+                Series(_("Original amount"), [r[2] for r in uplift_rows]),
+                Series(_("Renewal amount"), [r[3] for r in uplift_rows]),
             ],
         ),
     )
@@ -246,17 +250,19 @@ def build(user: User, filters: ReportFilters) -> Report:
         _uplift(sums["renewal"], sums["original"]),
     )
     report.figures = [
-        ("Contracts due", f"{sums['due']:,}"),
-        ("Amount due", f"{Decimal(sums['due_amount']):,.0f}"),
-        ("Renewal rate", "—" if rate is None else f"{rate:.0f}%"),
-        ("Uplift", "—" if uplift is None else f"{uplift:+.1f}%"),
+        (_("Contracts due"), shown.count(sums["due"])),
+        (_("Amount due"), shown.amount(Decimal(sums["due_amount"]))),
+        (_("Renewal rate"), shown.percent(rate)),
+        (_("Uplift"), shown.signed_percent(uplift)),
     ]
     _awaiting(report, [(row.id, row.ends) for row in rows if row.id is not None])
     report.notes.insert(
         0,
-        "A contract is due when its term (start + months) ends in the period, renewed when a "
-        "renewal deal linked to it was won. The renewal rate is renewed / settled: the "
-        "contracts already ended, and those whose renewal was won or lost before the end.",
+        _(
+            "A contract is due when its term (start + months) ends in the period, renewed when "
+            "a renewal deal linked to it was won. The renewal rate is renewed / settled: the "
+            "contracts already ended, and those whose renewal was won or lost before the end."
+        ),
     )
     return report
 
@@ -293,16 +299,16 @@ def _awaiting(report: Report, due: list[tuple]) -> None:
     report.add(
         Table(
             "awaiting",
-            f"Contracts due with no renewal deal yet (the first {AWAITING_LIMIT})",
+            _("Contracts due with no renewal deal yet (the first %(count)d)", count=AWAITING_LIMIT),
             [
-                TableColumn("Deal"),
-                TableColumn("Account"),
-                TableColumn("Owner"),
-                TableColumn("Term ends", "date"),
-                TableColumn("Amount", "money"),
+                TableColumn(_("Deal")),
+                TableColumn(_("Account")),
+                TableColumn(_("Owner")),
+                TableColumn(_("Term ends"), "date"),
+                TableColumn(_("Amount"), "money"),
             ],
             rows,
-            empty="Every contract due has a renewal deal.",
+            empty=_("Every contract due has a renewal deal."),
         )
     )
 
@@ -317,8 +323,8 @@ def _uplift(renewal, original) -> float | None:
 
 SPEC = ReportSpec(
     "renewals",
-    "Renewals",
+    _l("Renewals"),
     build,
     default_period="next_12_months",
-    summary="Contracts whose term ends in the period: renewed or not, renewal rate, uplift.",
+    summary=_l("Contracts whose term ends in the period: renewed or not, renewal rate, uplift."),
 )

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,7 +30,9 @@ from .cloners import OpportunityCloner, ordered
 from .models import KINDS, DealLink
 from .terms import DEFAULT_TERM_MONTHS, default_close_date, default_name, term_end
 
-KIND_LABELS = {"renewal": "Renewal", "upsell": "Upsell", "copy": "Copy"}
+KIND_LABELS = {"renewal": "Renewal", "upsell": "Upsell", "copy": "Copy"}  # stored in the timeline
+# The kinds as the dialog names them.
+SHOWN_KINDS = {"renewal": _l("Renewal"), "upsell": _l("Upsell"), "copy": _l("Copy")}
 
 
 @dataclass
@@ -104,7 +108,7 @@ def parse_uplift(value, *, locale: str | None = None) -> Decimal:
     if uplift is None:
         return Decimal(0)
     if not Decimal(-100) < uplift < Decimal(1000):
-        raise ValidationError({"uplift": "The uplift is a percentage, e.g. 3 or 4.5."})
+        raise ValidationError({"uplift": _("The uplift is a percentage, e.g. 3 or 4.5.")})
     return uplift.quantize(Decimal("0.01"))
 
 
@@ -113,7 +117,7 @@ def parse_options(source: Opportunity, data: dict, cloners: list[OpportunityClon
     errors: dict[str, str] = {}
     kind = data.get("kind") or "copy"
     if kind not in KINDS:
-        errors["kind"] = "Choose renewal, upsell or plain copy."
+        errors["kind"] = _("Choose renewal, upsell or plain copy.")
     values = {}
     for key, parse in (
         ("name", lambda v: fields.text("name", v, required=True)),
@@ -135,15 +139,17 @@ def parse_options(source: Opportunity, data: dict, cloners: list[OpportunityClon
     known = {c.name: c for c in cloners}
     unknown = [p for p in parts if p not in known]
     if unknown:
-        errors["parts"] = f"Unknown part: {', '.join(unknown)}."
+        errors["parts"] = _("Unknown part: %(parts)s.", parts=", ".join(unknown))
     else:
         for name in parts:
             missing = [r for r in known[name].requires if r not in parts]
             if missing:
-                labels = ", ".join(known[r].label if r in known else r for r in missing)
-                errors["parts"] = f"“{known[name].label}” needs {labels} too."
+                labels = ", ".join(str(known[r].label) if r in known else r for r in missing)
+                errors["parts"] = _(
+                    "“%(part)s” needs %(others)s too.", part=known[name].label, others=labels
+                )
     if kind == "renewal" and not errors and (existing := live_renewal(source)):
-        errors["kind"] = f"This deal already has a renewal: “{existing.name}”."
+        errors["kind"] = _("This deal already has a renewal: “%(deal)s”.", deal=existing.name)
     if errors:
         raise ValidationError(errors)
     return DuplicateOptions(kind=kind, uplift=uplift, parts=parts, **values)
@@ -166,7 +172,7 @@ def duplicate(user: User, source: Opportunity, kind: str, options: dict) -> Oppo
         for path in shared.get("files_written", []):  # nothing saved: no files either
             path.unlink(missing_ok=True)
         if isinstance(exc, IntegrityError):
-            raise ValidationError({"kind": "This deal already has a renewal."}) from None
+            raise ValidationError({"kind": _("This deal already has a renewal.")}) from None
         raise
 
 

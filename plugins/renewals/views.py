@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import permissions
@@ -37,7 +38,7 @@ def _render_duplicate(source, cloners, values: dict, errors: dict, *, fragment: 
         values=values,
         errors=errors,
         kinds=KINDS,
-        kind_labels=services.KIND_LABELS,
+        kind_labels=services.SHOWN_KINDS,
         owners=services.valid_owners(source.business_line_id),
         renewal=services.live_renewal(source),
     )
@@ -61,7 +62,13 @@ def duplicate(opportunity_id: int):
                 source, cloners, values, exc.errors, fragment="_duplicate_form"
             ), 422
         kind = values.get("kind") or "copy"  # the service's default when none is posted
-        flash(f"{services.KIND_LABELS[kind]} “{new.name}” created.", "success")
+        flash(
+            {
+                "renewal": _("Renewal “%(deal)s” created.", deal=new.name),
+                "upsell": _("Upsell “%(deal)s” created.", deal=new.name),
+            }.get(kind, _("Copy “%(deal)s” created.", deal=new.name)),
+            "success",
+        )
         target = url_for("opportunities.detail", opportunity_id=new.id)
         if htmx:
             return "", 200, {"HX-Redirect": target}
@@ -141,5 +148,5 @@ def save_policy(business_line_id: int):
             policy_values={business_line_id: request.form.to_dict()},
             status=422,
         )
-    flash("Auto-renewal settings saved.", "success")
+    flash(_("Auto-renewal settings saved."), "success")
     return redirect(url_for("renewals.index"))

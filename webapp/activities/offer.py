@@ -4,6 +4,7 @@ prefilled (Pipedrive's "schedule the next activity" prompt)."""
 from datetime import datetime, time, timedelta
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from ..models import Opportunity
 from ..models._base import utcnow
@@ -24,16 +25,18 @@ def prefill(opp: Opportunity, after: str | None) -> dict:
     meeting; after a loss a call in three months to check back."""
     now = utcnow()
     account = opp.account.name if opp.account else opp.name
-    kind, subject, due, duration = "call", f"Follow up: {opp.name}", next_working_day(now), 30
+    kind, due, duration = "call", next_working_day(now), 30
+    subject = _("Follow up: %(deal)s", deal=opp.name)
     if after == "won":
         kind, subject, due, duration = (
             "meeting",
-            f"Kick-off with {account}",
+            _("Kick-off with %(account)s", account=account),
             next_working_day(now, 3),
             60,
         )
     elif after == "lost":
-        kind, subject, due = "call", f"Check back with {account}", next_working_day(now, 90)
+        kind, due = "call", next_working_day(now, 90)
+        subject = _("Check back with %(account)s", account=account)
     return {
         "kind": kind,
         "subject": subject,

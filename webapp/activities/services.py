@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -20,10 +22,10 @@ from ..models._base import utcnow
 LIMIT = 100  # rows a list shows; the rest by narrowing the filters
 CELL_CHIPS = 4  # activities a calendar cell shows; "+N more" for the others
 BUCKETS = (
-    ("overdue", "Overdue"),
-    ("today", "Today"),
-    ("week", "This week"),
-    ("later", "Later"),
+    ("overdue", _l("Overdue")),
+    ("today", _l("Today")),
+    ("week", _l("This week")),
+    ("later", _l("Later")),
 )
 DAY_HOURS = range(7, 21)  # the calendar's rows; earlier and later times sit in the first/last
 
@@ -140,7 +142,7 @@ def get_activity(user: User, activity_id: int) -> Activity:
     """An activity ``user`` may see (404 otherwise: its existence is not told)."""
     activity = db.session.scalar(_visible(user).where(Activity.id == activity_id))
     if activity is None:
-        raise NotFound("This activity does not exist.")
+        raise NotFound(_("This activity does not exist."))
     return activity
 
 

@@ -1,9 +1,12 @@
 """The activity types picklist: activities store a type's ``key``; people read its name.
 Admins rename, reorder, add and deactivate types; a deactivated type is no longer offered
-but the activities of that type keep it."""
+but the activities of that type keep it. A default type keeps its English name in the
+database and reads in the user's language until an admin renames it."""
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import permissions
@@ -22,6 +25,15 @@ DEFAULT_TYPES = (
     ("email", "Email"),
     ("deadline", "Deadline"),
 )
+# The default types' names as people read them (while not renamed).
+SHOWN_DEFAULTS = {
+    "call": _l("Call"),
+    "meeting": _l("Meeting"),
+    "visit": _l("Visit"),
+    "task": _l("Task"),
+    "email": _l("Email"),
+    "deadline": _l("Deadline"),
+}
 _KEY = re.compile(r"[^a-z0-9]+")
 
 
@@ -35,9 +47,17 @@ def active_types() -> list[ActivityType]:
     return [t for t in all_types() if t.active]
 
 
+def shown_name(activity_type: ActivityType) -> str:
+    """The type's name in the user's language: a default type not renamed is translated."""
+    if activity_type.name == dict(DEFAULT_TYPES).get(activity_type.key):
+        return str(SHOWN_DEFAULTS[activity_type.key])
+    return activity_type.name
+
+
 def type_names() -> dict[str, str]:
-    """Every type's name by key, deactivated ones included (old activities show them)."""
-    return {t.key: t.name for t in all_types()}
+    """Every type's name by key as people read it, deactivated ones included (old activities
+    show them)."""
+    return {t.key: shown_name(t) for t in all_types()}
 
 
 def chosen(value) -> str:
@@ -45,7 +65,7 @@ def chosen(value) -> str:
     keys = [t.key for t in active_types()]
     if value in keys:
         return value
-    raise ValidationError({"kind": "Choose one of the activity types."})
+    raise ValidationError({"kind": _("Choose one of the activity types.")})
 
 
 def add_defaults() -> None:
@@ -77,7 +97,7 @@ def save_types(user: User, form) -> None:
             continue
         position = integer(form.get(f"position-{activity_type.id}"), minimum=0, maximum=999)
         if position is None:
-            errors[f"position-{activity_type.id}"] = "Enter a position between 0 and 999."
+            errors[f"position-{activity_type.id}"] = _("Enter a position between 0 and 999.")
             continue
         activity_type.name, activity_type.position = name, position
         activity_type.active = form.get(f"active-{activity_type.id}") == "1"
@@ -89,11 +109,11 @@ def save_types(user: User, form) -> None:
     if new_name:
         key = _KEY.sub("-", new_name.lower()).strip("-")[:20] or "type"
         if any(t.key == key for t in types):
-            errors["new_name"] = "A type with this name exists already."
+            errors["new_name"] = _("A type with this name exists already.")
         else:
             top = db.session.scalar(select(func.max(ActivityType.position))) or 0
             db.session.add(ActivityType(key=key, name=new_name, position=top + 1, active=True))
     if not any(t.active for t in types) and not new_name:
-        errors["__all__"] = "Keep at least one type active."
+        errors["__all__"] = _("Keep at least one type active.")
     if errors:
         raise ValidationError(errors)

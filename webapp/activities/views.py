@@ -3,9 +3,11 @@ dialog (also a plain form page) and the types picklist. Views parse and render; 
 are in the services (``webapp.opportunities.activities`` for a deal's activities)."""
 
 import json
+from datetime import time
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import permissions
@@ -16,9 +18,11 @@ from ..inputs import id_param
 from ..models._base import utcnow
 from ..opportunities import activities as deal_activities
 from ..opportunities.services import get_opportunity
-from . import offer, services, types
+from . import offer, services, shown, types
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
+for _name, _filter in shown.FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
 
 
 def _back(default: str) -> str:
@@ -79,7 +83,7 @@ def _act(activity_id: int, action):
         monday = services.monday_of(request.form.get("week"))
         return _calendar(monday, error, 422 if error else 200)
     if not htmx:
-        flash(error or "Activity saved.", "error" if error else "success")
+        flash(error or _("Activity saved."), "error" if error else "success")
         return redirect(
             _back(url_for("activities.calendar" if calendar_view else "activities.index"))
         )
@@ -108,6 +112,7 @@ def _calendar(monday, error: str | None = None, status: int = 200):
     context = {
         "week": services.week(current_user, monday),
         "hours": services.DAY_HOURS,
+        "hour_texts": {hour: shown.clock(time(hour)) for hour in services.DAY_HOURS},
         "cell_chips": services.CELL_CHIPS,
         "type_names": types.type_names(),
         "today": utcnow().date(),
@@ -147,6 +152,7 @@ def new():
         "form": form,
         "errors": errors,
         "types": types.active_types(),
+        "type_names": types.type_names(),
         "assignees": services.assignees(opp),
         "contacts": [link for link in opp.contact_links if link.contact.deleted_at is None],
         "card": request.values.get("card") == "1",
@@ -162,7 +168,7 @@ def _scheduled(opp):
     """After a save: the board gets the card (its next activity), the deal page and the
     list refresh their activities; a plain form goes back."""
     if not htmx:
-        flash("Activity scheduled.", "success")
+        flash(_("Activity scheduled."), "success")
         return redirect(_back(url_for("opportunities.detail", opportunity_id=opp.id)))
     panel = url_for("opportunities.panel", opportunity_id=opp.id, name="activities")
     triggers = json.dumps(
@@ -195,7 +201,7 @@ def type_settings():
         except ValidationError as exc:
             errors = exc.errors
         else:
-            flash("Activity types saved.", "success")
+            flash(_("Activity types saved."), "success")
             return redirect(url_for("activities.type_settings"))
     return render_template(
         "activities/types.html", types=types.all_types(), errors=errors, form=request.form

@@ -3,6 +3,7 @@ changed only by admins."""
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -50,10 +51,10 @@ def plugin_in_line(user: User, business_line_id: int, plugin: str):
     permissions.require_admin(user)
     info = next((p for p in registry().info() if p.name == plugin), None)
     if info is None:
-        raise NotFound(f"There is no plugin named {plugin!r}.")
+        raise NotFound(_("There is no plugin named %(name)r.", name=plugin))
     line = db.session.get(BusinessLine, business_line_id)
     if line is None:
-        raise NotFound("This business line does not exist.")
+        raise NotFound(_("This business line does not exist."))
     return info, line
 
 
@@ -66,9 +67,9 @@ def set_plugin_enabled(
     if user is not None:
         permissions.require_admin(user)
     if plugin not in registry().optional:
-        raise NotFound(f"There is no plugin named {plugin!r}.")
+        raise NotFound(_("There is no plugin named %(name)r.", name=plugin))
     if db.session.get(BusinessLine, business_line_id) is None:
-        raise NotFound("This business line does not exist.")
+        raise NotFound(_("This business line does not exist."))
     row = db.session.get(PluginEnablement, (business_line_id, plugin))
     if row is None:
         row = PluginEnablement(business_line_id=business_line_id, plugin=plugin)

@@ -18,7 +18,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def index():
     """Admins: plugins, owners and tools; managers: the tools for their business lines."""
     user = current_user
-    permissions.require(permissions.can_open_settings(user), "Only admins and managers.")
+    permissions.require(permissions.can_open_settings(user), _("Only admins and managers."))
     admin = permissions.is_admin(user)
     return render_template(
         "admin/index.html",
@@ -46,7 +46,11 @@ def toggle_plugin(business_line_id: int, plugin: str):
     enabled = services.set_plugin_enabled(
         current_user, business_line_id, plugin, request.form.get("enabled") == "1"
     )
-    message = f"{info.title} is now {'on' if enabled else 'off'} in {line.name}."
+    message = (
+        _("%(plugin)s is now on in %(line)s.", plugin=info.title, line=line.name)
+        if enabled
+        else _("%(plugin)s is now off in %(line)s.", plugin=info.title, line=line.name)
+    )
     if htmx:
         cell = render_template(
             "admin/_plugin_cell.html",
@@ -72,7 +76,7 @@ def owner_settings():
     )
     if htmx:
         return render_template("admin/_owner_settings.html", owner_sync=settings, saved=True)
-    flash("Owner settings saved.", "success")
+    flash(_("Owner settings saved."), "success")
     return redirect(url_for("admin.index"))
 
 

@@ -1,5 +1,6 @@
 """Writing and reading the audit log. ``record`` joins the caller's transaction (the event is
-written with the change it describes, or not at all)."""
+written with the change it describes, or not at all). Events store their kind; its label is
+translated when shown."""
 
 from dataclasses import dataclass
 

@@ -3,13 +3,13 @@
 The common passwords are zxcvbn's list of the 30,000 most frequent ones in public breaches."""
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from zxcvbn.matching import RANKED_DICTIONARIES
 
 MAX_LENGTH = 1024
-TOO_SHORT = "The password needs at least {n} characters."
-TOO_LONG = f"The password may have at most {MAX_LENGTH} characters."
-TOO_COMMON = "This password is too common (it appears in lists of breached passwords)."
-LIKE_EMAIL = "The password must not be your email address."
+TOO_COMMON = _l("This password is too common (it appears in lists of breached passwords).")
+LIKE_EMAIL = _l("The password must not be your email address.")
 
 
 def min_length() -> int:
@@ -20,12 +20,12 @@ def password_problem(password: str | None, *, email: str | None = None) -> str |
     """What is wrong with ``password`` (a message to show), or None when it is acceptable."""
     password = password or ""
     if len(password) < min_length():
-        return TOO_SHORT.format(n=min_length())
+        return _("The password needs at least %(count)d characters.", count=min_length())
     if len(password) > MAX_LENGTH:
-        return TOO_LONG
+        return _("The password may have at most %(count)d characters.", count=MAX_LENGTH)
     folded = password.casefold()
     if folded in RANKED_DICTIONARIES["passwords"]:
-        return TOO_COMMON
+        return str(TOO_COMMON)
     if email and folded in (email.casefold(), email.casefold().split("@")[0]):
-        return LIKE_EMAIL
+        return str(LIKE_EMAIL)
     return None

@@ -1,6 +1,7 @@
 """The user's own security page: name, password, and the sessions signed in as them."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import ValidationError
@@ -35,7 +36,7 @@ def change_name():
         services.change_name(current_user, request.form.get("name"), address=request.remote_addr)
     except ValidationError as exc:
         return _page(exc.errors, 422)
-    flash("Your name is saved.", "success")
+    flash(_("Your name is saved."), "success")
     return redirect(url_for("security.index"))
 
 
@@ -52,7 +53,7 @@ def change_password():
     except ValidationError as exc:
         return _page(exc.errors, 422)
     signin.begin(started)
-    flash("Your password is changed. Every other session has been signed out.", "success")
+    flash(_("Your password is changed. Every other session has been signed out."), "success")
     return redirect(url_for("security.index"))
 
 
@@ -60,13 +61,13 @@ def change_password():
 def end_session(record_id: int):
     current = record_id == current_user.session_record_id
     if not services.end_session(current_user, record_id, address=request.remote_addr):
-        flash("That session had already ended.", "info")
+        flash(_("That session had already ended."), "info")
     elif current:
         signin.finish()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
         return redirect(url_for("auth.login"))
     else:
-        flash("The session is ended.", "success")
+        flash(_("The session is ended."), "success")
     return redirect(url_for("security.index"))
 
 
@@ -74,5 +75,5 @@ def end_session(record_id: int):
 def end_all_sessions():
     services.end_all_sessions(current_user, address=request.remote_addr)
     signin.finish()
-    flash("You are signed out everywhere, on every device.", "info")
+    flash(_("You are signed out everywhere, on every device."), "info")
     return redirect(url_for("auth.login"))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from functools import cache
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -92,11 +93,11 @@ def change_password(
     one starts for the browser that asked (returned)."""
     errors = {}
     if not user.check_password(current or ""):
-        errors["current_password"] = "The current password is wrong."
+        errors["current_password"] = _("The current password is wrong.")
     if problem := password_problem(new, email=user.email):
         errors["new_password"] = problem
     elif new != confirm:
-        errors["confirm_password"] = "The two new passwords differ."
+        errors["confirm_password"] = _("The two new passwords differ.")
     if errors:
         raise ValidationError(errors)
     user.set_password(new)
@@ -162,9 +163,9 @@ def create_user(
     user of a fresh install also brings the default business line and pipeline."""
     email = (email or "").strip().lower()
     if "@" not in email:
-        raise ValidationError({"email": "Enter a valid email address."})
+        raise ValidationError({"email": _("Enter a valid email address.")})
     if role not in ROLES:
-        raise ValidationError({"role": f"Role must be one of {', '.join(ROLES)}."})
+        raise ValidationError({"role": _("Role must be one of %(roles)s.", roles=", ".join(ROLES))})
     if problem := password_problem(password, email=email):
         raise ValidationError({"password": problem})
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):

@@ -41,9 +41,7 @@ class Started:
     remember: str | None  # the remember-me cookie's value
 
 
-def start(
-    user: User, *, remember: bool, address: str | None, user_agent: str | None
-) -> Started:
+def start(user: User, *, remember: bool, address: str | None, user_agent: str | None) -> Started:
     """A new session row for ``user`` (joins the caller's transaction)."""
     key = secrets.token_urlsafe(32)
     record = UserSession(
@@ -72,18 +70,22 @@ def load(session_id: str) -> User | None:
     user_id, _, key = (session_id or "").partition(":")
     if not user_id.isdigit() or not key:
         return None
-    row = db.session.execute(
-        select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == int(user_id),
-            User.active.is_(True),
-            UserSession.key_hash == _digest(key),
-            UserSession.ended_at.is_(None),
+    row = (
+        db.session.execute(
+            select(User, UserSession)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(
+                User.id == int(user_id),
+                User.active.is_(True),
+                UserSession.key_hash == _digest(key),
+                UserSession.ended_at.is_(None),
+            )
+            .options(lazyload(User.groups), joinedload(User.business_lines))
+            .execution_options(populate_existing=True)
         )
-        .options(lazyload(User.groups), joinedload(User.business_lines))
-        .execution_options(populate_existing=True)
-    ).unique().first()
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     user, record = row

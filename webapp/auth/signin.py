@@ -59,7 +59,9 @@ def begin(started: sessions.Started) -> None:
     """Sign this browser in to a new session: a fresh Flask session (so a new CSRF token),
     the session cookie naming the new row, and the remember-me cookie when asked."""
     _new_flask_session()
-    user = started.user
+    # The signed-in user itself, not the ``current_user`` proxy a service was given: the
+    # proxy would then stand for itself (the language lookup after this recursed).
+    user = getattr(started.user, "_get_current_object", lambda: started.user)()
     user.session_id, user.session_record_id = started.session_id, started.record.id
     login_user(user)
     g.pop(_SET_REMEMBER, None)

@@ -9,6 +9,7 @@ import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import func, insert, select, text, update
 
 from ..auth.services import create_user
@@ -226,7 +227,9 @@ def _bulk(table, rows: list[dict]) -> None:
 def _reference_data(rng: random.Random) -> dict:
     software = ensure_defaults()  # a fresh install's line, pipeline, lost reasons, sources
     if software is None:
-        raise ValidationError("The database has its own business lines; seed an empty one.")
+        raise ValidationError(
+            gettext("The database has its own business lines; seed an empty one.")
+        )
     software.name, software.slug = "Software", "software"
     default = db.session.scalar(
         select(Pipeline).where(Pipeline.business_line_id == software.id, Pipeline.is_default)

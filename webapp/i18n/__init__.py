@@ -7,6 +7,8 @@ live in ``webapp/translations`` and in the folders plugins return from the
 (core first, so a plugin's translation of the same message wins).
 """
 
+import os
+
 from babel import Locale
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale, refresh
@@ -22,16 +24,25 @@ from .catalogs import CORE_CATALOGS
 SESSION_KEY = "locale"
 
 
+def environment_language() -> str:
+    """``LC_ALL``, ``LC_MESSAGES`` or ``LANG`` (``it_IT.UTF-8`` -> ``it``) when supported."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := os.environ.get(name):
+            return chosen(value.split("_")[0].split(".")[0].lower()) or DEFAULT
+    return DEFAULT
+
+
 def chosen(code) -> str | None:
     """``code`` when it names a supported language, else None."""
     return code if isinstance(code, str) and code in SUPPORTED else None
 
 
 def select_locale() -> str:
-    """The language of the current request (see the module docstring); English outside a
-    request (the CLI, the import worker) unless a caller forces one (``force_locale``)."""
+    """The language of the current request (see the module docstring); outside a request
+    (command line, background jobs: the import worker forces its uploader's with
+    ``force_locale``) the environment's, as gettext reads it, else English."""
     if not has_request_context():
-        return DEFAULT
+        return environment_language()
     if getattr(current_user, "is_authenticated", False) and chosen(current_user.locale):
         return current_user.locale
     return chosen(session.get(SESSION_KEY)) or request.accept_languages.best_match(

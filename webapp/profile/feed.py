@@ -1,6 +1,8 @@
 """A user's iCalendar feed: a secret URL (an HMAC of a random nonce under the app's secret
 key, compared in constant time), revocable, and the RFC 5545 calendar it serves (the
-``icalendar`` package writes the escaping and line folding)."""
+``icalendar`` package writes the escaping and line folding). Mail clients fetch it without a
+session or a useful Accept-Language: its words (type names, "Deal:", ...) are in the owner's
+language, their profile's choice, else English; what people typed stays as typed."""
 
 import hashlib
 import hmac
@@ -8,12 +10,15 @@ import secrets
 from datetime import UTC, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..activities.types import type_names
 from ..extensions import db
+from ..locale import DEFAULT
 from ..models import Activity, CalendarFeed, Opportunity, User
 from ..models._base import utcnow
 from ..permissions import visible_activities
@@ -83,6 +88,12 @@ def calendar(user: User) -> bytes:
         .order_by(Activity.due_at, Activity.id)
         .limit(MAX_EVENTS)
     )
+    with force_locale(user.locale or DEFAULT):
+        return _calendar(user, rows)
+
+
+def _calendar(user: User, rows) -> bytes:
+    """The events in the owner's language (the feed is fetched without a session)."""
     names = type_names()
     cal = Calendar()
     cal.add("prodid", "-//Opportuno//Activities//EN")
@@ -98,11 +109,11 @@ def calendar(user: User) -> bytes:
         event.add("dtstart", activity.due_at)
         event.add("dtend", activity.ends_at if activity.duration_minutes else activity.due_at)
         event.add("summary", f"{names.get(activity.kind, activity.kind)}: {activity.subject}")
-        details = [f"Deal: {opp.name}"]
+        details = [_("Deal: %(name)s", name=opp.name)]
         if opp.account:
-            details.append(f"Account: {opp.account.name}")
+            details.append(_("Account: %(name)s", name=opp.account.name))
         if activity.contact and activity.contact.deleted_at is None:
-            details.append(f"With: {activity.contact.full_name}")
+            details.append(_("With: %(name)s", name=activity.contact.full_name))
         if activity.note:
             details.append(activity.note)
         event.add("description", "\n".join(details))

@@ -2,6 +2,7 @@
 the feed itself (public: mail clients fetch it without a session; its URL is the secret)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.guard import public
@@ -29,14 +30,14 @@ def index():
 @bp.post("/profile/calendar-feed")
 def regenerate_feed():
     feed.regenerate(current_user)
-    flash("A new calendar link is ready; the old one no longer works.", "success")
+    flash(_("A new calendar link is ready; the old one no longer works."), "success")
     return redirect(url_for("profile.index") + "#calendar-feed")
 
 
 @bp.post("/profile/calendar-feed/revoke")
 def revoke_feed():
     feed.revoke(current_user)
-    flash("The calendar link is revoked.", "success")
+    flash(_("The calendar link is revoked."), "success")
     return redirect(url_for("profile.index") + "#calendar-feed")
 
 

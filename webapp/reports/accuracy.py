@@ -6,11 +6,14 @@ Deals without an objective or a quote are counted, and left out of that comparis
 from decimal import Decimal
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Numeric, case, cast, func, null, select, union_all
 
 from ..extensions import db
 from ..models import BusinessLine, Opportunity, User
 from ..plugins import registry
+from . import shown
 from .charts import BarChart, Series
 from .filters import ReportFilters
 from .registry import ReportSpec
@@ -21,14 +24,14 @@ from .won_lost import closed_in_period
 ZERO = Decimal(0)
 
 COLUMNS = [
-    TableColumn("Won", "count"),
-    TableColumn("Final amount", "money"),
-    TableColumn("With objective", "count"),
-    TableColumn("Objective", "money"),
-    TableColumn("Final vs objective", "percent"),
-    TableColumn("With accepted quote", "count"),
-    TableColumn("Accepted quote", "money"),
-    TableColumn("Final vs quote", "percent"),
+    TableColumn(_l("Won"), "count"),
+    TableColumn(_l("Final amount"), "money"),
+    TableColumn(_l("With objective"), "count"),
+    TableColumn(_l("Objective"), "money"),
+    TableColumn(_l("Final vs objective"), "percent"),
+    TableColumn(_l("With accepted quote"), "count"),
+    TableColumn(_l("Accepted quote"), "money"),
+    TableColumn(_l("Final vs quote"), "percent"),
 ]
 
 
@@ -133,34 +136,36 @@ def _cells(sums: dict) -> list:
     ]
 
 
-def _section(report: Report, key: str, first: str, rows: list, footer: list) -> None:
-    """A table of accuracy per ``first`` (owner, business line) and its chart of the bias."""
+def _section(report: Report, key: str, titles: tuple, rows: list, footer: list) -> None:
+    """A table of accuracy per owner or business line and its chart of the bias; ``titles``:
+    the first column's, the table's, the chart's."""
+    first, table_title, chart_title = titles
     report.add(
         Table(
             key,
-            f"Accuracy per {first.lower()}",
-            [TableColumn(first), *COLUMNS],
+            table_title,
+            [TableColumn(first), *(TableColumn(str(c.label), c.kind) for c in COLUMNS)],
             rows,
             footer,
-            empty="No deal won in this period.",
+            empty=_("No deal won in this period."),
         ),
         BarChart(
-            f"Final amount against the estimates, per {first.lower()}",
+            chart_title,
             [str(r[0]) for r in rows],
             [
-                Series("Final vs objective", [r[5] for r in rows]),
-                Series("Final vs quote", [r[8] for r in rows]),
+                Series(_("Final vs objective"), [r[5] for r in rows]),
+                Series(_("Final vs quote"), [r[8] for r in rows]),
             ],
             kind="percent",
             horizontal=True,
-            description="in percent; right of zero, the final amount was above the estimate",
+            description=_("in percent; right of zero, the final amount was above the estimate"),
         ),
         wide=True,
     )
 
 
 def build(user: User, filters: ReportFilters) -> Report:
-    report = Report("Estimate accuracy")
+    report = Report(_("Estimate accuracy"))
     where = [
         *deal_conditions(user, filters),
         *closed_in_period(filters),
@@ -175,33 +180,53 @@ def build(user: User, filters: ReportFilters) -> Report:
         ]
         for (name, owner_id), sums in _add_up(groups, lambda g: (g.owner, g.owner_id)).items()
     ]
-    _section(report, "owners", "Owner", owner_rows, ["Total", *totals])
+    owner_titles = (
+        _("Owner"),
+        _("Accuracy per owner"),
+        _("Final amount against the estimates, per owner"),
+    )
+    _section(report, "owners", owner_titles, owner_rows, [_("Total"), *totals])
     line_rows = [[name, *_cells(sums)] for name, sums in _add_up(groups, lambda g: g.line).items()]
-    _section(report, "lines", "Business line", line_rows, ["Total", *totals])
+    line_titles = (
+        _("Business line"),
+        _("Accuracy per business line"),
+        _("Final amount against the estimates, per business line"),
+    )
+    _section(report, "lines", line_titles, line_rows, [_("Total"), *totals])
     won = totals[0]
     report.figures = [
-        ("Won deals", f"{won:,}"),
-        ("With an objective", f"{totals[2]:,} of {won:,}"),
-        ("Final vs objective", _signed(totals[4])),
-        ("With an accepted quote", f"{totals[5]:,} of {won:,}"),
-        ("Final vs quote", _signed(totals[7])),
+        (_("Won deals"), shown.count(won)),
+        (
+            _("With an objective"),
+            _("%(part)s of %(whole)s", part=shown.count(totals[2]), whole=shown.count(won)),
+        ),
+        (_("Final vs objective"), _signed(totals[4])),
+        (
+            _("With an accepted quote"),
+            _("%(part)s of %(whole)s", part=shown.count(totals[5]), whole=shown.count(won)),
+        ),
+        (_("Final vs quote"), _signed(totals[7])),
     ]
     report.notes = [
-        "Final vs objective compares the deals that had an objective; final vs quote those "
-        "with an accepted quote. Above zero: the deals closed for more than estimated."
+        _(
+            "Final vs objective compares the deals that had an objective; final vs quote those "
+            "with an accepted quote. Above zero: the deals closed for more than estimated."
+        )
     ]
     return report
 
 
 def _signed(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1f}%"
+    return shown.signed_percent(value)
 
 
 SPEC = ReportSpec(
     "accuracy",
-    "Estimate accuracy",
+    _l("Estimate accuracy"),
     build,
     default_period="last_12_months",
-    summary="For won deals: the seller's objective, the final amount and the accepted quote, "
-    "per owner and business line, with the bias.",
+    summary=_l(
+        "For won deals: the seller's objective, the final amount and the accepted quote, "
+        "per owner and business line, with the bias."
+    ),
 )

@@ -5,6 +5,8 @@ that cannot be read is kept with its reason under ``errors``."""
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+
 from ..inputs import integer, search_text
 from ..listing.engine import owner_param
 from ..locale import current_locale
@@ -62,7 +64,7 @@ def filters_from(args, default_period: str = "this_quarter", today: date | None 
         start, end = read.get("from", start), read.get("to", end)
         if start > end:
             if len(read) == 2:
-                errors["to"] = "The end of the period comes before its start."
+                errors["to"] = _("The end of the period comes before its start.")
                 start, end = end, start
             elif "from" in read:
                 end = start  # only the start was read: a one-day period, not a reversed one

@@ -21,22 +21,20 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import case, func, select
 
 from ..extensions import db
+from ..i18n import formats
 from ..models import Opportunity, Stage, User
 from ..models._base import utcnow
-from ..models.forecast import FORECAST_CATEGORY_LABELS, SalesTarget, category_expression
+from ..models.forecast import SalesTarget, category_expression
+from . import shown
 from .charts import BarChart, Series
 from .filters import ReportFilters
-from .periods import (
-    add_months,
-    month_label,
-    month_start,
-    months,
-    quarter_label,
-    quarter_start,
-)
+from .periods import add_months, month_start, months, quarter_start
 from .registry import ReportSpec
 from .report import Link, Report, Table, TableColumn
 from .scope import chosen_pipeline, deal_conditions, owner_conditions
@@ -46,7 +44,12 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 MAX_MONTHS = 60  # a longer custom period is cut: one row and one bar per month
 ATTENTION_ROWS = 50  # the overdue deals listed (all are counted)
-STACKED_CATEGORIES = ("commit", "best_case", "pipeline")  # omitted: not in the forecast
+# The categories stacked (omitted ones are not in the forecast), named as the page shows them.
+STACKED_CATEGORIES = {
+    "commit": _l("Commit"),
+    "best_case": _l("Best case"),
+    "pipeline": _l("Pipeline"),
+}
 
 
 def money(value) -> Decimal:
@@ -203,11 +206,17 @@ def _attention(user: User, filters: ReportFilters, today: date):
 
 def build(user: User, filters: ReportFilters, today: date | None = None) -> Report:
     today = today or utcnow().date()
-    report = Report("Forecast")
+    report = Report(_("Forecast"))
     last = add_months(month_start(filters.start), MAX_MONTHS) - timedelta(days=1)
     if filters.end > last:
         filters = replace(filters, end=last)
-        report.notes.append(f"Shown: the first {MAX_MONTHS} months of the period, to {last}.")
+        report.notes.append(
+            _(
+                "Shown: the first %(count)d months of the period, to %(day)s.",
+                count=MAX_MONTHS,
+                day=formats.day(last),
+            )
+        )
     pipeline = chosen_pipeline(user, filters) if filters.pipeline_id else None
     if pipeline is not None and pipeline.id != filters.pipeline_id:
         pipeline = None  # a pipeline the user may not see: the scope already shows nothing
@@ -255,21 +264,29 @@ def build(user: User, filters: ReportFilters, today: date | None = None) -> Repo
         total.add(figures)
 
     report.figures = [
-        ("Won", f"{total.won:,.0f}"),
-        ("Commit", f"{total.commit:,.0f}"),
-        ("Best case", f"{total.best_case:,.0f}"),
-        ("Weighted forecast", f"{total.won + total.weighted:,.0f}"),
-        ("Open pipeline", f"{total.amount:,.0f}"),
-        ("Target", f"{total.target:,.0f}" if total.target is not None else "—"),
-        ("Attainment", f"{total.attainment:.0f}%" if total.attainment is not None else "—"),
+        (_("Won"), shown.amount(total.won)),
+        (_("Commit"), shown.amount(total.commit)),
+        (_("Best case"), shown.amount(total.best_case)),
+        (_("Weighted forecast"), shown.amount(total.won + total.weighted)),
+        (_("Open pipeline"), shown.amount(total.amount)),
+        (_("Target"), shown.amount(total.target)),
+        (_("Attainment"), shown.percent(total.attainment)),
     ]
     if ranged:
-        report.figures.append((f"Revenue range ({ranged} deals)", f"{low:,.0f} – {high:,.0f}"))
+        report.figures.append(
+            (
+                ngettext("Revenue range (%(num)d deal)", "Revenue range (%(num)d deals)", ranged),
+                f"{shown.amount(low)} – {shown.amount(high)}",
+            )
+        )
     report.notes.append(
-        "Commit = won + open deals in Commit; Best case = Commit + open deals in Best case; "
-        "weighted forecast = won + open amounts × probability. Omitted deals count in the "
-        "open pipeline only. A deal without a category set follows its probability "
-        "(Commit from 70%, Best case from 40%). Won deals count in the month they were won."
+        _(
+            "Commit = won + open deals in Commit; Best case = Commit + open deals in Best "
+            "case; weighted forecast = won + open amounts × probability. Omitted deals count "
+            "in the open pipeline only. A deal without a category set follows its probability "
+            "(Commit from 70%%, Best case from 40%%). Won deals count in the month they were "
+            "won."
+        )
     )
 
     _month_sections(report, period_months, by_month, total, stages)
@@ -280,15 +297,15 @@ def build(user: User, filters: ReportFilters, today: date | None = None) -> Repo
 
 def _month_sections(report, period_months, by_month, total, stages) -> None:
     columns = [
-        TableColumn("Month"),
-        TableColumn("Won", "money"),
-        TableColumn("Open deals", "count"),
-        TableColumn("Open amount", "money"),
-        TableColumn("Weighted", "money"),
-        TableColumn("Commit", "money"),
-        TableColumn("Best case", "money"),
-        TableColumn("Target", "money"),
-        TableColumn("Attainment", "percent"),
+        TableColumn(_("Month")),
+        TableColumn(_("Won"), "money"),
+        TableColumn(_("Open deals"), "count"),
+        TableColumn(_("Open amount"), "money"),
+        TableColumn(_("Weighted"), "money"),
+        TableColumn(_("Commit"), "money"),
+        TableColumn(_("Best case"), "money"),
+        TableColumn(_("Target"), "money"),
+        TableColumn(_("Attainment"), "percent"),
     ]
 
     def line(label: str, f: Totals) -> list:
@@ -309,69 +326,79 @@ def _month_sections(report, period_months, by_month, total, stages) -> None:
     quarter = Totals()
     for index, month in enumerate(period_months):
         figures = by_month[f"{month:%Y-%m}"]
-        rows.append(line(month_label(month), figures))
+        rows.append(line(shown.month_label(month), figures))
         quarter.add(figures)
         following = period_months[index + 1] if index + 1 < len(period_months) else None
         if len(quarters) > 1 and (
             following is None or quarter_start(following) != quarter_start(month)
         ):
-            rows.append(line(f"{quarter_label(month)} total", quarter))
+            rows.append(line(_("%(quarter)s total", quarter=shown.quarter_label(month)), quarter))
             quarter = Totals()
-    labels = [month_label(m) for m in period_months]
+    labels = [shown.month_label(m) for m in period_months]
     monthly = [by_month[f"{m:%Y-%m}"] for m in period_months]
     targets = [f.target for f in monthly]
     has_targets = any(t is not None for t in targets)
     report.add(
-        Table("months", "By expected close month", columns, rows, line("Total", total), wide=True),
+        Table(
+            "months",
+            _("By expected close month"),
+            columns,
+            rows,
+            line(_("Total"), total),
+            wide=True,
+        ),
         BarChart(
-            "Won, open and weighted amount per month",
+            _("Won, open and weighted amount per month"),
             labels,
             [
-                Series("Won", [f.won for f in monthly]),
-                Series("Open amount", [f.amount for f in monthly]),
-                Series("Weighted", [f.weighted for f in monthly]),
+                Series(_("Won"), [f.won for f in monthly]),
+                Series(_("Open amount"), [f.amount for f in monthly]),
+                Series(_("Weighted"), [f.weighted for f in monthly]),
             ],
-            marker_name="Target" if has_targets else None,
+            marker_name=_("Target") if has_targets else None,
             markers=targets if has_targets else None,
-            description="open deals by expected close month, won deals by the month won",
+            description=_("open deals by expected close month, won deals by the month won"),
         ),
     )
 
     stacks = (
         [(stage.id, stage.name) for stage in stages]
         if stages
-        else [(key, FORECAST_CATEGORY_LABELS[key]) for key in STACKED_CATEGORIES]
+        else [(key, str(name)) for key, name in STACKED_CATEGORIES.items()]
     )
-    by = "stage" if stages else "forecast category"
     stack_columns = [
-        TableColumn("Month"),
-        TableColumn("Won", "money"),
-        *(TableColumn(f"Weighted: {name}", "money") for _, name in stacks),
-        TableColumn("Target", "money"),
+        TableColumn(_("Month")),
+        TableColumn(_("Won"), "money"),
+        *(TableColumn(_("Weighted: %(name)s", name=name), "money") for _key, name in stacks),
+        TableColumn(_("Target"), "money"),
     ]
     stack_rows = [
         [label, f.won, *(f.stacks[key] for key, _ in stacks), f.target]
         for label, f in zip(labels, monthly, strict=True)
     ]
-    stack_footer = ["Total", total.won, *(total.stacks[key] for key, _ in stacks), total.target]
+    stack_footer = [_("Total"), total.won, *(total.stacks[key] for key, _ in stacks), total.target]
     report.add(
         Table(
             "stacks",
-            f"Won and weighted amount by {by}",
+            _("Won and weighted amount by stage")
+            if stages
+            else _("Won and weighted amount by forecast category"),
             stack_columns,
             stack_rows,
             stack_footer,
             wide=len(stack_columns) > 6,
         ),
         BarChart(
-            f"Won and weighted open amount per month, by {by}",
+            _("Won and weighted open amount per month, by stage")
+            if stages
+            else _("Won and weighted open amount per month, by forecast category"),
             labels,
             [
-                Series("Won", [f.won for f in monthly]),
+                Series(_("Won"), [f.won for f in monthly]),
                 *(Series(name, [f.stacks[key] for f in monthly]) for key, name in stacks),
             ],
             stacked=True,
-            marker_name="Target" if has_targets else None,
+            marker_name=_("Target") if has_targets else None,
             markers=targets if has_targets else None,
         ),
     )
@@ -385,15 +412,15 @@ def _owner_section(report, filters: ReportFilters, by_owner: dict) -> None:
     )
     owners = sorted(by_owner, key=lambda owner_id: (names.get(owner_id) or "").lower())
     columns = [
-        TableColumn("Owner"),
-        TableColumn("Open deals", "count"),
-        TableColumn("Open amount", "money"),
-        TableColumn("Weighted", "money"),
-        TableColumn("Commit", "money"),
-        TableColumn("Best case", "money"),
-        TableColumn("Won", "money"),
-        TableColumn("Target", "money"),
-        TableColumn("Attainment", "percent"),
+        TableColumn(_("Owner")),
+        TableColumn(_("Open deals"), "count"),
+        TableColumn(_("Open amount"), "money"),
+        TableColumn(_("Weighted"), "money"),
+        TableColumn(_("Commit"), "money"),
+        TableColumn(_("Best case"), "money"),
+        TableColumn(_("Won"), "money"),
+        TableColumn(_("Target"), "money"),
+        TableColumn(_("Attainment"), "percent"),
     ]
     rows = []
     for owner_id in owners:
@@ -416,7 +443,7 @@ def _owner_section(report, filters: ReportFilters, by_owner: dict) -> None:
     for f in by_owner.values():
         total.add(f)
     footer = [
-        "Total",
+        _("Total"),
         total.deals,
         total.amount,
         total.weighted,
@@ -429,17 +456,17 @@ def _owner_section(report, filters: ReportFilters, by_owner: dict) -> None:
     targets = [by_owner[o].target for o in owners]
     has_targets = any(t is not None for t in targets)
     report.add(
-        Table("owners", "Per owner", columns, rows, footer, wide=True),
+        Table("owners", _("Per owner"), columns, rows, footer, wide=True),
         BarChart(
-            "Won, commit and best case per owner",
+            _("Won, commit and best case per owner"),
             [names.get(o, "—") for o in owners],
             [
-                Series("Won", [by_owner[o].won for o in owners]),
-                Series("Commit", [by_owner[o].commit for o in owners]),
-                Series("Best case", [by_owner[o].best_case for o in owners]),
+                Series(_("Won"), [by_owner[o].won for o in owners]),
+                Series(_("Commit"), [by_owner[o].commit for o in owners]),
+                Series(_("Best case"), [by_owner[o].best_case for o in owners]),
             ],
             horizontal=True,
-            marker_name="Target" if has_targets else None,
+            marker_name=_("Target") if has_targets else None,
             markers=targets if has_targets else None,
         ),
     )
@@ -447,12 +474,12 @@ def _owner_section(report, filters: ReportFilters, by_owner: dict) -> None:
 
 def _attention_section(report, counts, rows, today: date) -> None:
     columns = [
-        TableColumn("Deal"),
-        TableColumn("Owner"),
-        TableColumn("Stage"),
-        TableColumn("Expected close", "date"),
-        TableColumn("Days overdue", "count"),
-        TableColumn("Amount", "money"),
+        TableColumn(_("Deal")),
+        TableColumn(_("Owner")),
+        TableColumn(_("Stage")),
+        TableColumn(_("Expected close"), "date"),
+        TableColumn(_("Days overdue"), "count"),
+        TableColumn(_("Amount"), "money"),
     ]
     table_rows = [
         [
@@ -465,11 +492,23 @@ def _attention_section(report, counts, rows, today: date) -> None:
         ]
         for row in rows
     ]
-    title = "Needing attention: open deals past their expected close date"
+    title = _("Needing attention: open deals past their expected close date")
     if counts.overdue > len(rows):
-        title += f" (the first {len(rows)} of {counts.overdue})"
+        title = _(
+            "Needing attention: open deals past their expected close date "
+            "(the first %(shown)d of %(count)d)",
+            shown=len(rows),
+            count=counts.overdue,
+        )
     footer = (
-        [f"{counts.overdue} deals", None, None, None, None, money(counts.overdue_amount)]
+        [
+            ngettext("%(num)d deal", "%(num)d deals", counts.overdue),
+            None,
+            None,
+            None,
+            None,
+            money(counts.overdue_amount),
+        ]
         if counts.overdue
         else None
     )
@@ -480,20 +519,25 @@ def _attention_section(report, counts, rows, today: date) -> None:
             columns,
             table_rows,
             footer,
-            empty="No open deal is past its expected close date.",
+            empty=_("No open deal is past its expected close date."),
         )
     )
     if counts.undated:
         report.notes.append(
-            f"Open deals without an expected close date, in no month: {counts.undated} "
-            f"({money(counts.undated_amount):,.0f})."
+            _(
+                "Open deals without an expected close date, in no month: %(count)s (%(amount)s).",
+                count=shown.count(counts.undated),
+                amount=shown.amount(money(counts.undated_amount)),
+            )
         )
 
 
 SPEC = ReportSpec(
     "forecast",
-    "Forecast",
+    _l("Forecast"),
     build,
-    summary="Won, commit, best case and weighted amount by expected close month, per "
-    "owner against their targets; the deals past their close date.",
+    summary=_l(
+        "Won, commit, best case and weighted amount by expected close month, per "
+        "owner against their targets; the deals past their close date."
+    ),
 )

@@ -13,10 +13,13 @@ Definitions (shown on the page too):
 - *overall conversion*: the deals won among every deal that entered any open stage.
 """
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
 from ..models import Opportunity, StageHistory, User
+from . import shown
 from .charts import BarChart, Series
 from .filters import ReportFilters
 from .history import period_bounds
@@ -24,7 +27,7 @@ from .registry import ReportSpec
 from .report import Report, Table, TableColumn
 from .scope import chosen_pipeline, deal_conditions
 
-NOTE = (
+NOTE = _l(
     "A deal counts once per stage it entered in the period, even if it entered it twice. "
     "Moved on: it later entered an open stage further along the pipeline, or the won stage. "
     "Won: the deal is won now (a won deal that was reopened counts only if won again). "
@@ -95,18 +98,18 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def build(user: User, filters: ReportFilters) -> Report:
-    report = Report("Conversion funnel", notes=[NOTE])
+    report = Report(_("Conversion funnel"), notes=[str(NOTE)])
     pipeline = chosen_pipeline(user, filters)
     columns = [
-        TableColumn("Stage"),
-        TableColumn("Entered", "count"),
-        TableColumn("Moved on", "count"),
-        TableColumn("Won", "count"),
-        TableColumn("Drop-off", "percent"),
-        TableColumn("Won of entered", "percent"),
+        TableColumn(_("Stage")),
+        TableColumn(_("Entered"), "count"),
+        TableColumn(_("Moved on"), "count"),
+        TableColumn(_("Won"), "count"),
+        TableColumn(_("Drop-off"), "percent"),
+        TableColumn(_("Won of entered"), "percent"),
     ]
     if pipeline is None:
-        report.add(Table("funnel", "Conversion funnel", columns, []))
+        report.add(Table("funnel", _("Conversion funnel"), columns, []))
         return report
     stages = pipeline.open_stages
     figures, (deals, won) = _figures(user, filters, pipeline)
@@ -123,25 +126,25 @@ def build(user: User, filters: ReportFilters) -> Report:
                 _percent(won_here, entered),
             ]
         )
-    footer = ["Any stage", deals, None, won, None, _percent(won, deals)]
+    footer = [_("Any stage"), deals, None, won, None, _percent(won, deals)]
     conversion = _percent(won, deals)
     report.figures = [
-        ("Deals in the funnel", str(deals)),
-        ("Won", str(won)),
-        ("Overall conversion", "—" if conversion is None else f"{conversion:.0f}%"),
+        (_("Deals in the funnel"), shown.count(deals)),
+        (_("Won"), shown.count(won)),
+        (_("Overall conversion"), shown.percent(conversion)),
     ]
     table = Table(
         "funnel",
-        f"Deals that entered each stage · {pipeline.name}",
+        _("Deals that entered each stage · %(pipeline)s", pipeline=pipeline.name),
         columns,
         rows if deals else [],
         footer,
-        empty="No deal entered a stage of this pipeline in this period.",
+        empty=_("No deal entered a stage of this pipeline in this period."),
     )
     chart = BarChart(
-        "Deals that entered each stage, and moved on",
+        _("Deals that entered each stage, and moved on"),
         [r[0] for r in rows],
-        [Series("Entered", [r[1] for r in rows]), Series("Moved on", [r[2] for r in rows])],
+        [Series(_("Entered"), [r[1] for r in rows]), Series(_("Moved on"), [r[2] for r in rows])],
         kind="count",
         horizontal=True,
     )
@@ -151,8 +154,10 @@ def build(user: User, filters: ReportFilters) -> Report:
 
 SPEC = ReportSpec(
     "funnel",
-    "Conversion funnel",
+    _l("Conversion funnel"),
     build,
     default_period="last_12_months",
-    summary="Of the deals that entered each stage in the period: how many moved on and were won.",
+    summary=_l(
+        "Of the deals that entered each stage in the period: how many moved on and were won."
+    ),
 )

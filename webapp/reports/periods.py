@@ -3,17 +3,20 @@
 import dataclasses
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 PERIODS = {
-    "this_month": "This month",
-    "last_month": "Last month",
-    "this_quarter": "This quarter",
-    "last_quarter": "Last quarter",
-    "next_quarter": "Next quarter",
-    "this_year": "This year",
-    "last_year": "Last year",
-    "last_12_months": "Last 12 months",
-    "next_12_months": "Next 12 months",
-    "custom": "Custom dates",
+    "this_month": _l("This month"),
+    "last_month": _l("Last month"),
+    "this_quarter": _l("This quarter"),
+    "last_quarter": _l("Last quarter"),
+    "next_quarter": _l("Next quarter"),
+    "this_year": _l("This year"),
+    "last_year": _l("Last year"),
+    "last_12_months": _l("Last 12 months"),
+    "next_12_months": _l("Next 12 months"),
+    "custom": _l("Custom dates"),
 }
 
 
@@ -57,14 +60,6 @@ def months(start: date, end: date) -> list[date]:
     return [add_months(first, n) for n in range(count)]  # never past December 9999
 
 
-def month_label(month: date) -> str:
-    return f"{month:%b %Y}"
-
-
-def quarter_label(month: date) -> str:
-    return f"Q{(month.month - 1) // 3 + 1} {month.year}"
-
-
 MAX_MONTHS = 120
 
 
@@ -74,5 +69,7 @@ def capped(filters, report):
     first = add_months(month_start(filters.end), 1 - MAX_MONTHS)
     if filters.start >= first:
         return filters
-    report.notes.append(f"Periods longer than {MAX_MONTHS // 12} years show their last ones.")
+    report.notes.append(
+        _("Periods longer than %(count)d years show their last ones.", count=MAX_MONTHS // 12)
+    )
     return dataclasses.replace(filters, start=first)

@@ -3,11 +3,14 @@ amount, weighted amount and average age."""
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Opportunity, Stage, User
 from ..models._base import utcnow
+from . import shown
 from .charts import BarChart, Series
 from .filters import ReportFilters
 from .registry import ReportSpec
@@ -19,17 +22,17 @@ ZERO = Decimal(0)
 
 
 def build(user: User, filters: ReportFilters) -> Report:
-    report = Report("Pipeline value per stage")
+    report = Report(_("Pipeline value per stage"))
     pipeline = report.pipeline = chosen_pipeline(user, filters)
     columns = [
-        TableColumn("Stage"),
-        TableColumn("Deals", "count"),
-        TableColumn("Amount", "money"),
-        TableColumn("Weighted", "money"),
-        TableColumn("Average age (days)", "days"),
+        TableColumn(_("Stage")),
+        TableColumn(_("Deals"), "count"),
+        TableColumn(_("Amount"), "money"),
+        TableColumn(_("Weighted"), "money"),
+        TableColumn(_("Average age (days)"), "days"),
     ]
     if pipeline is None:
-        report.add(Table("stages", "Open deals per stage", columns, []))
+        report.add(Table("stages", _("Open deals per stage"), columns, []))
         return report
     stages = db.session.scalars(
         select(Stage)
@@ -71,22 +74,28 @@ def build(user: User, filters: ReportFilters) -> Report:
     deals = sum(r[1] for r in rows)
     total_age = sum((r[4] or 0) * r[1] for r in rows)
     footer = [
-        "Total",
+        _("Total"),
         deals,
         sum((r[2] for r in rows), ZERO),
         sum((r[3] for r in rows), ZERO),
         total_age / deals if deals else None,
     ]
     report.figures = [
-        ("Open deals", str(deals)),
-        ("Pipeline value", f"{footer[2]:,.0f}"),
-        ("Weighted", f"{footer[3]:,.0f}"),
+        (_("Open deals"), shown.count(deals)),
+        (_("Pipeline value"), shown.amount(footer[2])),
+        (_("Weighted"), shown.amount(footer[3])),
     ]
-    table = Table("stages", f"Open deals per stage · {pipeline.name}", columns, rows, footer)
+    table = Table(
+        "stages",
+        _("Open deals per stage · %(pipeline)s", pipeline=pipeline.name),
+        columns,
+        rows,
+        footer,
+    )
     chart = BarChart(
-        "Amount and weighted amount per stage",
+        _("Amount and weighted amount per stage"),
         [r[0] for r in rows],
-        [Series("Amount", [r[2] for r in rows]), Series("Weighted", [r[3] for r in rows])],
+        [Series(_("Amount"), [r[2] for r in rows]), Series(_("Weighted"), [r[3] for r in rows])],
     )
     report.add(table, chart)
     return report
@@ -94,8 +103,8 @@ def build(user: User, filters: ReportFilters) -> Report:
 
 SPEC = ReportSpec(
     "pipeline",
-    "Pipeline value",
+    _l("Pipeline value"),
     build,
-    summary="The open deals of a pipeline now, per stage: count, amount, weighted, age.",
+    summary=_l("The open deals of a pipeline now, per stage: count, amount, weighted, age."),
     uses_period=False,
 )

@@ -35,7 +35,7 @@ class Table:
     columns: list[TableColumn]
     rows: list[list]
     footer: list | None = None
-    empty: str = "Nothing in this period."
+    empty: str = ""  # what an empty table says; "" for "Nothing in this period."
     highlight: set[int] = field(default_factory=set)  # row indexes to stand out (bottlenecks)
     wide: bool = False  # many columns: shown below its chart, full width, not beside it
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import permissions
@@ -18,7 +20,7 @@ from ..parsing import editable
 from ..transactions import transactional
 
 MAX_TYPED = 40  # longer than any amount a person types
-NOT_AN_AMOUNT = "Enter an amount, e.g. 12000."
+NOT_AN_AMOUNT = _l("Enter an amount, e.g. 12000.")
 
 
 @dataclass
@@ -54,11 +56,11 @@ def choose_line(user: User, line_id: int | None) -> BusinessLine:
     if line_id is not None:
         chosen = next((line for line in lines if line.id == line_id), None)
         if chosen is None:
-            raise NotFound("No such business line.")
+            raise NotFound(_("No such business line."))
         return chosen
     managed = [line for line in lines if permissions.manages(user, line.id)]
     if not (managed or lines):
-        raise NotFound("You are in no business line.")
+        raise NotFound(_("You are in no business line."))
     return (managed or lines)[0]
 
 
@@ -118,7 +120,7 @@ def save_targets(user: User, line: BusinessLine, year: int, form, locale: str) -
     written. Returns how many targets changed."""
     permissions.require(
         permissions.manages(user, line.id),
-        "Only the managers of this business line may set its targets.",
+        _("Only the managers of this business line may set its targets."),
     )
     owners = sellers(line.id)
     months = [date(year, month, 1) for month in range(1, 13)]
@@ -130,12 +132,12 @@ def save_targets(user: User, line: BusinessLine, year: int, form, locale: str) -
             if typed is None:
                 continue  # not sent: left as it is
             if len(typed) > MAX_TYPED:
-                errors[name] = NOT_AN_AMOUNT
+                errors[name] = str(NOT_AN_AMOUNT)
                 continue
             try:
                 wanted[(owner.id, month)] = money(name, typed, locale=locale)
             except ValidationError as exc:
-                errors[name] = exc.errors.get(name) or NOT_AN_AMOUNT
+                errors[name] = exc.errors.get(name) or str(NOT_AN_AMOUNT)
     if errors:
         raise ValidationError(errors)
     stored = _stored(line.id, year, [o.id for o in owners])

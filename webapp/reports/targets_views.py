@@ -4,6 +4,8 @@ line and year; managers of the line save it, its sellers read it."""
 from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..errors import ValidationError
@@ -39,7 +41,7 @@ def save():
     line_id = integer(request.form.get("business_line"), minimum=1)
     year = integer(request.form.get("year"), minimum=YEARS[0], maximum=YEARS[1])
     if line_id is None or year is None:
-        raise ValidationError("Choose a business line and a year (2000 to 2100).")
+        raise ValidationError(_("Choose a business line and a year (2000 to 2100)."))
     line = targets.choose_line(current_user, line_id)
     locale = current_locale()
     try:
@@ -50,5 +52,8 @@ def save():
         grid.typed.update({k: v[:1000] for k, v in sent if k.startswith("target-")})
         grid.errors = exc.errors
         return _render(grid, 422)
-    flash(f"Targets saved ({changed} changed).", "success")
+    flash(
+        ngettext("Targets saved (%(num)d changed).", "Targets saved (%(num)d changed).", changed),
+        "success",
+    )
     return redirect(url_for("targets.show", business_line=line.id, year=year))

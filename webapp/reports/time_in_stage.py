@@ -19,11 +19,14 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union_all
 
 from ..extensions import db
 from ..models import Opportunity, StageHistory, User
 from ..models._base import utcnow
+from . import shown
 from .charts import BarChart, Series
 from .filters import ReportFilters
 from .history import open_stages, period_bounds
@@ -34,11 +37,12 @@ from .sql import days_between, not_searched
 
 STUCK_PER_STAGE = 5
 
-NOTE = (
+NOTE = _l(
     "Median and mean count the stage visits that ended in the period (a deal moved back "
     "and forth visits a stage twice). Deals in a stage now are not in the median: they are "
-    f"counted as now in stage, and the {STUCK_PER_STAGE} longest there are listed below. "
-    "Highlighted: the slowest stage, and stages whose median exceeds their rotting days."
+    "counted as now in stage, and the %(count)d longest there are listed below. "
+    "Highlighted: the slowest stage, and stages whose median exceeds their rotting days.",
+    count=STUCK_PER_STAGE,
 )
 
 
@@ -158,34 +162,34 @@ def _stuck(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]):
 
 
 def _bottleneck(median, rotting_days, slowest: bool) -> str:
-    reasons = ["Slowest"] if slowest else []
+    reasons = [_("Slowest")] if slowest else []
     if median is not None and rotting_days and median > rotting_days:
-        reasons.append("Median over rotting days")
+        reasons.append(_("Median over rotting days"))
     return "; ".join(reasons)
 
 
 def build(user: User, filters: ReportFilters) -> Report:
-    report = Report("Time in stage", notes=[NOTE])
+    report = Report(_("Time in stage"), notes=[str(NOTE)])
     pipeline = chosen_pipeline(user, filters)
     columns = [
-        TableColumn("Stage"),
-        TableColumn("Visits ended", "count"),
-        TableColumn("Median days", "days"),
-        TableColumn("Mean days", "days"),
-        TableColumn("Rotting days", "count"),
-        TableColumn("Now in stage", "count"),
-        TableColumn("Bottleneck"),
+        TableColumn(_("Stage")),
+        TableColumn(_("Visits ended"), "count"),
+        TableColumn(_("Median days"), "days"),
+        TableColumn(_("Mean days"), "days"),
+        TableColumn(_("Rotting days"), "count"),
+        TableColumn(_("Now in stage"), "count"),
+        TableColumn(_("Bottleneck")),
     ]
     stuck_columns = [
-        TableColumn("Stage"),
-        TableColumn("Deal"),
-        TableColumn("Owner"),
-        TableColumn("Amount", "money"),
-        TableColumn("Days in stage", "days"),
+        TableColumn(_("Stage")),
+        TableColumn(_("Deal")),
+        TableColumn(_("Owner")),
+        TableColumn(_("Amount"), "money"),
+        TableColumn(_("Days in stage"), "days"),
     ]
-    stuck_title = f"Open deals longest in each stage now (top {STUCK_PER_STAGE})"
+    stuck_title = _("Open deals longest in each stage now (top %(count)d)", count=STUCK_PER_STAGE)
     if pipeline is None:
-        report.add(Table("stages", "Days in each stage", columns, []))
+        report.add(Table("stages", _("Days in each stage"), columns, []))
         report.add(Table("stuck", stuck_title, stuck_columns, []))
         return report
     stages = open_stages(pipeline)
@@ -215,7 +219,7 @@ def build(user: User, filters: ReportFilters) -> Report:
     total_visits = sum(r[1] for r in rows)
     total_days = sum((r[3] or 0) * r[1] for r in rows)
     footer = [
-        "All stages",
+        _("All stages"),
         total_visits,
         None,
         total_days / total_visits if total_visits else None,
@@ -224,25 +228,25 @@ def build(user: User, filters: ReportFilters) -> Report:
         "",
     ]
     report.figures = [
-        ("Stage visits ended", str(total_visits)),
-        ("Open deals now", str(footer[5])),
-        ("Slowest stage", next((r[0] for r in rows if "Slowest" in r[6]), "—")),
+        (_("Stage visits ended"), shown.count(total_visits)),
+        (_("Open deals now"), shown.count(footer[5])),
+        (_("Slowest stage"), next((s.name for s in stages if s.id == slowest), "—")),
     ]
     table = Table(
         "stages",
-        f"Days in each stage · {pipeline.name}",
+        _("Days in each stage · %(pipeline)s", pipeline=pipeline.name),
         columns,
         rows if total_visits or footer[5] else [],
         footer,
-        empty="No deal left or sits in a stage of this pipeline.",
+        empty=_("No deal left or sits in a stage of this pipeline."),
         highlight=highlight,
     )
     chart = BarChart(
-        "Median and mean days in each stage",
+        _("Median and mean days in each stage"),
         [r[0] for r in rows],
-        [Series("Median", [r[2] for r in rows]), Series("Mean", [r[3] for r in rows])],
+        [Series(_("Median"), [r[2] for r in rows]), Series(_("Mean"), [r[3] for r in rows])],
         kind="days",
-        marker_name="Rotting days",
+        marker_name=_("Rotting days"),
         markers=[r[4] for r in rows],
     )
     report.add(table, chart)
@@ -258,15 +262,15 @@ def build(user: User, filters: ReportFilters) -> Report:
         for row in stuck
     ]
     report.add(
-        Table("stuck", stuck_title, stuck_columns, stuck_rows, empty="No open deal in a stage.")
+        Table("stuck", stuck_title, stuck_columns, stuck_rows, empty=_("No open deal in a stage."))
     )
     return report
 
 
 SPEC = ReportSpec(
     "time-in-stage",
-    "Time in stage",
+    _l("Time in stage"),
     build,
     default_period="last_12_months",
-    summary="Median and mean days in each stage, the bottlenecks, and the deals stuck now.",
+    summary=_l("Median and mean days in each stage, the bottlenecks, and the deals stuck now."),
 )

@@ -5,14 +5,17 @@ cycle. A deal counts once, as it stands now: one lost, reopened and won is a won
 from datetime import datetime, time
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from ..extensions import db
 from ..models import LostReason, Opportunity, Pipeline, Stage, StageHistory, User
 from ..money import money
+from . import shown
 from .charts import BarChart, Series
 from .filters import ReportFilters
-from .periods import capped, month_label, months
+from .periods import capped, months
 from .registry import ReportSpec
 from .report import Report, Table, TableColumn
 from .scope import deal_conditions
@@ -100,7 +103,7 @@ def closed_groups(user: User, filters: ReportFilters) -> list:
 
 
 def build(user: User, filters: ReportFilters) -> Report:
-    report = Report("Won and lost")
+    report = Report(_("Won and lost"))
     filters = capped(filters, report)
     groups = closed_groups(user, filters)
     won = [g for g in groups if g.status == "won"]
@@ -110,11 +113,11 @@ def build(user: User, filters: ReportFilters) -> Report:
     won_value = sum((Decimal(g.value) for g in won), ZERO)
     cycle = sum(float(g.days or 0) for g in won) / won_count if won_count else None
     report.figures = [
-        ("Won", f"{won_count:,}"),
-        ("Lost", f"{lost_count:,}"),
-        ("Win rate", _percent(rate(won_count, won_count + lost_count))),
-        ("Average deal size (won)", _money(won_value / won_count if won_count else None)),
-        ("Sales cycle (won, days)", _days(cycle)),
+        (_("Won"), shown.count(won_count)),
+        (_("Lost"), shown.count(lost_count)),
+        (_("Win rate"), shown.percent(rate(won_count, won_count + lost_count))),
+        (_("Average deal size (won)"), _money(won_value / won_count if won_count else None)),
+        (_("Sales cycle (won, days)"), shown.days(cycle)),
     ]
     _monthly(report, groups, filters)
     _by_reason(report, lost, lost_count)
@@ -140,7 +143,7 @@ def _monthly(report: Report, groups: list, filters: ReportFilters) -> None:
         key = f"{first:%Y-%m}"
         won, won_value = sums.get((key, "won"), (0, ZERO))
         lost, lost_value = sums.get((key, "lost"), (0, ZERO))
-        label = month_label(first)
+        label = shown.month_label(first)
         rows.append([label, won, won_value, lost, lost_value])
         rates.append([label, rate(won, won + lost), rate(won_value, won_value + lost_value)])
     won = sum(r[1] for r in rows)
@@ -148,64 +151,69 @@ def _monthly(report: Report, groups: list, filters: ReportFilters) -> None:
     won_value = sum((r[2] for r in rows), ZERO)
     lost_value = sum((r[4] for r in rows), ZERO)
     columns = [
-        TableColumn("Month"),
-        TableColumn("Won", "count"),
-        TableColumn("Won value", "money"),
-        TableColumn("Lost", "count"),
-        TableColumn("Lost value", "money"),
+        TableColumn(_("Month")),
+        TableColumn(_("Won"), "count"),
+        TableColumn(_("Won value"), "money"),
+        TableColumn(_("Lost"), "count"),
+        TableColumn(_("Lost value"), "money"),
     ]
     has_deals = won + lost > 0
     report.add(
         Table(
             "months",
-            "Won and lost per month",
+            _("Won and lost per month"),
             columns,
             rows if has_deals else [],
-            ["Total", won, won_value, lost, lost_value],
+            [_("Total"), won, won_value, lost, lost_value],
         ),
         BarChart(
-            "Value won and lost per month",
+            _("Value won and lost per month"),
             [r[0] for r in rows],
-            [Series("Won", [r[2] for r in rows]), Series("Lost", [r[4] for r in rows])],
+            [Series(_("Won"), [r[2] for r in rows]), Series(_("Lost"), [r[4] for r in rows])],
         ),
     )
     report.add(
         Table(
             "win-rate",
-            "Win rate per month",
+            _("Win rate per month"),
             [
-                TableColumn("Month"),
-                TableColumn("Win rate (deals)", "percent"),
-                TableColumn("Win rate (value)", "percent"),
+                TableColumn(_("Month")),
+                TableColumn(_("Win rate (deals)"), "percent"),
+                TableColumn(_("Win rate (value)"), "percent"),
             ],
             rates if has_deals else [],
-            ["Total", rate(won, won + lost), rate(won_value, won_value + lost_value)],
+            [_("Total"), rate(won, won + lost), rate(won_value, won_value + lost_value)],
         ),
         BarChart(
-            "Win rate per month: won / (won + lost)",
+            _("Win rate per month: won / (won + lost)"),
             [r[0] for r in rates],
-            [Series("By deals", [r[1] for r in rates]), Series("By value", [r[2] for r in rates])],
+            [
+                Series(_("By deals"), [r[1] for r in rates]),
+                Series(_("By value"), [r[2] for r in rates]),
+            ],
             kind="percent",
         ),
     )
 
 
 def _by_reason(report: Report, lost: list, lost_count: int) -> None:
-    sums = _sums(lost, lambda g: g.reason or "No reason given")
+    sums = _sums(lost, lambda g: g.reason or _("No reason given"))
     ordered = sorted(sums.items(), key=lambda item: (-item[1][0], item[0].lower()))
     rows = [[name, deals, value, rate(deals, lost_count)] for name, (deals, value) in ordered]
     columns = [
-        TableColumn("Reason"),
-        TableColumn("Lost", "count"),
-        TableColumn("Lost value", "money"),
-        TableColumn("Share of lost", "percent"),
+        TableColumn(_("Reason")),
+        TableColumn(_("Lost"), "count"),
+        TableColumn(_("Lost value"), "money"),
+        TableColumn(_("Share of lost"), "percent"),
     ]
     report.add(
-        Table("reasons", "Lost by reason", columns, rows, empty="No deal lost in this period."),
+        Table(
+            "reasons", _("Lost by reason"), columns, rows, empty=_("No deal lost in this period.")
+        ),
         BarChart(
-            "Deals lost by reason",
+            _("Deals lost by reason"),
             [r[0] for r in rows],
-            [Series("Lost", [r[1] for r in rows])],
+            [Series(_("Lost"), [r[1] for r in rows])],
             kind="count",
             horizontal=True,
         ),
@@ -217,7 +225,7 @@ def _by_stage(report: Report, lost: list) -> None:
 
     def label(group) -> str:
         if group.stage is None:
-            return "Not recorded"
+            return _("Not recorded")
         return f"{group.stage} · {group.pipeline}" if several else group.stage
 
     def order(group) -> tuple:
@@ -226,45 +234,39 @@ def _by_stage(report: Report, lost: list) -> None:
     sums = _sums(sorted(lost, key=order), label)
     rows = [[name, deals, value] for name, (deals, value) in sums.items()]
     columns = [
-        TableColumn("Stage lost from"),
-        TableColumn("Lost", "count"),
-        TableColumn("Lost value", "money"),
+        TableColumn(_("Stage lost from")),
+        TableColumn(_("Lost"), "count"),
+        TableColumn(_("Lost value"), "money"),
     ]
     report.add(
         Table(
             "stages",
-            "Lost by the stage they were in",
+            _("Lost by the stage they were in"),
             columns,
             rows,
-            empty="No deal lost in this period.",
+            empty=_("No deal lost in this period."),
         ),
         BarChart(
-            "Deals lost from each stage",
+            _("Deals lost from each stage"),
             [r[0] for r in rows],
-            [Series("Lost", [r[1] for r in rows])],
+            [Series(_("Lost"), [r[1] for r in rows])],
             kind="count",
             horizontal=True,
         ),
     )
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}%"
-
-
 def _money(value) -> str:
     return money(value)
 
 
-def _days(value) -> str:
-    return "—" if value is None else f"{value:.1f}"
-
-
 SPEC = ReportSpec(
     "won-lost",
-    "Won and lost",
+    _l("Won and lost"),
     build,
     default_period="last_12_months",
-    summary="Deals won and lost per month, win rate, why and where deals are lost, "
-    "average deal size and sales cycle.",
+    summary=_l(
+        "Deals won and lost per month, win rate, why and where deals are lost, "
+        "average deal size and sales cycle."
+    ),
 )

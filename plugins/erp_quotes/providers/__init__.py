@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from flask_babel import gettext as _
+
 from webapp.errors import DomainError
 from webapp.inputs import control_characters, fits
 
@@ -122,9 +124,9 @@ class RemoteQuote:
             if value is None:
                 continue
             if not isinstance(value, str) or len(value) > limit or control_characters(value):
-                raise ErpRejected(f"The ERP sent an invalid “{name}”.")
+                raise ErpRejected(_("The ERP sent an invalid “%(name)s”.", name=name))
         if self.total is not None and not fits(self.total, 14, 2):
-            raise ErpRejected("The ERP sent an invalid total.")
+            raise ErpRejected(_("The ERP sent an invalid total."))
 
 
 def amount(value, name: str) -> Decimal | None:
@@ -133,13 +135,13 @@ def amount(value, name: str) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ErpRejected(f"The ERP sent an invalid “{name}”.")
+        raise ErpRejected(_("The ERP sent an invalid “%(name)s”.", name=name))
     try:
         number = Decimal(str(value).strip()).quantize(Decimal("0.01"))
     except ArithmeticError:
-        raise ErpRejected(f"The ERP sent an invalid “{name}”.") from None
+        raise ErpRejected(_("The ERP sent an invalid “%(name)s”.", name=name)) from None
     if not fits(number, 14, 2):
-        raise ErpRejected(f"The ERP sent an invalid “{name}”.")
+        raise ErpRejected(_("The ERP sent an invalid “%(name)s”.", name=name))
     return number
 
 
@@ -149,7 +151,7 @@ def text(value, name: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ErpRejected(f"The ERP sent an invalid “{name}”.")
+        raise ErpRejected(_("The ERP sent an invalid “%(name)s”.", name=name))
     return str(value)
 
 

@@ -28,6 +28,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import httpx
+from flask_babel import gettext as _
 
 from . import ErpRejected, QuoteDraft, QuoteProvider, RemoteQuote, amount, http, text
 
@@ -65,7 +66,7 @@ def our_status(status: str | None, docstatus) -> str:
     if docstatus in (None, ""):
         docstatus = 0
     if isinstance(docstatus, bool) or docstatus not in (0, 1, 2, "0", "1", "2"):
-        raise ErpRejected("The ERP sent an invalid “docstatus”.")
+        raise ErpRejected(_("The ERP sent an invalid “docstatus”."))
     docstatus = int(docstatus)
     if docstatus == 2:
         return "cancelled"
@@ -103,25 +104,32 @@ class ERPNextProvider(QuoteProvider):
         response = http.request(settings, method, path, headers={"Authorization": token}, **kwargs)
         if response.status_code in (401, 403):
             raise ErpRejected(
-                "The ERP refused our credentials (check the API key and secret).",
+                _("The ERP refused our credentials (check the API key and secret)."),
                 response.status_code,
             )
         if response.is_error:
             detail = error_message(response)
             raise ErpRejected(
-                f"The ERP answered with an error (HTTP {response.status_code})"
-                + (f": {detail}" if detail else "."),
+                _(
+                    "The ERP answered with an error (HTTP %(status)d): %(detail)s",
+                    status=response.status_code,
+                    detail=detail,
+                )
+                if detail
+                else _(
+                    "The ERP answered with an error (HTTP %(status)d).", status=response.status_code
+                ),
                 response.status_code,
             )
         try:
             return response.json()
         except ValueError:
-            raise ErpRejected("The ERP sent an answer we could not read.") from None
+            raise ErpRejected(_("The ERP sent an answer we could not read.")) from None
 
     def parse_document(self, document: dict) -> RemoteQuote:
         name = text(document.get("name"), "name")
         if not name:
-            raise ErpRejected("The ERP sent a quotation without a name.")
+            raise ErpRejected(_("The ERP sent a quotation without a name."))
         status = text(document.get("status"), "status")
         return RemoteQuote(
             external_id=name,

@@ -1,6 +1,7 @@
 """One HTTP call to the ERP with an explicit timeout; network failures become ErpUnavailable."""
 
 import httpx
+from flask_babel import gettext as _
 
 from . import ErpUnavailable
 
@@ -8,7 +9,7 @@ from . import ErpUnavailable
 def request(settings, method: str, path: str, *, headers=None, **kwargs) -> httpx.Response:
     """Send one request to ``settings.base_url + path``; the caller reads the status."""
     if not settings.base_url:
-        raise ErpUnavailable("The ERP is not configured yet (ERP_QUOTES_BASE_URL).")
+        raise ErpUnavailable(_("The ERP is not configured yet (ERP_QUOTES_BASE_URL)."))
     try:
         with httpx.Client(
             base_url=settings.base_url,
@@ -18,7 +19,9 @@ def request(settings, method: str, path: str, *, headers=None, **kwargs) -> http
             return client.request(method, path, **kwargs)
     except httpx.TimeoutException:
         raise ErpUnavailable(
-            f"The ERP did not answer within {settings.timeout:g} seconds."
+            _("The ERP did not answer within %(seconds)s seconds.", seconds=f"{settings.timeout:g}")
         ) from None
     except httpx.HTTPError:
-        raise ErpUnavailable(f"Could not reach the ERP at {settings.base_url}.") from None
+        raise ErpUnavailable(
+            _("Could not reach the ERP at %(url)s.", url=settings.base_url)
+        ) from None

@@ -19,6 +19,8 @@ accepted) -> accepted, ``cancel`` -> cancelled.
 import itertools
 from datetime import date
 
+from flask_babel import gettext as _
+
 from . import ErpRejected, QuoteDraft, QuoteProvider, RemoteQuote, amount, http, text
 
 MODEL = "sale.order"
@@ -62,17 +64,17 @@ class OdooProvider(QuoteProvider):
         response = http.request(self.settings, "POST", "/jsonrpc", json=payload)
         if response.is_error:
             raise ErpRejected(
-                f"The ERP answered with an error (HTTP {response.status_code}).",
+                _("The ERP answered with an error (HTTP %(status)d).", status=response.status_code),
                 response.status_code,
             )
         try:
             body = response.json()
         except ValueError:
-            raise ErpRejected("The ERP sent an answer we could not read.") from None
+            raise ErpRejected(_("The ERP sent an answer we could not read.")) from None
         if body.get("error"):
             error = body["error"]
             detail = (error.get("data") or {}).get("message") or error.get("message") or ""
-            raise ErpRejected(f"The ERP refused the request: {detail}".strip())
+            raise ErpRejected(_("The ERP refused the request: %(detail)s", detail=detail).strip())
         return body.get("result")
 
     def _execute(self, model: str, method: str, args: list, kwargs: dict | None = None):
@@ -81,7 +83,7 @@ class OdooProvider(QuoteProvider):
             "common", "authenticate", settings.database, settings.api_key, settings.api_secret, {}
         )
         if not uid:
-            raise ErpRejected("The ERP refused our credentials (check the login and API key).")
+            raise ErpRejected(_("The ERP refused our credentials (check the login and API key)."))
         return self._rpc(
             "object",
             "execute_kw",
@@ -97,7 +99,7 @@ class OdooProvider(QuoteProvider):
     def parse_document(self, document: dict) -> RemoteQuote:
         name = text(document.get("name"), "name")
         if not name:
-            raise ErpRejected("The ERP sent a quotation without a name.")
+            raise ErpRejected(_("The ERP sent a quotation without a name."))
         currency = document.get("currency_id")
         if isinstance(currency, list | tuple):  # many2one: [id, "EUR"]
             currency = currency[1] if len(currency) > 1 else None
@@ -125,7 +127,7 @@ class OdooProvider(QuoteProvider):
             {"fields": ["id"], "limit": 1},
         )
         if not partners:
-            raise ErpRejected(f"The ERP has no customer called “{draft.customer}”.")
+            raise ErpRejected(_("The ERP has no customer called “%(name)s”.", name=draft.customer))
         codes = sorted({line.item_code for line in draft.lines})
         products = self._execute(
             "product.product",
@@ -137,7 +139,7 @@ class OdooProvider(QuoteProvider):
         by_code.update({p["name"]: p["id"] for p in products})
         missing = [code for code in codes if code not in by_code]
         if missing:
-            raise ErpRejected(f"The ERP has no product {', '.join(missing)}.")
+            raise ErpRejected(_("The ERP has no product %(codes)s.", codes=", ".join(missing)))
         values = {
             "partner_id": partners[0]["id"],
             "client_order_ref": draft.reference,
@@ -161,7 +163,7 @@ class OdooProvider(QuoteProvider):
         order_id = self._execute(MODEL, "create", [values])
         created = self._read([["id", "=", order_id]])
         if created is None:
-            raise ErpRejected("The ERP created the quotation but does not show it.")
+            raise ErpRejected(_("The ERP created the quotation but does not show it."))
         return created
 
     def find_quote(self, reference: str) -> RemoteQuote | None:
@@ -170,5 +172,5 @@ class OdooProvider(QuoteProvider):
     def fetch_quote(self, external_id: str) -> RemoteQuote:
         found = self._read([["name", "=", external_id]])
         if found is None:
-            raise ErpRejected(f"The ERP does not know quotation {external_id}.", 404)
+            raise ErpRejected(_("The ERP does not know quotation %(id)s.", id=external_id), 404)
         return found
