@@ -94,7 +94,7 @@ def test_a_report_downloads_its_headers_in_the_readers_language(client, auth, ma
     header = italian.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
     assert header.split(";")[:3] == ["Responsabile", "Opportunità aperte", "Importo aperto"]
     persian = client.get("/reports/forecast/owners.csv", headers=FA).get_data(as_text=True)
-    assert persian.lstrip("\ufeff").startswith("مسئول,فرصت‌های باز")
+    assert persian.lstrip("\ufeff").startswith("مسئول,فرصت‌های فروش باز")
 
 
 def test_report_figures_follow_the_locale(client, auth, manager, world):
