@@ -13,16 +13,20 @@ Definitions (shown on the page too):
 - *overall conversion*: the deals won among every deal that entered any open stage.
 """
 
+from collections import defaultdict
+from datetime import datetime
+
 from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
-from ..models import Opportunity, StageHistory, User
+from ..models import FunnelDay, Opportunity, StageHistory, User
 from .charts import BarChart, Series
 from .filters import ReportFilters
+from .funnel_days import contributions, in_period
 from .history import period_bounds
 from .registry import ReportSpec
 from .report import Report, Table, TableColumn
-from .scope import chosen_pipeline, deal_conditions
+from .scope import chosen_pipeline, deal_conditions, history_deals
 
 NOTE = (
     "A deal counts once per stage it entered in the period, even if it entered it twice. "
@@ -34,6 +38,47 @@ NOTE = (
 
 
 def _figures(user: User, filters: ReportFilters, pipeline) -> tuple[dict, tuple[int, int]]:
+    """stage id -> (entered, moved on, won), and (deals that entered any stage, of which won
+    now): from the summary less the deals in the trash, or, with an owner or team filter,
+    from the deals' history."""
+    if not pipeline.open_stages:
+        return {}, (0, 0)
+    kept, trashed = history_deals(user, filters, pipeline)
+    if kept:
+        return _history_figures(user, filters, pipeline)
+    start, end = period_bounds(filters)
+    days = (start.date(), None if end == datetime.max else end.date())
+    found = _summed(FunnelDay.__table__, pipeline, *days)
+    trash = contributions(
+        StageHistory.opportunity_id.in_(trashed), Opportunity.pipeline_id == pipeline.id
+    )
+    for stage_id, figures in _summed(trash, pipeline, *days).items():
+        found[stage_id] = [a - b for a, b in zip(found[stage_id], figures, strict=True)]
+    figures = {stage.id: tuple(found[stage.id]) for stage in pipeline.open_stages}
+    deals, _, won = found[None]
+    return figures, (deals, won)
+
+
+def _summed(rows, pipeline, start_day, end_day) -> defaultdict:
+    """Stage id (None: any stage) -> [visits, moved on, won] of ``rows`` (the summary or
+    some deals' ``contributions``) counted in the period."""
+    found = defaultdict(lambda: [0, 0, 0])
+    query = (
+        select(
+            rows.c.stage_id,
+            func.sum(rows.c.visits),
+            func.sum(case((rows.c.moved, rows.c.visits), else_=0)),
+            func.sum(case((rows.c.won, rows.c.visits), else_=0)),
+        )
+        .where(rows.c.pipeline_id == pipeline.id, in_period(rows, start_day, end_day))
+        .group_by(rows.c.stage_id)
+    )
+    for stage_id, *figures in db.session.execute(query):
+        found[stage_id] = [int(figure or 0) for figure in figures]
+    return found
+
+
+def _history_figures(user: User, filters: ReportFilters, pipeline) -> tuple[dict, tuple[int, int]]:
     """In one pass over the deals' stage history since the period's start, grouped by deal:
     stage id -> (entered, moved on, won), and (deals that entered any stage, of which won
     now), each deal once.
