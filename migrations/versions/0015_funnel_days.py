@@ -16,7 +16,8 @@ down_revision = "0014_reportspeed_visit_days"
 branch_labels = None
 depends_on = None
 
-# What webapp.reports.funnel_days.rebuild computes, spelled for both databases.
+# What webapp.reports.funnel_days.rebuild computes, spelled for both databases ({never}: the
+# day of "no previous entry", before any period).
 BACKFILL = """
 WITH visits AS (
     SELECT h.opportunity_id, h.stage_id, h.entered_at, s.pipeline_id, s.position,
@@ -33,7 +34,7 @@ WITH visits AS (
 INSERT INTO funnel_days (pipeline_id, stage_id, day, prev_day, moved, won, visits)
 SELECT pipeline_id, stage_id, day, prev_day, moved, won, count(*)
 FROM (
-    SELECT v.pipeline_id, v.stage_id, date(v.entered_at) AS day, date(v.prev_same) AS prev_day,
+    SELECT v.pipeline_id, v.stage_id, date(v.entered_at) AS day, coalesce(date(v.prev_same), {never}) AS prev_day,
            EXISTS (SELECT 1 FROM stage_history l JOIN stages f ON f.id = l.stage_id
                    WHERE l.opportunity_id = v.opportunity_id AND l.entered_at >= v.entered_at
                      AND (f.kind = 'won' OR (f.kind = 'open' AND f.position > v.position)))
@@ -41,7 +42,7 @@ FROM (
            v.won
     FROM visits v
     UNION ALL
-    SELECT v.pipeline_id, CAST(NULL AS INTEGER), date(v.entered_at), date(v.prev_open),
+    SELECT v.pipeline_id, 0, date(v.entered_at), coalesce(date(v.prev_open), {never}),
            1 = 0, v.won
     FROM visits v
 ) keyed
@@ -54,9 +55,9 @@ def upgrade():
         "funnel_days",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("pipeline_id", sa.Integer(), nullable=False),
-        sa.Column("stage_id", sa.Integer(), nullable=True),
+        sa.Column("stage_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("prev_day", sa.Date(), nullable=True),
+        sa.Column("prev_day", sa.Date(), nullable=False),
         sa.Column("moved", sa.Boolean(), nullable=False),
         sa.Column("won", sa.Boolean(), nullable=False),
         sa.Column("visits", sa.Integer(), nullable=False),
@@ -66,15 +67,20 @@ def upgrade():
             name="fk_funnel_days_pipeline_id_pipelines",
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["stage_id"], ["stages.id"], name="fk_funnel_days_stage_id_stages", ondelete="CASCADE"
-        ),
         sa.PrimaryKeyConstraint("id", name="pk_funnel_days"),
+        sa.UniqueConstraint(
+            "pipeline_id",
+            "day",
+            "stage_id",
+            "prev_day",
+            "moved",
+            "won",
+            name="uq_funnel_days_pipeline_id",
+        ),
     )
-    op.create_index("ix_funnel_days_pipeline", "funnel_days", ["pipeline_id", "day"])
-    op.execute(BACKFILL)
+    never = "DATE '0001-01-01'" if op.get_bind().dialect.name == "postgresql" else "'0001-01-01'"
+    op.execute(BACKFILL.format(never=never))
 
 
 def downgrade():
-    op.drop_index("ix_funnel_days_pipeline", table_name="funnel_days")
     op.drop_table("funnel_days")

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import FunnelDay, Opportunity, StageHistory, User
 from .charts import BarChart, Series
 from .filters import ReportFilters
-from .funnel_days import contributions, in_period
+from .funnel_days import ANY_STAGE, contributions, in_period
 from .history import period_bounds
 from .registry import ReportSpec
 from .report import Report, Table, TableColumn
@@ -55,13 +55,13 @@ def _figures(user: User, filters: ReportFilters, pipeline) -> tuple[dict, tuple[
     for stage_id, figures in _summed(trash, pipeline, *days).items():
         found[stage_id] = [a - b for a, b in zip(found[stage_id], figures, strict=True)]
     figures = {stage.id: tuple(found[stage.id]) for stage in pipeline.open_stages}
-    deals, _, won = found[None]
+    deals, _, won = found[ANY_STAGE]
     return figures, (deals, won)
 
 
 def _summed(rows, pipeline, start_day, end_day) -> defaultdict:
-    """Stage id (None: any stage) -> [visits, moved on, won] of ``rows`` (the summary or
-    some deals' ``contributions``) counted in the period."""
+    """Stage id (ANY_STAGE: any open stage) -> [visits, moved on, won] of ``rows`` (the
+    summary or some deals' ``contributions``) counted in the period."""
     found = defaultdict(lambda: [0, 0, 0])
     query = (
         select(

@@ -11,6 +11,7 @@ taking the deals' keys before its change (``snapshot``) and adding the differenc
 """
 
 from collections import Counter
+from datetime import date
 
 from sqlalchemy import (
     Boolean,
@@ -21,25 +22,32 @@ from sqlalchemy import (
     false,
     func,
     insert,
-    null,
+    literal,
     or_,
     select,
     true,
     type_coerce,
     union_all,
-    update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import FunnelDay, Opportunity, Stage, StageHistory
 
 KEY = ("pipeline_id", "stage_id", "day", "prev_day", "moved", "won")
+ANY_STAGE = 0  # the stage of the rows counting the deals in the funnel
+NEVER = date(1, 1, 1)  # the previous entry of a first one: before any period
 CHUNK = 500
+UNIQUE = ("pipeline_id", "day", "stage_id", "prev_day", "moved", "won")  # its order
 
 
 def _day(column):
     return func.date(column, type_=Date)
+
+
+def _prev_day(column):
+    return func.coalesce(_day(column), literal(NEVER, Date))
 
 
 def contributions(*conditions):
@@ -82,15 +90,15 @@ def contributions(*conditions):
         visits.c.pipeline_id,
         visits.c.stage_id,
         day,
-        _day(visits.c.prev_same).label("prev_day"),
+        _prev_day(visits.c.prev_same).label("prev_day"),
         type_coerce(moved, Boolean).label("moved"),
         won.label("won"),
     )
     per_pipeline = select(
         visits.c.pipeline_id,
-        type_coerce(null(), FunnelDay.stage_id.type).label("stage_id"),
+        literal(ANY_STAGE).label("stage_id"),
         day,
-        _day(visits.c.prev_open).label("prev_day"),
+        _prev_day(visits.c.prev_open).label("prev_day"),
         type_coerce(false(), Boolean).label("moved"),
         won.label("won"),
     )
@@ -112,26 +120,27 @@ def snapshot(deal_ids) -> Counter:
 
 def changed(deal_ids, before: Counter) -> None:
     """Add to the summary the difference between the deals' keys now and ``before``
-    (their ``snapshot`` before the change; empty for new deals)."""
+    (their ``snapshot`` before the change; empty for new deals): one statement, whatever the
+    number of deals. Rows left at zero stay (few: the keys are days and stages)."""
     db.session.flush()
     after = snapshot(deal_ids)
+    rows = [
+        {**dict(zip(KEY, key, strict=True)), "visits": after[key] - before[key]}
+        for key in before.keys() | after.keys()
+        if after[key] != before[key]
+    ]
+    if not rows:
+        return
     table = FunnelDay.__table__
-    for key in before.keys() | after.keys():
-        difference = after[key] - before[key]
-        if not difference:
-            continue
-        match = [
-            table.c[name].is_(None) if value is None else table.c[name] == value
-            for name, value in zip(KEY, key, strict=True)
-        ]
-        found = db.session.execute(
-            update(table).where(*match).values(visits=table.c.visits + difference)
-        )
-        if not found.rowcount:
-            db.session.execute(
-                insert(table).values({**dict(zip(KEY, key, strict=True)), "visits": difference})
-            )
-    db.session.execute(delete(table).where(table.c.visits == 0))
+    dialect = db.session.get_bind().dialect.name
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    db.session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[table.c[name] for name in UNIQUE],
+            set_={"visits": table.c.visits + upsert.excluded.visits},
+        ),
+        rows,
+    )
 
 
 def rebuild(pipeline_id=None) -> None:
@@ -150,9 +159,9 @@ def rebuild(pipeline_id=None) -> None:
 
 def in_period(rows, start_day, end_day):
     """``rows`` (the summary or ``contributions``) whose visit is a deal's first into the
-    stage (or into any open stage, without a stage) in [start_day, end_day)."""
+    stage (or into any open stage, for ANY_STAGE) in [start_day, end_day)."""
     return and_(
         rows.c.day >= start_day,
         true() if end_day is None else rows.c.day < end_day,
-        or_(rows.c.prev_day.is_(None), rows.c.prev_day < start_day),
+        rows.c.prev_day < start_day,
     )
