@@ -12,11 +12,13 @@ taking the deals' keys before its change (``snapshot``) and adding the differenc
 
 from collections import Counter
 from datetime import date
+from functools import cache
 
 from sqlalchemy import (
     Boolean,
     Date,
     and_,
+    bindparam,
     delete,
     exists,
     false,
@@ -107,13 +109,19 @@ def contributions(*conditions):
     return select(*key, func.count().label("visits")).group_by(*key).subquery("contributions")
 
 
+@cache
+def _of_deals():
+    """``contributions`` of the deals bound as ``ids``, built once (a move reads it twice)."""
+    deals = StageHistory.opportunity_id.in_(bindparam("ids", expanding=True))
+    return select(contributions(deals))
+
+
 def snapshot(deal_ids) -> Counter:
     """The deals' visits by summary key, as their history says now."""
     found = Counter()
     ids = list(deal_ids)
     for start in range(0, len(ids), CHUNK):
-        rows = contributions(StageHistory.opportunity_id.in_(ids[start : start + CHUNK]))
-        for row in db.session.execute(select(rows)):
+        for row in db.session.execute(_of_deals(), {"ids": ids[start : start + CHUNK]}):
             found[tuple(row[:-1])] += row.visits
     return found
 
