@@ -11,6 +11,9 @@ Definitions (shown on the page too):
 - *drop-off*: the share of the deals entered that did not move on (lost, moved back, or
   still there);
 - *overall conversion*: the deals won among every deal that entered any open stage.
+
+The figures are read from the daily summary the history's writers keep (``funnel_days``),
+less the deals in the trash; with an owner or team filter, from the deals' history.
 """
 
 from collections import defaultdict
