@@ -26,6 +26,7 @@ from webapp.opportunities import fields
 from webapp.opportunities.history import leaving
 from webapp.pipelines.services import create_pipeline
 from webapp.plugins import flatten, hook, is_enabled
+from webapp.reports import funnel_days
 from webapp.timeline.services import record
 from webapp.transactions import transactional
 
@@ -247,7 +248,7 @@ def reorder_stages(user: User, pipeline: Pipeline, stage_ids: list) -> list[Stag
         raise ValidationError({"order": _("The order must list every open stage once.")})
     ordered = [open_stages[i] for i in ids] + [s for s in pipeline.stages if s.is_closed]
     _renumber(ordered)
-    db.session.flush()
+    funnel_days.rebuild(pipeline.id)  # "moved on" follows the order
     db.session.refresh(pipeline)  # its stages in the new order
     return pipeline.stages
 
@@ -305,6 +306,7 @@ def delete_stage(user: User, stage: Stage, move_to=None) -> int:
     )
     pipeline.stages.remove(stage)
     _renumber(pipeline.stages)
+    funnel_days.rebuild(pipeline.id)
     return len(deals)
 
 

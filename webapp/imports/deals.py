@@ -1,5 +1,6 @@
 """Deals (opportunities) from rows: stage, pipeline, owner, account, contact, tags."""
 
+from collections import Counter
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -19,6 +20,7 @@ from ..models import (
 )
 from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..opportunities.history import leaving
+from ..reports import funnel_days
 from ..timeline.services import display
 from .bulk import among, executemany, insert_returning, write_updates
 from .references import NewRow, Rejected, contact_key, core_key, name_key, row_id
@@ -370,6 +372,7 @@ class DealWriter(Writer):
                      "role": "other"}
                 )  # fmt: skip
         executemany(StageHistory.__table__, history)
+        funnel_days.changed([row.id for row in rows], Counter())
         executemany(TimelineEntry.__table__, timeline)
         executemany(opportunity_tags, tag_links)
         executemany(OpportunityContact.__table__, contact_links)
@@ -386,6 +389,8 @@ class DealWriter(Writer):
             return
         timeline, history, closed = [], [], []
         tag_ids = {}
+        staged = [u["id"] for u in self.updates if {"_stage", "status"} & u["changes"].keys()]
+        before = funnel_days.snapshot(staged)
         for item in self.updates:
             changes, current = item["changes"], item["current"]
             if "account_id" in changes:
@@ -435,6 +440,7 @@ class DealWriter(Writer):
                 execution_options={"synchronize_session": False},
             )
         executemany(StageHistory.__table__, history)
+        funnel_days.changed(staged, before)
         executemany(TimelineEntry.__table__, timeline)
 
     def _replace_tags(self, tag_ids: dict[int, set], timeline: list) -> None:

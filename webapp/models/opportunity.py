@@ -344,3 +344,25 @@ class StageHistory(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     stage: Mapped[Stage] = relationship()
+
+
+class FunnelDay(db.Model):
+    """The conversion funnel's summary of the stage history (reports.funnel_days keeps it):
+    how many visits into an open stage began on ``day``, by the day the deal last entered
+    the same stage before (``prev_day``; NEVER for a first entry), whether the deal moved on
+    from that visit and whether it is won now. Rows of ``stage_id`` 0 count every open-stage
+    visit of the pipeline by the day the deal last entered any open stage before: the deals
+    in the funnel. One row per key, its visits added to by each change."""
+
+    __tablename__ = "funnel_days"
+    __table_args__ = (
+        UniqueConstraint("pipeline_id", "day", "stage_id", "prev_day", "moved", "won"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    stage_id: Mapped[int] = mapped_column(Integer)  # 0: any open stage
+    day: Mapped[date] = mapped_column(Date)
+    prev_day: Mapped[date] = mapped_column(Date)
+    moved: Mapped[bool] = mapped_column(Boolean)
+    won: Mapped[bool] = mapped_column(Boolean)
+    visits: Mapped[int] = mapped_column(Integer)

@@ -11,21 +11,28 @@ Definitions (shown on the page too):
 - *drop-off*: the share of the deals entered that did not move on (lost, moved back, or
   still there);
 - *overall conversion*: the deals won among every deal that entered any open stage.
+
+The figures are read from the daily summary the history's writers keep (``funnel_days``),
+less the deals in the trash; with an owner or team filter, from the deals' history.
 """
+
+from collections import defaultdict
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
-from ..models import Opportunity, StageHistory, User
+from ..models import FunnelDay, Opportunity, StageHistory, User
 from . import shown
 from .charts import BarChart, Series
 from .filters import ReportFilters
+from .funnel_days import ANY_STAGE, contributions, in_period
 from .history import period_bounds
 from .registry import ReportSpec
 from .report import Report, Table, TableColumn
-from .scope import chosen_pipeline, deal_conditions
+from .scope import chosen_pipeline, deal_conditions, history_deals
 
 NOTE = _l(
     "A deal counts once per stage it entered in the period, even if it entered it twice. "
@@ -37,6 +44,47 @@ NOTE = _l(
 
 
 def _figures(user: User, filters: ReportFilters, pipeline) -> tuple[dict, tuple[int, int]]:
+    """stage id -> (entered, moved on, won), and (deals that entered any stage, of which won
+    now): from the summary less the deals in the trash, or, with an owner or team filter,
+    from the deals' history."""
+    if not pipeline.open_stages:
+        return {}, (0, 0)
+    kept, trashed = history_deals(user, filters, pipeline)
+    if kept:
+        return _history_figures(user, filters, pipeline)
+    start, end = period_bounds(filters)
+    days = (start.date(), None if end == datetime.max else end.date())
+    found = _summed(FunnelDay.__table__, pipeline, *days)
+    trash = contributions(
+        StageHistory.opportunity_id.in_(trashed), Opportunity.pipeline_id == pipeline.id
+    )
+    for stage_id, figures in _summed(trash, pipeline, *days).items():
+        found[stage_id] = [a - b for a, b in zip(found[stage_id], figures, strict=True)]
+    figures = {stage.id: tuple(found[stage.id]) for stage in pipeline.open_stages}
+    deals, _, won = found[ANY_STAGE]
+    return figures, (deals, won)
+
+
+def _summed(rows, pipeline, start_day, end_day) -> defaultdict:
+    """Stage id (ANY_STAGE: any open stage) -> [visits, moved on, won] of ``rows`` (the
+    summary or some deals' ``contributions``) counted in the period."""
+    found = defaultdict(lambda: [0, 0, 0])
+    query = (
+        select(
+            rows.c.stage_id,
+            func.sum(rows.c.visits),
+            func.sum(case((rows.c.moved, rows.c.visits), else_=0)),
+            func.sum(case((rows.c.won, rows.c.visits), else_=0)),
+        )
+        .where(rows.c.pipeline_id == pipeline.id, in_period(rows, start_day, end_day))
+        .group_by(rows.c.stage_id)
+    )
+    for stage_id, *figures in db.session.execute(query):
+        found[stage_id] = [int(figure or 0) for figure in figures]
+    return found
+
+
+def _history_figures(user: User, filters: ReportFilters, pipeline) -> tuple[dict, tuple[int, int]]:
     """In one pass over the deals' stage history since the period's start, grouped by deal:
     stage id -> (entered, moved on, won), and (deals that entered any stage, of which won
     now), each deal once.
