@@ -142,7 +142,7 @@ def test_the_migration_fills_the_summary_of_an_existing_history(
     written = kept()
     db.session.remove()
     db.engine.dispose()
-    downgrade(directory=app.extensions["migrate"].directory, revision="0014_reportspeed_visit_days")
+    downgrade(directory=app.extensions["migrate"].directory, revision="0014_visibility")
     db.engine.dispose()
     upgrade_database()
     assert written and kept() == written == recomputed()
