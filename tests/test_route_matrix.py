@@ -610,3 +610,22 @@ def test_refused_post_writes_nothing(world, key, column, expected):
     with world.clients[column].post(url, data=_form(world.ids)) as response:
         assert _word(response) == expected, (url, response.status_code)
     assert digest() == before, f"{key} as {column} wrote"
+
+
+CSRF_EXEMPT = {"POST /erp-quotes/webhook"}  # signed by the ERP instead (HMAC), no session
+
+
+@pytest.mark.parametrize(
+    "key", [k for k in sorted(MATRIX) if k.startswith("POST ") and k not in CSRF_EXEMPT]
+)
+def test_every_post_needs_the_csrf_token(world, key):
+    """An admin's POST without the CSRF token is refused with 400 and writes nothing."""
+    url = _url(world.rules[key], world.ids)
+    before = digest()
+    world.web.config["WTF_CSRF_ENABLED"] = True
+    try:
+        with world.clients["admin"].post(url, data=_form(world.ids)) as response:
+            assert response.status_code == 400, (url, response.status_code)
+    finally:
+        world.web.config["WTF_CSRF_ENABLED"] = False
+    assert digest() == before, f"{key} wrote without a CSRF token"
