@@ -129,7 +129,7 @@ def accept(
             name = text("name", name, max_len=120, required=True)
         except ValidationError as exc:
             errors.update(exc.errors)
-    if problem := _password_problem(password, user.email):
+    if problem := passwords.password_problem(password, email=user.email):
         errors["password"] = problem
     elif password != confirm:
         errors["confirm_password"] = _("The two passwords differ.")
@@ -147,22 +147,3 @@ def accept(
     return sessions.start(
         user, remember=False, address=client.address, user_agent=client.user_agent
     )
-
-
-def _password_problem(password: str, email: str) -> str | None:
-    """The password policy's verdict (webapp.auth.passwords) in the reader's language."""
-    problem = passwords.password_problem(password, email=email)
-    shortest = passwords.min_length()
-    translated = {
-        passwords.TOO_SHORT.format(n=shortest): _(
-            "The password needs at least %(n)d characters.", n=shortest
-        ),
-        passwords.TOO_LONG: _(
-            "The password may have at most %(n)d characters.", n=passwords.MAX_LENGTH
-        ),
-        passwords.TOO_COMMON: _(
-            "This password is too common (it appears in lists of breached passwords)."
-        ),
-        passwords.LIKE_EMAIL: _("The password must not be your email address."),
-    }
-    return translated.get(problem, problem)
