@@ -314,3 +314,29 @@ def test_an_import_does_not_reveal_or_touch_hidden_deals(run_file, world, rule, 
     assert [r[2] for r in rejects(run)] == [reason]
     db.session.expire_all()
     assert (carl_deal.name, carl_deal.amount) == ("Carl deal", 4000)
+
+
+@pytest.mark.parametrize(("rule", "owners"), [("all", {"Ana", "Carl"}), ("own", {"Ana"})])
+def test_the_forecast_shows_the_targets_of_the_owners_the_rule_lets_one_see(
+    world, rule, owners
+):
+    from webapp.models.forecast import SalesTarget
+    from webapp.reports.filters import filters_from
+    from webapp.reports.forecast import _target_rows
+
+    set_rule(world["line"], rule)
+    people = world["people"]
+    filters = filters_from({"owner": "all", "period": "this_month"})
+    month = filters.start.replace(day=1)
+    for name in ("ana", "carl"):
+        db.session.add(
+            SalesTarget(
+                owner_id=people[name].id,
+                business_line_id=world["line"].id,
+                month=month,
+                amount=Decimal(5000),
+            )
+        )
+    db.session.commit()
+    seen = {row.owner_id for row in _target_rows(people["ana"], filters, None)}
+    assert seen == {people[name.lower()].id for name in owners}

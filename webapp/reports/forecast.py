@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import case, func, select
 
+from .. import permissions
 from ..extensions import db
 from ..i18n import formats
 from ..models import Opportunity, Stage, User
@@ -157,10 +158,12 @@ def _target_rows(user: User, filters: ReportFilters, line_id: int | None):
         SalesTarget.month <= filters.end,
         *owner_conditions(user, filters, SalesTarget.owner_id),
     ]
+    # The owners' targets whose deals the user may see (the line's visibility rule).
+    conditions.append(
+        permissions.visible_rows(user, SalesTarget.business_line_id, SalesTarget.owner_id)
+    )
     if line_id:
         conditions.append(SalesTarget.business_line_id == line_id)
-    elif user.role != "admin":
-        conditions.append(SalesTarget.business_line_id.in_(user.business_line_ids or [0]))
     return db.session.execute(
         select(
             month_key(SalesTarget.month).label("month"),
