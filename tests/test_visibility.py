@@ -268,6 +268,7 @@ def test_plugin_panels_leave_out_deals_the_rule_hides(
     deal_page = client.get(f"/opportunities/{won.id}").text
     lineage = deal_page.split('data-panel="lineage"', 1)[1].split("</section>", 1)[0]
     assert ("Acme renewal 2027" in lineage) is shown
+    assert ("Acme renewal 2027" in deal_page) is shown  # nor in the timeline
     folder = client.get(f"/accounts/{acme.id}").text
     assert "Acme support 2026" in folder and ("Acme renewal 2027" in folder) is shown
 

@@ -204,7 +204,9 @@ def _duplicate(
         source,
         user,
         "duplicated",
-        message=f"{label} created: “{new.name}”",
+        # Not the new deal's name: the source's readers may not all see the new deal (the
+        # lineage panel lists it to those who may).
+        message=f"{label} created",
         data={"opportunity_id": new.id, "kind": opts.kind},
     )
     hook("opportunity_duplicated", new)(source=source, new=new, kind=opts.kind, user=user)
