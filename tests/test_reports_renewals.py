@@ -168,7 +168,9 @@ def test_contracts_awaiting_a_renewal_in_order_of_their_end(
     assert [row[0].split(">")[1].split("<")[0] for row in awaiting] == [
         "Early", "K4", "Late A", "Late B"
     ]  # fmt: skip
-    assert [row[3] for row in awaiting] == ["Feb 5, 2024", "Mar 20, 2024", "May 10, 2024", "May 10, 2024"]
+    assert [row[3] for row in awaiting] == [
+        "Feb 5, 2024", "Mar 20, 2024", "May 10, 2024", "May 10, 2024"
+    ]  # fmt: skip
 
 
 def test_the_report_exists_only_where_the_plugin_is_on(client, auth, manager, business_line):
