@@ -25,6 +25,7 @@ PERSONAL = {
     "i18n.switch_language",
     "board.density",
     "erp_quotes.webhook",  # signed by the ERP, no user
+    "access.follow",  # a one-time link: public, answered by its token, not the role
 }
 PERSONAL_PREFIXES = ("profile.", "security.", "saved_views.")
 
@@ -101,6 +102,8 @@ def setting(app, business_line, pipeline, reader, sales_user, create_opportunity
         "stage_id": pipeline.stages[1].id,
         "business_line_id": business_line.id,
         "team_id": team.id,
+        "user_id": sales_user.id,
+        "token": "not-a-link",
         "record_id": account.id,
         "other": twin.id,
         "quote_id": 1,
