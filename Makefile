@@ -27,12 +27,20 @@ run: $(VENV)/.installed catalogs
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --no-control-socket --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
 
+# With PostgreSQL reachable the two suites run side by side (one per core), each into its own
+# log, printed when both have finished; `make test` fails if either does.
 test: $(VENV)/.installed catalogs
 	$(BIN)/ruff check .
-	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$(TEST_DATABASE_URL)" ] && $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_DATABASE_URL)'.replace('+psycopg',''), connect_timeout=3).close()" 2>/dev/null; then \
-		$(MAKE) --no-print-directory test-postgres; \
+		echo "== test suites on SQLite and PostgreSQL, side by side (logs in $(VENV)/test-*.log) =="; \
+		$(MAKE) --no-print-directory test-sqlite > $(VENV)/test-sqlite.log 2>&1 & sqlite=$$!; \
+		$(MAKE) --no-print-directory test-postgres > $(VENV)/test-postgres.log 2>&1 & postgres=$$!; \
+		wait $$sqlite; sqlite_rc=$$?; wait $$postgres; postgres_rc=$$?; \
+		cat $(VENV)/test-sqlite.log $(VENV)/test-postgres.log; \
+		echo "SQLite suite exit $$sqlite_rc, PostgreSQL suite exit $$postgres_rc"; \
+		[ $$sqlite_rc -eq 0 ] && [ $$postgres_rc -eq 0 ]; \
 	else \
+		$(MAKE) --no-print-directory test-sqlite; \
 		echo "PostgreSQL at TEST_DATABASE_URL is not reachable: suite ran on SQLite only."; \
 	fi
 
