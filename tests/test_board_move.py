@@ -461,6 +461,24 @@ def test_board_move_query_count_does_not_grow_with_deals(
     assert many == few
 
 
+def test_board_move_reads_the_stages_once(
+    client, auth, sales_user, pipeline, create_opportunity, count_queries
+):
+    """The pipeline's stages are read together: the deal's stage and the target are not
+    read one by one before the move is stored (which is read back)."""
+    opp = create_opportunity()
+    auth.login(sales_user)
+    target_id = pipeline.stages[2].id
+    data = {"stage_id": target_id, "version": opp.version, "board": "1", "filters": "owner=all"}
+    db.session.expire_all()
+    with count_queries() as queries:
+        response = client.post(f"/opportunities/{opp.id}/stage", data=data, headers=HTMX)
+    assert response.status_code == 200
+    stored = next(i for i, q in enumerate(queries) if q.startswith("UPDATE opportunities"))
+    assert not [q for q in queries[:stored] if "WHERE stages.id = " in q]
+    assert reload(opp).stage_id == target_id
+
+
 @pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/"])
 def test_plain_form_never_redirects_off_site(
     client, auth, sales_user, pipeline, create_opportunity, target

@@ -308,3 +308,60 @@ def test_hostile_parameters_are_ignored_or_explained(client, auth, sales_user, d
         assert "This number is too large." in response.text
     fragment = client.get(f"/opportunities?{query}", headers=HX)
     assert fragment.status_code == 200
+
+
+def _counted(user, args) -> dict:
+    """The totals counted from the matching deals themselves (no stored totals)."""
+    figures = listing.matching_deals(user, args).with_only_columns(
+        Opportunity.amount, Opportunity.probability
+    )
+    rows = db.session.execute(figures).all()
+    weighted = sum(a * p for a, p in rows) / 100 if rows else 0
+    return {
+        "count": len(rows),
+        "amount": sum((a for a, _ in rows), Decimal(0)),
+        "weighted": Decimal(weighted).quantize(Decimal("0.01")),
+    }
+
+
+def test_totals_on_the_stored_keys_are_read_from_the_board_totals(
+    client, auth, sales_user, manager, create_user, deals, count_queries
+):
+    """Open deals filtered by owner, pipeline, business line or stage: the totals come from
+    the board's stored totals (no count over the deals), equal to counting the deals; a
+    colleague's deal counts only for "all" or their id, a won or trashed one never."""
+    other = create_user(email="other@example.com", name="Olga Other", role="sales")
+    deals[0].owner_id = other.id
+    deals[1].probability, deals[2].amount = 35, Decimal("1234.56")
+    deals[3].status = "won"
+    deals[4].deleted_at = utcnow()
+    db.session.commit()
+    stage_id = deals[5].stage_id
+    pipeline_id, line_id = deals[5].pipeline_id, deals[5].business_line_id
+    cases = [
+        {},
+        {"owner": "all"},
+        {"owner": str(other.id)},
+        {"owner": "all", "stage": str(stage_id)},
+        {"owner": "all", "pipeline": str(pipeline_id), "business_line": str(line_id)},
+        {"owner": "all", "business_line": "999999"},
+    ]
+    for user in (sales_user, manager):
+        for case in cases:
+            args = _args(**case)
+            assert listing.stored_totals(user, listing.filters_from(args)) is not None
+            assert listing.matching_totals(user, args) == _counted(user, args), (user, case)
+    mine = listing.matching_totals(sales_user, _args())
+    assert mine["count"] == 4 and mine["amount"] == Decimal("1500") + Decimal("1234.56") + 2250
+    # Beyond the keys (a search, another status, an amount): counted from the deals.
+    for case in ({"owner": "all", "q": "alpha"}, {"status": "all"}, {"amount_min": "600"}):
+        assert listing.stored_totals(manager, listing.filters_from(_args(**case))) is None
+        assert listing.matching_totals(manager, _args(**case)) == _counted(manager, _args(**case))
+    auth.login(manager)
+    with count_queries() as queries:
+        fragment = client.get("/opportunities/totals?owner=all", headers=HX).text
+    assert any("board_totals" in q for q in queries)
+    assert not any("FROM opportunities" in q for q in queries)
+    everyone = _counted(manager, _args(owner="all"))
+    assert f'data-count="{everyone["count"]}"' in fragment
+    assert f'data-total="amount">{money(everyone["amount"], "EUR")}<' in fragment

@@ -205,3 +205,25 @@ def test_cli_deactivation_ends_every_session(web, runner, sales_user, pipeline):
     assert result.exit_code == 0, result.output
     assert _signed_out(web, first) and _signed_out(web, second)
     assert runner.invoke(args=["users", "deactivate", "--email", "no@x.example"]).exit_code != 0
+
+
+def test_the_sign_in_check_is_one_query_and_notes_the_last_use(make_app, sales_user, pipeline):
+    """Each signed-in request loads the user through its session row in one query (user,
+    business lines, the row's id and last use); an old last use is written again."""
+    from sqlalchemy import event, update
+
+    web, client = _csrf_client(make_app)
+    _login(client, sales_user)
+    statements = []
+    with web.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert client.get("/board").status_code == 200
+    checks = [s for s in statements if "user_sessions" in s]
+    assert len(checks) == 1 and "FROM users JOIN user_sessions" in checks[0], checks
+    old = utcnow() - timedelta(hours=1)
+    db.session.execute(update(UserSession).values(last_seen_at=old))
+    db.session.commit()
+    assert client.get("/board").status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(select(UserSession.last_seen_at)) > old + timedelta(minutes=50)

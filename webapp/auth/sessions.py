@@ -14,9 +14,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..extensions import db
@@ -65,32 +66,39 @@ def _new_remember(record: UserSession) -> str:
     return f"{record.id}:{secret}"
 
 
+@cache
+def _load_statement():
+    """The sign-in check's one query, built once (its values bound per request): the user
+    with their business lines, and the session row's id and last use (no row object)."""
+    return (
+        select(User, UserSession.id, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == bindparam("user_id"),
+            User.active.is_(True),
+            UserSession.key_hash == bindparam("key_hash"),
+            UserSession.ended_at.is_(None),
+        )
+        .options(lazyload(User.groups), joinedload(User.business_lines))
+        .execution_options(populate_existing=True)
+    )
+
+
 def load(session_id: str) -> User | None:
     """The active user whose live session this cookie value names, else None."""
     user_id, _, key = (session_id or "").partition(":")
     if not user_id.isdigit() or not key:
         return None
     row = (
-        db.session.execute(
-            select(User, UserSession)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(
-                User.id == int(user_id),
-                User.active.is_(True),
-                UserSession.key_hash == _digest(key),
-                UserSession.ended_at.is_(None),
-            )
-            .options(lazyload(User.groups), joinedload(User.business_lines))
-            .execution_options(populate_existing=True)
-        )
+        db.session.execute(_load_statement(), {"user_id": int(user_id), "key_hash": _digest(key)})
         .unique()
         .first()
     )
     if row is None:
         return None
-    user, record = row
-    _touch(record)
-    user.session_id, user.session_record_id = session_id, record.id
+    user, record_id, last_seen_at = row
+    _touch(record_id, last_seen_at)
+    user.session_id, user.session_record_id = session_id, record_id
     return user
 
 
@@ -124,15 +132,15 @@ def load_remembered(cookie: str) -> tuple[User, str, str] | None:
     return user, user.session_id, cookie
 
 
-def _touch(record: UserSession) -> None:
+def _touch(record_id: int, last_seen_at) -> None:
     """Note the session's last use, at most every few minutes (outside the request's
     transaction: a page view commits nothing of its own)."""
     now = utcnow()
-    if now - record.last_seen_at < TOUCH_EVERY:
+    if now - last_seen_at < TOUCH_EVERY:
         return
     with db.engine.begin() as connection:
         connection.execute(
-            update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now)
+            update(UserSession).where(UserSession.id == record_id).values(last_seen_at=now)
         )
 
 

@@ -12,12 +12,13 @@ an open deal here (ix_opportunities_board_owner_totals)?
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, cast, func, or_, select, union_all, update
+from sqlalchemy import BigInteger, and_, bindparam, cast, func, or_, select, union_all, update
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -205,14 +206,23 @@ def get_pipeline(
 
 
 def visible_pipelines(user: User) -> list[Pipeline]:
+    admin = permissions.is_admin(user)
+    params = {} if admin else {"line_ids": sorted(user.business_line_ids) or [0]}
+    return list(db.session.scalars(_pipelines_statement(admin), params))
+
+
+@cache
+def _pipelines_statement(admin: bool):
+    """The pipelines an admin sees (all), or those of the business lines bound as
+    ``line_ids``: built once, every board and list runs it."""
     query = (
         select(Pipeline)
         .options(joinedload(Pipeline.business_line))
         .order_by(Pipeline.business_line_id, Pipeline.position, Pipeline.id)
     )
-    if not permissions.is_admin(user):
-        query = query.where(Pipeline.business_line_id.in_(user.business_line_ids or [0]))
-    return list(db.session.scalars(query))
+    if not admin:
+        query = query.where(Pipeline.business_line_id.in_(bindparam("line_ids", expanding=True)))
+    return query
 
 
 def owner_choices(pipeline: Pipeline) -> list[tuple[int, str]]:
@@ -365,16 +375,21 @@ _CARD_COLUMNS = (
 )
 
 
-def _card_rows(where, order=()) -> list[Card]:
-    rows = db.session.execute(
+@cache
+def _card_select():
+    """The card rows' select without its WHERE: the same columns and joins for every board,
+    built once."""
+    return (
         select(*_CARD_COLUMNS)
         .join(User, User.id == Opportunity.owner_id)
         .join(Stage, Stage.id == Opportunity.stage_id)
         .outerjoin(Account, Account.id == Opportunity.account_id)
         .outerjoin(Activity, Activity.id == _next_activity_id())
-        .where(where)
-        .order_by(*order)
     )
+
+
+def _card_rows(where, order=()) -> list[Card]:
+    rows = db.session.execute(_card_select().where(where).order_by(*order))
     return [Card._make(row) for row in rows]
 
 

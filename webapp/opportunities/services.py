@@ -355,8 +355,11 @@ def move_stage(
     """
     permissions.require_edit(user, opp)
     check_version(opp, version)
+    # The pipeline's stages, read together (the gates read them too): the deal's stage and
+    # the target are then found in the session instead of read one by one.
+    stages = opp.pipeline.stages
     to_stage = fields.row("stage_id", Stage, stage_id, "stage")
-    if to_stage is None or to_stage.pipeline_id != opp.pipeline_id:
+    if to_stage is None or to_stage not in stages:
         raise ValidationError({"stage_id": _("Unknown stage for this pipeline.")})
     from_stage = opp.stage
     reason = None
