@@ -27,3 +27,10 @@ class BoardTotal(db.Model):
     deals: Mapped[int] = mapped_column(Integer)
     amount_cents: Mapped[Decimal] = mapped_column(Numeric(24, 0))
     weighted_cents: Mapped[Decimal] = mapped_column(Numeric(26, 0))  # cents x percent
+
+
+# A row here, inside a transaction, pauses SQLite's per-row insert trigger of the totals for
+# that transaction (board.totals.bulk_insert); empty otherwise.
+board_totals_paused = db.Table(
+    "board_totals_paused", db.Column("paused", Integer, primary_key=True, autoincrement=False)
+)
