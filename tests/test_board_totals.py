@@ -240,7 +240,7 @@ def test_imports_in_bulk_keep_totals_and_funnel_exact(
 
 
 def test_a_resumed_import_keeps_totals_and_funnel_exact(
-    client, auth, manager, upload, small_batches, monkeypatch, app
+    client, auth, manager, upload, small_batches, monkeypatch, app  # noqa: F811
 ):
     """A good-rows run killed after two batches: what it committed is counted; run again,
     it goes on and the totals and the summary stay exact."""
