@@ -12,8 +12,9 @@ class BoardTotal(db.Model):
     """The open deals outside the trash, counted and summed per pipeline, stage, owner and
     business line, so that a board's column totals need not read the deals.
 
-    Written only by database triggers on ``opportunities`` (webapp/board/totals.py), in the
-    transaction of whatever statement changes a deal, never by the app. Amounts are kept
+    Written by database triggers on ``opportunities`` (webapp/board/totals.py), in the
+    transaction of whatever statement changes a deal (on SQLite an import's batch adds its
+    new deals in one statement instead: ``totals.bulk_insert``). Amounts are kept
     exactly, as whole cents (and cents x probability percent for the weighted amount).
     A derived table: a copy of the database rebuilds it (``totals.install``) rather than
     copying it."""

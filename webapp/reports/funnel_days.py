@@ -6,7 +6,8 @@ A deal's visits are summed under keys its own history decides (the previous entr
 same stage, whether a stage further along was entered at or after the visit, whether the
 deal is won now), so a writer of the stage history or of a deal's status keeps the summary by
 taking the deals' keys before its change (``snapshot``) and adding the difference after it
-(``changed``). A change of stage order or a deleted stage rebuilds the pipeline's rows
+(``changed``); an import adds its new deals' keys computed from the values it writes
+(``new_deals``). A change of stage order or a deleted stage rebuilds the pipeline's rows
 (``rebuild``). The deals in the trash stay counted: the report takes theirs away (few are).
 """
 
