@@ -162,10 +162,12 @@ def test_upgrade_restores_dropped_triggers_and_recomputes(deals, pipeline):
     deal_id, stage_id = deals[0].id, pipeline.stages[2].id
     totals.uninstall(db.session.connection())
     db.session.execute(text("UPDATE board_totals SET deals = 99"))
+    db.session.execute(text("INSERT INTO board_totals_paused (paused) VALUES (1)"))  # stray
     db.session.commit()
     db.session.remove()
     upgrade_database()
     assert check() == expected
+    assert db.session.scalar(select(func.count()).select_from(board_totals_paused)) == 0
     deal = db.session.get(Opportunity, deal_id)
     move_stage(deal.owner, deal, stage_id)  # the triggers are back
     assert check() != expected

@@ -235,10 +235,10 @@ def install(conn: Connection) -> None:
         return
     uninstall(conn)
     dialect = conn.dialect.name
-    if dialect == "postgresql":
-        statements = _pg_triggers()
-    else:
-        statements = _sqlite_triggers(inspector.has_table(PAUSED))
+    pausable = inspector.has_table(PAUSED)
+    if pausable:  # never left behind by a committed import; cleared should one be
+        conn.execute(text(f"DELETE FROM {PAUSED}"))
+    statements = _pg_triggers() if dialect == "postgresql" else _sqlite_triggers(pausable)
     for statement in statements:
         conn.execute(text(statement))
     conn.execute(text(f"DELETE FROM {TABLE}"))
