@@ -242,7 +242,13 @@ def test_imports_in_bulk_keep_totals_and_funnel_exact(
 
 
 def test_a_resumed_import_keeps_totals_and_funnel_exact(
-    client, auth, manager, upload, small_batches, monkeypatch, app  # noqa: F811
+    client,
+    auth,
+    manager,
+    upload,  # noqa: F811
+    small_batches,  # noqa: F811
+    monkeypatch,
+    app,
 ):
     """A good-rows run killed after two batches: what it committed is counted; run again,
     it goes on and the totals and the summary stay exact."""
