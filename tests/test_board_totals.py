@@ -1,25 +1,30 @@
 """The board's stored column totals (board_totals, kept by triggers) always equal the totals
 recomputed from the deals: after creating, moving, editing, closing, importing, mass actions,
-trash, restore and purge; the default board reads them, a narrowed board computes."""
+trash, restore and purge; the default board reads them, a narrowed board computes. Imports
+count their deals once per batch (``totals.bulk_insert``): checked with the funnel summary."""
 
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from tests import factories
 from webapp.board import totals
 from webapp.extensions import db
+from webapp.imports import engine
 from webapp.imports.runs import undo_run
 from webapp.models import BoardTotal, Opportunity
+from webapp.models.board import board_totals_paused
 from webapp.opportunities import mass
 from webapp.opportunities.services import add_line, move_stage, update_opportunity
 from webapp.schema import upgrade_database
 from webapp.trash import services as trash
 
 from .test_board import totals_of
+from .test_funnel_days import assert_summary_matches_history
 from .test_import_engine import run_file  # noqa: F401 (fixture)
+from .test_import_recovery import ROWS, crash, deals_file, small_batches, upload  # noqa: F401
 
 
 def recomputed() -> dict:
@@ -157,10 +162,12 @@ def test_upgrade_restores_dropped_triggers_and_recomputes(deals, pipeline):
     deal_id, stage_id = deals[0].id, pipeline.stages[2].id
     totals.uninstall(db.session.connection())
     db.session.execute(text("UPDATE board_totals SET deals = 99"))
+    db.session.execute(text("INSERT INTO board_totals_paused (paused) VALUES (1)"))  # stray
     db.session.commit()
     db.session.remove()
     upgrade_database()
     assert check() == expected
+    assert db.session.scalar(select(func.count()).select_from(board_totals_paused)) == 0
     deal = db.session.get(Opportunity, deal_id)
     move_stage(deal.owner, deal, stage_id)  # the triggers are back
     assert check() != expected
@@ -184,3 +191,71 @@ def test_default_board_reads_the_stored_totals_a_narrowed_one_computes(
     assert totals_of(client.get("/board").get_data(as_text=True), first)[0] == "42 deals"
     narrowed = client.get(f"/board?tag={tag.id}").get_data(as_text=True)
     assert totals_of(narrowed, first) == ("1 deal", "€1.2K", "≈ €123.46")
+
+
+BULK = """ID;Nome;Azienda;Importo;Fase;Etichette
+K-1;Uno;Nuova Srl;1.500,55;New;vip
+K-2;Due;Nuova Srl;0,05;Qualification;
+K-3;Tre;Delta Spa;700;Nowhere;
+K-4;Quattro;Delta Spa;;New;vip
+K-5;Cinque;Delta Spa;800,10;Negotiation;
+K-6;Sei;Nuova Srl;3;Won;
+K-7;Sette;Delta Spa;12,34;New;
+"""
+
+
+def check_both() -> dict:
+    """The board totals and the funnel summary both equal what the deals say."""
+    assert_summary_matches_history()
+    return check()
+
+
+@pytest.mark.parametrize("mode", ["good_rows", "all_or_nothing"])
+def test_imports_in_bulk_keep_totals_and_funnel_exact(
+    run_file,  # noqa: F811
+    deals,
+    manager,
+    sales_user,
+    pipeline,
+    mode,
+    monkeypatch,
+):
+    """An import's deals are counted once per batch (batches of 2 here, beside deals already
+    counted in the same columns): every batch and every mode leaves the totals and the
+    funnel summary exact; the trigger is paused only inside the import."""
+    monkeypatch.setattr(engine, "BATCH", 2)
+    before = check_both()
+    run = run_file(manager, BULK, mode=mode)  # line 4 names an unknown stage
+    assert run.rejected_count == 1
+    after = check_both()
+    assert sum(n for n, _, _ in after.values()) == sum(n for n, _, _ in before.values()) + (
+        5 if mode == "good_rows" else 0
+    )
+    assert db.session.scalar(select(func.count()).select_from(board_totals_paused)) == 0
+    good = run_file(manager, BULK.replace("Nowhere", "Demo scheduled"), mode=mode)
+    assert good.rejected_count == 0
+    check_both()
+    undo_run(manager, run.id if mode == "good_rows" else good.id, True)
+    check_both()
+    move_stage(sales_user, deals[0], pipeline.stages[1].id)  # the trigger counts again
+    check_both()
+
+
+def test_a_resumed_import_keeps_totals_and_funnel_exact(
+    client,
+    auth,
+    manager,
+    upload,  # noqa: F811
+    small_batches,  # noqa: F811
+    monkeypatch,
+    app,
+):
+    """A good-rows run killed after two batches: what it committed is counted; run again,
+    it goes on and the totals and the summary stay exact."""
+    run = upload(manager, text=deals_file(bad_line=2))
+    crash(monkeypatch, run.id, 2)
+    assert sum(n for n, _, _ in check_both().values()) == 3
+    monkeypatch.setitem(app.config, "IMPORT_STALE_AFTER", 0)
+    auth.login(manager)
+    assert client.post(f"/imports/{run.id}/rerun").status_code == 302
+    assert sum(n for n, _, _ in check_both().values()) == ROWS - 1

@@ -1,6 +1,5 @@
 """Deals (opportunities) from rows: stage, pipeline, owner, account, contact, tags."""
 
-from collections import Counter
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -8,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, update
 
 from .. import permissions
+from ..board import totals
 from ..extensions import db
 from ..models import (
     FORECAST_CATEGORIES,
@@ -348,7 +348,8 @@ class DealWriter(Writer):
         for row, extra in zip(rows, extras, strict=True):
             row.values["account_id"] = row_id(extra["_account"])
             row.values["primary_contact_id"] = row_id(extra["_contact"])
-        insert_returning(Opportunity.__table__, rows)
+        with totals.bulk_insert(db.session.connection()):
+            insert_returning(Opportunity.__table__, rows)
         history, timeline, tag_links, contact_links = [], [], [], []
         now, user_id = self.now, self.user_id
         for row, extra in zip(rows, extras, strict=True):
@@ -372,7 +373,13 @@ class DealWriter(Writer):
                      "role": "other"}
                 )  # fmt: skip
         executemany(StageHistory.__table__, history)
-        funnel_days.changed([row.id for row in rows], Counter())
+        funnel_days.add(
+            funnel_days.new_deals(
+                (r.values["pipeline_id"], r.values["stage_id"], r.values["status"] == "open",
+                 now, r.values["status"] == "won")
+                for r in rows
+            )
+        )  # fmt: skip
         executemany(TimelineEntry.__table__, timeline)
         executemany(opportunity_tags, tag_links)
         executemany(OpportunityContact.__table__, contact_links)

@@ -65,7 +65,8 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
         # The board: open deals of one stage, in card order.
         Index("ix_opportunities_board", "stage_id", "status", "position"),
         # Board column totals (count, sum, weighted sum) read from an index alone, for
-        # everyone's deals and for one owner's (migration 0002).
+        # everyone's deals and for one owner's (migration 0002); the owner's also serves any
+        # lookup by owner (and status): 0016_importbulk.
         Index(
             "ix_opportunities_board_totals",
             "status",
@@ -76,14 +77,12 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
         ),
         Index(
             "ix_opportunities_board_owner_totals",
-            "status",
             "owner_id",
+            "status",
             "pipeline_id",
             "stage_id",
             *BOARD_TOTALS_COLUMNS,
         ),
-        Index("ix_opportunities_owner_status", "owner_id", "status"),
-        Index("ix_opportunities_close_date", "close_date"),
         Index("ix_opportunities_bl_status", "business_line_id", "status"),
         Index("ix_opportunities_account", "account_id"),
         Index("ix_opportunities_primary_contact", "primary_contact_id"),

@@ -6,7 +6,8 @@ A deal's visits are summed under keys its own history decides (the previous entr
 same stage, whether a stage further along was entered at or after the visit, whether the
 deal is won now), so a writer of the stage history or of a deal's status keeps the summary by
 taking the deals' keys before its change (``snapshot``) and adding the difference after it
-(``changed``). A change of stage order or a deleted stage rebuilds the pipeline's rows
+(``changed``); an import adds its new deals' keys computed from the values it writes
+(``new_deals``). A change of stage order or a deleted stage rebuilds the pipeline's rows
 (``rebuild``). The deals in the trash stay counted: the report takes theirs away (few are).
 """
 
@@ -129,13 +130,33 @@ def snapshot(deal_ids) -> Counter:
 def changed(deal_ids, before: Counter) -> None:
     """Add to the summary the difference between the deals' keys now and ``before``
     (their ``snapshot`` before the change; empty for new deals): one statement, whatever the
-    number of deals. Rows left at zero stay (few: the keys are days and stages)."""
+    number of deals."""
     db.session.flush()
     after = snapshot(deal_ids)
+    add(Counter({key: after[key] - before[key] for key in before.keys() | after.keys()}))
+
+
+def new_deals(deals) -> Counter:
+    """The summary's keys of deals just created, each with one history row: ``deals`` are
+    (pipeline id, stage id, whether the stage is open, entered at, whether won). Read from
+    the values written, not from the history: what ``contributions`` computes for them (a
+    first visit, nothing entered after it)."""
+    found = Counter()
+    for pipeline_id, stage_id, is_open, entered_at, won in deals:
+        if is_open:
+            day = entered_at.date()
+            found[(pipeline_id, stage_id, day, NEVER, False, won)] += 1
+            found[(pipeline_id, ANY_STAGE, day, NEVER, False, won)] += 1
+    return found
+
+
+def add(counts: Counter) -> None:
+    """Add ``counts`` (visits by summary key) to the summary: one statement. Rows left at
+    zero stay (few: the keys are days and stages)."""
     rows = [
-        {**dict(zip(KEY, key, strict=True)), "visits": after[key] - before[key]}
-        for key in before.keys() | after.keys()
-        if after[key] != before[key]
+        {**dict(zip(KEY, key, strict=True)), "visits": visits}
+        for key, visits in counts.items()
+        if visits
     ]
     if not rows:
         return
