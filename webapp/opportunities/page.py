@@ -97,12 +97,10 @@ class PageLists:
 
 def load_page(user: User, opportunity_id: int) -> tuple[Opportunity, PageLists]:
     """The deal (NotFound or PermissionDenied as ``get_opportunity``) with everything its page
-    shows, in two queries whatever the number of lines, contacts, notes or entries."""
+    shows, in three queries whatever the number of lines, contacts, notes or entries."""
     from .services import get_opportunity
 
-    opp = db.session.scalars(
-        select(Opportunity).where(Opportunity.id == opportunity_id).options(*DEAL_OPTIONS)
-    ).one_or_none()
+    opp = db.session.scalars(_deal_query(), {"deal_id": opportunity_id}).one_or_none()
     opp = get_opportunity(user, opp.id if opp else opportunity_id)
     return opp, _load_lists(opp, pickers=can_edit(user, opp))
 
@@ -134,6 +132,13 @@ def _load_lists(opp: Opportunity, pickers: bool) -> PageLists:
         found["products"],
         [c for c in found["candidates"] if c.id not in linked],
     )
+
+
+@cache
+def _deal_query():
+    """The deal's row with its one-to-one relations (built once, as the lists' statements)."""
+    deal_id = bindparam("deal_id", type_=Integer)
+    return select(Opportunity).where(Opportunity.id == deal_id).options(*DEAL_OPTIONS)
 
 
 def _rows(query, kinds: dict, params: dict) -> dict[str, list]:
