@@ -33,7 +33,9 @@ def ensure_defaults() -> BusinessLine | None:
     has its own lines. The activity types are filled whenever empty. Idempotent."""
     add_activity_types()
     if db.session.scalar(select(BusinessLine.id).limit(1)) is not None:
-        return db.session.scalar(select(BusinessLine).where(BusinessLine.slug == DEFAULT_LINE_SLUG))
+        return db.session.scalar(
+            select(BusinessLine).where(BusinessLine.slug == DEFAULT_LINE_SLUG)
+        )
     line = BusinessLine(name=DEFAULT_LINE_NAME, slug=DEFAULT_LINE_SLUG)
     db.session.add(line)
     create_pipeline(line, DEFAULT_PIPELINE_NAME, DEFAULT_STAGES, is_default=True)

@@ -100,10 +100,8 @@ def save_team(user: User, team: Team | None, data: dict) -> Team:
         db.session.add(team)
     team.name, team.manager = values["name"], values["manager"]
     chosen = values["members"]
-    others = (
-        select(Team)
-        .join(team_members)
-        .where(team_members.c.user_id.in_([m.id for m in chosen]), Team.id != team.id)
+    others = select(Team).join(team_members).where(
+        team_members.c.user_id.in_([m.id for m in chosen]), Team.id != team.id
     )
     for other in db.session.scalars(others).unique():  # a person is in one team at most
         other.members = [m for m in other.members if m not in chosen]
