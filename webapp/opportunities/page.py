@@ -95,19 +95,22 @@ class PageLists:
     candidates: list[Contact]  # the same
 
 
-def load_page(user: User, opportunity_id: int) -> tuple[Opportunity, PageLists]:
+def load_page(
+    user: User, opportunity_id: int, pickers: bool = True
+) -> tuple[Opportunity, PageLists]:
     """The deal (NotFound or PermissionDenied as ``get_opportunity``) with everything its page
-    shows, in three queries whatever the number of lines, contacts, notes or entries."""
+    shows, in three queries whatever the number of lines, contacts, notes or entries; the
+    pickers' choices only with ``pickers`` and for who may edit the deal."""
     from .services import get_opportunity
 
     opp = db.session.scalars(_deal_query(), {"deal_id": opportunity_id}).one_or_none()
     opp = get_opportunity(user, opp.id if opp else opportunity_id)
-    return opp, _load_lists(opp, pickers=can_edit(user, opp))
+    return opp, _load_lists(opp, pickers=pickers and can_edit(user, opp))
 
 
 def load_opportunity(user: User, opportunity_id: int) -> Opportunity:
-    """The deal with everything its panels show, eagerly loaded."""
-    return load_page(user, opportunity_id)[0]
+    """The deal with everything its panels show, eagerly loaded (no pickers' choices)."""
+    return load_page(user, opportunity_id, pickers=False)[0]
 
 
 def _load_lists(opp: Opportunity, pickers: bool) -> PageLists:
