@@ -75,6 +75,7 @@ def prepare(backend: str, size: int):
             db.session.rollback()
             have = None
         if have == size:
+            db.session.remove()  # its open read would block the migrations' DDL on PostgreSQL
             upgrade_database()  # a database seeded before the latest migrations
         else:
             db.session.remove()

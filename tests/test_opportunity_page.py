@@ -349,6 +349,29 @@ def test_stage_bar_posts_to_the_board_move(client, auth, sales_user, pipeline, d
 PAGE_QUERY_BUDGET = 12  # issue 14: at most 12 statements for the page, plugin panels on
 
 
+def test_the_header_answers_do_not_load_the_pickers(
+    app, client, auth, sales_user, deal, count_queries
+):
+    """The header (its refresh, and out of band with every inline save) shows no picker: the
+    products, the account's contacts and the activity types are left unread."""
+    factories.product("Support plan", "100")
+    factories.contact(deal.account, first_name="Giulia", last_name="Verdi")
+    auth.login(sales_user)
+    for method, url, data in (
+        ("get", f"/opportunities/{deal.id}/header", None),
+        ("post", f"/opportunities/{deal.id}/fields/name", {"name": "Acme 2027", "version": "1"}),
+    ):
+        with app.app_context(), count_queries() as queries:
+            response = getattr(client, method)(url, data=data, headers=HX)
+        assert response.status_code == 200 and 'id="deal-header"' in response.text
+        for table in ("products", "contacts", "activity_types"):  # their own queries
+            assert not [q for q in queries if q.lstrip().startswith(f"SELECT {table}.")], table
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deal.id).name == "Acme 2027"
+    page = client.get(f"/opportunities/{deal.id}").text  # the page itself still offers them
+    assert "Support plan" in page and "Giulia Verdi" in page
+
+
 def test_page_query_count_does_not_grow_with_rows(
     app, client, auth, sales_user, deal, create_opportunity, count_queries, tmp_path
 ):

@@ -14,6 +14,7 @@ from .file_sizes import file_size
 from .i18n import formats
 from .locale import current_locale
 from .money import compact_money, default_currency, money
+from .opportunities.inline import edit_title
 from .plugins import flatten, registry
 from .timeline import present
 from .timeline.services import shown_value
@@ -87,6 +88,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["can_write"] = can_write
     app.jinja_env.globals["id_url"] = id_url
+    app.jinja_env.globals["edit_title"] = edit_title
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["compact_money"] = compact_money
     app.jinja_env.filters["file_size"] = file_size

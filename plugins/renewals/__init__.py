@@ -102,11 +102,13 @@ def opportunity_panels(opportunity, user):
     """ "Renewals and lineage": the deal's term and its whole chain with the value won."""
     from flask import render_template
 
-    from .lineage import chain_of
+    from .lineage import chain_of, is_linked
     from .terms import term_end
 
-    chain = chain_of(user, opportunity)
     end = term_end(opportunity)
+    if end is None and not is_linked(opportunity):  # most deals: a light query, no panel
+        return []
+    chain = chain_of(user, opportunity)
     if len(chain) < 2 and end is None:
         return []
     html = render_template(

@@ -84,6 +84,21 @@ def chain_of(user: User, opp: Opportunity) -> Chain:
     return chain
 
 
+def is_linked(opp: Opportunity) -> bool:
+    """Whether the deal was made from another or another from it (a chain to show)."""
+    return db.session.execute(_linked_query(), {"deal_id": opp.id}).first() is not None
+
+
+@cache
+def _linked_query():
+    deal_id = bindparam("deal_id", type_=Integer)
+    return (
+        select(literal(1))
+        .where(or_(DealLink.source_id == deal_id, DealLink.opportunity_id == deal_id))
+        .limit(1)
+    )
+
+
 @cache
 def _chain_query():
     """The statement of ``chain_of``, built once (building it cost more than running it)."""

@@ -2,12 +2,14 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import db
 from ..i18n.formats import day
-from ..locale import N_, current_locale
+from ..locale import N_, catalogue, current_locale
 from ..locale import translate as _
 from ..models import SALES_GROUP, Contact, Group, Opportunity, Source, Tag, User
 from ..models.forecast import FORECAST_CATEGORY_LABELS
@@ -159,3 +161,18 @@ def display(opp: Opportunity, name: str) -> str:
     if FIELDS[name].kind == "number":
         return money(current)
     return str(current)
+
+
+EDIT_TITLE = N_("Edit %(field)s")
+
+
+def edit_title(label: str) -> Markup:
+    """The title of a field's edit button ("Edit amount"), as the template's ``_()`` writes
+    it, worked out once per language and field: the Overview shows seventeen."""
+    return _edit_title(current_locale(), label)
+
+
+@lru_cache(maxsize=256)
+def _edit_title(locale: str, label: str) -> Markup:
+    field = Markup(catalogue().gettext(label)).lower()
+    return Markup(catalogue().gettext(EDIT_TITLE)) % {"field": field}

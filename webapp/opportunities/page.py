@@ -4,7 +4,7 @@ number of lines, contacts, activities, notes, documents or timeline entries."""
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Integer, bindparam, func, literal_column, select, union_all
+from sqlalchemy import Boolean, Integer, bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -12,14 +12,16 @@ from .. import permissions
 from ..extensions import db
 from ..models import (
     Activity,
+    ActivityType,
+    Contact,
     Document,
     Note,
     Opportunity,
     OpportunityAccount,
     OpportunityContact,
     OpportunityLine,
-    Pipeline,
     Product,
+    Stage,
     Tag,
     TimelineEntry,
     User,
@@ -35,8 +37,8 @@ def _person(relationship):
 
 
 # Loader options and orders are built once: building them per request cost more than the
-# queries they shape. The pipeline's stages (a handful) join the deal's row; the deal's own
-# lists come in one more query (``_load_lists``).
+# queries they shape. The deal's row joins its one-to-one relations; its lists, its
+# pipeline's stages and the pickers' choices come in one more query (``_load_lists``).
 DEAL_OPTIONS = (
     joinedload(Opportunity.account),
     joinedload(Opportunity.primary_contact),
@@ -44,7 +46,7 @@ DEAL_OPTIONS = (
     joinedload(Opportunity.stage),
     joinedload(Opportunity.source),
     joinedload(Opportunity.lost_reason),
-    joinedload(Opportunity.pipeline).joinedload(Pipeline.stages),
+    joinedload(Opportunity.pipeline),
 )
 TIMELINE_OPTIONS = _person(TimelineEntry.user)
 TIMELINE_ORDER = (TimelineEntry.created_at.desc(), TimelineEntry.id.desc())
@@ -54,6 +56,7 @@ NOTE_OPTIONS = _person(Note.author)
 NOTE_ORDER = (Note.pinned.desc(), Note.created_at.desc(), Note.id.desc())
 DOCUMENT_OPTIONS = _person(Document.uploaded_by)
 DOCUMENT_ORDER = (Document.created_at.desc(), Document.id.desc())
+CANDIDATE_ORDER = (Contact.last_name, Contact.first_name, Contact.id)
 _LISTS = {  # what _load_lists loads, in the order of its row kinds
     "lines": OpportunityLine,
     "contact_links": OpportunityContact,
@@ -64,6 +67,13 @@ _LISTS = {  # what _load_lists loads, in the order of its row kinds
     "documents": Document,
     "timeline": TimelineEntry,
 }
+_CHOICES = {  # what _load_lists loads beside them: few rows, from small tables
+    "stages": Stage,  # of the deal's pipeline
+    "activity_types": ActivityType,
+    "products": Product,  # the pickers' choices: only for who may edit (``pickers``)
+    "candidates": Contact,
+}
+CANDIDATES = 500  # at most, contacts of the account offered by the add-contact picker
 
 
 @dataclass
@@ -80,49 +90,75 @@ class PageLists:
     notes: list[Note]
     documents: list[Document]
     timeline: Timeline
+    activity_types: list[ActivityType]
+    products: list[Product]  # empty for who may not edit the deal
+    candidates: list[Contact]  # the same
 
 
-def load_page(user: User, opportunity_id: int) -> tuple[Opportunity, PageLists]:
+def load_page(
+    user: User, opportunity_id: int, pickers: bool = True
+) -> tuple[Opportunity, PageLists]:
     """The deal (NotFound or PermissionDenied as ``get_opportunity``) with everything its page
-    shows, in two queries whatever the number of lines, contacts, notes or entries."""
+    shows, in three queries whatever the number of lines, contacts, notes or entries; the
+    pickers' choices only with ``pickers`` and for who may edit the deal."""
     from .services import get_opportunity
 
-    opp = (
-        db.session.scalars(
-            select(Opportunity).where(Opportunity.id == opportunity_id).options(*DEAL_OPTIONS)
-        )
-        .unique()
-        .one_or_none()
-    )  # every row: the joined stages span several
+    opp = db.session.scalars(_deal_query(), {"deal_id": opportunity_id}).one_or_none()
     opp = get_opportunity(user, opp.id if opp else opportunity_id)
-    return opp, _load_lists(opp)
+    return opp, _load_lists(opp, pickers=pickers and can_edit(user, opp))
 
 
 def load_opportunity(user: User, opportunity_id: int) -> Opportunity:
-    """The deal with everything its panels show, eagerly loaded."""
-    return load_page(user, opportunity_id)[0]
+    """The deal with everything its panels show, eagerly loaded (no pickers' choices)."""
+    return load_page(user, opportunity_id, pickers=False)[0]
 
 
-def _load_lists(opp: Opportunity) -> PageLists:
-    """Every list of the page in one statement (``_lists_query``). The deal's collections
-    (lines, contacts, accounts, tags) are set as loaded; the rest is returned."""
-    found: dict[str, list] = {name: [] for name in _LISTS}
-    names = list(_LISTS)
-    for row in db.session.execute(_lists_query(), {"deal_id": opp.id}):
-        item = row[row.k + 1]
-        if item is not None:
-            found[names[row.k]].append(item)
+def _load_lists(opp: Opportunity, pickers: bool) -> PageLists:
+    """Every list of the page in two statements (``_lists_query``, ``_choices_query``). The
+    deal's collections (lines, contacts, accounts, tags) and its pipeline's stages are set as
+    loaded; the rest is returned."""
+    found = _rows(_lists_query(), _LISTS, {"deal_id": opp.id})
+    found |= _rows(_choices_query(), _CHOICES, {"deal_id": opp.id, "pickers": pickers})
     for name in ("lines", "contact_links", "account_links", "tags"):
         set_committed_value(opp, name, found[name])
+    set_committed_value(opp.pipeline, "stages", found["stages"])
     entries = found["timeline"]
     more = len(entries) > TIMELINE_PAGE
     entries = entries[:TIMELINE_PAGE]
+    linked = {link.contact_id for link in found["contact_links"]}
     return PageLists(
         found["activities"],
         found["notes"],
         found["documents"],
         Timeline(entries, entries[-1].id if more else None),
+        found["activity_types"],
+        found["products"],
+        [c for c in found["candidates"] if c.id not in linked],
     )
+
+
+@cache
+def _deal_query():
+    """The deal's row with its one-to-one relations (built once, as the lists' statements)."""
+    deal_id = bindparam("deal_id", type_=Integer)
+    return select(Opportunity).where(Opportunity.id == deal_id).options(*DEAL_OPTIONS)
+
+
+def _rows(query, kinds: dict, params: dict) -> dict[str, list]:
+    """The items of each kind of ``query``'s rows, in order."""
+    found: dict[str, list] = {name: [] for name in kinds}
+    names = list(kinds)
+    for row in db.session.execute(query, params):
+        item = row[row.k + 1]
+        if item is not None:
+            found[names[row.k]].append(item)
+    return found
+
+
+def _kinds(count: int):
+    """The rows 0 .. count - 1 (column ``k``): one per kind of item a statement loads."""
+    kinds = union_all(*(select(literal_column(str(k)).label("k")) for k in range(count)))
+    return kinds.subquery("kinds")
 
 
 @cache
@@ -131,8 +167,7 @@ def _lists_query():
     once (no product of lists) and the statement costs about what one query does. Built
     once: building it cost more than running it."""
     deal_id = bindparam("deal_id", type_=Integer)
-    kinds = union_all(*(select(literal_column(str(k)).label("k")) for k in range(len(_LISTS))))
-    kinds = kinds.subquery("kinds")
+    kinds = _kinds(len(_LISTS))
     on = {name: kinds.c.k == k for k, name in enumerate(_LISTS)}
     latest = (
         select(TimelineEntry.id)
@@ -176,6 +211,43 @@ def _lists_query():
             *NOTE_ORDER,
             *DOCUMENT_ORDER,
             *TIMELINE_ORDER,
+        )
+    )
+
+
+@cache
+def _choices_query():
+    """As ``_lists_query``, for the deal's stages and the pickers' choices (a statement of
+    their own: each kind of a statement widens every row of the others)."""
+    deal_id = bindparam("deal_id", type_=Integer)
+    pickers = bindparam("pickers", type_=Boolean)
+    of_deal = select(Opportunity).where(Opportunity.id == deal_id)
+    pipeline_id = of_deal.with_only_columns(Opportunity.pipeline_id).scalar_subquery()
+    account_id = of_deal.with_only_columns(Opportunity.account_id).scalar_subquery()
+    kinds = _kinds(len(_CHOICES))
+    on = {name: kinds.c.k == k for k, name in enumerate(_CHOICES)}
+    candidates = (
+        select(Contact.id)
+        .where(Contact.account_id == account_id, Contact.deleted_at.is_(None))
+        .order_by(*CANDIDATE_ORDER)
+        .limit(CANDIDATES)
+    )
+    return (
+        select(kinds.c.k, *_CHOICES.values())
+        .select_from(kinds)
+        .outerjoin(Stage, on["stages"] & (Stage.pipeline_id == pipeline_id))
+        .outerjoin(ActivityType, on["activity_types"])
+        .outerjoin(Product, on["products"] & pickers & Product.active)
+        .outerjoin(
+            Contact, on["candidates"] & pickers & Contact.id.in_(candidates.scalar_subquery())
+        )
+        .order_by(
+            kinds.c.k,
+            Stage.position,
+            ActivityType.position,
+            ActivityType.id,
+            Product.name,
+            *CANDIDATE_ORDER,
         )
     )
 
@@ -286,15 +358,13 @@ def can_edit(user: User, opp: Opportunity) -> bool:
 
 def candidate_contacts(opp: Opportunity) -> list:
     """Contacts of the deal's account not yet on the deal (for the add-contact picker)."""
-    from ..models import Contact
-
     if opp.account_id is None:
         return []
     linked = {link.contact_id for link in opp.contact_links}
     rows = db.session.scalars(
         select(Contact)
         .where(Contact.account_id == opp.account_id, Contact.deleted_at.is_(None))
-        .order_by(Contact.last_name, Contact.first_name)
-        .limit(500)
+        .order_by(*CANDIDATE_ORDER)
+        .limit(CANDIDATES)
     )
     return [c for c in rows if c.id not in linked]

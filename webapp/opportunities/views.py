@@ -26,7 +26,7 @@ from ..listing import saved
 from ..listing.views import opening
 from ..models import Account, Contact
 from . import activities, documents, inline, listing, notes, page, relations, services
-from .answers import changed, panel_context
+from .answers import changed, header_context, panel_context
 from .forms import OpportunityForm
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
@@ -122,7 +122,7 @@ def detail(opportunity_id: int):
     return render_template(
         "opportunities/detail.html",
         opp=opp,
-        **panel_context(opp),
+        **panel_context(opp, lists),
         timeline=lists.timeline,
         activities=lists.activities,
         notes=lists.notes,
@@ -133,7 +133,7 @@ def detail(opportunity_id: int):
 @bp.get("/<int:opportunity_id>/header")
 def header(opportunity_id: int):
     opp = page.load_opportunity(current_user, opportunity_id)
-    return render_template("opportunities/_header.html", opp=opp, **panel_context(opp))
+    return render_template("opportunities/_header.html", opp=opp, **header_context(opp))
 
 
 # --- Overview: one field at a time ---------------------------------------------------------
