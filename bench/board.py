@@ -17,7 +17,6 @@ autoescape, the same cards' markup from plain dicts, padded to the same size as 
 everyone's deals.
 """
 
-import argparse
 import gc
 import os
 import statistics
@@ -28,6 +27,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from sqlalchemy import create_engine, event, func, make_url, select, text
 
+from bench import table
 from webapp import create_app
 from webapp.demo.seed import DEMO_PASSWORD, seed_demo
 from webapp.extensions import db
@@ -233,32 +233,22 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
     return rows
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--runs", type=int, default=40)
-    args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print("| backend | deals | request | median ms | p95 ms | CPU ms (median) | queries | KB |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|")
-    page_size = 0
-    for backend in args.backends.split(","):
-        for size in sizes:
-            for name, result in bench(backend, size, args.runs):
-                _row(backend, f"{size:,}", name, result)
-                if name == "board, everyone":
-                    page_size = round(result["kb"] * 1024)
-    _row("—", "—", "bare Flask+Jinja page", bench_bare(page_size, args.runs))
+def _bare_row(rows: list[tuple], runs: int) -> tuple:
+    """The bare page, as large as the last board of everyone's deals measured."""
+    kb = [result["kb"] for name, result in rows if name == "board, everyone"]
+    return "bare Flask+Jinja page", bench_bare(round(kb[-1] * 1024) if kb else 0, runs)
 
 
-def _row(backend: str, size: str, name: str, result: dict) -> None:
-    print(
-        f"| {backend} | {size} | {name} | {result['median']:.1f} | {result['p95']:.1f} "
-        f"| {result['cpu']:.1f} | {result['queries']} | {result['kb']:.0f} |",
-        flush=True,
-    )
+main = table.command(
+    bench,
+    __doc__,
+    "request",
+    sizes="1000,10000,100000",
+    backends="sqlite,postgresql",
+    runs=40,
+    kb=True,
+    last=_bare_row,
+)
 
 
 if __name__ == "__main__":

@@ -92,16 +92,9 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
     return rows
 
 
-def main(argv=None) -> None:
-    table.run(
-        bench,
-        doc=__doc__,
-        what="request",
-        sizes="1000,10000,100000",
-        backends="sqlite,postgresql",
-        runs=40,
-        argv=argv,
-    )
+main = table.command(
+    bench, __doc__, "request", sizes="1000,10000,100000", backends="sqlite,postgresql", runs=40
+)
 
 
 if __name__ == "__main__":

@@ -280,17 +280,9 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
     return rows
 
 
-def main(argv=None) -> None:
-    table.run(
-        bench,
-        doc=__doc__,
-        what="page",
-        sizes="1000,10000,100000",
-        backends="sqlite",
-        runs=40,
-        kb=True,
-        argv=argv,
-    )
+main = table.command(
+    bench, __doc__, "page", sizes="1000,10000,100000", backends="sqlite", runs=40, kb=True
+)
 
 
 if __name__ == "__main__":

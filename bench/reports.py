@@ -37,16 +37,9 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
     return rows
 
 
-def main(argv=None) -> None:
-    table.run(
-        bench,
-        doc=__doc__,
-        what="report",
-        sizes="10000,100000",
-        backends="sqlite,postgresql",
-        runs=20,
-        argv=argv,
-    )
+main = table.command(
+    bench, __doc__, "report", sizes="10000,100000", backends="sqlite,postgresql", runs=20
+)
 
 
 if __name__ == "__main__":

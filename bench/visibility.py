@@ -65,16 +65,9 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
     return rows
 
 
-def main(argv=None) -> None:
-    table.run(
-        bench,
-        doc=__doc__,
-        what="rule: request",
-        sizes="10000",
-        backends="sqlite,postgresql",
-        runs=20,
-        argv=argv,
-    )
+main = table.command(
+    bench, __doc__, "rule: request", sizes="10000", backends="sqlite,postgresql", runs=20
+)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,12 @@ no write controls. Its own settings (password, language, saved views...) stay it
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
 from tests import factories
+from tests.fingerprint import fingerprint
 from webapp.extensions import db
-from webapp.models import ImportRun, Lead, Opportunity, PluginEnablement, Team
+from webapp.models import ImportRun, Lead, PluginEnablement, Team
 from webapp.models._base import utcnow
 from webapp.opportunities import activities, notes, relations
 from webapp.opportunities.services import add_line
@@ -28,16 +28,6 @@ PERSONAL = {
     "access.follow",  # a one-time link: public, answered by its token, not the role
 }
 PERSONAL_PREFIXES = ("profile.", "security.", "saved_views.")
-
-
-def fingerprint() -> tuple:
-    db.session.expire_all()
-    counts = tuple(
-        db.session.scalar(select(func.count()).select_from(table))
-        for table in db.metadata.sorted_tables
-    )
-    versions = tuple(db.session.execute(select(Opportunity.id, Opportunity.version)).all())
-    return counts, versions
 
 
 @pytest.fixture

@@ -3,22 +3,13 @@ the same before and after (creating a deal with a new account, quick create, con
 lead, duplicating, adding a product line)."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from tests.fingerprint import fingerprint
 from webapp.extensions import db
 from webapp.models import Lead, Opportunity
 
 HTMX = {"HX-Request": "true"}
-
-
-def fingerprint() -> tuple:
-    db.session.expire_all()
-    counts = tuple(
-        db.session.scalar(select(func.count()).select_from(table))
-        for table in db.metadata.sorted_tables
-    )
-    versions = tuple(db.session.execute(select(Opportunity.id, Opportunity.version)).all())
-    return counts, versions
 
 
 @pytest.fixture

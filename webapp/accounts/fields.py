@@ -56,39 +56,42 @@ def _parse(data: dict, parsers: dict[str, tuple[str, Callable]]) -> dict:
     return values
 
 
-def _required(max_len: int):
+def required(max_len: int):
+    """A parser of a required one-line text of at most ``max_len`` characters."""
     return lambda key, value: text(key, value, required=True, max_len=max_len)
 
 
-def _optional(max_len: int):
+def optional(max_len: int):
+    """A parser of an optional one-line text of at most ``max_len`` characters."""
     return lambda key, value: text(key, value, max_len=max_len)
 
 
-def _multiline(max_len: int):
+def multiline(max_len: int):
+    """A parser of an optional text of at most ``max_len`` characters, line breaks allowed."""
     return lambda key, value: text(key, value, max_len=max_len, multiline=True)
 
 
 ACCOUNT_FIELDS = {
-    "name": ("name", _required(200)),
-    "industry": ("industry", _optional(120)),
+    "name": ("name", required(200)),
+    "industry": ("industry", optional(120)),
     "website": ("website", website),
-    "phone": ("phone", _optional(60)),
+    "phone": ("phone", optional(60)),
     "email": ("email", email),
-    "address": ("address", _multiline(2000)),
-    "city": ("city", _optional(120)),
-    "country": ("country", _optional(80)),
-    "description": ("description", _multiline(20000)),
+    "address": ("address", multiline(2000)),
+    "city": ("city", optional(120)),
+    "country": ("country", optional(80)),
+    "description": ("description", multiline(20000)),
     "owner_id": ("owner", owner),
 }
 
 CONTACT_FIELDS = {
-    "first_name": ("first_name", _optional(120)),
-    "last_name": ("last_name", _required(120)),
+    "first_name": ("first_name", optional(120)),
+    "last_name": ("last_name", required(120)),
     "email": ("email", email),
-    "phone": ("phone", _optional(60)),
-    "mobile": ("mobile", _optional(60)),
-    "title": ("title", _optional(120)),
-    "notes": ("notes", _multiline(20000)),
+    "phone": ("phone", optional(60)),
+    "mobile": ("mobile", optional(60)),
+    "title": ("title", optional(120)),
+    "notes": ("notes", multiline(20000)),
     "owner_id": ("owner", owner),
 }
 

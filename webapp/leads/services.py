@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select, true
 
 from .. import permissions
 from ..accounts import concurrency
-from ..accounts.fields import apply, differences, email, owner, parse_contact
+from ..accounts.fields import apply, differences, email, multiline, optional, owner, parse_contact
 from ..accounts.matching import choose_account, exact_matches, new_account
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import db
@@ -113,11 +113,11 @@ def _business_line(user: User, value) -> BusinessLine | None:
 
 
 LEAD_FIELDS: dict[str, Callable] = {
-    "company": lambda k, v: fields.text(k, v, max_len=200),
+    "company": optional(200),
     "email": email,
-    "phone": lambda k, v: fields.text(k, v, max_len=60),
-    "title": lambda k, v: fields.text(k, v, max_len=120),
-    "description": lambda k, v: fields.text(k, v, max_len=20000, multiline=True),
+    "phone": optional(60),
+    "title": optional(120),
+    "description": multiline(20000),
     "source_id": lambda k, v: fields.row(k, Source, v, "source"),
     "owner_id": owner,
 }
