@@ -52,7 +52,9 @@ def upgrade():
         )
     else:
         op.add_column("opportunities", sa.Column("lost_from_stage_id", sa.Integer()))
-        op.create_foreign_key(FOREIGN_KEY, "opportunities", "stages", ["lost_from_stage_id"], ["id"])
+        op.create_foreign_key(
+            FOREIGN_KEY, "opportunities", "stages", ["lost_from_stage_id"], ["id"]
+        )
     op.execute(BACKFILL)
     op.create_index(INDEX, "opportunities", list(AFTER))
 
