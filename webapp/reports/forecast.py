@@ -6,7 +6,8 @@ Definitions (also shown on the page):
 - weighted = amount x probability of the open deals, omitted ones left out;
 - commit = won + open deals in Commit; best case = commit + open deals in Best case;
 - weighted forecast = won + weighted;
-- attainment = won / the sum of the monthly targets of the period.
+- attainment = won / the sum of the monthly targets of the period (a month the period covers
+  in part counts its target for the days covered).
 
 With one pipeline chosen, the weighted amount is stacked by its stages; across pipelines
 (whose stages differ) it is stacked by forecast category.
@@ -187,6 +188,18 @@ def _target_rows(user: User, filters: ReportFilters, line_id: int | None):
     ).all()
 
 
+def _partial_months(filters: ReportFilters) -> list[tuple[date, int, int]]:
+    """(month, days of it in the period, days in it) of the period's first and last months
+    when the period covers them in part."""
+    found = []
+    for month in dict.fromkeys((month_start(filters.start), month_start(filters.end))):
+        last = add_months(month, 1) - timedelta(days=1)
+        covered = (min(last, filters.end) - max(month, filters.start)).days + 1
+        if covered < last.day:
+            found.append((month, covered, last.day))
+    return found
+
+
 def _attention(user: User, filters: ReportFilters, today: date):
     """Open deals whose expected close date has passed (any period): the first ones listed,
     all counted; and the open deals without a close date."""
@@ -269,8 +282,11 @@ def build(user: User, filters: ReportFilters, today: date | None = None) -> Repo
         won = money(row.won)
         by_month[row.month].won += won
         by_owner[row.owner_id].won += won
+    # A target is monthly: a period from the 16th of a 30-day month counts half of it.
+    partial = _partial_months(filters)
+    shares = {f"{month:%Y-%m}": Decimal(covered) / days for month, covered, days in partial}
     for row in _target_rows(user, filters, line_id):
-        target = money(row.target)
+        target = money(money(row.target) * shares.get(row.month, 1))
         for figures in (by_month[row.month], by_owner[row.owner_id]):
             figures.target = (figures.target or ZERO) + target
 
@@ -304,6 +320,19 @@ def build(user: User, filters: ReportFilters, today: date | None = None) -> Repo
         )
     )
 
+    if partial:
+        covers = (
+            _("%(covered)d of %(days)d days of %(month)s", covered=c, days=d,
+              month=shown.month_label(m))
+            for m, c, d in partial
+        )  # fmt: skip
+        report.notes.append(
+            _(
+                "The period covers part of a month: its target counts for the days covered "
+                "(%(days)s).",
+                days="; ".join(covers),
+            )
+        )
     _month_sections(report, period_months, by_month, total, stages)
     _owner_section(report, filters, by_owner)
     _attention_section(report, *_attention(user, filters, today), today)
