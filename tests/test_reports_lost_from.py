@@ -18,15 +18,16 @@ from webapp.opportunities.services import close_lost, move_stage
 from webapp.schema import upgrade_database
 
 
-def stored() -> dict:
-    """{deal name: lost_from_stage_id} read back from the database."""
+def stored(key=Opportunity.name) -> dict:
+    """{deal name (or ``key``): lost_from_stage_id} read back from the database."""
     db.session.commit()
-    rows = db.session.execute(select(Opportunity.name, Opportunity.lost_from_stage_id))
+    rows = db.session.execute(select(key, Opportunity.lost_from_stage_id))
     return {name: stage for name, stage in rows}
 
 
-def from_history() -> dict:
-    """{deal name: the stage whose visit ended at the closing} for the lost deals, None else."""
+def from_history(key="name") -> dict:
+    """{deal name (or ``key``): the stage whose visit ended at the closing} for the lost
+    deals, None for the others."""
     found = {}
     for deal in db.session.scalars(select(Opportunity)):
         ended = db.session.scalars(
@@ -37,7 +38,7 @@ def from_history() -> dict:
             )
             .order_by(StageHistory.entered_at.desc(), StageHistory.id.desc())
         ).first()
-        found[deal.name] = ended if deal.status == "lost" else None
+        found[getattr(deal, key)] = ended if deal.status == "lost" else None
     return found
 
 
@@ -124,3 +125,12 @@ def test_the_migration_fills_the_stage_lost_from_an_existing_history(
     upgrade_database()
     assert db.session.scalar(select(func.count()).select_from(StageHistory)) == history
     assert stored() == written
+
+
+def test_the_demo_seed_stores_the_stage_its_lost_deals_were_lost_from(app):
+    from webapp.demo.seed import seed_demo
+
+    seed_demo(120)
+    written = stored(Opportunity.id)
+    assert len(written) == 120 and any(written.values())  # some were lost from a stage
+    assert written == from_history("id")
