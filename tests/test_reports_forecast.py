@@ -315,3 +315,21 @@ def test_a_very_long_custom_period_is_cut_to_five_years(client, auth, manager, d
     rows = rows_of(html, "months")
     assert rows[0][0] == "Jan 2030" and rows[-1][0] == "Q4 2034 total"
     assert len(rows) == 60 + 20
+
+
+def test_a_period_from_mid_month_counts_the_days_of_its_target(client, auth, manager, deals):
+    """Sam's January target 2000 over Jan 17-31 (15 of 31 days): 967.74; February in full
+    (Sam 1000, Mia 5000); the page says so. A period of whole months says nothing."""
+    auth.login(manager)
+    html = page(client, "period=custom&from=2030-01-17&to=2030-02-28&owner=all")
+    months = {row[0]: row[1:] for row in rows_of(html, "months")}
+    assert months["Jan 2030"][6] == "967.74" and months["Feb 2030"][6] == "6,000"
+    assert figures_of(html)["Target"] == "6,968"  # whole units
+    owners = {row[0]: row[1:] for row in rows_of(html, "owners")}
+    sam = next(v for k, v in owners.items() if "Sam Sales" in k)
+    assert sam[6] == "1,967.74"
+    assert "its target counts for the days covered (15 of 31 days of Jan 2030)" in html
+    assert "days covered" not in page(client)  # Jan-Jun 2030: whole months
+    tail = page(client, "period=custom&from=2030-01-01&to=2030-02-14&owner=all")
+    assert "(14 of 28 days of Feb 2030)" in tail
+    assert {r[0]: r[1:] for r in rows_of(tail, "months")}["Feb 2030"][6] == "3,000"

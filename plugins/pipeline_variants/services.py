@@ -304,6 +304,12 @@ def delete_stage(user: User, stage: Stage, move_to=None) -> int:
         .values(stage_id=heir.id)
         .execution_options(synchronize_session=False)
     )
+    db.session.execute(
+        update(Opportunity)
+        .where(Opportunity.lost_from_stage_id == stage.id)
+        .values(lost_from_stage_id=heir.id)
+        .execution_options(synchronize_session=False)
+    )
     pipeline.stages.remove(stage)
     _renumber(pipeline.stages)
     funnel_days.rebuild(pipeline.id)

@@ -455,6 +455,7 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
                 "status": stage.kind,
                 "closed_at": entered[-1] if final else None,
                 "lost_reason_id": rng.choice(ref["reasons"]) if final is lost else None,
+                "lost_from_stage_id": path[-2].id if final is lost else None,
                 "stage_entered_at": entered[-1],
                 "created_at": created,
                 "updated_at": entered[-1],

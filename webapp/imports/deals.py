@@ -297,6 +297,7 @@ class DealWriter(Writer):
                     status=stage.kind,
                     stage_entered_at=self.now,
                     closed_at=self.now if stage.kind != "open" else None,
+                    lost_from_stage_id=current.stage_id if stage.kind == "lost" else None,
                     _stage=(current.stage_id, stage),
                 )
                 if not current.probability_overridden:
@@ -408,6 +409,7 @@ class DealWriter(Writer):
                     "probability_overridden",
                     "stage_entered_at",
                     "closed_at",
+                    "lost_from_stage_id",
                     "status",
                 ):
                     continue  # fmt: skip

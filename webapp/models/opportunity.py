@@ -115,6 +115,8 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     status: Mapped[str] = mapped_column(String(10), default="open")
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reasons.id"))
     lost_note: Mapped[str | None] = mapped_column(Text)
+    # The stage a lost deal left when it closed (None when open, won, or created lost).
+    lost_from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     contract_start: Mapped[date | None] = mapped_column(Date)
@@ -135,7 +137,7 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     business_line: Mapped[BusinessLine] = relationship()
     pipeline: Mapped[Pipeline] = relationship()
-    stage: Mapped[Stage] = relationship()
+    stage: Mapped[Stage] = relationship(foreign_keys=[stage_id])
     source: Mapped[Source | None] = relationship()
     lost_reason: Mapped[LostReason | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=opportunity_tags, order_by=Tag.name)
@@ -254,6 +256,7 @@ REPORT_CLOSED = (
     "pipeline_id",
     "owner_id",
     "lost_reason_id",
+    "lost_from_stage_id",
     "amount",
     "objective",
     "created_at",

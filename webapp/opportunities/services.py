@@ -412,8 +412,8 @@ def enter_stage(
     lost_note: str | None = None,
 ) -> None:
     """Put the deal in ``to_stage`` and write its timeline: probability, status, closing,
-    won amount, lost reason, reopening. The callers (``move_stage``, mass actions) check
-    permission, gates and the lost reason, and keep the stage history."""
+    won amount, lost reason and the stage lost from, reopening. The callers (``move_stage``,
+    mass actions) check permission, gates and the lost reason, and keep the stage history."""
     from_stage = opp.stage
     opp.stage = to_stage
     opp.stage_entered_at = now
@@ -424,6 +424,7 @@ def enter_stage(
     was_closed = opp.status != "open"
     opp.status = to_stage.kind
     record(opp, user, "stage", field="stage", old=from_stage, new=to_stage)
+    opp.lost_from_stage_id = from_stage.id if to_stage.kind == "lost" else None
     if to_stage.kind == "won":
         opp.closed_at = now
         opp.lost_reason, opp.lost_note = None, None

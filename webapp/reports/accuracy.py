@@ -19,6 +19,7 @@ from .filters import ReportFilters
 from .registry import ReportSpec
 from .report import Link, Report, Table, TableColumn
 from .scope import deal_conditions
+from .sql import not_searched
 from .won_lost import closed_in_period
 
 ZERO = Decimal(0)
@@ -99,7 +100,12 @@ def accuracy_groups(where: list) -> list:
     ).where(*where)
     if accepted is not None:
         groups = groups.outerjoin(accepted, accepted.c.opportunity_id == Opportunity.id)
-    groups = groups.group_by(Opportunity.owner_id, Opportunity.business_line_id).subquery()
+    # The owner as SQLite will not read in an index's order: else it reads every won deal
+    # through the index whose order is the GROUP BY's (ix_opportunities_list_totals), and the
+    # table, instead of the period's range of the closed deals' covering index (a third of
+    # the time at 100k deals).
+    owner = not_searched(Opportunity.owner_id)
+    groups = groups.group_by(owner, Opportunity.business_line_id).subquery()
     query = (
         select(groups, User.name.label("owner"), BusinessLine.name.label("line"))
         .join(User, User.id == groups.c.owner_id)

@@ -6,7 +6,8 @@ Definitions (also shown on the page):
 - weighted = amount x probability of the open deals, omitted ones left out;
 - commit = won + open deals in Commit; best case = commit + open deals in Best case;
 - weighted forecast = won + weighted;
-- attainment = won / the sum of the monthly targets of the period.
+- attainment = won / the sum of the monthly targets of the period (a month the period covers
+  in part counts its target for the days covered).
 
 With one pipeline chosen, the weighted amount is stacked by its stages; across pipelines
 (whose stages differ) it is stacked by forecast category.
@@ -24,7 +25,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 
 from .. import permissions
 from ..extensions import db
@@ -76,6 +77,18 @@ class Totals:
         self.won = ZERO
         self.target: Decimal | None = None
         self.stacks: dict = defaultdict(lambda: ZERO)  # stage id or category -> weighted
+
+    def add_open(self, deals: int, amount: Decimal, weighted, stack, category: str) -> None:
+        """One group of open deals (``weighted`` None: omitted from the forecast)."""
+        self.deals += deals
+        self.amount += amount
+        if weighted is not None:
+            self.weighted += weighted
+            self.stacks[stack] += weighted
+        if category == "commit":
+            self.commit_open += amount
+        elif category == "best_case":
+            self.best_case_open += amount
 
     def add(self, other: "Totals") -> None:
         self.deals += other.deals
@@ -175,19 +188,38 @@ def _target_rows(user: User, filters: ReportFilters, line_id: int | None):
     ).all()
 
 
+def _partial_months(filters: ReportFilters) -> list[tuple[date, int, int]]:
+    """(month, days of it in the period, days in it) of the period's first and last months
+    when the period covers them in part."""
+    found = []
+    for month in dict.fromkeys((month_start(filters.start), month_start(filters.end))):
+        last = add_months(month, 1) - timedelta(days=1)
+        covered = (min(last, filters.end) - max(month, filters.start)).days + 1
+        if covered < last.day:
+            found.append((month, covered, last.day))
+    return found
+
+
 def _attention(user: User, filters: ReportFilters, today: date):
     """Open deals whose expected close date has passed (any period): the first ones listed,
     all counted; and the open deals without a close date."""
     conditions = [*deal_conditions(user, filters), Opportunity.status == "open"]
     overdue = Opportunity.close_date < today
     undated = Opportunity.close_date.is_(None)
+    # One range of the open deals' index each (an OR of the two would read every open deal).
+    overdue_sums, undated_sums = (
+        select(func.count().label("deals"), func.sum(Opportunity.amount).label("amount"))
+        .where(*conditions, which)
+        .subquery(name)
+        for name, which in (("overdue", overdue), ("undated", undated))
+    )
     counts = db.session.execute(
         select(
-            func.count(case((overdue, 1))).label("overdue"),
-            func.sum(case((overdue, Opportunity.amount))).label("overdue_amount"),
-            func.count(case((undated, 1))).label("undated"),
-            func.sum(case((undated, Opportunity.amount))).label("undated_amount"),
-        ).where(*conditions, overdue | undated)
+            overdue_sums.c.deals.label("overdue"),
+            overdue_sums.c.amount.label("overdue_amount"),
+            undated_sums.c.deals.label("undated"),
+            undated_sums.c.amount.label("undated_amount"),
+        ).select_from(overdue_sums.join(undated_sums, true()))
     ).one()
     rows = db.session.execute(
         select(
@@ -239,28 +271,24 @@ def build(user: User, filters: ReportFilters, today: date | None = None) -> Repo
     ranged = 0
 
     for row in _open_rows(user, filters):
-        figures = Totals()
-        figures.deals, figures.amount = row.deals, money(row.amount)
+        amount = money(row.amount)
         low, high, ranged = low + money(row.low), high + money(row.high), ranged + row.ranged
-        if row.category != "omitted":
-            figures.weighted = money(row.weighted)
-            figures.stacks[row.stage_id if stages else row.category] = figures.weighted
-        if row.category == "commit":
-            figures.commit_open = figures.amount
-        elif row.category == "best_case":
-            figures.best_case_open = figures.amount
-        by_month[row.month].add(figures)
-        by_owner[row.owner_id].add(figures)
+        category = row.category
+        weighted = money(row.weighted) if category != "omitted" else None
+        stack = row.stage_id if stages else category
+        by_month[row.month].add_open(row.deals, amount, weighted, stack, category)
+        by_owner[row.owner_id].add_open(row.deals, amount, weighted, stack, category)
     for row in _won_rows(user, filters):
-        figures = Totals()
-        figures.won = money(row.won)
-        by_month[row.month].add(figures)
-        by_owner[row.owner_id].add(figures)
+        won = money(row.won)
+        by_month[row.month].won += won
+        by_owner[row.owner_id].won += won
+    # A target is monthly: a period from the 16th of a 30-day month counts half of it.
+    partial = _partial_months(filters)
+    shares = {f"{month:%Y-%m}": Decimal(covered) / days for month, covered, days in partial}
     for row in _target_rows(user, filters, line_id):
-        figures = Totals()
-        figures.target = money(row.target)
-        by_month[row.month].add(figures)
-        by_owner[row.owner_id].add(figures)
+        target = money(money(row.target) * shares.get(row.month, 1))
+        for figures in (by_month[row.month], by_owner[row.owner_id]):
+            figures.target = (figures.target or ZERO) + target
 
     total = Totals()
     for figures in by_month.values():
@@ -292,6 +320,19 @@ def build(user: User, filters: ReportFilters, today: date | None = None) -> Repo
         )
     )
 
+    if partial:
+        covers = (
+            _("%(covered)d of %(days)d days of %(month)s", covered=c, days=d,
+              month=shown.month_label(m))
+            for m, c, d in partial
+        )  # fmt: skip
+        report.notes.append(
+            _(
+                "The period covers part of a month: its target counts for the days covered "
+                "(%(days)s).",
+                days="; ".join(covers),
+            )
+        )
     _month_sections(report, period_months, by_month, total, stages)
     _owner_section(report, filters, by_owner)
     _attention_section(report, *_attention(user, filters, today), today)

@@ -4,7 +4,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import htmx
-from . import choices, registry, shown
+from . import cells, choices, registry, shown
 from .csvfile import table_csv
 from .filters import filters_from
 from .periods import PERIODS
@@ -13,6 +13,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 DASHBOARD_PERIOD = "this_quarter"
 for _name, _function in shown.TEMPLATE_GLOBALS.items():
     bp.add_app_template_global(_function, _name)
+bp.add_app_template_global(cells.row_cells, "report_row")
 
 
 def _spec(key: str) -> registry.ReportSpec:

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from ..extensions import db
-from ..models import LostReason, Opportunity, Pipeline, Stage, StageHistory, User
+from ..models import LostReason, Opportunity, Pipeline, Stage, User
 from ..money import money
 from . import shown
 from .charts import BarChart, Series
@@ -47,27 +47,15 @@ def _closed(user: User, filters: ReportFilters) -> list:
 
 def closed_groups(user: User, filters: ReportFilters) -> list:
     """The closed deals grouped by closing month, status, lost reason and the stage they
-    were lost from, with their names: count, value and (won ones) days from creation, in one
-    query. The stage lost from is the one whose visit ended at the closing (``move_stage``
-    and mass moves end the open visit at the very time they close the deal), looked up for
-    the lost deals only (the last such visit, should two end at once)."""
+    were lost from (``lost_from_stage_id``, written when they closed), with their names:
+    count, value and (won ones) days from creation, in one query."""
     won = Opportunity.status == "won"
-    lost_from = (
-        select(StageHistory.stage_id)
-        .where(
-            StageHistory.opportunity_id == Opportunity.id,
-            StageHistory.left_at == Opportunity.closed_at,
-        )
-        .order_by(StageHistory.entered_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     deals = (
         select(
             month_key(Opportunity.closed_at).label("month"),
             Opportunity.status,
             Opportunity.lost_reason_id,
-            case((Opportunity.status == "lost", lost_from)).label("stage_id"),
+            Opportunity.lost_from_stage_id.label("stage_id"),
             func.coalesce(Opportunity.amount, 0).label("value"),
             case((won, days_between(Opportunity.closed_at, Opportunity.created_at))).label("days"),
         )
