@@ -120,7 +120,7 @@ def test_the_migration_fills_the_stage_lost_from_an_existing_history(
     assert written == {"Deal a": demo.id, "Deal b": new.id, "Deal c": None, "Deal d": won.id}
     db.session.remove()
     db.engine.dispose()
-    downgrade(directory=app.extensions["migrate"].directory, revision="0015_funnel_days")
+    downgrade(directory=app.extensions["migrate"].directory, revision="0016_importbulk")
     db.engine.dispose()
     upgrade_database()
     assert db.session.scalar(select(func.count()).select_from(StageHistory)) == history

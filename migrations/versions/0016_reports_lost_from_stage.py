@@ -4,7 +4,7 @@ holds it, so the won/lost report reads it from the index instead of one history 
 lost deal
 
 Revision ID: 0016_reports_lost_from_stage
-Revises: 0015_funnel_days
+Revises: 0016_importbulk
 Create Date: 2026-12-01 13:55:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_reports_lost_from_stage"
-down_revision = "0015_funnel_days"
+down_revision = "0016_importbulk"
 branch_labels = None
 depends_on = None
 
