@@ -21,7 +21,7 @@ SAME_WORDS = {
         "Dashboard", "Home", "Computer", "Software", "Online", "Demo", "Password", "Admin",
         "Plugin", "Standard", "Forecast", "Pipeline", "Export", "Import", "Audit", "Trend",
         "Commit", "Best case", "Target", "Account", "Feed", "Filtri", "No", "Start", "Stop",
-        "Menu", "File", "lead",
+        "Menu", "File", "lead", "Upsell", "min", "h", "Note", "v1",
     },
     "fa": set(),
 }
@@ -30,10 +30,10 @@ NAMES = {
     "Opportuno", "CSV", "XLSX", "vCard", "iCal", "iCalendar", "ERP", "Odoo", "Vtiger", "Pipedrive",
     "UTF-8", "UTF-16", "Windows-1252", "URL", "API", "English", "Italiano", "فارسی", "EUR",
     "USD", "PDF", "Excel", "LibreOffice", "Huey", "Redis", "SQLite", "PostgreSQL", "×", "…",
-    "EN", "IT", "FA",
+    "EN", "IT", "FA", "ERPNext", "Mac Roman", "ISO-8859-15 (Latin-9)",
 }
 _ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
-_NOT_READ = {"script", "style"}
+_NOT_READ = {"script", "style", "code", "kbd"}  # code: commands, keys, settings' names
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
