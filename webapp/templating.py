@@ -8,6 +8,7 @@ from jinja2 import Undefined
 from markupsafe import Markup
 
 from . import parsing, permissions
+from .audit import present as audit_present
 from .errors import DomainError
 from .extensions import htmx
 from .file_sizes import file_size
@@ -106,6 +107,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["timeline_value"] = shown_value
     app.jinja_env.filters["field_label"] = present.field_label
     app.jinja_env.filters["timeline_message"] = present.message
+    app.jinja_env.filters["audit_detail"] = audit_present.detail
     app.jinja_env.globals["run_hook"] = run_hook
     app.jinja_env.globals["forecast_categories"] = FORECAST_CATEGORY_LABELS
     app.jinja_env.filters["type_name"] = activity_type_name

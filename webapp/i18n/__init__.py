@@ -8,6 +8,7 @@ live in ``webapp/translations`` and in the folders plugins return from the
 """
 
 import os
+import re
 
 from babel import Locale
 from flask import Flask, has_request_context, request, session
@@ -16,10 +17,11 @@ from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
-from ..locale import DEFAULT, SUPPORTED, catalogue, for_this_request
+from ..locale import DEFAULT, SUPPORTED, catalogue, current_locale, for_this_request
 from ..plugins import flatten
 from ..transactions import transactional
 from .catalogs import CORE_CATALOGS
+from .formats import PERSIAN_DIGITS, SOLAR_HIJRI
 
 SESSION_KEY = "locale"
 
@@ -70,7 +72,28 @@ def _template_vars() -> dict:
     }
 
 
+_INTEGER = re.compile(r"%\((\w+)\)d")
+
+
+def local_numbers(text: str, variables: dict) -> tuple[str, dict]:
+    """Whole numbers filled into a message in the language's digits (Persian writes ``۳``):
+    ``%(num)d`` becomes ``%(num)s`` and the number its digits (as written, no grouping: a
+    year stays ``۱۴۰۵``)."""
+    if current_locale() not in SOLAR_HIJRI or not variables:
+        return text, variables
+    numbers = {
+        k: str(v).translate(PERSIAN_DIGITS)
+        for k, v in variables.items()
+        if isinstance(v, int) and not isinstance(v, bool)
+    }
+    if not numbers:
+        return text, variables
+    text = _INTEGER.sub(lambda m: f"%({m[1]})s" if m[1] in numbers else m[0], text)
+    return text, {**variables, **numbers}
+
+
 def _fill(eval_ctx, text: str, variables: dict) -> str:
+    text, variables = local_numbers(text, variables)
     text = Markup(text) if eval_ctx.autoescape else text
     return text % variables if variables or "%" in text else text  # "%%" is "%"
 

@@ -73,16 +73,20 @@ _SHAPES = (
     (None, "Duplicate merged", N_("Duplicate merged")),
     (None, "Owner follows the owner of {name}", N_("Owner follows the owner of %(name)s")),
     (None, "Converted from lead {name}", N_("Converted from lead %(name)s")),
+    # The renewals plugin's duplication (its kind: Renewal, Upsell, Copy, in its catalogue).
+    ("duplicated", "{kind} of “{name}”", N_("%(kind)s of “%(name)s”")),
+    ("duplicated", "{kind} created", N_("%(kind)s created")),
     (None, "Closed won", N_("Closed won")),
     (None, "Closed lost", N_("Closed lost")),
     (None, "Reopened", N_("Reopened")),
     (None, "Moved to the trash", N_("Moved to the trash")),
     (None, "Restored from the trash", N_("Restored from the trash")),
 )
-_WORDS = {"role"}  # values that are English labels themselves (a contact's role)
+_WORDS = {"role", "kind"}  # values that are English labels themselves (a contact's role)
 
 
-def _pattern(shape: str) -> re.Pattern:
+def pattern(shape: str) -> re.Pattern:
+    """A message shape (``Uploaded {name}``) as a regular expression with a group a value."""
     parts = re.split(r"\{(\w+)\}", shape)
     return re.compile(
         "".join(_ANY.format(part) if i % 2 else re.escape(part) for i, part in enumerate(parts))
@@ -91,7 +95,7 @@ def _pattern(shape: str) -> re.Pattern:
 
 _BY_ACTION: dict[str | None, list[tuple[re.Pattern, str]]] = {}
 for _action, _shape, _msgid in _SHAPES:
-    _BY_ACTION.setdefault(_action, []).append((_pattern(_shape), _msgid))
+    _BY_ACTION.setdefault(_action, []).append((pattern(_shape), _msgid))
 
 
 def field_label(field: str | None) -> str:
