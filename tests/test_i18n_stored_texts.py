@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a table of stored texts and their translations, one per line)
 """What is stored in English and read in the reader's language: audit details, the renewals'
 timeline entries (old rows included: they are translated when shown), report quarters."""
 
