@@ -21,7 +21,7 @@ SAME_WORDS = {
         "Dashboard", "Home", "Computer", "Software", "Online", "Demo", "Password", "Admin",
         "Plugin", "Standard", "Forecast", "Pipeline", "Export", "Import", "Audit", "Trend",
         "Commit", "Best case", "Target", "Account", "Feed", "Filtri", "No", "Start", "Stop",
-        "Menu", "File", "lead", "Upsell", "min", "h", "Note", "v1",
+        "Menu", "File", "lead", "Upsell", "min", "h", "Note", "v1", "K", "M",
     },
     "fa": set(),
 }
@@ -73,7 +73,7 @@ def _is_interface(text: str, lang: str, data) -> bool:
     for value in sorted(data, key=len, reverse=True):
         text = text.replace(str(value), " ")
     for name in NAMES | SAME_WORDS[lang]:
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
+        text = re.sub(rf"(?<![^\W\d_]){re.escape(name)}(?![^\W\d_])", " ", text)
     return bool(_LETTERS.search(text))
 
 

@@ -12,7 +12,7 @@ import re
 
 from babel import Locale
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, Domain, get_locale, refresh
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -92,6 +92,21 @@ def local_numbers(text: str, variables: dict) -> tuple[str, dict]:
     return text, {**variables, **numbers}
 
 
+class LocalDigitsDomain(Domain):
+    """Flask-Babel's messages for Python code (``gettext``, ``ngettext``, lazy ones), whole
+    numbers filled in the language's digits as templates' are (``local_numbers``)."""
+
+    def gettext(self, string, **variables):
+        text, variables = local_numbers(self.get_translations().ugettext(string), variables)
+        return text % variables if variables else text
+
+    def ngettext(self, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = self.get_translations().ungettext(singular, plural, num)
+        text, variables = local_numbers(text, variables)
+        return text % variables
+
+
 def _fill(eval_ctx, text: str, variables: dict) -> str:
     text, variables = local_numbers(text, variables)
     text = Markup(text) if eval_ctx.autoescape else text
@@ -122,7 +137,8 @@ def init_i18n(app: Flask, plugins) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(folders)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     # One Babel per app: its translations cache is keyed by language alone.
-    Babel(app, locale_selector=select_locale)
+    babel = Babel(app, locale_selector=select_locale)
+    babel.domain_instance = LocalDigitsDomain()  # the default domain, "messages"
     app.before_request(for_this_request)
     app.teardown_request(_forget_locale)
     app.context_processor(_template_vars)

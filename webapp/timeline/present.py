@@ -5,6 +5,7 @@ offer.pdf"). A message of another shape (a note's text, a plugin's) shows as sto
 
 import re
 
+from ..i18n.formats import local_digits
 from ..locale import N_
 from ..locale import translate as gettext
 
@@ -82,7 +83,10 @@ _SHAPES = (
     (None, "Moved to the trash", N_("Moved to the trash")),
     (None, "Restored from the trash", N_("Restored from the trash")),
 )
-_WORDS = {"role", "kind"}  # values that are English labels themselves (a contact's role)
+_WORDS = {"role", "kind"}
+_NUMBERS = {
+    "quantity"
+}  # written in the reader's digits  # values that are English labels themselves (a contact's role)
 
 
 def pattern(shape: str) -> re.Pattern:
@@ -117,7 +121,11 @@ def message(entry) -> str:
         found = pattern.fullmatch(text)
         if found:
             values = {
-                key: gettext(value) if key in _WORDS else value
+                key: gettext(value)
+                if key in _WORDS
+                else local_digits(value)
+                if key in _NUMBERS
+                else value
                 for key, value in found.groupdict().items()
             }
             return gettext(msgid, **values)
