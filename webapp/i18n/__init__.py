@@ -72,23 +72,28 @@ def _template_vars() -> dict:
     }
 
 
-_INTEGER = re.compile(r"%\((\w+)\)d")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([^(]*?[a-z%])")
 
 
 def local_numbers(text: str, variables: dict) -> tuple[str, dict]:
     """Whole numbers filled into a message in the language's digits (Persian writes ``۳``):
     ``%(num)d`` becomes ``%(num)s`` and the number its digits (as written, no grouping: a
-    year stays ``۱۴۰۵``)."""
+    year stays ``۱۴۰۵``). A number with another format (``%(seconds).1f``) is left as it is."""
     if current_locale() not in SOLAR_HIJRI or not variables:
         return text, variables
+    formats: dict[str, set] = {}
+    for name, spec in _PLACEHOLDER.findall(text):
+        formats.setdefault(name, set()).add(spec)
     numbers = {
-        k: str(v).translate(PERSIAN_DIGITS)
-        for k, v in variables.items()
-        if isinstance(v, int) and not isinstance(v, bool)
+        name: str(value).translate(PERSIAN_DIGITS)
+        for name, value in variables.items()
+        if isinstance(value, int)
+        and not isinstance(value, bool)
+        and formats.get(name, {"?"}) <= {"d", "s"}
     }
     if not numbers:
         return text, variables
-    text = _INTEGER.sub(lambda m: f"%({m[1]})s" if m[1] in numbers else m[0], text)
+    text = _PLACEHOLDER.sub(lambda m: f"%({m[1]})s" if m[1] in numbers else m[0], text)
     return text, {**variables, **numbers}
 
 
