@@ -21,7 +21,7 @@ SAME_WORDS = {
         "Dashboard", "Home", "Computer", "Software", "Online", "Demo", "Password", "Admin",
         "Plugin", "Standard", "Forecast", "Pipeline", "Export", "Import", "Audit", "Trend",
         "Commit", "Best case", "Target", "Account", "Feed", "Filtri", "No", "Start", "Stop",
-        "Menu", "File", "lead",
+        "Menu", "File", "lead", "Upsell", "min", "h", "Note", "v1", "K", "M",
     },
     "fa": set(),
 }
@@ -30,10 +30,10 @@ NAMES = {
     "Opportuno", "CSV", "XLSX", "vCard", "iCal", "iCalendar", "ERP", "Odoo", "Vtiger", "Pipedrive",
     "UTF-8", "UTF-16", "Windows-1252", "URL", "API", "English", "Italiano", "فارسی", "EUR",
     "USD", "PDF", "Excel", "LibreOffice", "Huey", "Redis", "SQLite", "PostgreSQL", "×", "…",
-    "EN", "IT", "FA",
+    "EN", "IT", "FA", "ERPNext", "Mac Roman", "ISO-8859-15 (Latin-9)",
 }
 _ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
-_NOT_READ = {"script", "style"}
+_NOT_READ = {"script", "style", "code", "kbd"}  # code: commands, keys, settings' names
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -73,7 +73,7 @@ def _is_interface(text: str, lang: str, data) -> bool:
     for value in sorted(data, key=len, reverse=True):
         text = text.replace(str(value), " ")
     for name in NAMES | SAME_WORDS[lang]:
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
+        text = re.sub(rf"(?<![^\W\d_]){re.escape(name)}(?![^\W\d_])", " ", text)
     return bool(_LETTERS.search(text))
 
 

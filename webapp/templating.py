@@ -8,11 +8,13 @@ from jinja2 import Undefined
 from markupsafe import Markup
 
 from . import parsing, permissions
+from .audit import present as audit_present
 from .errors import DomainError
 from .extensions import htmx
 from .file_sizes import file_size
 from .i18n import formats
 from .locale import current_locale
+from .models.forecast import FORECAST_CATEGORY_LABELS
 from .money import compact_money, default_currency, money
 from .opportunities.inline import edit_title
 from .plugins import flatten, registry
@@ -84,6 +86,13 @@ def id_url(endpoint: str, argument: str, **values):
     return lambda id_: f"{prefix}{id_}{suffix}"
 
 
+def activity_type_name(activity_type) -> str:
+    """An activity type's name in the reader's language (a default one not renamed)."""
+    from .activities.types import shown_name
+
+    return shown_name(activity_type)
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["can_write"] = can_write
@@ -100,7 +109,10 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["timeline_value"] = shown_value
     app.jinja_env.filters["field_label"] = present.field_label
     app.jinja_env.filters["timeline_message"] = present.message
+    app.jinja_env.filters["audit_detail"] = audit_present.detail
     app.jinja_env.globals["run_hook"] = run_hook
+    app.jinja_env.globals["forecast_categories"] = FORECAST_CATEGORY_LABELS
+    app.jinja_env.filters["type_name"] = activity_type_name
     app.jinja_env.globals["csrf_token"] = csrf_token  # after CSRFProtect set its own
 
     @app.context_processor

@@ -74,10 +74,10 @@ def opportunity_actions(opportunity, user):
     ):
         return []
     url = url_for("renewals.duplicate", opportunity_id=opportunity.id)
-    actions = [{"label": "Duplicate…", "href": url, "hx_get": url}]
+    actions = [{"label": _("Duplicate…"), "href": url, "hx_get": url}]
     if opportunity.status == "won":
         renew = url_for("renewals.duplicate", opportunity_id=opportunity.id, kind="renewal")
-        actions.insert(0, {"label": "Renew…", "href": renew, "hx_get": renew})
+        actions.insert(0, {"label": _("Renew…"), "href": renew, "hx_get": renew})
     return actions
 
 

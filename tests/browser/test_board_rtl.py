@@ -24,7 +24,7 @@ def test_persian_board_flows_right_to_left(
     first = page.locator(f"#column-{new.id}").bounding_box()
     second = page.locator(f"#column-{qualification.id}").bounding_box()
     assert first["x"] > second["x"]  # the first stage on the right, the next to its left
-    expect(page.locator(f"#column-{new.id} [data-count]")).to_have_text("1 فرصت فروش")
+    expect(page.locator(f"#column-{new.id} [data-count]")).to_have_text("۱ فرصت فروش")
     zones = page.locator(".board-dropzone")
     won, lost = zones.nth(0).bounding_box(), zones.nth(1).bounding_box()
     assert won["x"] > lost["x"]  # won first, on the right

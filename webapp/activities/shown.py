@@ -8,7 +8,7 @@ from datetime import date, datetime
 import jdatetime
 from babel.dates import format_date
 
-from ..i18n.formats import PERSIAN_DIGITS, SOLAR_HIJRI
+from ..i18n.formats import PERSIAN_DIGITS, SOLAR_HIJRI, local_digits
 from ..locale import current_locale
 
 
@@ -32,13 +32,6 @@ def clock(value) -> str:
     if value is None:
         return ""
     text = f"{value:%H:%M}"
-    return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
-
-
-def local_digits(text) -> str:
-    """Interface text with its digits as the locale writes them (``30 min`` -> ``۳۰ دقیقه``);
-    for words made here only, never for data."""
-    text = str(text)
     return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
 
 

@@ -8,18 +8,20 @@ live in ``webapp/translations`` and in the folders plugins return from the
 """
 
 import os
+import re
 
 from babel import Locale
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, Domain, get_locale, refresh
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
-from ..locale import DEFAULT, SUPPORTED, catalogue, for_this_request
+from ..locale import DEFAULT, SUPPORTED, catalogue, current_locale, for_this_request
 from ..plugins import flatten
 from ..transactions import transactional
 from .catalogs import CORE_CATALOGS
+from .formats import PERSIAN_DIGITS, SOLAR_HIJRI
 
 SESSION_KEY = "locale"
 
@@ -70,7 +72,48 @@ def _template_vars() -> dict:
     }
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([^(]*?[a-z%])")
+
+
+def local_numbers(text: str, variables: dict) -> tuple[str, dict]:
+    """Whole numbers filled into a message in the language's digits (Persian writes ``۳``):
+    ``%(num)d`` becomes ``%(num)s`` and the number its digits (as written, no grouping: a
+    year stays ``۱۴۰۵``). A number with another format (``%(seconds).1f``) is left as it is."""
+    if current_locale() not in SOLAR_HIJRI or not variables:
+        return text, variables
+    formats: dict[str, set] = {}
+    for name, spec in _PLACEHOLDER.findall(text):
+        formats.setdefault(name, set()).add(spec)
+    numbers = {
+        name: str(value).translate(PERSIAN_DIGITS)
+        for name, value in variables.items()
+        if isinstance(value, int)
+        and not isinstance(value, bool)
+        and formats.get(name, {"?"}) <= {"d", "s"}
+    }
+    if not numbers:
+        return text, variables
+    text = _PLACEHOLDER.sub(lambda m: f"%({m[1]})s" if m[1] in numbers else m[0], text)
+    return text, {**variables, **numbers}
+
+
+class LocalDigitsDomain(Domain):
+    """Flask-Babel's messages for Python code (``gettext``, ``ngettext``, lazy ones), whole
+    numbers filled in the language's digits as templates' are (``local_numbers``)."""
+
+    def gettext(self, string, **variables):
+        text, variables = local_numbers(self.get_translations().ugettext(string), variables)
+        return text % variables if variables else text
+
+    def ngettext(self, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = self.get_translations().ungettext(singular, plural, num)
+        text, variables = local_numbers(text, variables)
+        return text % variables
+
+
 def _fill(eval_ctx, text: str, variables: dict) -> str:
+    text, variables = local_numbers(text, variables)
     text = Markup(text) if eval_ctx.autoescape else text
     return text % variables if variables or "%" in text else text  # "%%" is "%"
 
@@ -99,7 +142,8 @@ def init_i18n(app: Flask, plugins) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(folders)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     # One Babel per app: its translations cache is keyed by language alone.
-    Babel(app, locale_selector=select_locale)
+    babel = Babel(app, locale_selector=select_locale)
+    babel.domain_instance = LocalDigitsDomain()  # the default domain, "messages"
     app.before_request(for_this_request)
     app.teardown_request(_forget_locale)
     app.context_processor(_template_vars)

@@ -71,8 +71,14 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
 
 
-def _digits(text: str) -> str:
+def local_digits(text) -> str:
+    """Interface text with its digits as the locale writes them (``30 min`` -> ``۳۰ دقیقه``);
+    for words made here only, never for data."""
+    text = str(text)
     return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
+
+
+_digits = local_digits
 
 
 def number(value) -> str:

@@ -7,7 +7,7 @@ import json
 from flask import current_app, make_response, render_template
 from flask_login import current_user
 
-from ..activities.types import all_types
+from ..activities.types import all_types, shown_name
 from . import documents, inline, page, relations
 
 CHANGED = "dealChanged"  # HX-Trigger event: the header and the timeline refresh themselves
@@ -49,7 +49,7 @@ def panel_context(opp, lists: page.PageLists | None = None) -> dict:
         "field_display": inline.display,
         # The activity types: offered (active) and named (all).
         "activity_types": activity_types,
-        "type_names": {t.key: t.name for t in activity_types},
+        "type_names": {t.key: shown_name(t) for t in activity_types},
     }
 
 

@@ -8,6 +8,7 @@ matching deal and the export all start from it. ``filters_from(args)`` reads the
 from datetime import timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
@@ -27,6 +28,7 @@ from ..listing.engine import (
     owner_param,
 )
 from ..locale import current_locale
+from ..locale import translate as gettext
 from ..models import (
     Account,
     Activity,
@@ -51,7 +53,7 @@ PER_PAGE = 50
 MAX_AMOUNT = Decimal(10) ** 15
 CENT = Decimal("0.01")
 STATUSES = ("open", "won", "lost", "all")
-LIST_CLOSE_PERIODS = {**CLOSE_PERIODS, "custom": "Custom dates"}
+LIST_CLOSE_PERIODS = {**CLOSE_PERIODS, "custom": _l("Custom dates")}
 
 
 def _name_of(model, fk):
@@ -77,11 +79,11 @@ def _next_due():
 COLUMNS = {
     c.key: c
     for c in (
-        Column("name", "Deal", lambda: Opportunity.name, nullable=False),
-        Column("account", "Account", _name_of(Account, Opportunity.account_id)),
+        Column("name", _l("Deal"), lambda: Opportunity.name, nullable=False),
+        Column("account", _l("Account"), _name_of(Account, Opportunity.account_id)),
         Column(
             "primary_contact",
-            "Primary contact",
+            _l("Primary contact"),
             lambda: (
                 select(Contact.last_name)
                 .where(Contact.id == Opportunity.primary_contact_id, Contact.deleted_at.is_(None))
@@ -90,41 +92,43 @@ COLUMNS = {
         ),
         Column(
             "stage",
-            "Stage",
+            _l("Stage"),
             lambda: (
                 select(Stage.position).where(Stage.id == Opportunity.stage_id).scalar_subquery()
             ),
             nullable=False,
         ),
-        Column("pipeline", "Pipeline", _name_of(Pipeline, Opportunity.pipeline_id), nullable=False),
+        Column(
+            "pipeline", _l("Pipeline"), _name_of(Pipeline, Opportunity.pipeline_id), nullable=False
+        ),
         Column(
             "business_line",
-            "Business line",
+            _l("Business line"),
             _name_of(BusinessLine, Opportunity.business_line_id),
             nullable=False,
         ),
-        Column("owner", "Owner", _name_of(User, Opportunity.owner_id), nullable=False),
-        Column("amount", "Amount", lambda: Opportunity.amount, "end", nullable=False),
-        Column("weighted", "Forecast", _weighted, "end", nullable=False),
+        Column("owner", _l("Owner"), _name_of(User, Opportunity.owner_id), nullable=False),
+        Column("amount", _l("Amount"), lambda: Opportunity.amount, "end", nullable=False),
+        Column("weighted", _l("Forecast"), _weighted, "end", nullable=False),
         Column(
-            "probability", "Probability", lambda: Opportunity.probability, "end", nullable=False
+            "probability", _l("Probability"), lambda: Opportunity.probability, "end", nullable=False
         ),
-        Column("close_date", "Close date", lambda: Opportunity.close_date),
-        Column("forecast_category", "Forecast category", _category),
-        Column("status", "Status", lambda: Opportunity.status, nullable=False),
-        Column("source", "Source", _name_of(Source, Opportunity.source_id)),
-        Column("tags", "Tags"),
-        Column("next_activity", "Next activity", _next_due),
+        Column("close_date", _l("Close date"), lambda: Opportunity.close_date),
+        Column("forecast_category", _l("Forecast category"), _category),
+        Column("status", _l("Status"), lambda: Opportunity.status, nullable=False),
+        Column("source", _l("Source"), _name_of(Source, Opportunity.source_id)),
+        Column("tags", _l("Tags")),
+        Column("next_activity", _l("Next activity"), _next_due),
         # Most days in stage = entered longest ago: the column sorts on the negated date.
         Column(
             "days_in_stage",
-            "Days in stage",
+            _l("Days in stage"),
             lambda: Opportunity.stage_entered_at,
             "end",
             nullable=False,
         ),
-        Column("created", "Created", lambda: Opportunity.created_at, nullable=False),
-        Column("updated", "Updated", lambda: Opportunity.updated_at, nullable=False),
+        Column("created", _l("Created"), lambda: Opportunity.created_at, nullable=False),
+        Column("updated", _l("Updated"), lambda: Opportunity.updated_at, nullable=False),
     )
 }
 INVERTED = {"days_in_stage"}  # ascending on the column is descending on its expression
@@ -195,7 +199,7 @@ def filters_from(args) -> dict:
                 if abs(number) < MAX_AMOUNT:
                     filters[key] = number
                 else:
-                    filters["errors"][key] = "This number is too large."
+                    filters["errors"][key] = gettext("This number is too large.")
     if close == "custom":
         for key in ("close_from", "close_to"):
             typed = search_text(args.get(key))
@@ -463,5 +467,5 @@ def filter_choices(user: User) -> dict:
         "tags": tag_choices(),
         "sources": list(db.session.scalars(select(Source).order_by(Source.name))),
         "close_periods": LIST_CLOSE_PERIODS,
-        "statuses": {"open": "Open", "won": "Won", "lost": "Lost", "all": "All"},
+        "statuses": {"open": _l("Open"), "won": _l("Won"), "lost": _l("Lost"), "all": _l("All")},
     }

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import wraps
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, delete, func, insert, inspect, select, tuple_, update
 from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -45,13 +46,13 @@ MAX_SELECTED = 10_000  # ids posted one by one; "all matching" has no limit
 CHUNK = 500  # ids per IN (...) list
 FILTER_PREFIX = "f."  # the list's filters travel in the mass form as f.<name>
 ACTIONS = {
-    "stage": "Change stage",
-    "owner": "Change owner",
-    "add_tags": "Add tags",
-    "remove_tags": "Remove tags",
-    "close_date": "Set close date",
-    "note": "Add a note",
-    "trash": "Move to trash",
+    "stage": _l("Change stage"),
+    "owner": _l("Change owner"),
+    "add_tags": _l("Add tags"),
+    "remove_tags": _l("Remove tags"),
+    "close_date": _l("Set close date"),
+    "note": _l("Add a note"),
+    "trash": _l("Move to trash"),
 }
 
 

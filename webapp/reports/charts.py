@@ -16,6 +16,7 @@ from functools import lru_cache
 from babel.numbers import format_compact_decimal, format_decimal
 from flask_babel import gettext as _
 
+from ..i18n.formats import local_digits
 from ..locale import current_locale
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
@@ -87,16 +88,18 @@ def number(value) -> float:
 
 def format_value(value, kind: str) -> str:
     """A value as a tick or a tooltip shows it in the user's locale: 12.5K, 3, 4.2 d, 45%
-    (``12,5K``, ``4,2 g`` in Italian)."""
+    (``12,5K``, ``4,2 g`` in Italian, Persian digits in Persian)."""
     value = number(value)
     locale = current_locale()
     if kind == "percent":
-        return _("%(number)s%%", number=format_decimal(round(value), locale=locale))
-    if kind == "days":
-        return _("%(number)s d", number=format_decimal(value, "#,##0.0", locale=locale))
-    if kind == "count":
-        return format_decimal(round(value), locale=locale)
-    return _compact(value, locale)
+        text = _("%(number)s%%", number=format_decimal(round(value), locale=locale))
+    elif kind == "days":
+        text = _("%(number)s d", number=format_decimal(value, "#,##0.0", locale=locale))
+    elif kind == "count":
+        text = format_decimal(round(value), locale=locale)
+    else:
+        text = _compact(value, locale)
+    return local_digits(text)
 
 
 @lru_cache(maxsize=4096)

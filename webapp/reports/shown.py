@@ -74,5 +74,17 @@ TEMPLATE_GLOBALS = {
 
 
 def quarter_label(month: date) -> str:
-    text = _("Q%(quarter)d %(year)d", quarter=(month.month - 1) // 3 + 1, year=month.year)
-    return text.translate(PERSIAN_DIGITS) if current_locale() in SOLAR_HIJRI else text
+    """A calendar quarter (the month is one of its): ``Q4 2026``, ``T4 2026``; in Persian the
+    Solar Hijri months it spans, as months are named: ``سه‌ماهه مهر تا دی ۱۴۰۵``."""
+    if current_locale() not in SOLAR_HIJRI:
+        return _("Q%(quarter)d %(year)d", quarter=(month.month - 1) // 3 + 1, year=month.year)
+    start = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    first = _solar(start)[0]
+    last = _solar(start.replace(month=start.month + 2))[1]
+    begin = (
+        first.strftime("%B") if first.year == last.year else f"{first.strftime('%B')} {first.year}"
+    )
+    text = _(
+        "Quarter %(first)s to %(last)s", first=begin, last=f"{last.strftime('%B')} {last.year}"
+    )
+    return text.translate(PERSIAN_DIGITS)

@@ -5,6 +5,7 @@ offer.pdf"). A message of another shape (a note's text, a plugin's) shows as sto
 
 import re
 
+from ..i18n.formats import local_digits
 from ..locale import N_
 from ..locale import translate as gettext
 
@@ -73,16 +74,23 @@ _SHAPES = (
     (None, "Duplicate merged", N_("Duplicate merged")),
     (None, "Owner follows the owner of {name}", N_("Owner follows the owner of %(name)s")),
     (None, "Converted from lead {name}", N_("Converted from lead %(name)s")),
+    # The renewals plugin's duplication (its kind: Renewal, Upsell, Copy, in its catalogue).
+    ("duplicated", "{kind} of “{name}”", N_("%(kind)s of “%(name)s”")),
+    ("duplicated", "{kind} created", N_("%(kind)s created")),
     (None, "Closed won", N_("Closed won")),
     (None, "Closed lost", N_("Closed lost")),
     (None, "Reopened", N_("Reopened")),
     (None, "Moved to the trash", N_("Moved to the trash")),
     (None, "Restored from the trash", N_("Restored from the trash")),
 )
-_WORDS = {"role"}  # values that are English labels themselves (a contact's role)
+_WORDS = {"role", "kind"}
+_NUMBERS = {
+    "quantity"
+}  # written in the reader's digits  # values that are English labels themselves (a contact's role)
 
 
-def _pattern(shape: str) -> re.Pattern:
+def pattern(shape: str) -> re.Pattern:
+    """A message shape (``Uploaded {name}``) as a regular expression with a group a value."""
     parts = re.split(r"\{(\w+)\}", shape)
     return re.compile(
         "".join(_ANY.format(part) if i % 2 else re.escape(part) for i, part in enumerate(parts))
@@ -91,7 +99,7 @@ def _pattern(shape: str) -> re.Pattern:
 
 _BY_ACTION: dict[str | None, list[tuple[re.Pattern, str]]] = {}
 for _action, _shape, _msgid in _SHAPES:
-    _BY_ACTION.setdefault(_action, []).append((_pattern(_shape), _msgid))
+    _BY_ACTION.setdefault(_action, []).append((pattern(_shape), _msgid))
 
 
 def field_label(field: str | None) -> str:
@@ -113,7 +121,11 @@ def message(entry) -> str:
         found = pattern.fullmatch(text)
         if found:
             values = {
-                key: gettext(value) if key in _WORDS else value
+                key: gettext(value)
+                if key in _WORDS
+                else local_digits(value)
+                if key in _NUMBERS
+                else value
                 for key, value in found.groupdict().items()
             }
             return gettext(msgid, **values)

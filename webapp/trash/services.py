@@ -39,6 +39,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import DomainError, NotFound, PermissionDenied
 from ..extensions import db
+from ..i18n.formats import local_digits
 from ..inputs import integer, search_text
 from ..models import (
     Account,
@@ -275,26 +276,35 @@ def _deals_refer(count: int, names: str) -> str:
 
 
 # What goes with a purged record, by the key ``consequences`` gives, said for a count.
+# Each said in the reader's words and digits (Persian: ``۳``).
 CONSEQUENCES = {
-    "timeline entries": lambda n: ngettext("%(num)s timeline entry", "%(num)s timeline entries", n),
-    "stage history rows": lambda n: ngettext(
-        "%(num)s stage history row", "%(num)s stage history rows", n
+    "timeline entries": lambda n: local_digits(
+        ngettext("%(num)s timeline entry", "%(num)s timeline entries", n)
     ),
-    "product lines": lambda n: ngettext("%(num)s product line", "%(num)s product lines", n),
-    "contact links": lambda n: ngettext("%(num)s contact link", "%(num)s contact links", n),
-    "partner and competitor links": lambda n: ngettext(
-        "%(num)s partner or competitor link", "%(num)s partner and competitor links", n
+    "stage history rows": lambda n: local_digits(
+        ngettext("%(num)s stage history row", "%(num)s stage history rows", n)
     ),
-    "activities": lambda n: ngettext("%(num)s activity", "%(num)s activities", n),
-    "notes": lambda n: ngettext("%(num)s note", "%(num)s notes", n),
-    "documents and their files": lambda n: ngettext(
-        "%(num)s document and its file", "%(num)s documents and their files", n
+    "product lines": lambda n: local_digits(
+        ngettext("%(num)s product line", "%(num)s product lines", n)
     ),
-    "tag links": lambda n: ngettext("%(num)s tag link", "%(num)s tag links", n),
-    "converted leads that will forget the link": lambda n: ngettext(
-        "%(num)s converted lead that will forget the link",
-        "%(num)s converted leads that will forget the link",
-        n,
+    "contact links": lambda n: local_digits(
+        ngettext("%(num)s contact link", "%(num)s contact links", n)
+    ),
+    "partner and competitor links": lambda n: local_digits(
+        ngettext("%(num)s partner or competitor link", "%(num)s partner and competitor links", n)
+    ),
+    "activities": lambda n: local_digits(ngettext("%(num)s activity", "%(num)s activities", n)),
+    "notes": lambda n: local_digits(ngettext("%(num)s note", "%(num)s notes", n)),
+    "documents and their files": lambda n: local_digits(
+        ngettext("%(num)s document and its file", "%(num)s documents and their files", n)
+    ),
+    "tag links": lambda n: local_digits(ngettext("%(num)s tag link", "%(num)s tag links", n)),
+    "converted leads that will forget the link": lambda n: local_digits(
+        ngettext(
+            "%(num)s converted lead that will forget the link",
+            "%(num)s converted leads that will forget the link",
+            n,
+        )
     ),
 }
 
