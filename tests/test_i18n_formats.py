@@ -92,3 +92,19 @@ def test_a_persian_user_types_a_solar_hijri_close_date(
     assert refused.status_code == 422 and 'value="۱۴۰۵/۱۲/۳۰"' in refused.text
     db.session.expire_all()
     assert db.session.get(Opportunity, deal.id).close_date == date(2026, 12, 11)
+
+
+def test_a_constant_through_a_reader_filter_follows_each_reader(app, speaking):
+    """Jinja folds a filter of a constant at compile time and caches the template: the
+    placeholder ``{{ 0|number }}`` stayed in the first reader's digits for everyone after."""
+    from webapp.templating import READER_FILTERS
+
+    source = " ".join(f"{{{{ 1234|{name} }}}}" for name in ("number", "percent", "money"))
+    template = app.jinja_env.from_string(source)
+    shown = {}
+    for lang in ("en", "fa", "it"):
+        with app.test_request_context(headers={"Accept-Language": LANGUAGES[lang]}):
+            shown[lang] = template.render()
+    assert "1" in shown["en"] and "1" not in shown["fa"], shown
+    assert "۱" in shown["fa"] and shown["it"] != shown["en"], shown
+    assert {"number", "money", "day"} <= READER_FILTERS.keys()

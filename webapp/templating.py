@@ -4,7 +4,7 @@ from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from jinja2 import Undefined
+from jinja2 import Undefined, pass_context
 from markupsafe import Markup
 
 from . import parsing, permissions
@@ -93,26 +93,48 @@ def activity_type_name(activity_type) -> str:
     return shown_name(activity_type)
 
 
+def _per_request(func):
+    """``func`` as a filter Jinja never runs at compile time. Jinja folds a filter applied to a
+    constant (``{{ 0|number }}``) into the compiled template, which is cached for every later
+    request: whatever depends on the reader (language, digits, time zone) would stay as the
+    first reader had it. A context filter is not folded."""
+
+    @pass_context
+    def per_request(_context, *args, **kwargs):
+        return func(*args, **kwargs)
+
+    return per_request
+
+
+# The filters that read the request (the reader's language, time zone or rights).
+READER_FILTERS = {
+    "money": money,
+    "compact_money": compact_money,
+    "file_size": file_size,
+    "editable": editable,
+    "day": formats.day,
+    "gregorian": formats.gregorian,
+    "moment": formats.moment,
+    "ago": formats.ago,
+    "number": formats.number,
+    "percent": formats.percent,
+    "timeline_value": shown_value,
+    "field_label": present.field_label,
+    "timeline_message": present.message,
+    "audit_detail": audit_present.detail,
+    "type_name": activity_type_name,
+}
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["can_write"] = can_write
     app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.globals["edit_title"] = edit_title
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["compact_money"] = compact_money
-    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["default_currency"] = default_currency
-    app.jinja_env.filters["editable"] = editable
-    app.jinja_env.filters.update(day=formats.day, gregorian=formats.gregorian)
-    app.jinja_env.filters.update(moment=formats.moment, ago=formats.ago)
-    app.jinja_env.filters.update(number=formats.number, percent=formats.percent)
-    app.jinja_env.filters["timeline_value"] = shown_value
-    app.jinja_env.filters["field_label"] = present.field_label
-    app.jinja_env.filters["timeline_message"] = present.message
-    app.jinja_env.filters["audit_detail"] = audit_present.detail
+    app.jinja_env.filters.update({name: _per_request(f) for name, f in READER_FILTERS.items()})
     app.jinja_env.globals["run_hook"] = run_hook
     app.jinja_env.globals["forecast_categories"] = FORECAST_CATEGORY_LABELS
-    app.jinja_env.filters["type_name"] = activity_type_name
     app.jinja_env.globals["csrf_token"] = csrf_token  # after CSRFProtect set its own
 
     @app.context_processor
