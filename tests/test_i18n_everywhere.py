@@ -53,9 +53,10 @@ DATA = {
 # The cells of the uploaded file the import's mapping page previews.
 FILE_CELLS = ("Nome", "Importo", "Affare", "1.500,50")
 HX = {"HX-Request": "true"}
-# Latin digits a Persian page shows on purpose: how a file writes numbers and dates (the
-# import's options describe the file), and the names of text encodings.
-FILE_FORMATS = re.compile(r"\d[,.]\d|\d{4}-\d{2}-\d{2}|\(\d+|UTF-|8859|1252")
+# Latin digits a Persian page shows on purpose: how a file or an input writes numbers (the
+# examples of the import, export and targets pages), dates (ISO, accepted in every date input), the
+# names of text encodings. Any other number must be in Persian digits.
+FILE_FORMATS = re.compile(r"1\.?500[,.]50|12500[,.]50|\d{4}-\d{2}-\d{2}|\(\d+|UTF-|8859|1252")
 # Latin digits a Persian page may show: in data, ids, URLs, emails, times typed by people.
 _LATIN = re.compile(r"[0-9]")
 

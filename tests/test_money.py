@@ -41,6 +41,8 @@ def test_money_shapes():
     assert compact_money(Decimal("1250000"), "EUR", locale="en") == "€1.2M"
     assert compact_money(Decimal("12500"), "EUR", locale="en") == "€12.5K"
     assert compact_money(Decimal("900"), "EUR", locale="en") == "€900"
+    # Persian: its own decimal mark (٫), not a Latin point between Persian digits.
+    assert compact_money(Decimal("796100"), "EUR", locale="fa") == "\u200e€\xa0۷۹۶٫۱\xa0هزار"
 
 
 def test_money_uses_the_request_locale(app):

@@ -175,3 +175,18 @@ def test_stacked_bars_sit_on_each_other_and_horizontal_bars_grow_sideways():
     sideways = BarChart("t", ["a", "b"], [Series("x", [5, 10])], horizontal=True).layout()
     assert sideways.bars[1].width == pytest.approx(2 * sideways.bars[0].width)
     assert nice_ticks(0, 93)[-1] >= 93 and nice_ticks(0, 93)[0] == 0
+
+
+def test_chart_values_in_persian_use_persian_marks(app):
+    """Ticks and tooltips: Persian digits with the Persian decimal (٫) and grouping (٬)
+    marks, never a Latin point between Persian digits; Italian keeps its comma."""
+    from webapp.reports.charts import format_value
+    from webapp.reports.shown import days
+
+    with app.test_request_context(headers={"Accept-Language": "fa-IR"}):
+        assert format_value(1_500_000, "amount") == "۱٫۵\xa0میلیون"
+        assert format_value(4.25, "days").startswith("۴٫۲")
+        assert format_value(12345, "count") == "۱۲٬۳۴۵"
+        assert days(Decimal("12.5")) == "۱۲٫۵"
+    with app.test_request_context(headers={"Accept-Language": "it-IT"}):
+        assert format_value(12345, "count") == "12.345" and days(Decimal("12.5")) == "12,5"

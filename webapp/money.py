@@ -89,6 +89,8 @@ def compact_money(value, currency: str | None = None, locale: str | None = None)
 def _compact(number: Decimal, currency: str, locale: str) -> str:
     """Babel's short form costs ~80 µs a call and a board shows a dozen totals that change
     rarely between two renders: remembered."""
-    text = format_compact_currency(number, currency, locale=locale, fraction_digits=1)
+    text = format_compact_currency(
+        number, currency, locale=locale, fraction_digits=1, numbering_system="default"
+    )
     digits = DIGITS.get(Locale.parse(locale).default_numbering_system)
     return text.translate(digits) if digits else text

@@ -21,6 +21,8 @@ from ..locale import current_locale
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 MARKER_COLOUR = "#000000"
+# The locale's own decimal and grouping marks (Persian ٫ and ٬); digits by local_digits.
+NATIVE = "default"
 WIDTH = 760
 VERTICAL_HEIGHT = 300
 BAR_ROW = 30  # height of one category in a horizontal chart
@@ -91,12 +93,13 @@ def format_value(value, kind: str) -> str:
     (``12,5K``, ``4,2 g`` in Italian, Persian digits in Persian)."""
     value = number(value)
     locale = current_locale()
+    local = {"locale": locale, "numbering_system": NATIVE}
     if kind == "percent":
-        text = _("%(number)s%%", number=format_decimal(round(value), locale=locale))
+        text = _("%(number)s%%", number=format_decimal(round(value), **local))
     elif kind == "days":
-        text = _("%(number)s d", number=format_decimal(value, "#,##0.0", locale=locale))
+        text = _("%(number)s d", number=format_decimal(value, "#,##0.0", **local))
     elif kind == "count":
-        text = format_decimal(round(value), locale=locale)
+        text = format_decimal(round(value), **local)
     else:
         text = _compact(value, locale)
     return local_digits(text)
@@ -106,7 +109,7 @@ def format_value(value, kind: str) -> str:
 def _compact(value: float, locale: str) -> str:
     """Babel's short form (~130 µs a call; a forecast draws hundreds of ticks and tooltips
     whose values repeat from one request to the next): remembered."""
-    return format_compact_decimal(value, locale=locale, fraction_digits=1)
+    return format_compact_decimal(value, locale=locale, fraction_digits=1, numbering_system=NATIVE)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:

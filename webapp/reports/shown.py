@@ -11,7 +11,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask_babel import gettext as _
 
-from ..i18n.formats import PERSIAN_DIGITS, SOLAR_HIJRI
+from ..i18n.formats import PERSIAN_DIGITS, SOLAR_HIJRI, local_digits
 from ..locale import current_locale
 from ..money import NONE, money
 
@@ -27,7 +27,11 @@ def count(value) -> str:
 
 
 def days(value) -> str:
-    return NONE if value is None else format_decimal(value, "#,##0.0", locale=current_locale())
+    """A number with one decimal, the locale's marks and digits: ``12.5``, ``12,5``, ``۱۲٫۵``."""
+    if value is None:
+        return NONE
+    locale = current_locale()
+    return local_digits(format_decimal(value, "#,##0.0", locale=locale, numbering_system="default"))
 
 
 def percent(value) -> str:
