@@ -41,9 +41,9 @@ from ..models import (
 from ..models._base import utcnow
 from ..models.user import user_business_lines
 from ..transactions import transactional
+from .totals import amounts as stored_amounts
 
 PAGE_SIZE = 25
-CENT = Decimal("0.01")
 DENSITIES = ("compact", "comfortable")  # what a card shows (User.board_density)
 DENSITY_LABELS = {"compact": _l("Compact"), "comfortable": _l("Comfortable")}
 CLOSE_PERIODS = {
@@ -319,11 +319,7 @@ def column_totals(
     )
     totals = {stage_id: Totals() for stage_id in stage_ids or ()}
     for stage_id, deals, cents, weighted_cents in rows:
-        totals[stage_id] = Totals(
-            int(deals),
-            (Decimal(cents or 0) / 100).quantize(CENT),
-            (Decimal(weighted_cents or 0) / 10000).quantize(CENT),
-        )
+        totals[stage_id] = Totals(int(deals), *stored_amounts(cents, weighted_cents))
     return totals
 
 

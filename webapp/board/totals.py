@@ -18,12 +18,14 @@ adds the new deals' totals in one statement afterwards.
 """
 
 from contextlib import contextmanager
+from decimal import Decimal
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 TABLE = "board_totals"
 PAUSED = "board_totals_paused"  # a row there: SQLite's insert trigger leaves the totals alone
+CENT = Decimal("0.01")
 KEY = ("pipeline_id", "stage_id", "owner_id", "business_line_id")
 # The columns whose change moves a deal in or out of a total, or changes its sums.
 WATCHED = ("status", "deleted_at", *KEY, "amount", "probability")
@@ -259,3 +261,11 @@ def bulk_insert(conn: Connection):
     yield
     conn.execute(text(f"DELETE FROM {PAUSED}"))
     conn.execute(text(_add_sql("sqlite", where=" AND o.id > :before")), {"before": before})
+
+
+def amounts(cents, weighted_cents) -> tuple[Decimal, Decimal]:
+    """Summed cents and cents x probability (stored or computed) as exact amounts."""
+    return (
+        (Decimal(cents or 0) / 100).quantize(CENT),
+        (Decimal(weighted_cents or 0) / 10000).quantize(CENT),
+    )

@@ -33,16 +33,23 @@ MAX_QUERY_VALUES = 200
 
 def visible_clause(user: User):
     """WHERE clause: the views ``user`` may open."""
-    if permissions.is_admin(user):
-        return or_(SavedView.user_id == user.id, SavedView.shared.is_(True))
+    return _visible(permissions.is_admin(user), user.id, user.business_line_ids or [0])
+
+
+def _visible(admin: bool, user_id, line_ids):
+    """The views a user (``user_id``, in business lines ``line_ids``: values or bound
+    parameters) may open: their own, and the shared ones (an admin's: all of them; anyone
+    else's: those of owners in one of their lines)."""
+    if admin:
+        return or_(SavedView.user_id == user_id, SavedView.shared.is_(True))
     owner_lines = user_business_lines.alias("owner_lines")
     same_team = exists(
         select(owner_lines.c.user_id).where(
             owner_lines.c.user_id == SavedView.user_id,
-            owner_lines.c.business_line_id.in_(user.business_line_ids or [0]),
+            owner_lines.c.business_line_id.in_(line_ids),
         )
     )
-    return or_(SavedView.user_id == user.id, SavedView.shared.is_(True) & same_team)
+    return or_(SavedView.user_id == user_id, SavedView.shared.is_(True) & same_team)
 
 
 def views_for(user: User, entity: str) -> list[SavedView]:
@@ -56,20 +63,10 @@ def views_for(user: User, entity: str) -> list[SavedView]:
 
 @cache
 def _views_statement(admin: bool):
-    """``views_for``'s query (as ``visible_clause`` reads), built once for admins and once
-    for the others: every list page runs it, and building it cost more than running it."""
+    """``views_for``'s query, built once for admins and once for the others (its values
+    bound per call): every list page runs it, and building it cost more than running it."""
     user_id = bindparam("user_id")
-    if admin:
-        visible = or_(SavedView.user_id == user_id, SavedView.shared.is_(True))
-    else:
-        owner_lines = user_business_lines.alias("owner_lines")
-        same_team = exists(
-            select(owner_lines.c.user_id).where(
-                owner_lines.c.user_id == SavedView.user_id,
-                owner_lines.c.business_line_id.in_(bindparam("line_ids", expanding=True)),
-            )
-        )
-        visible = or_(SavedView.user_id == user_id, SavedView.shared.is_(True) & same_team)
+    visible = _visible(admin, user_id, bindparam("line_ids", expanding=True))
     return (
         select(SavedView)
         .where(SavedView.entity == bindparam("entity"), visible)

@@ -16,6 +16,7 @@ from .. import permissions
 from ..accounts.services import like_pattern
 from ..activities.services import no_open_activity
 from ..board.services import CLOSE_PERIODS, close_range, next_activities
+from ..board.totals import amounts as stored_amounts
 from ..extensions import db
 from ..inputs import integer, integers, search_text
 from ..listing.engine import (
@@ -51,7 +52,6 @@ from ..parsing import ParseError, read_date, read_number
 
 PER_PAGE = 50
 MAX_AMOUNT = Decimal(10) ** 15
-CENT = Decimal("0.01")
 STATUSES = ("open", "won", "lost", "all")
 LIST_CLOSE_PERIODS = {**CLOSE_PERIODS, "custom": _l("Custom dates")}
 
@@ -376,11 +376,8 @@ def stored_totals(user: User, filters: dict) -> dict | None:
             func.sum(BoardTotal.weighted_cents),
         ).where(*clauses)
     ).one()
-    return {
-        "count": int(count or 0),
-        "amount": (Decimal(cents or 0) / 100).quantize(CENT),
-        "weighted": (Decimal(weighted or 0) / 10000).quantize(CENT) if weighted else ZERO,
-    }
+    amount, weighted = stored_amounts(cents, weighted)
+    return {"count": int(count or 0), "amount": amount, "weighted": weighted}
 
 
 def list_opportunities(user: User, args) -> ListResult:
