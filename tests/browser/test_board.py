@@ -242,6 +242,25 @@ def test_filters_live_in_the_url(
     expect(filters.get_by_label("Account")).to_have_value("Acme Industries")
 
 
+def test_a_second_filter_chosen_at_once_is_not_lost(
+    page, login, sales_user, create_user, create_opportunity
+):
+    """The board is redrawn with its filters: a filter chosen while the first one's board is
+    on its way must still apply (the newer request replaces the older one)."""
+    colleague = create_user(email="other@example.com", name="Olga Other", role="sales")
+    create_opportunity(name="Mine late", close_date="2020-01-31")
+    create_opportunity(name="Hers late", owner=colleague, close_date="2020-01-31")
+    create_opportunity(name="Hers on time", owner=colleague, close_date="2099-01-31")
+    login(page, sales_user)
+    page.get_by_label("Owner").select_option("all")
+    page.get_by_label("Expected close").select_option("overdue")  # no wait in between
+    expect(page).to_have_url(re.compile(r"owner=all.*close=overdue|close=overdue.*owner=all"))
+    expect(page.get_by_role("link", name="Hers late")).to_be_visible()
+    expect(page.get_by_role("link", name="Hers on time")).to_have_count(0)
+    expect(page.get_by_label("Expected close")).to_have_value("overdue")
+    expect(page.get_by_label("Owner")).to_have_value("all")
+
+
 def test_quick_create_puts_the_card_in_the_column(page, login, sales_user, pipeline):
     qualification = pipeline.stages[1]
     login(page, sales_user)

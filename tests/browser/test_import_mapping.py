@@ -78,8 +78,35 @@ def test_map_an_italian_csv_and_preview_it(page, login, sales_user, tmp_path):
     assert remembered.mapping == run.options["mapping"]
 
     # taking away the required field: said, not saved, and the import cannot start
+    settled(page)
     page.get_by_label("Nome").select_option("")
     expect(page.locator("[data-problems]")).to_contain_text("Choose the column that holds Name")
     expect(page.get_by_role("button", name="Start import")).to_be_disabled()
     db.session.expire_all()
     assert db.session.get(ImportRun, run_id).options["mapping"]["0"] == "name"
+
+
+def test_a_second_change_made_while_the_first_is_sent_is_kept(page, login, sales_user, tmp_path):
+    """Two fields changed one right after the other: the second must not be lost to the answer
+    of the first (the form is replaced by each answer)."""
+    path = tmp_path / "trattative.csv"
+    path.write_bytes(ITALIAN.encode("cp1252"))
+    login(page, sales_user)
+    page.goto("/imports/new?entity=opportunity")
+    page.get_by_label("File").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and map columns").click()
+    page.wait_for_url(re.compile(r"/imports/\d+/mapping$"))
+    run_id = int(page.url.rsplit("/", 2)[-2])
+    settled(page)
+
+    page.get_by_label("Note").select_option("")
+    page.get_by_label("Dates written as").select_option("mdy")  # no wait in between
+    preview = page.locator("table.import-preview")
+    expect(preview).to_contain_text("Mar 4, 2026")
+    expect(preview.locator("th[data-field=description]")).to_have_count(0)
+    settled(page)
+    assert page.get_by_label("Note").input_value() == ""
+    db.session.expire_all()
+    options = db.session.get(ImportRun, run_id).options
+    assert options["date_order"] == "mdy"
+    assert "description" not in options["mapping"].values()
