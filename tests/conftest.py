@@ -49,6 +49,9 @@ def test_config(database_url, tmp_path_factory) -> dict:
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
+        # scrypt costs ~0.15 s of CPU per hash and check, minutes over the suite; the default
+        # is guarded by tests/test_auth.py::test_passwords_are_stored_with_scrypt_by_default.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         # Jobs run at once in the test's process; tests of the worker choose a real queue.
         "TASK_QUEUE_URL": "immediate",

@@ -45,3 +45,30 @@ def test_logout_is_a_post_and_ends_the_session(client, auth, sales_user, pipelin
     assert client.get("/logout").status_code == 405
     auth.logout()
     assert client.get("/board").status_code == 302
+
+
+def test_passwords_are_stored_with_scrypt_by_default(tmp_path, monkeypatch):
+    """Production hashes with scrypt (the suite's own config picks a cheap method for speed);
+    a hash made by another method still checks after the method changes."""
+    from webapp import create_app
+    from webapp.auth.passwords import hash_password
+    from webapp.models import User
+
+    monkeypatch.delenv("PASSWORD_HASH_METHOD", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    with app.app_context():
+        stored = hash_password("a long enough secret")
+        assert stored.startswith("scrypt:")
+        user = User(email="x@example.com", name="X")
+        user.set_password("a long enough secret")
+        assert user.password_hash.startswith("scrypt:")
+        app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+        assert user.check_password("a long enough secret")
+        assert not user.check_password("a long enough secreT")
+        user.set_password("another long secret")
+        assert user.password_hash.startswith("pbkdf2:sha256:1000$")
+        assert user.check_password("another long secret")
+
+
+def test_the_suite_hashes_by_its_configured_method(sales_user):
+    assert sales_user.password_hash.startswith("pbkdf2:sha256:1000$")

@@ -55,6 +55,8 @@ def load(instance_path: Path) -> dict:
         "LOGIN_FIRST_DELAY": int(os.environ.get("LOGIN_FIRST_DELAY", 1)),
         "LOGIN_MAX_DELAY": int(os.environ.get("LOGIN_MAX_DELAY", 900)),
         "PASSWORD_MIN_LENGTH": int(os.environ.get("PASSWORD_MIN_LENGTH", 8)),
+        # Any method werkzeug.security knows, e.g. "pbkdf2:sha256:600000" where FIPS asks.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         # How long an invitation or password-reset link works (webapp.users.links).
         "ACCESS_LINK_HOURS": float(os.environ.get("ACCESS_LINK_HOURS", 72)),
         # A running import silent for this long shows as interrupted (run again / discard).

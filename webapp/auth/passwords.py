@@ -5,11 +5,18 @@ The common passwords are zxcvbn's list of the 30,000 most frequent ones in publi
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import generate_password_hash
 from zxcvbn.matching import RANKED_DICTIONARIES
 
 MAX_LENGTH = 1024
 TOO_COMMON = _l("This password is too common (it appears in lists of breached passwords).")
 LIKE_EMAIL = _l("The password must not be your email address.")
+
+
+def hash_password(password: str) -> str:
+    """The stored hash of ``password``, by ``PASSWORD_HASH_METHOD`` (werkzeug's scrypt by
+    default). Each hash names its method, so a change applies to new passwords only."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def min_length() -> int:

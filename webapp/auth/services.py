@@ -5,7 +5,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from ..audit import services as audit
 from ..errors import ValidationError
@@ -15,7 +15,7 @@ from ..models import ROLES, SALES_GROUP, BusinessLine, Group, User
 from ..setup.services import ensure_defaults
 from ..transactions import intent, transactional
 from . import sessions, throttle
-from .passwords import password_problem
+from .passwords import hash_password, password_problem
 
 
 @cache
@@ -24,7 +24,7 @@ def _dummy_hash() -> str:
     answer takes as long as for a known user (no enumeration by timing)."""
     import secrets
 
-    return generate_password_hash(secrets.token_urlsafe(16))
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def authenticate(email: str, password: str) -> User | None:

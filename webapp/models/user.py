@@ -5,8 +5,9 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
+from ..auth.passwords import hash_password
 from ..extensions import db
 from ._base import UTCDateTime, utcnow
 
@@ -111,7 +112,7 @@ class User(UserMixin, db.Model):
         return self.session_id or f"{self.id}:"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

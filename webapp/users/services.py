@@ -9,11 +9,11 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from .. import permissions
 from ..audit import services as audit
 from ..auth import sessions
+from ..auth.passwords import hash_password
 from ..auth.services import sales_group
 from ..errors import NotFound, ValidationError
 from ..extensions import db
@@ -38,7 +38,7 @@ class UserRow:
 
 def _unusable_password() -> str:
     """A hash of a secret nobody is told: the account has no password anyone knows."""
-    return generate_password_hash(secrets.token_urlsafe(32))
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def _user(user_id: int) -> User:
