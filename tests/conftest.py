@@ -68,13 +68,35 @@ def _migrated(test_config):
 
 
 def _empty_tables() -> None:
-    tables = [t for t in db.metadata.sorted_tables]
+    """Empty the tables that hold rows (one query finds them) and start ids again at 1.
+
+    Truncating all 50 tables took PostgreSQL up to a second per test (new files for each
+    table and index); a test writes to a few."""
+    tables = db.metadata.sorted_tables
+    probe = " UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+    )
+    used = set(db.session.execute(text(probe)).scalars())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        if used:
+            # No triggers or foreign-key checks while emptying (the test role is a superuser):
+            # the order of the deletes does not matter then.
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+            db.session.execute(text("; ".join(f'DELETE FROM "{name}"' for name in used)))
+        # Rows added and deleted by a test still moved their table's id sequence.
+        db.session.execute(
+            text(
+                "SELECT setval(s.oid, 1, false) FROM pg_class s"
+                " JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+                " JOIN pg_class t ON t.oid = d.refobjid"
+                " WHERE s.relkind = 'S' AND t.relname = ANY(:names)"
+            ),
+            {"names": [t.name for t in tables]},
+        )
     else:
         for table in reversed(tables):
-            db.session.execute(table.delete())
+            if table.name in used:
+                db.session.execute(table.delete())
     db.session.commit()
 
 
