@@ -46,11 +46,11 @@ test: $(VENV)/.installed catalogs
 
 test-sqlite: $(VENV)/.installed
 	@echo "== test suite on SQLite =="
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q --durations=15
 
 test-postgres: $(VENV)/.installed
 	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="
-	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest -q
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest -q --durations=15
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.board

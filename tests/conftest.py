@@ -250,7 +250,9 @@ def count_queries(app):
 def live_server(app):
     """The app served by a real HTTP server on 127.0.0.1 and a free port, in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
     yield server
