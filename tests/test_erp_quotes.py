@@ -189,8 +189,8 @@ def test_a_slow_erp_times_out_and_the_retry_adopts_the_quote_instead_of_duplicat
     started = time.monotonic()
     html = create_quote(client, deal).get_data(as_text=True)
 
-    # We gave up at the timeout instead of waiting the ERP's 4 s; the margin absorbs a busy CI.
-    assert time.monotonic() - started < 3.0
+    # We gave up at the timeout instead of waiting for the ERP's answer, 4 s later.
+    assert time.monotonic() - started < erp.delay
     assert "did not answer within 0.5 seconds" in html
     (quote,) = quotes(deal)
     assert quote.is_pending

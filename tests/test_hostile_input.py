@@ -61,7 +61,6 @@ PARAM_PATTERNS = (
 )
 # Signing out (or ending one's sessions) would end the session of the walk.
 SKIP = {"static", "auth.logout", "security.end_all_sessions", "security.end_session"}
-TIME_LIMIT = 120  # seconds; the walk takes well under a minute on either database
 
 
 @pytest.fixture
@@ -308,5 +307,4 @@ def test_no_route_answers_5xx_or_writes_on_hostile_input(app, client, auth, admi
     print(f"hostile walk: {walk.sent} requests in {elapsed:.1f} s")
     assert walk.sent > 800  # the walk found the routes and their parameters
     assert not walk.problems, "\n".join(walk.problems)
-    assert elapsed < TIME_LIMIT
     assert db.session.get(Note, world["note_id"]) is not None

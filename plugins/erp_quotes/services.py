@@ -61,7 +61,7 @@ def get_opportunity(user: User, opportunity_id: int, *, for_edit: bool = False) 
     """The deal (permission checked) when the plugin is enabled for its business line."""
     opp = opportunities.get_opportunity(user, opportunity_id, for_edit=for_edit)
     if not is_enabled(opp):
-        raise NotFound("ERP quotes are not enabled for this business line.")
+        raise NotFound(_("ERP quotes are not enabled for this business line."))
     return opp
 
 

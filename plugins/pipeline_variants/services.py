@@ -273,10 +273,10 @@ def delete_stage(user: User, stage: Stage, move_to=None) -> int:
     pipeline = stage.pipeline
     require_manage(user, pipeline.business_line_id)
     if stage.is_closed:
-        raise ValidationError({"stage": "A pipeline keeps its won and lost stages."})
+        raise ValidationError({"stage": _("A pipeline keeps its won and lost stages.")})
     open_stages = [s for s in pipeline.stages if s.kind == "open"]
     if len(open_stages) == 1:
-        raise ValidationError({"stage": "A pipeline needs at least one open stage."})
+        raise ValidationError({"stage": _("A pipeline needs at least one open stage.")})
     deals = list(db.session.scalars(select(Opportunity).where(Opportunity.stage_id == stage.id)))
     target = None
     if move_to not in (None, ""):

@@ -182,7 +182,7 @@ def _duplicate(
 ) -> Opportunity:
     """The duplication as one intent; ``shared`` is what the cloners pass on."""
     if source.deleted_at is not None:
-        raise NotFound("This deal is in the trash.")
+        raise NotFound(_("This deal is in the trash."))
     permissions.require_view(user, source)
     cloners = cloners_for(source)
     data = {**defaults(source, kind, user, cloners), **options, "kind": kind}

@@ -169,7 +169,7 @@ def create_user(
     if problem := password_problem(password, email=email):
         raise ValidationError({"password": problem})
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise ValidationError({"email": "A user with this email already exists."})
+        raise ValidationError({"email": _("A user with this email already exists.")})
     ensure_defaults()
     user = User(email=email, name=name or email.split("@")[0].title(), role=role, active=True)
     user.set_password(password)

@@ -9,6 +9,9 @@ whose plain form (``1500.50``, ``2026-12-31``) is the canonical one machines sen
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from .. import inputs
 from ..errors import ValidationError
 from ..extensions import db
@@ -38,7 +41,7 @@ def number(field: str, value, *, kind: str = "number", locale: str | None = None
     if _blank(value):
         return None
     if isinstance(value, bool):
-        raise ValidationError({field: "Enter a number."})
+        raise ValidationError({field: _("Enter a number.")})
     if isinstance(value, Decimal | int):
         found = Decimal(value)
     elif isinstance(value, float):
@@ -49,7 +52,7 @@ def number(field: str, value, *, kind: str = "number", locale: str | None = None
         except ParseError as exc:
             raise ValidationError({field: exc.message}) from None
     if not found.is_finite():
-        raise ValidationError({field: "Enter a number."})
+        raise ValidationError({field: _("Enter a number.")})
     return found
 
 
@@ -59,13 +62,13 @@ def money(
     """An amount or a price: not negative, at most MAX_MONEY, to the cent."""
     if _blank(value):
         if required:
-            raise ValidationError({field: "This field is required."})
+            raise ValidationError({field: _("This field is required.")})
         return None
     amount = number(field, value, locale=locale)
     if amount < 0:
-        raise ValidationError({field: "The amount cannot be negative."})
+        raise ValidationError({field: _("The amount cannot be negative.")})
     if amount > MAX_MONEY:
-        raise ValidationError({field: "That amount is too large."})
+        raise ValidationError({field: _("That amount is too large.")})
     return amount.quantize(Decimal("0.01"))
 
 
@@ -81,9 +84,9 @@ def integer(
         return None
     whole = int(number(field, value, kind="whole", locale=locale))
     if minimum is not None and whole < minimum:
-        raise ValidationError({field: f"Must be at least {minimum}."})
+        raise ValidationError({field: _("Must be at least %(num)d.", num=minimum)})
     if maximum is not None and whole > maximum:
-        raise ValidationError({field: f"Must be at most {maximum}."})
+        raise ValidationError({field: _("Must be at most %(num)d.", num=maximum)})
     return whole
 
 
@@ -113,8 +116,23 @@ def moment(field: str, value, *, locale: str | None = None) -> datetime | None:
         raise ValidationError({field: exc.message}) from None
 
 
+# What a form says when the id it sent is not (or no longer) a row, by the row's kind.
+UNKNOWN = {
+    "stage": _l("Unknown stage."),
+    "pipeline": _l("Unknown pipeline."),
+    "product": _l("Unknown product."),
+    "lost reason": _l("Unknown lost reason."),
+    "owner": _l("Unknown owner."),
+    "account": _l("Unknown account."),
+    "contact": _l("Unknown contact."),
+    "source": _l("Unknown source."),
+    "business line": _l("Unknown business line."),
+}
+
+
 def row(field: str, model, value, label: str):
-    """The row of ``model`` with id ``value``, or a ValidationError naming it unknown."""
+    """The row of ``model`` with id ``value``, or a ValidationError naming it unknown
+    (``label``: its kind, a key of UNKNOWN)."""
     if _blank(value):
         return None
     if isinstance(value, model):
@@ -122,7 +140,7 @@ def row(field: str, model, value, label: str):
     number = value if isinstance(value, int) else inputs.integer(value, minimum=1)
     found = None if number is None else db.session.get(model, number)
     if found is None or getattr(found, "deleted_at", None) is not None:
-        raise ValidationError({field: f"Unknown {label}."})
+        raise ValidationError({field: str(UNKNOWN[label])})
     return found
 
 
@@ -131,7 +149,7 @@ def forecast_category(value) -> str | None:
     if _blank(value):
         return None
     if value not in FORECAST_CATEGORIES:
-        raise ValidationError({"forecast_category": "Choose one of the forecast categories."})
+        raise ValidationError({"forecast_category": _("Choose one of the forecast categories.")})
     return value
 
 
@@ -176,7 +194,7 @@ def parse(data: dict) -> dict:
             errors.update(exc.errors)
     low, high = parsed.get("revenue_low"), parsed.get("revenue_high")
     if low is not None and high is not None and low > high:
-        errors["revenue_high"] = "The high estimate must not be below the low one."
+        errors["revenue_high"] = _("The high estimate must not be below the low one.")
     if errors:
         raise ValidationError(errors)
     return parsed

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import wraps
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, delete, func, insert, inspect, select, tuple_, update
 from sqlalchemy.orm import lazyload, selectinload
@@ -77,7 +78,12 @@ class Target:
         ids = integers(form.getlist("ids"))
         if len(ids) > MAX_SELECTED:
             raise ValidationError(
-                {"ids": f"Select at most {MAX_SELECTED:,} deals, or all matching the filter."}
+                {
+                    "ids": _(
+                        "Select at most %(num)d deals, or all matching the filter.",
+                        num=MAX_SELECTED,
+                    )
+                }
             )
         return cls(ids=sorted(set(ids)), filters=filters)
 
@@ -238,12 +244,12 @@ def change_stage(user: User, target: Target, stage_id, lost_reason_id=None, lost
     a lost stage needs one lost reason for all."""
     stage = fields.row("stage_id", Stage, stage_id, "stage")
     if stage is None:
-        raise ValidationError({"stage_id": "Choose a stage."})
+        raise ValidationError({"stage_id": _("Choose a stage.")})
     reason = None
     if stage.kind == "lost":
         reason = fields.row("lost_reason_id", LostReason, lost_reason_id, "lost reason")
         if reason is None:
-            raise ValidationError({"lost_reason_id": "Say why these deals were lost."})
+            raise ValidationError({"lost_reason_id": _("Say why these deals were lost.")})
         lost_note = fields.text("lost_note", lost_note, max_len=2000, multiline=True)
     report = Report("stage")
     options = [selectinload(Opportunity.stage)]
@@ -311,7 +317,7 @@ def change_owner(user: User, target: Target, owner_id):
     each deal's business line (the others are reported)."""
     owner = fields.row("owner_id", User, owner_id, "owner")
     if owner is None:
-        raise ValidationError({"owner_id": "Choose an owner."})
+        raise ValidationError({"owner_id": _("Choose an owner.")})
     report = Report("owner")
     deals = _editable(user, _load(user, target, selectinload(Opportunity.primary_contact)), report)
     changed = []
@@ -348,7 +354,7 @@ def _tags(tag_ids) -> list[Tag]:
     ids = integers(tag_ids)
     tags = list(db.session.scalars(select(Tag).where(Tag.id.in_(ids)))) if ids else []
     if not tags:
-        raise ValidationError({"tag_ids": "Choose at least one tag."})
+        raise ValidationError({"tag_ids": _("Choose at least one tag.")})
     return tags
 
 
@@ -396,7 +402,7 @@ def set_close_date(user: User, target: Target, value):
     """Set the expected close date of the deals (read in the user's locale)."""
     close = fields.day("close_date", value)
     if close is None:
-        raise ValidationError({"close_date": "Enter the expected close date."})
+        raise ValidationError({"close_date": _("Enter the expected close date.")})
     report = Report("close_date")
     deals = _editable(user, _load(user, target), report)
     for opp in deals:
@@ -458,7 +464,7 @@ def run(user: User, action: str, form) -> Report:
         return add_note(user, target, form.get("body"))
     if action == "trash":
         return trash(user, target)
-    raise ValidationError({"action": "Choose an action."})
+    raise ValidationError({"action": _("Choose an action.")})
 
 
 def action_of(value) -> str | None:

@@ -3,6 +3,7 @@
 import json
 
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import permissions
@@ -45,7 +46,7 @@ def mass_confirm():
     permissions.require_write(current_user)
     action = mass.action_of(request.form.get("action"))
     if action is None:
-        raise ValidationError({"action": "Choose an action."})
+        raise ValidationError({"action": _("Choose an action.")})
     return _dialog(action)
 
 
@@ -54,7 +55,7 @@ def mass_run():
     """Run the confirmed mass action; the report goes above the list, which refreshes."""
     action = mass.action_of(request.form.get("action"))
     if action is None:
-        raise ValidationError({"action": "Choose an action."})
+        raise ValidationError({"action": _("Choose an action.")})
     try:
         report = mass.run(current_user, action, request.form)
     except ValidationError as exc:
