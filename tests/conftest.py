@@ -249,13 +249,23 @@ def count_queries(app):
 @pytest.fixture
 def live_server(app):
     """The app served by a real HTTP server on 127.0.0.1 and a free port, in a thread."""
+    with serving(app) as server:
+        yield server
+
+
+@contextmanager
+def serving(app):
+    """``app`` on a real HTTP server (127.0.0.1, a free port, ``.url``) in a thread, stopped
+    on leaving (within 50 ms: serve_forever polls at that interval)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()

@@ -9,31 +9,16 @@ import resource
 import socket
 import threading
 import time
-from contextlib import contextmanager
 
 import httpx
-from werkzeug.serving import make_server
 
 from plugins.erp_quotes import signatures
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, serving
 
 BODY = 96 << 20  # what the client would send: 96 MiB
 STOPPED_EARLY = 24 << 20  # the server stopped reading well before the end
 CHUNK = 256 << 10
 SECRET = "whsec-limits"
-
-
-@contextmanager
-def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
 
 
 def stream(port: int, path: str, headers: dict, prefix: bytes = b"") -> tuple[int, int]:
@@ -89,7 +74,8 @@ def _signed_in_cookie(port: int, user) -> str:
 def test_unsigned_webhook_call_is_refused_before_its_body_is_read(make_app):
     app = make_app(ERP_QUOTES_WEBHOOK_SECRET=SECRET)
     rss = _max_rss_mb()
-    with serve(app) as port:
+    with serving(app) as server:
+        port = server.server_port
         status, sent = stream(port, "/erp-quotes/webhook", {"Content-Type": "application/json"})
     assert status == 401 and sent < STOPPED_EARLY
     assert _max_rss_mb() - rss < BODY / 2 / (1 << 20)
@@ -98,7 +84,8 @@ def test_unsigned_webhook_call_is_refused_before_its_body_is_read(make_app):
 def test_signed_webhook_call_is_read_only_up_to_its_limit(make_app):
     app = make_app(ERP_QUOTES_WEBHOOK_SECRET=SECRET)
     header = signatures.sign(SECRET, b"whatever")  # well formed and current, not matching
-    with serve(app) as port:
+    with serving(app) as server:
+        port = server.server_port
         status, sent = stream(
             port,
             "/erp-quotes/webhook",
@@ -109,7 +96,8 @@ def test_signed_webhook_call_is_read_only_up_to_its_limit(make_app):
 
 def test_anonymous_form_post_stops_at_max_content_length(make_app):
     app = make_app(MAX_CONTENT_LENGTH=1 << 20)
-    with serve(app) as port:
+    with serving(app) as server:
+        port = server.server_port
         status, sent = stream(
             port, "/login", {"Content-Type": "application/x-www-form-urlencoded"}, b"email="
         )
@@ -125,13 +113,17 @@ MULTIPART = (
 def test_document_upload_stops_at_its_limit(make_app, create_opportunity, sales_user, tmp_path):
     opp = create_opportunity()
     app = make_app(MAX_UPLOAD_BYTES=1 << 20, UPLOAD_FOLDER=str(tmp_path / "up"))
-    with serve(app) as port:
+    with serving(app) as server:
+        port = server.server_port
         cookie = _signed_in_cookie(port, sales_user)
         status, sent = stream(
             port,
             f"/opportunities/{opp.id}/documents",
-            {"Content-Type": "multipart/form-data; boundary=XyZ", "Cookie": cookie,
-             "HX-Request": "true"},
+            {
+                "Content-Type": "multipart/form-data; boundary=XyZ",
+                "Cookie": cookie,
+                "HX-Request": "true",
+            },
             MULTIPART,
         )
     assert status == 422 and sent < STOPPED_EARLY
@@ -140,7 +132,8 @@ def test_document_upload_stops_at_its_limit(make_app, create_opportunity, sales_
 
 def test_import_upload_stops_at_its_limit(make_app, sales_user, tmp_path):
     app = make_app(MAX_IMPORT_BYTES=1 << 20, UPLOAD_FOLDER=str(tmp_path / "up"))
-    with serve(app) as port:
+    with serving(app) as server:
+        port = server.server_port
         cookie = _signed_in_cookie(port, sales_user)
         status, sent = stream(
             port,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.htmx import settled
 from tests.browser.test_board import drag
 from webapp.extensions import db
 from webapp.models import Activity
@@ -23,12 +24,6 @@ def drag_chip(page, chip, cell) -> None:
     page.mouse.move(x0 + 8, y0 + 8, steps=4)
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=25)
     page.mouse.up()
-
-
-def settled(page):
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-    )
 
 
 def comfortable(user) -> None:

@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.htmx import settled
 from webapp.extensions import db
 from webapp.models import ImportMapping, ImportRun
 
@@ -17,14 +18,6 @@ ITALIAN = (
     "Assistenza;Bianchi spa;12,5;07/08/2026;Urgente;;;\r\n"
 )
 
-
-
-def settled(page):
-    """Wait until htmx has finished its request, swap and settle: a change made before that
-    lands on the form being replaced and is dropped."""
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-    )
 
 def test_map_an_italian_csv_and_preview_it(page, login, sales_user, tmp_path):
     path = tmp_path / "trattative.csv"

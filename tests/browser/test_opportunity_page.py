@@ -1,14 +1,13 @@
 """The opportunity page in real Chromium: inline edit, product lines driving the amount,
 document upload and download, the stage bar, the lost dialog and quick create."""
 
-import threading
 from datetime import date
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from tests import factories
+from tests.conftest import serving
 from webapp.extensions import db
 from webapp.models import Opportunity
 from webapp.opportunities import services
@@ -177,14 +176,8 @@ def test_quick_create_from_the_navigation(page, login, sales_user, pipeline):
 @pytest.fixture
 def csrf_server(make_app):
     """The same app with CSRF protection ON, served on a free port."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    with serving(make_app(WTF_CSRF_ENABLED=True)) as server:
+        yield server.url
 
 
 def test_htmx_edits_carry_the_csrf_token(browser, csrf_server, login, sales_user, deal):

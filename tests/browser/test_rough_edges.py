@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.htmx import settled
 from webapp.extensions import db
 from webapp.models import Opportunity
 
@@ -18,12 +19,6 @@ SHOTS = os.environ.get("SHOTS")  # a folder: save screenshots of the pages to lo
 def shot(page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
-
-
-def settled(page):
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-    )
 
 
 @pytest.fixture
