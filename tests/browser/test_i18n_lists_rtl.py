@@ -64,3 +64,23 @@ def test_an_import_mapping_page_in_persian(new_page, login, persian, viewport, t
     assert page.locator("#col-0").input_value() == "name"
     page.screenshot(path=str(tmp_path / f"mapping-fa-{viewport[0]}.png"), full_page=True)
     assert overflow(page) <= 0
+
+
+def test_the_selection_bar_counts_in_persian(new_page, login, persian, create_opportunity):
+    """The bar's texts are filled in by mass.js: in the reader's language and digits."""
+    for index in range(3):
+        create_opportunity(name=f"Deal {index}")
+    page = new_page()
+    login(page, persian)
+    page.goto("/opportunities")
+    boxes = page.locator("#deal-list tbody input[type=checkbox]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    bar = page.locator("#mass-form")
+    expect(bar.locator("[data-mass-count]")).to_have_text("۲ مورد انتخاب شد.")
+    select_all = bar.locator("[data-mass-all]")
+    expect(select_all).to_have_text("انتخاب همه ۳ فرصت فروش مطابق فیلتر")
+    select_all.click()
+    expect(bar.locator("[data-mass-count]")).to_have_text(
+        "همه ۳ فرصت فروش مطابق فیلتر انتخاب شدند."
+    )

@@ -5,6 +5,14 @@
   if (window.massBarReady) { window.massBarSync?.(); return; }
   window.massBarReady = true;
   const boxes = () => document.querySelectorAll('input[name="ids"][form="mass-form"]');
+  // The form's data-text-* message for ``count`` in the page's language (its plural form and
+  // digits); without a count (the totals are not in yet), the message that names none.
+  const message = (form, key, count) => {
+    if (count === undefined) return form.dataset[key];
+    const lang = document.documentElement.lang || "en";
+    const plural = new Intl.PluralRules(lang).select(Number(count)) === "one" ? "One" : "Other";
+    return form.dataset[key + plural].replace("%(num)s", Number(count).toLocaleString(lang));
+  };
   const sync = () => {
     const form = document.getElementById("mass-form");
     if (!form) return;
@@ -12,15 +20,14 @@
     const checked = [...boxes()].filter((box) => box.checked).length;
     const all = scope.value === "matching";
     const counted = document.querySelector("[data-deal-totals]")?.dataset.count;
-    const total = counted === undefined ? "" : `${Number(counted).toLocaleString("en")} `;
     const shown = checked > 0 || all;
     form.classList.toggle("d-none", !shown);
     form.classList.toggle("d-flex", shown);
     form.querySelector("[data-mass-count]").textContent = all
-      ? `All ${total}deals matching the filter are selected.`
-      : `${checked} selected.`;
+      ? message(form, "textAll", counted)
+      : message(form, "textSelected", checked);
     const selectAll = form.querySelector("[data-mass-all]");
-    selectAll.textContent = `Select all ${total}deals matching the filter`;
+    selectAll.textContent = message(form, "textSelectAll", counted);
     selectAll.hidden = all;
   };
   window.massBarSync = sync;
