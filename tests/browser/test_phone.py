@@ -2,11 +2,13 @@
 shows one stage at a time with tabs, its filters folded, moves through the card's menu."""
 
 import re
+import time
 
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests import factories
+from tests.browser.htmx import settled
 from webapp.extensions import db
 from webapp.leads.services import create_lead
 from webapp.models import Opportunity
@@ -150,3 +152,40 @@ def test_board_on_a_phone_one_stage_at_a_time(
     db.session.expire_all()
     assert db.session.get(Opportunity, mover.id).stage_id == qualification.id
     assert db.session.scalar(select(db.func.count()).select_from(Opportunity)) == 7
+
+
+def test_a_stage_pressed_in_a_slow_card_menu_moves_the_deal(
+    app, new_page, login, sales_user, pipeline, create_opportunity
+):
+    """The card's menu opens on "Loading…" and fills when the server answers. The stage a
+    person then presses near the bottom of the screen stays under the finger until it is
+    released (it used to jump: the press focused the item, the board scrolled to show it,
+    the menu flipped upwards, and the release landed on the board: nothing moved)."""
+    qualification = pipeline.stages[1]
+    deals = [create_opportunity(name=f"Phone deal {i}") for i in range(6)]
+    answer = app.wsgi_app
+
+    def busy_server(environ, start_response):  # a busy server: the menu's items come late
+        if environ["PATH_INFO"].endswith("/card-actions"):
+            time.sleep(0.5)
+        return answer(environ, start_response)
+
+    app.wsgi_app = busy_server
+    page = new_page(viewport=PHONE)
+    login(page, sales_user)
+    card = page.locator(f"#card-{deals[0].id}")
+    card.scroll_into_view_if_needed()
+    card.get_by_role("link", name="Actions").click()
+    item = card.get_by_role("button", name=qualification.name)
+    expect(item).to_be_visible()
+    settled(page)
+    menu = card.locator(".dropdown-menu").bounding_box()
+    assert menu["y"] >= 0 and menu["y"] + menu["height"] <= PHONE[1]  # all on the screen
+    box = item.bounding_box()
+
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.up()
+    expect(page.locator(f"#column-{qualification.id} #card-{deals[0].id}")).to_have_count(1)
+    db.session.expire_all()
+    assert db.session.get(Opportunity, deals[0].id).stage_id == qualification.id

@@ -180,7 +180,10 @@
       toggle.after(menu);
       toggle.dataset.bsToggle = "dropdown";
       toggle.setAttribute("aria-expanded", "false");
-      bootstrap.Dropdown.getOrCreateInstance(toggle).show();
+      // Fixed: the menu is not clipped by the column nor scrolls the board when an item takes
+      // the focus (a scroll would re-place the menu under the pointer between press and release).
+      const popperConfig = (config) => ({ ...config, strategy: "fixed" });
+      bootstrap.Dropdown.getOrCreateInstance(toggle, { popperConfig }).show();
     }
     const item = event.target.closest("#board .board-card [data-move-to]");
     if (item) moveFromCard(item.closest(".board-card"), item.dataset.moveTo);
@@ -195,7 +198,9 @@
     loading.innerHTML = '<span class="dropdown-item-text small text-body-secondary"></span>';
     loading.firstChild.textContent = text("textLoading");
     menu.replaceChildren(loading);
-    htmx.ajax("GET", url, { source: toggle, target: menu, swap: "innerHTML" });
+    // Placed again once its items are in: it may then have to open upwards.
+    htmx.ajax("GET", url, { source: toggle, target: menu, swap: "innerHTML" })
+      .then(() => bootstrap.Dropdown.getInstance(toggle)?.update());
   });
 
   // On a phone the stage tabs follow the swipe.
