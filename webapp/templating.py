@@ -13,6 +13,7 @@ from .errors import DomainError
 from .extensions import htmx
 from .file_sizes import file_size
 from .i18n import formats
+from .i18n.date_inputs import date_input
 from .locale import current_locale
 from .models.forecast import FORECAST_CATEGORY_LABELS
 from .money import compact_money, default_currency, money
@@ -131,6 +132,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["can_write"] = can_write
     app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.globals["edit_title"] = edit_title
+    app.jinja_env.globals["date_input"] = date_input
     app.jinja_env.globals["default_currency"] = default_currency
     app.jinja_env.filters.update({name: _per_request(f) for name, f in READER_FILTERS.items()})
     app.jinja_env.globals["run_hook"] = run_hook
