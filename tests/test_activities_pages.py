@@ -400,6 +400,19 @@ def test_calendar_shows_the_week_and_moves_an_activity(
     assert junk.status_code == 200
 
 
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_a_week_at_the_ends_of_the_calendar_shows_this_week(
+    client, auth, sales_user, week, language
+):
+    """Its neighbours (the previous and next links) would not be dates: this week instead."""
+    auth.login(sales_user)
+    page = client.get(f"/activities/calendar?week={week}", headers={"Accept-Language": language})
+    assert page.status_code == 200
+    monday = utcnow().date() - timedelta(days=utcnow().weekday())
+    assert f"week={(monday + timedelta(days=7)).isoformat()}" in page.text
+
+
 # --- the types picklist ---------------------------------------------------------------------
 
 

@@ -5,6 +5,8 @@ back as the same day (the browser's picker knows only the Gregorian calendar).""
 import re
 from datetime import date, datetime
 
+import pytest
+
 from webapp.extensions import db
 from webapp.models import Activity, Opportunity
 from webapp.opportunities.activities import create_activity
@@ -138,3 +140,29 @@ def test_an_iso_date_given_to_a_persian_input_is_shown_in_the_solar_calendar(app
             "type": "datetime-local",
             "value": "2026-12-01T09:05",
         }
+
+
+@pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31"])
+def test_a_date_outside_the_solar_calendar_is_shown_in_the_gregorian_one(
+    client, auth, sales_user, create_opportunity, when
+):
+    """jdatetime counts from 622 to about 9377: a typed 0001-01-01 or 9999-12-31 (both read
+    as dates) is shown as Babel writes it in Persian, digits included, instead of a 500."""
+    deal = create_opportunity(name="Far deal", close_date=when)
+    auth.login(sales_user)
+    for url in (f"/opportunities/{deal.id}", "/board", "/opportunities"):
+        assert client.get(url, headers=FA).status_code == 200, url
+    editor = client.get(f"/opportunities/{deal.id}/fields/close_date?edit=1", headers=FA).text
+    shown = attribute(input_tag(editor, "close_date"), "value")
+    assert shown.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")).count(when[:4].lstrip("0"))
+
+
+def test_activities_due_outside_the_solar_calendar_are_listed_in_persian(
+    client, auth, sales_user, create_opportunity
+):
+    deal = create_opportunity(name="Far deal")
+    for due in ("9999-12-30 10:00", "0001-01-02 10:00"):
+        create_activity(sales_user, deal, {"kind": "call", "subject": "Far call", "due_at": due})
+    auth.login(sales_user)
+    for url in ("/activities", f"/opportunities/{deal.id}", "/board"):
+        assert client.get(url, headers=FA).status_code == 200, url

@@ -20,6 +20,8 @@ from ..models import Activity, Opportunity, User
 from ..models._base import utcnow
 
 LIMIT = 100  # rows a list shows; the rest by narrowing the filters
+# The days whose week, and the weeks before and after it, the calendar can show.
+SHOWN_DAYS = (date.min + timedelta(days=14), date.max - timedelta(days=14))
 CELL_CHIPS = 4  # activities a calendar cell shows; "+N more" for the others
 BUCKETS = (
     ("overdue", _l("Overdue")),
@@ -147,7 +149,8 @@ def get_activity(user: User, activity_id: int) -> Activity:
 
 
 def monday_of(value) -> date:
-    """The Monday of the week of ``value`` (``YYYY-MM-DD`` or a date); this week by default."""
+    """The Monday of the week of ``value`` (``YYYY-MM-DD`` or a date); this week by default,
+    also for a day whose week or its neighbours fall outside the calendar (0001, 9999)."""
     day = None
     if isinstance(value, date):
         day = value
@@ -156,7 +159,8 @@ def monday_of(value) -> date:
             day = date.fromisoformat(value)
         except ValueError:
             day = None
-    day = day or utcnow().date()
+    if day is None or not SHOWN_DAYS[0] <= day <= SHOWN_DAYS[1]:
+        day = utcnow().date()
     return day - timedelta(days=day.weekday())
 
 

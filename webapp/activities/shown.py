@@ -5,10 +5,9 @@ Due times are shown as stored (the time the person typed), like the inputs that 
 
 from datetime import date, datetime
 
-import jdatetime
 from babel.dates import format_date
 
-from ..i18n.formats import PERSIAN_DIGITS, SOLAR_HIJRI, local_digits
+from ..i18n.formats import PERSIAN_DIGITS, SOLAR_HIJRI, local_digits, solar
 from ..locale import current_locale
 
 
@@ -22,8 +21,11 @@ def weekday_and_day(value) -> str:
         return ""
     locale, day = current_locale(), _day(value)
     if locale in SOLAR_HIJRI:
-        solar = jdatetime.date.fromgregorian(date=day, locale="fa_IR").strftime("%-d %B")
-        return f"{format_date(day, 'EEEE', locale=locale)} {solar}".translate(PERSIAN_DIGITS)
+        found = solar(day)
+        month_day = (
+            found.strftime("%-d %B") if found else format_date(day, "d MMMM y", locale=locale)
+        )
+        return f"{format_date(day, 'EEEE', locale=locale)} {month_day}".translate(PERSIAN_DIGITS)
     return format_date(day, "EEE d MMM", locale=locale)
 
 

@@ -37,9 +37,20 @@ def _day(value: date, style: str, locale: str) -> str:
     """Babel's formatting costs ~0.1 ms a call and a page shows the same few days again and
     again (its timeline, notes, activities): remembered."""
     if locale in SOLAR_HIJRI:
-        solar = jdatetime.date.fromgregorian(date=value, locale="fa_IR")
-        return solar.strftime(SOLAR_PATTERNS[style]).translate(PERSIAN_DIGITS)
+        found = solar(value)
+        if found is not None:
+            return found.strftime(SOLAR_PATTERNS[style]).translate(PERSIAN_DIGITS)
+        return format_date(value, style, locale=locale).translate(PERSIAN_DIGITS)
     return format_date(value, style, locale=locale)
+
+
+def solar(value: date) -> jdatetime.date | None:
+    """The Solar Hijri date of ``value``; None before its year 1 (622) or past the years
+    jdatetime counts (a typed 9999-12-31): such a date is shown in the Gregorian calendar."""
+    try:
+        return jdatetime.date.fromgregorian(date=value, locale="fa_IR")
+    except ValueError:
+        return None
 
 
 def gregorian(value, style: str = "medium") -> str:
