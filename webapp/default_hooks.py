@@ -1,6 +1,6 @@
 """The core's own hook implementations, registered like any plugin (always enabled).
 
-The board marks rotting deals itself (``templates/board/_cards.html``), so the core adds no
+The board marks rotting deals itself (``webapp/board/card_html.py``), so the core adds no
 card badge.
 """
 

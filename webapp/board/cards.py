@@ -5,14 +5,15 @@ from flask import render_template
 from flask_login import current_user
 
 from . import services
-from .slots import CardSlots
+from .card_html import CardHtml
 
 
 def card_context() -> dict:
-    """What every card template needs besides the card: plugin slots and the user's density."""
+    """What every card template needs besides the card: its HTML writer and the user's density."""
+    density = getattr(current_user, "board_density", None) or "compact"
     return {
-        "card_slots": CardSlots(),
-        "density": getattr(current_user, "board_density", None) or "compact",
+        "card_html": CardHtml(comfortable=density == "comfortable"),
+        "density": density,
         "densities": services.DENSITIES,
         "density_labels": services.DENSITY_LABELS,
     }
