@@ -9,7 +9,15 @@ reason or a stage gate.
 import json
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -151,13 +159,8 @@ def quick_create(pipeline_id: int, stage_id: int):
     except ValidationError as exc:
         quick = {"stage_id": stage_id, "values": data, "errors": exc.errors}
         if htmx:
-            response = render_template(
-                "board/_quick_create.html",
-                stage=stage,
-                pipeline=pipeline,
-                filters=filters,
-                quick=quick,
-            )
+            form_html = get_template_attribute("board/_quick_create.html", "quick_create")
+            response = form_html(stage, pipeline, filters, quick)
             return response, 422, {"HX-Retarget": f"#quick-{stage_id}", "HX-Reswap": "outerHTML"}
         context = _page_context(current_user, pipeline, filters, quick=quick)
         return render_template("board/board.html", **context), 422
