@@ -1,12 +1,14 @@
-"""The conversion funnel's summary (funnel_days) kept by every writer of the stage history:
-after each kind of change it equals a recomputation from the raw history, and the report it
-feeds equals the report read from the history deal by deal."""
+"""The stage history's summaries, the conversion funnel's (funnel_days) and the time in
+stage's (visit_days), kept by every writer of the stage history: after each kind of change
+they equal a recomputation from the raw history, and the reports they feed equal the reports
+read from the history deal by deal."""
 
+import math
 from collections import Counter
 
 import pytest
 from flask_migrate import downgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plugins.pipeline_variants import services as pipeline_editor
 from tests import factories
@@ -16,10 +18,10 @@ from webapp.imports import engine
 from webapp.imports.mapping import guess_mapping
 from webapp.imports.reading import open_table
 from webapp.imports.runs import undo_run
-from webapp.models import FunnelDay, ImportRun, Opportunity
+from webapp.models import FunnelDay, ImportRun, Opportunity, StageHistory, StageVisitDay
 from webapp.opportunities import mass
 from webapp.opportunities.services import delete_opportunity, move_stage
-from webapp.reports import funnel, funnel_days
+from webapp.reports import funnel, funnel_days, time_in_stage, visit_days
 from webapp.reports.filters import filters_from
 from webapp.schema import upgrade_database
 from webapp.trash import services as trash
@@ -40,17 +42,54 @@ def recomputed() -> Counter:
     return Counter({tuple(row[:-1]): row.visits for row in db.session.execute(select(rows))})
 
 
+def visits_kept() -> dict:
+    table = StageVisitDay
+    rows = select(table.pipeline_id, table.stage_id, table.day, table.visits, table.days)
+    return {(p, s, d): (v, days) for p, s, d, v, days in db.session.execute(rows) if v}
+
+
+def visits_recomputed() -> dict:
+    rows = db.session.execute(visit_days.contributions())
+    return {(p, s, d): (v, float(days)) for p, s, d, v, days in rows}
+
+
+def assert_same_visits(summary: dict, history: dict) -> None:
+    """Same keys and counts; the summed lengths equal but for the float sums' last digits."""
+    assert summary.keys() == history.keys()
+    for key, (visits, days) in history.items():
+        assert summary[key][0] == visits, key
+        assert math.isclose(summary[key][1], days, abs_tol=1e-6), key
+
+
 def assert_summary_matches_history() -> None:
     db.session.commit()
     summary = kept()
     assert summary and summary == recomputed()
+    assert_same_visits(visits_kept(), visits_recomputed())
 
 
 def assert_report_matches_history(user, pipeline) -> None:
-    """The summary less the trash gives the figures the history gives deal by deal."""
+    """The summaries less the trash give the figures the history gives deal by deal."""
     filters = filters_from(EVER)
     summed = funnel._figures(user, filters, pipeline)
     assert summed == funnel._history_figures(user, filters, pipeline)
+    stage_ids = [s.id for s in pipeline.stages if s.kind == "open"]
+    shown = time_in_stage._visits(user, filters, pipeline, stage_ids)
+    history = db.session.execute(
+        select(StageHistory.stage_id, func.count(), func.avg(StageHistory.days))
+        .join(Opportunity, Opportunity.id == StageHistory.opportunity_id)
+        .where(
+            StageHistory.stage_id.in_(stage_ids),
+            StageHistory.left_at.is_not(None),
+            Opportunity.deleted_at.is_(None),
+        )
+        .group_by(StageHistory.stage_id)
+    ).all()
+    assert {stage_id: row.visits for stage_id, row in shown.items()} == {
+        stage_id: visits for stage_id, visits, _ in history
+    }
+    for stage_id, _, mean in history:
+        assert math.isclose(shown[stage_id].mean, mean, abs_tol=1e-6)
 
 
 def run_import(user, tmp_path, text: str, mode: str = "all_or_nothing") -> ImportRun:
@@ -150,7 +189,7 @@ def test_imports_add_their_new_deals_in_bulk(
 def test_the_migration_fills_the_summary_of_an_existing_history(
     app, pipeline, create_opportunity, sales_user
 ):
-    """Migration 0015 computes from the history what the writers keep (SQLite and
+    """Migrations 0015 and 0017 compute from the history what the writers keep (SQLite and
     PostgreSQL spell it apart from ``contributions``)."""
     new, qualification, demo, _, _, won, lost = pipeline.stages
     reason = factories.lost_reason("Price")
@@ -161,10 +200,13 @@ def test_the_migration_fills_the_summary_of_an_existing_history(
             extra = {"lost_reason_id": reason.id} if stage is lost else {}
             move_stage(sales_user, deal, stage.id, **extra)
     db.session.commit()
-    written = kept()
+    written, visits = kept(), visits_kept()
     db.session.remove()
     db.engine.dispose()
     downgrade(directory=app.extensions["migrate"].directory, revision="0014_visibility")
     db.engine.dispose()
     upgrade_database()
     assert written and kept() == written == recomputed()
+    assert visits
+    assert_same_visits(visits_kept(), visits)
+    assert_same_visits(visits_kept(), visits_recomputed())

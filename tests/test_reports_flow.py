@@ -16,7 +16,7 @@ from webapp.models import StageHistory
 from webapp.models._base import utcnow
 from webapp.opportunities.history import visit_days
 from webapp.opportunities.services import delete_opportunity, move_stage
-from webapp.reports import funnel_days
+from webapp.reports import funnel_days, summaries
 
 Q1 = "period=custom&from=2026-01-01&to=2026-03-31"
 NONE = '<span class="text-body-secondary">—</span>'  # a cell without a value
@@ -34,14 +34,14 @@ def set_history(deal, visits) -> None:
     ).all()
     assert [r.stage_id for r in rows] == [stage.id for stage, _ in visits]
     assert all(r.left_at for r in rows[:-1]) and rows[-1].left_at is None
-    before = funnel_days.snapshot([deal.id])
+    before = summaries.snapshot([deal.id])
     times = [entered for _, entered in visits]
     for row, entered, left in zip(rows, times, [*times[1:], None], strict=True):
         row.entered_at, row.left_at = entered, left
     deal.stage_entered_at = times[-1]
     db.session.flush()
     recount_days(deal.id)
-    funnel_days.changed([deal.id], before)
+    summaries.changed([deal.id], before)
     db.session.commit()
 
 

@@ -26,7 +26,7 @@ from webapp.opportunities import fields
 from webapp.opportunities.history import leaving
 from webapp.pipelines.services import create_pipeline
 from webapp.plugins import flatten, hook, is_enabled
-from webapp.reports import funnel_days
+from webapp.reports import funnel_days, summaries
 from webapp.timeline.services import record
 from webapp.transactions import transactional
 
@@ -312,7 +312,7 @@ def delete_stage(user: User, stage: Stage, move_to=None) -> int:
     )
     pipeline.stages.remove(stage)
     _renumber(pipeline.stages)
-    funnel_days.rebuild(pipeline.id)
+    summaries.rebuild(pipeline.id)  # the stage's visits are the heir's
     return len(deals)
 
 

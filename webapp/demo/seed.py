@@ -42,7 +42,7 @@ from ..models.names import contact_key, core_key, name_key
 from ..opportunities.history import visit_days
 from ..pipelines.services import create_pipeline
 from ..plugins import registry
-from ..reports import funnel_days
+from ..reports import summaries
 from ..reports.periods import add_months, month_start
 from ..setup.services import ensure_defaults
 
@@ -565,7 +565,7 @@ def seed_demo(count: int, *, seed: int = 1) -> dict:
         .where(StageHistory.left_at.is_not(None), StageHistory.days.is_(None))
         .values(days=visit_days(StageHistory.left_at))
     )
-    funnel_days.rebuild()
+    summaries.rebuild()
     _bulk(TimelineEntry.__table__, timeline)
     _bulk(opportunity_tags, tag_rows)
     _bulk(OpportunityContact.__table__, roles)

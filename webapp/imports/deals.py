@@ -20,7 +20,7 @@ from ..models import (
 )
 from ..models.forecast import FORECAST_CATEGORY_LABELS
 from ..opportunities.history import leaving
-from ..reports import funnel_days
+from ..reports import funnel_days, summaries
 from ..timeline.services import display
 from .bulk import among, executemany, insert_returning, write_updates
 from .references import NewRow, Rejected, contact_key, core_key, name_key, row_id
@@ -398,7 +398,7 @@ class DealWriter(Writer):
         timeline, history, closed = [], [], []
         tag_ids = {}
         staged = [u["id"] for u in self.updates if {"_stage", "status"} & u["changes"].keys()]
-        before = funnel_days.snapshot(staged)
+        before = summaries.snapshot(staged)
         for item in self.updates:
             changes, current = item["changes"], item["current"]
             if "account_id" in changes:
@@ -449,7 +449,7 @@ class DealWriter(Writer):
                 execution_options={"synchronize_session": False},
             )
         executemany(StageHistory.__table__, history)
-        funnel_days.changed(staged, before)
+        summaries.changed(staged, before)
         executemany(TimelineEntry.__table__, timeline)
 
     def _replace_tags(self, tag_ids: dict[int, set], timeline: list) -> None:

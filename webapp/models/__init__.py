@@ -18,6 +18,7 @@ from .opportunity import (
     OpportunityContact,
     OpportunityLine,
     StageHistory,
+    StageVisitDay,
     opportunity_tags,
 )
 from .pipeline import STAGE_KINDS, Pipeline, Stage
@@ -84,6 +85,7 @@ __all__ = [
     "Stage",
     "FunnelDay",
     "StageHistory",
+    "StageVisitDay",
     "Tag",
     "TimelineEntry",
     "User",

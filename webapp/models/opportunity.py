@@ -368,3 +368,18 @@ class FunnelDay(db.Model):
     moved: Mapped[bool] = mapped_column(Boolean)
     won: Mapped[bool] = mapped_column(Boolean)
     visits: Mapped[int] = mapped_column(Integer)
+
+
+class StageVisitDay(db.Model):
+    """The time-in-stage report's summary of the stage history (reports.visit_days keeps
+    it): how many visits to a stage ended (``left_at``) on ``day`` and their summed length
+    in days. One row per stage and day, added to by each change."""
+
+    __tablename__ = "stage_visit_days"
+    __table_args__ = (UniqueConstraint("stage_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    stage_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    visits: Mapped[int] = mapped_column(Integer)
+    days: Mapped[float] = mapped_column(Float)

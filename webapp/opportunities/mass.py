@@ -35,7 +35,7 @@ from ..models import (
 from ..models._base import utcnow
 from ..owners.services import can_own
 from ..plugins import flatten, hook
-from ..reports import funnel_days
+from ..reports import summaries
 from ..timeline.services import batch, record
 from ..transactions import transactional
 from . import fields
@@ -275,7 +275,7 @@ def change_stage(user: User, target: Target, stage_id, lost_reason_id=None, lost
     if not moving:
         return report
     now = utcnow()
-    before = funnel_days.snapshot(opp.id for opp in moving)
+    before = summaries.snapshot(opp.id for opp in moving)
     for chunk in _chunks(opp.id for opp in moving):
         db.session.execute(
             update(StageHistory)
@@ -299,7 +299,7 @@ def change_stage(user: User, target: Target, stage_id, lost_reason_id=None, lost
         moved.append((opp, from_stage))
     _write_deals(moving, now)
     _insert_pending(StageHistory)
-    funnel_days.changed([opp.id for opp in moving], before)
+    summaries.changed([opp.id for opp in moving], before)
     for opp, from_stage in moved:
         hook("opportunity_stage_changed", opp)(
             opportunity=opp, from_stage=from_stage, to_stage=stage, user=user

@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..models._base import ZERO, utcnow
 from ..plugins import flatten, hook
-from ..reports import funnel_days
+from ..reports import funnel_days, summaries
 from ..timeline.services import display, record
 from ..transactions import transactional
 from . import fields
@@ -143,7 +143,7 @@ def create_opportunity(user: User, data: dict) -> Opportunity:
     db.session.add(
         StageHistory(opportunity_id=opp.id, stage_id=stage.id, entered_at=now, user_id=user.id)
     )
-    funnel_days.changed([opp.id], Counter())
+    funnel_days.changed([opp.id], Counter())  # its one visit goes on: no ended visit
     record(opp, user, "created", message=f"Created in {stage.name}", new=opp.name)
     hook("opportunity_saved", opp)(opportunity=opp, changes={}, user=user, created=True)
     return opp
@@ -382,7 +382,7 @@ def move_stage(
         raise GateError(problems, to_stage)
 
     now = utcnow()
-    before = funnel_days.snapshot([opp.id])
+    before = summaries.snapshot([opp.id])
     db.session.execute(
         StageHistory.__table__.update()
         .where(StageHistory.opportunity_id == opp.id, StageHistory.left_at.is_(None))
@@ -393,7 +393,7 @@ def move_stage(
     )
     position = _top_position(to_stage.id) if position is None else position
     enter_stage(user, opp, to_stage, now, position, reason, lost_note)
-    funnel_days.changed([opp.id], before)
+    summaries.changed([opp.id], before)
     hook("opportunity_stage_changed", opp)(
         opportunity=opp, from_stage=from_stage, to_stage=to_stage, user=user
     )

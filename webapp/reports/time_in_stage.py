@@ -11,10 +11,13 @@ stuck, and the open deals stuck longest in each stage now.
   rotting days.
 
 Each ended visit keeps its length (``StageHistory.days``, written when the deal leaves the
-stage): the count and mean are read from an index of the visits by the time they ended, the
-median from an index in order of length, skipping to the middle one or two visits.
+stage): the count and mean are read from a summary of the visits by stage and day they ended
+(``visit_days``; with an owner or team filter, from an index of the visits by the time they
+ended), the median from an index in order of length, skipping to the middle one or two
+visits.
 """
 
+from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -26,7 +29,7 @@ from sqlalchemy import func, select, union_all
 from ..extensions import db
 from ..models import Opportunity, StageHistory, User
 from ..models._base import utcnow
-from . import shown
+from . import shown, visit_days
 from .charts import BarChart, Series
 from .filters import ReportFilters
 from .history import open_stages, period_bounds
@@ -53,11 +56,12 @@ class Visits(NamedTuple):
 
 
 def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) -> dict:
-    """stage id -> (visits, mean days, median days) of the visits ended in the period, read
-    from the history's indexes with each visit's stored length (``StageHistory.days``): the
-    count and mean from the visits ended in the period (ix_stage_history_left), then the
-    median as the average of each stage's middle one or two visits, reached in order of
-    length (ix_stage_history_days) rather than by ranking every visit."""
+    """stage id -> (visits, mean days, median days) of the visits ended in the period, with
+    each visit's stored length (``StageHistory.days``): the count and mean from the summary
+    (``visit_days``) less the visits of the deals left out, or with an owner or team filter
+    from the visits ended in the period (ix_stage_history_left); then the median as the
+    average of each stage's middle one or two visits, reached in order of length
+    (ix_stage_history_days) rather than by ranking every visit."""
     start, end = period_bounds(filters)
     history = StageHistory
     kept, deal_ids = history_deals(user, filters, pipeline)
@@ -77,8 +81,12 @@ def _visits(user: User, filters: ReportFilters, pipeline, stage_ids: list[int]) 
     among = history.opportunity_id.in_(deal_ids)
     if kept:
         parts = tally(among).subquery("parts")
-    else:  # every visit, less those of the deals left out, found by deal (few are)
-        parts = union_all(tally(), tally(among, sign=-1, search=not_searched)).subquery("parts")
+    else:  # every visit (the summary's), less those of the deals left out (few are)
+        every = visit_days.tally(
+            stage_ids, start.date(), None if end == datetime.max else end.date()
+        )
+        left_out = tally(among, sign=-1, search=not_searched)
+        parts = union_all(every, left_out).subquery("parts")
     visits_ = func.sum(parts.c.visits)
     totals = db.session.execute(
         select(parts.c.stage_id, visits_, func.sum(parts.c.days) / visits_)

@@ -58,7 +58,7 @@ from ..models import (
     opportunity_tags,
 )
 from ..models._base import utcnow
-from ..reports import funnel_days
+from ..reports import summaries
 from ..timeline.services import record
 from ..transactions import transactional
 from . import files, rules
@@ -455,11 +455,11 @@ def purge(user: User, kind_key: str, record_id, folder: str | None = None) -> st
             update(Contact).where(Contact.merged_into_id == row.id).values(merged_into_id=None)
         )
     db.session.flush()
-    before = funnel_days.snapshot([row.id]) if model is Opportunity else None
+    before = summaries.snapshot([row.id]) if model is Opportunity else None
     db.session.expunge(row)
     db.session.execute(delete(model).where(model.id == row.id))
     if before is not None:
-        funnel_days.changed([row.id], before)
+        summaries.changed([row.id], before)
     return name
 
 
