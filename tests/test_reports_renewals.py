@@ -7,17 +7,16 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Date, literal, select
+from sqlalchemy import select, update
 
 from plugins.renewals import services
-from plugins.renewals.terms import add_months
+from plugins.renewals.terms import add_months, term_end
 from tests import factories
 from tests.test_reports_pipeline import rows_of
 from tests.test_reports_won_lost import figures_of
 from webapp.extensions import db
 from webapp.models import Opportunity, PluginEnablement
 from webapp.opportunities.services import close_lost, close_won, delete_opportunity
-from webapp.reports import sql
 
 PERIOD = "period=custom&from=2024-01-01&to=2024-06-30"
 
@@ -183,17 +182,29 @@ def test_the_report_exists_only_where_the_plugin_is_on(client, auth, manager, bu
 
 
 @pytest.mark.parametrize(
-    "start, months",
+    "start, close, months",
     [
-        (date(2024, 1, 31), 1),
-        (date(2023, 12, 31), 2),
-        (date(2023, 3, 31), 11),
-        (date(2022, 2, 28), 24),
-        (date(2023, 6, 15), 12),
-        (date(2023, 10, 30), 4),
+        (date(2024, 1, 31), None, 1),  # into a leap February
+        (date(2023, 12, 31), None, 2),
+        (date(2023, 3, 31), None, 11),
+        (date(2022, 2, 28), None, 24),
+        (None, date(2023, 6, 15), 12),  # no contract start: from the close date
+        (date(2023, 10, 30), date(2023, 1, 1), 4),  # the contract start first
+        (date(2023, 5, 31), None, 0),
+        (date(2023, 5, 31), None, None),  # no term
+        (None, None, 12),
     ],
 )
-def test_sql_add_months_clamps_like_the_plugin_terms(app, start, months):
-    found = db.session.scalar(select(sql.add_months(literal(start, Date), literal(months))))
-    found = found if isinstance(found, date) else date.fromisoformat(found)
-    assert found == add_months(start, months)
+def test_the_database_computes_the_term_end_as_the_plugin(create_opportunity, start, close, months):
+    """``Opportunity.term_end`` (a generated column) is ``terms.term_end`` on both databases,
+    when the deal is written and when its term changes."""
+    deal = create_opportunity(name="Contract")
+    deal.contract_start, deal.close_date, deal.contract_months = start, close, months
+    db.session.commit()
+    stored = db.session.scalar(select(Opportunity.term_end).where(Opportunity.id == deal.id))
+    assert stored == term_end(deal)
+    db.session.execute(
+        update(Opportunity).where(Opportunity.id == deal.id).values(contract_months=3)
+    )
+    stored = db.session.scalar(select(Opportunity.term_end).where(Opportunity.id == deal.id))
+    assert stored == (add_months(start or close, 3) if start or close else None)

@@ -24,7 +24,7 @@ from webapp.reports.registry import ReportSpec
 from webapp.reports.report import Link, Report, Table, TableColumn
 from webapp.reports.scope import deal_conditions
 from webapp.reports.shown import month_label
-from webapp.reports.sql import add_months, month_key, not_searched
+from webapp.reports.sql import month_key, not_searched
 
 from .models import DealLink
 
@@ -68,13 +68,8 @@ def _enabled_lines():
 
 def _terms(user: User, filters: ReportFilters):
     """The won contracts of the enabled lines whose term ends in the period: id, amount,
-    the end of the term, the outcome of its renewal (``OUTCOMES``) and the renewal's won
-    amount. Materialized, so each term's end (date arithmetic, dear on SQLite) is computed
-    once per contract, not once per use."""
-    end = add_months(
-        func.coalesce(Opportunity.contract_start, Opportunity.close_date),
-        Opportunity.contract_months,
-    )
+    the end of the term (``Opportunity.term_end``, stored by the database and indexed), the
+    outcome of its renewal (``OUTCOMES``) and the renewal's won amount."""
     outcome = renewal_outcomes()
     status = case(
         (outcome.c.won == 1, "renewed"),
@@ -82,11 +77,11 @@ def _terms(user: User, filters: ReportFilters):
         (outcome.c.lost == 1, "lost"),
         else_="none",
     )
-    terms = (
+    return (
         select(
             Opportunity.id,
             Opportunity.amount,
-            end.label("ends"),
+            Opportunity.term_end.label("ends"),
             status.label("status"),
             outcome.c.won_amount,
         )
@@ -96,17 +91,16 @@ def _terms(user: User, filters: ReportFilters):
             Opportunity.business_line_id.in_(_enabled_lines()),
             Opportunity.status == "won",
             Opportunity.contract_months > 0,
+            Opportunity.term_end.between(filters.start, filters.end),
         )
         .cte("terms")
-        .prefix_with("MATERIALIZED")
     )
-    return terms, terms.c.ends.between(filters.start, filters.end)
 
 
 def build(user: User, filters: ReportFilters) -> Report:
     report = Report(_("Renewals"))
     filters = capped(filters, report)
-    terms, due = _terms(user, filters)
+    terms = _terms(user, filters)
     renewed = terms.c.status == "renewed"
     settled = or_(terms.c.ends <= utcnow().date(), terms.c.status.in_(("renewed", "lost")))
 
@@ -129,14 +123,13 @@ def build(user: User, filters: ReportFilters) -> Report:
             null().label("id"),
             null().label("ends"),
         )
-        .where(due)
         .group_by(month)
     )
-    # In the same statement, so that each term's end is computed once: the first contracts
-    # due with no renewal deal (``_awaiting``), as rows with an id and no month.
+    # In the same statement, so that the terms are read once: the first contracts due with
+    # no renewal deal (``_awaiting``), as rows with an id and no month.
     awaiting = (
         select(terms.c.id, terms.c.ends)
-        .where(due, terms.c.status == "none")
+        .where(terms.c.status == "none")
         .order_by(terms.c.ends, terms.c.id)
         .limit(AWAITING_LIMIT)
         .subquery("awaiting")

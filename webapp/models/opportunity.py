@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Computed,
     Date,
     Float,
     ForeignKey,
@@ -34,6 +35,7 @@ from .account import Account, Contact
 from .catalog import LostReason, Product, Source, Tag
 from .forecast import category_for
 from .pipeline import Pipeline, Stage
+from .term_end import term_end_sql
 from .user import BusinessLine, User
 
 STATUSES = ("open", "won", "lost")
@@ -121,6 +123,8 @@ class Opportunity(TimestampMixin, TrashMixin, ImportedMixin, db.Model):
     stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     contract_start: Mapped[date | None] = mapped_column(Date)
     contract_months: Mapped[int | None] = mapped_column(Integer)
+    # When the contract term ends, computed by the database (models.term_end).
+    term_end: Mapped[date | None] = mapped_column(Date, Computed(term_end_sql(), persisted=True))
     custom: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -267,6 +271,18 @@ REPORT_CLOSED = (
 Index("ix_opportunities_report_open", *(getattr(Opportunity, c) for c in REPORT_OPEN))
 Index("ix_opportunities_report_stages", *(getattr(Opportunity, c) for c in REPORT_STAGES))
 Index("ix_opportunities_report_closed", *(getattr(Opportunity, c) for c in REPORT_CLOSED))
+# The won contracts whose term ends in a period (the renewals report), from the index alone.
+REPORT_TERMS = (
+    "deleted_at",
+    "status",
+    "term_end",
+    "business_line_id",
+    "pipeline_id",
+    "owner_id",
+    "contract_months",
+    "amount",
+)
+Index("ix_opportunities_report_terms", *(getattr(Opportunity, c) for c in REPORT_TERMS))
 
 
 class OpportunityContact(db.Model):

@@ -1,6 +1,6 @@
 """SQL expressions the reports need that SQLite and PostgreSQL spell differently."""
 
-from sqlalchemy import Date, Integer, String, cast, func, literal_column
+from sqlalchemy import Integer, cast, func, literal_column
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
@@ -30,19 +30,6 @@ def days_between(later, earlier):
 def whole_days(expression):
     """An expression in days truncated to whole days."""
     return cast(func.floor(expression), Integer)
-
-
-def add_months(day, months):
-    """The date ``months`` after the date ``day`` (columns or values), clamped to the last
-    day of a shorter month (31 Jan + 1 month = 28 or 29 Feb), as PostgreSQL does."""
-    if _dialect() == "postgresql":
-        return cast(day + func.make_interval(0, months), Date)
-    first = func.date(day, "start of month", "+" + cast(months, String) + " months")
-    wanted = func.date(first, "+" + cast(func.strftime("%d", day) - 1, String) + " days")
-    month_end = func.date(
-        day, "start of month", "+" + cast(months + 1, String) + " months", "-1 day"
-    )
-    return func.min(wanted, month_end)
 
 
 def not_searched(column):
