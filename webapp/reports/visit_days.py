@@ -4,8 +4,9 @@ reads some thousand rows a year instead of every visit.
 
 Kept as the funnel's summary is (``reports.summaries`` calls both): a writer of the stage
 history takes the deals' rows before its change (``snapshot``) and adds the difference after
-it (``changed``); a change of stage order or a deleted stage rebuilds the pipeline's rows
-(``rebuild``). The deals in the trash stay counted: the report takes theirs away (few are).
+it (``changed``); a deleted stage, whose visits become its heir's, rebuilds the pipeline's rows
+(``rebuild``). A new deal's one visit goes on: creating deals changes nothing here. The deals
+in the trash stay counted: the report takes theirs away (few are).
 """
 
 from functools import cache
