@@ -15,6 +15,12 @@ from bench import board, table
 from webapp.extensions import db
 from webapp.reports.registry import reports
 
+# The yardstick of bench.board (its bare page, as large as a board of 125 cards), requested
+# just before each report request: a shared machine's speed drifts by a third within minutes,
+# so each report's median is also given as a multiple of this page's, measured in the same
+# moments (100 ms at the 7 ms this page took when the reports' goal was set: 14.3 times).
+BARE_BYTES = 139_000
+
 
 def bench(backend: str, size: int, runs: int) -> list[tuple]:
     app = board.prepare(backend, size)
@@ -28,10 +34,17 @@ def bench(backend: str, size: int, runs: int) -> list[tuple]:
     requests = [("dashboard", "/reports/")] + [
         (title, f"/reports/{key}?owner=all") for key, title in specs
     ]
-    rows = [
-        (name, board.measure(lambda _, u=url: manager.get(u), runs, counter))
-        for name, url in requests
-    ]
+    bare, every_bare = board.bare_app(BARE_BYTES).test_client(), []
+    bare.get("/bare")  # its template compiled
+    rows = []
+    for name, url in requests:
+        bare_times = []
+        before = board.bare_request(bare, bare_times)
+        result = board.measure(lambda _, u=url: manager.get(u), runs, counter, before)
+        ratio = result["median"] / board.summary(bare_times, 0)["median"]
+        rows.append((f"{name} ({ratio:.1f} × bare page)", result))
+        every_bare += bare_times
+    rows.append(("bare Flask+Jinja page (between the reports)", board.summary(every_bare, 0)))
     with app.app_context():
         db.engine.dispose()
     return rows
