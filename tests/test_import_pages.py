@@ -147,6 +147,34 @@ def test_changing_the_choices_saves_them_and_remembers_the_mapping(app, client, 
     assert _run().options["mapping"] == remembered.mapping
 
 
+def test_choices_sent_before_the_kept_ones_are_not_kept(app, client, signed_in):
+    """Two changes one right after the other: htmx gives up on the first request, but the
+    server may get it after the second. The choices sent last are kept, and the late answer
+    shows them; without ``sent`` (no JavaScript) a post is simply kept."""
+    upload(client, ITALIAN.encode())
+    run = _run()
+    htmx = {"HX-Request": "true", "HX-Target": "mapping"}
+    newer = _form(run, date_order="mdy", sent="1764640800000002")
+    older = _form(run, date_order="dmy", col_4="", sent="1764640800000001")
+    assert client.post(f"/imports/{run.id}/mapping", data=newer, headers=htmx).status_code == 200
+    late = client.post(f"/imports/{run.id}/mapping", data=older, headers=htmx)
+    assert late.status_code == 200
+    assert "Mar 4, 2026" in late.get_data(as_text=True)  # the kept choices: month/day
+    db.session.expire_all()
+    kept = db.session.get(ImportRun, run.id)
+    assert kept.options["date_order"] == "mdy" and kept.options["mapping"]["4"] == "probability"
+    assert kept.choices_sent == 1764640800000002
+
+    for sent in ("", "12x", "１２", "9" * 40):  # not a plain number: not ordered, kept
+        form = _form(kept, date_order="dmy", sent=sent)
+        assert client.post(f"/imports/{run.id}/mapping", data=form).status_code == 200
+        db.session.expire_all()
+        assert db.session.get(ImportRun, run.id).options["date_order"] == "dmy"
+        client.post(f"/imports/{run.id}/mapping", data=_form(kept, date_order="mdy"))
+        db.session.expire_all()
+        kept = db.session.get(ImportRun, run.id)
+
+
 def test_the_remembered_mapping_is_the_users_own(app, client, auth, signed_in, create_user):
     upload(client, ITALIAN.encode())
     run = _run()

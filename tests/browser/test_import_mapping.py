@@ -100,6 +100,7 @@ def test_a_second_change_made_while_the_first_is_sent_is_kept(page, login, sales
     settled(page)
     assert page.get_by_label("Note").input_value() == ""
     db.session.expire_all()
-    options = db.session.get(ImportRun, run_id).options
-    assert options["date_order"] == "mdy"
-    assert "description" not in options["mapping"].values()
+    run = db.session.get(ImportRun, run_id)
+    assert run.options["date_order"] == "mdy"
+    assert "description" not in run.options["mapping"].values()
+    assert run.choices_sent  # app.js sent when each change left: the newest is kept

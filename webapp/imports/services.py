@@ -14,6 +14,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, update
 
 from .. import permissions
 from ..datafields import DataField, fields_for
@@ -360,18 +361,36 @@ def shown_value(value) -> str:
 
 
 @transactional
-def save_choices(user: User, run: ImportRun, result: Preview) -> ImportRun:
+def save_choices(user: User, run: ImportRun, result: Preview, sent: int | None = None) -> bool:
     """Keep the choices of ``result`` (a preview of ``run``) as ``run.options`` and as the
-    user's mapping for this file shape; refused, writing nothing, while a problem remains."""
+    user's mapping for this file shape; refused, writing nothing, while a problem remains.
+
+    ``sent``: when the browser sent them (the mapping form posts each change, and htmx gives
+    up on a request still in flight when the next change comes, but the server may still get
+    it after the newer one). Choices sent before those kept are not kept: False, and ``run``
+    holds the newer ones. The check and the write are one UPDATE, so two requests at once
+    cannot both pass it."""
     permissions.require_write(user)
     run = get_run(user, run.id)
     if run.status != "uploaded":
         raise ValidationError({"run": STARTED})
     if result.problems:
         raise ValidationError(result.problems)
-    run.options = result.options
+    if sent is None:
+        run.options = result.options
+    else:
+        newer = or_(ImportRun.choices_sent.is_(None), ImportRun.choices_sent < sent)
+        kept = db.session.execute(
+            update(ImportRun)
+            .where(ImportRun.id == run.id, newer)
+            .values(options=result.options, choices_sent=sent)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not kept:
+            db.session.refresh(run)  # the newer choices, for the answer
+            return False
     columns.remember(user, run.entity, result.table.headers, result.mapping)
-    return run
+    return True
 
 
 # --- the mapping form ----------------------------------------------------------------------

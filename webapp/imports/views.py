@@ -85,12 +85,20 @@ def mapping(run_id: int):
     result = services.preview(current_user, run, choices, locale=current_locale())
     if request.method == "POST":
         try:
-            services.save_choices(current_user, run, result)
-            saved = True
+            saved = services.save_choices(current_user, run, result, _sent(request.form))
         except ValidationError as exc:
             result.problems.update(exc.errors)
             status = 422
+        if not saved and status == 200:  # newer choices are kept (run.options): show those
+            result = services.preview(current_user, run, locale=current_locale())
     return _mapping_page(result, saved=saved), status
+
+
+def _sent(form) -> int | None:
+    """When the browser sent the form (``sent``, set by app.js), None when absent or not a
+    plain number (a form posted without JavaScript has none: nothing to order it by)."""
+    value = form.get("sent", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def _mapping_page(result, *, saved: bool):

@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -29,6 +38,9 @@ class ImportRun(db.Model):
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     # How the file was read and mapped: encoding, delimiter, date order, column mapping.
     options: Mapped[dict | None] = mapped_column(JSON)
+    # When the browser sent the choices kept in ``options`` (its clock, in microseconds): an
+    # older request reaching the server after them is not kept (imports.services.save_choices).
+    choices_sent: Mapped[int | None] = mapped_column(BigInteger)
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     created_count: Mapped[int] = mapped_column(Integer, default=0)

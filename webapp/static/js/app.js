@@ -92,3 +92,13 @@ document.addEventListener("change", (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
 });
+
+// Forms posted on every change whose answers replace them (data-ordered: the import mapping):
+// each request carries when it was sent ("sent", microseconds, never twice the same), so that
+// the server keeps the newest choices when a request htmx gave up on still reaches it later.
+let lastSent = 0;
+document.addEventListener("htmx:configRequest", (event) => {
+  if (!event.detail.elt.closest?.("[data-ordered]")) return;
+  lastSent = Math.max(lastSent + 1, Date.now() * 1000);
+  event.detail.parameters.sent = String(lastSent);
+});
