@@ -77,8 +77,16 @@ class PluginRegistry:
         return infos
 
     def enabled_for(self, business_line_id: int | None) -> frozenset[str]:
-        """Optional plugins enabled for a business line (every line's read at once, cached
-        for the request: a board or a list shows deals of several lines)."""
+        """Optional plugins enabled for a business line."""
+        return self._enabled_lines().get(business_line_id, frozenset())
+
+    def enabled_anywhere(self) -> frozenset[str]:
+        """Optional plugins enabled in at least one business line."""
+        return frozenset().union(*self._enabled_lines().values())
+
+    def _enabled_lines(self) -> dict[int, frozenset[str]]:
+        """The optional plugins enabled in each business line, read in one query and cached
+        for the request (a board or a list shows deals of several lines)."""
         from .models import PluginEnablement
 
         cache = _cache()
@@ -92,12 +100,7 @@ class PluginRegistry:
                 lines.setdefault(line, set()).add(plugin)
             optional = frozenset(self.optional)
             cache["lines"] = {line: frozenset(found) & optional for line, found in lines.items()}
-        return cache["lines"].get(business_line_id, frozenset())
-
-    def enabled_anywhere(self) -> frozenset[str]:
-        """Optional plugins enabled in at least one business line."""
-        self.enabled_for(None)  # reads every line's
-        return frozenset().union(*_cache()["lines"].values())
+        return cache["lines"]
 
     @staticmethod
     def forget_enablement() -> None:

@@ -106,7 +106,7 @@ def _number(value, locale: str) -> str:
     text = format_decimal(
         value, locale=locale, decimal_quantization=False, numbering_system="default"
     )
-    return text.translate(PERSIAN_DIGITS) if locale in SOLAR_HIJRI else text
+    return _digits(text)  # in the current locale, which is ``locale``
 
 
 def percent(value) -> str:
@@ -118,5 +118,4 @@ def percent(value) -> str:
 
 @lru_cache(maxsize=1024)
 def _percent(value, locale: str) -> str:
-    text = format_percent(value / 100, locale=locale, numbering_system="default")
-    return text.translate(PERSIAN_DIGITS) if locale in SOLAR_HIJRI else text
+    return _digits(format_percent(value / 100, locale=locale, numbering_system="default"))

@@ -32,11 +32,11 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import FunnelDay, Opportunity, Stage, StageHistory
+from .sql import add_rows
 
 KEY = ("pipeline_id", "stage_id", "day", "prev_day", "moved", "won")
 ANY_STAGE = 0  # the stage of the rows counting the deals in the funnel
@@ -158,18 +158,8 @@ def add(counts: Counter) -> None:
         for key, visits in counts.items()
         if visits
     ]
-    if not rows:
-        return
-    table = FunnelDay.__table__
-    dialect = db.session.get_bind().dialect.name
-    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    db.session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[table.c[name] for name in UNIQUE],
-            set_={"visits": table.c.visits + upsert.excluded.visits},
-        ),
-        rows,
-    )
+    if rows:
+        add_rows(FunnelDay.__table__, rows, UNIQUE, ["visits"])
 
 
 def rebuild(pipeline_id=None) -> None:

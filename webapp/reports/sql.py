@@ -1,6 +1,7 @@
 """SQL expressions the reports need that SQLite and PostgreSQL spell differently."""
 
 from sqlalchemy import Integer, cast, func, literal_column
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
@@ -39,3 +40,16 @@ def not_searched(column):
     if _dialect() == "postgresql":
         return column
     return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
+def add_rows(table, rows: list[dict], key: list[str], summed: list[str]) -> None:
+    """Insert ``rows`` into a summary ``table``, adding their ``summed`` columns to those of
+    the row already there with the same ``key`` (unique): one statement."""
+    insert = (postgresql.insert if _dialect() == "postgresql" else sqlite.insert)(table)
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c[name] for name in key],
+            set_={name: table.c[name] + insert.excluded[name] for name in summed},
+        ),
+        rows,
+    )

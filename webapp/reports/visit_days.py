@@ -12,10 +12,10 @@ in the trash stay counted: the report takes theirs away (few are).
 from functools import cache
 
 from sqlalchemy import Date, bindparam, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Stage, StageHistory, StageVisitDay
+from .sql import add_rows
 
 KEY = ("pipeline_id", "stage_id", "day")
 CHUNK = 500
@@ -81,19 +81,7 @@ def _add(deltas: Rows) -> None:
         {**dict(zip(KEY, key, strict=True)), "visits": visits, "days": days}
         for key, (visits, days) in deltas.items()
     ]
-    table = StageVisitDay.__table__
-    dialect = db.session.get_bind().dialect.name
-    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    db.session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[table.c.stage_id, table.c.day],
-            set_={
-                "visits": table.c.visits + upsert.excluded.visits,
-                "days": table.c.days + upsert.excluded.days,
-            },
-        ),
-        rows,
-    )
+    add_rows(StageVisitDay.__table__, rows, ["stage_id", "day"], ["visits", "days"])
 
 
 def rebuild(pipeline_id=None) -> None:
